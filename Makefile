@@ -1,0 +1,79 @@
+# zhengtong - one plain Makefile (see README.md).
+#   make            build build/zhengtong
+#   make run        install deps, build, create the demo database, serve on 127.0.0.1:8080
+#   make test       every test: unit + API on the normal build, then again under ASan/UBSan
+#   make asan       the sanitizer build in build-asan/
+#   make lint       clang-format check and banned functions
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+PKGS     = libmicrohttpd sqlite3 libsodium jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
+CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   = -fsanitize=address,undefined
+endif
+LIBS     = $(PKG_LIBS) -lpthread -lm
+
+SRC     := $(shell find src -name '*.c' | sort)
+OBJ     := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+LIBOBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+
+.PHONY: all run test unit api asan lint clean deps demo
+all: $(BUILD)/zhengtong
+
+$(BUILD)/zhengtong: $(OBJ)
+	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/src/%.o: src/%.c $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-migrations.sh $(MIGRATIONS) > $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS) -lcmocka
+
+deps:
+	sh scripts/deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ZT_DATA_DIR=data $$t; done
+
+api: $(BUILD)/zhengtong
+	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/api/
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 all $(UNIT_BIN:build/%=build-asan/%)
+
+test:
+	sh scripts/deps.sh
+	$(MAKE) all unit api
+	$(MAKE) BUILD=build-asan SAN=1 unit api
+	@echo "make test: all suites passed (normal and ASan/UBSan builds)"
+
+run: deps all
+	sh scripts/run-demo.sh
+
+lint:
+	sh scripts/lint.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(OBJ:.o=.d)

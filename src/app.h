@@ -1,0 +1,17 @@
+/* app.h - what every domain's handlers reach through zt_req_app(): the
+ * configuration, the store and the calendar. Owned by main. */
+#ifndef ZT_APP_H
+#define ZT_APP_H
+
+#include "base/calendar.h"
+#include "base/config.h"
+#include "store/store.h"
+
+typedef struct zt_app {
+    zt_config *cfg;
+    zt_store *store;
+    zt_calendar *cal;
+    zt_office_hours office_hours;
+} zt_app;
+
+#endif

@@ -1,0 +1,487 @@
+/* auth.c - roles, scopes, passwords, the authenticator, audit, accounts. */
+#include "auth/auth.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth_int.h"
+#include "base/clock.h"
+#include "base/idcheck.h"
+#include "base/json.h"
+#include "base/log.h"
+
+static const struct {
+    const char *name, *label;
+    uint32_t bit;
+} roles[] = {
+    {"citizen", "自然人", ZT_R_CITIZEN},
+    {"enterprise", "法人", ZT_R_ENTERPRISE},
+    {"clerk", "窗口/承办人员", ZT_R_CLERK},
+    {"dept_head", "部门负责人", ZT_R_DEPT_HEAD},
+    {"legal_reviewer", "法制审查人员", ZT_R_LEGAL},
+    {"supervisor", "监察人员", ZT_R_SUPERVISOR},
+    {"trading_officer", "交易监管人员", ZT_R_TRADING},
+    {"finance_officer", "财政监管人员", ZT_R_FINANCE},
+    {"data_officer", "数据管理人员", ZT_R_DATA},
+    {"admin", "系统管理员", ZT_R_ADMIN},
+    {"system", "部门业务系统", ZT_R_SYSTEM},
+};
+#define NROLES (sizeof roles / sizeof roles[0])
+
+uint32_t zt_role_bit(const char *name) {
+    for (size_t i = 0; name && i < NROLES; i++)
+        if (strcmp(roles[i].name, name) == 0) return roles[i].bit;
+    return 0;
+}
+
+const char *zt_role_name(uint32_t bit) {
+    for (size_t i = 0; i < NROLES; i++)
+        if (roles[i].bit == bit) return roles[i].name;
+    return NULL;
+}
+
+const char *zt_role_label(const char *name) {
+    for (size_t i = 0; name && i < NROLES; i++)
+        if (strcmp(roles[i].name, name) == 0) return roles[i].label;
+    return "";
+}
+
+int zt_role_needs_dept(const char *name) {
+    uint32_t b = zt_role_bit(name);
+    return (b & ZT_R_STAFF) && !(b & (ZT_R_SUPERVISOR | ZT_R_ADMIN));
+}
+
+/* The prefix that all codes inside a region share: a city 360300 -> "3603",
+ * a county 360302 -> "360302", a township is itself. */
+static size_t region_prefix(const char *scope) {
+    size_t n = strlen(scope);
+    if (n == 6) {
+        if (strcmp(scope + 2, "0000") == 0) return 2; /* province */
+        if (strcmp(scope + 4, "00") == 0) return 4;   /* city */
+    }
+    return n;
+}
+
+int zt_region_within(const char *code, const char *scope) {
+    if (!code || !scope || !*scope) return 0;
+    size_t p = region_prefix(scope);
+    return strncmp(code, scope, p) == 0;
+}
+
+int zt_scope_dept_read(const zt_principal *p, int64_t dept_id, const char *dept_region) {
+    if (p->role_bit & ZT_R_ADMIN) return 1;
+    if (p->role_bit & ZT_R_SUPERVISOR) return zt_region_within(dept_region, p->region);
+    return p->dept_id && p->dept_id == dept_id;
+}
+
+int zt_scope_dept_write(const zt_principal *p, int64_t dept_id) {
+    if (p->role_bit & ZT_R_ADMIN) return 1;
+    return (p->role_bit & ZT_R_DEPT_HEAD) && p->dept_id == dept_id;
+}
+
+/* --- passwords --- */
+
+zt_err zt_password_check(const char *pw, zt_error *e) {
+    size_t n = strlen(pw);
+    int alpha = 0, digit = 0;
+    for (const char *s = pw; *s; s++) {
+        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) alpha = 1;
+        if (*s >= '0' && *s <= '9') digit = 1;
+    }
+    if (n < 8 || n > 128 || !alpha || !digit)
+        return zt_fail(e, ZT_EINVAL, "password", "密码须为 8 到 128 个字符，且同时包含字母和数字");
+    return ZT_OK;
+}
+
+zt_err zt_password_hash(const zt_config *cfg, const char *pw, char out[128], zt_error *e) {
+    _Static_assert(crypto_pwhash_STRBYTES <= 128, "hash buffer");
+    if (crypto_pwhash_str_alg(out, pw, strlen(pw), (unsigned long long)cfg->argon2_ops,
+                              (size_t)cfg->argon2_mem_kib * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "密码哈希失败（内存不足）");
+    return ZT_OK;
+}
+
+/* --- throttling --- */
+
+#define THROTTLE_SLOTS 4096
+typedef struct {
+    char key[96];
+    int64_t first, count;
+} throttle_entry;
+static throttle_entry throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static throttle_entry *throttle_slot(const char *key, int create, int64_t now, int64_t window) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *s = key; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    throttle_entry *free_slot = NULL;
+    for (int i = 0; i < 16; i++) {
+        throttle_entry *t = &throttle[(h + (uint64_t)i) % THROTTLE_SLOTS];
+        if (t->key[0] && strcmp(t->key, key) == 0) return t;
+        if (!free_slot && (!t->key[0] || now - t->first >= window)) free_slot = t;
+    }
+    if (!create) return NULL;
+    /* all 16 probes busy with live entries: reuse the first (bounded memory) */
+    throttle_entry *t = free_slot ? free_slot : &throttle[h % THROTTLE_SLOTS];
+    snprintf(t->key, sizeof t->key, "%s", key);
+    t->first = now;
+    t->count = 0;
+    return t;
+}
+
+int zt_throttle_blocked(const char *key, int64_t now, int64_t max, int64_t window, int64_t *retry_after) {
+    pthread_mutex_lock(&throttle_mu);
+    throttle_entry *t = throttle_slot(key, 0, now, window);
+    int blocked = t && now - t->first < window && t->count >= max;
+    if (blocked && retry_after) *retry_after = window - (now - t->first);
+    pthread_mutex_unlock(&throttle_mu);
+    return blocked;
+}
+
+void zt_throttle_fail(const char *key, int64_t now, int64_t window) {
+    pthread_mutex_lock(&throttle_mu);
+    throttle_entry *t = throttle_slot(key, 1, now, window);
+    if (now - t->first >= window) {
+        t->first = now;
+        t->count = 0;
+    }
+    t->count++;
+    pthread_mutex_unlock(&throttle_mu);
+}
+
+void zt_throttle_clear(const char *key) {
+    pthread_mutex_lock(&throttle_mu);
+    throttle_entry *t = throttle_slot(key, 0, 0, 1);
+    if (t) memset(t, 0, sizeof *t);
+    pthread_mutex_unlock(&throttle_mu);
+}
+
+void zt_throttle_reset(void) {
+    pthread_mutex_lock(&throttle_mu);
+    memset(throttle, 0, sizeof throttle);
+    pthread_mutex_unlock(&throttle_mu);
+}
+
+void zt_token_hash(const char *token, unsigned char out[32]) {
+    crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+/* --- the authenticator --- */
+
+typedef struct {
+    unsigned char hash[32];
+    int64_t now;
+    int is_key;
+} touch_arg;
+
+static zt_err touch(zt_db *db, void *arg, zt_error *e) {
+    touch_arg *t = arg;
+    zt_stmt *st = zt_db_prepare(db,
+                                t->is_key ? "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?"
+                                          : "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, t->now);
+    zt_bind_blob(st, 2, t->hash, 32);
+    return zt_step_done(st, e);
+}
+
+static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p, zt_error *e) {
+    touch_arg t = {.now = zt_now(), .is_key = 1};
+    zt_token_hash(key, t.hash);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT k.id, k.dept_id, d.region_code, k.revoked_at, coalesce(k.last_used_at, 0),"
+                                " k.name FROM api_keys k JOIN departments d ON d.id = k.dept_id"
+                                " WHERE k.key_hash = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_blob(st, 1, t.hash, 32);
+    int rc = zt_step(st, e);
+    if (rc < 0) return (zt_err)-rc;
+    if (rc == 0) return zt_fail(e, ZT_EUNAUTH, "Authorization", "API 密钥无效");
+    if (!zt_col_is_null(st, 3)) return zt_fail(e, ZT_EUNAUTH, "Authorization", "API 密钥已被吊销");
+    zt_arena *a = zt_req_arena(r);
+    p->key_id = zt_col_int(st, 0);
+    p->dept_id = zt_col_int(st, 1);
+    p->region = zt_arena_strdup(a, zt_col_text(st, 2));
+    p->role = "system";
+    p->role_bit = ZT_R_SYSTEM;
+    p->login = zt_arena_printf(a, "key:%lld", (long long)p->key_id);
+    p->name = zt_arena_strdup(a, zt_col_text(st, 5));
+    int64_t last = zt_col_int(st, 4);
+    zt_db_release(db);
+    if (t.now - last >= 60) zt_store_write(app->store, touch, &t, NULL); /* last use, to the minute */
+    return ZT_OK;
+}
+
+zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    memset(p, 0, sizeof *p);
+    p->region = "";
+    const char *authz = zt_req_header(r, "Authorization");
+    if (authz) {
+        if (strncmp(authz, "Bearer ", 7) != 0 || !authz[7])
+            return zt_fail(e, ZT_EUNAUTH, "Authorization", "Authorization 须为 Bearer <API 密钥>");
+        return auth_key(r, app, authz + 7, p, e);
+    }
+    const char *tok = zt_req_cookie(r, "zt_session");
+    if (!tok || !*tok) return ZT_OK;
+    touch_arg t = {.now = zt_now()};
+    zt_token_hash(tok, t.hash);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(
+        db,
+        "SELECT u.id, u.role, u.login, u.name, coalesce(u.dept_id, 0), coalesce(u.region_code, d.region_code, ''),"
+        " s.csrf, s.expires_at, s.last_seen_at, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id"
+        " LEFT JOIN departments d ON d.id = u.dept_id WHERE s.token_hash = ?",
+        e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_blob(st, 1, t.hash, 32);
+    int rc = zt_step(st, e);
+    if (rc < 0) return (zt_err)-rc;
+    /* an unknown or expired cookie is anonymous: public pages keep working */
+    if (rc == 0 || zt_col_int(st, 9) || zt_col_int(st, 7) <= t.now ||
+        zt_col_int(st, 8) + app->cfg->session_idle <= t.now)
+        return ZT_OK;
+    zt_arena *a = zt_req_arena(r);
+    p->user_id = zt_col_int(st, 0);
+    p->role = zt_arena_strdup(a, zt_col_text(st, 1));
+    p->role_bit = zt_role_bit(p->role);
+    p->login = zt_arena_strdup(a, zt_col_text(st, 2));
+    p->name = zt_arena_strdup(a, zt_col_text(st, 3));
+    p->dept_id = zt_col_int(st, 4);
+    p->region = zt_arena_strdup(a, zt_col_text(st, 5));
+    p->via_cookie = 1;
+    char *csrf = zt_arena_strdup(a, zt_col_text(st, 6));
+    int64_t last = zt_col_int(st, 8);
+    zt_db_release(db);
+    const char *m = zt_req_method(r);
+    if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS")) {
+        const char *given = zt_req_header(r, "X-CSRF-Token");
+        if (!given || strlen(given) != strlen(csrf) || sodium_memcmp(given, csrf, strlen(csrf)) != 0)
+            return zt_fail(e, ZT_EFORBIDDEN, "X-CSRF-Token", "缺少或错误的 CSRF 令牌（X-CSRF-Token）");
+    }
+    if (t.now - last >= 60) zt_store_write(app->store, touch, &t, NULL); /* idle clock, to the minute */
+    return ZT_OK;
+}
+
+/* --- audit --- */
+
+zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
+                const char *target_id, json_t *detail, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id,"
+                                " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    zt_bind_int(st, 1, zt_now());
+    if (actor && actor->user_id) zt_bind_int(st, 2, actor->user_id);
+    else zt_bind_null(st, 2);
+    zt_bind_text(st, 3, actor && actor->login ? actor->login : "cli");
+    zt_bind_text(st, 4, action);
+    zt_bind_text(st, 5, target_type);
+    zt_bind_text(st, 6, target_id);
+    zt_bind_text(st, 7, text ? text : "{}");
+    free(text);
+    return zt_step_done(st, e);
+}
+
+/* --- accounts --- */
+
+static int login_ok(const char *s) {
+    size_t n = strlen(s);
+    if (n < 3 || n > 64) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+              *s == '.' || *s == '-' || *s == '@'))
+            return 0;
+    return 1;
+}
+
+typedef struct {
+    const zt_user_new *u;
+    const zt_principal *actor;
+    char hash[128];
+    int64_t id;
+} create_arg;
+
+static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
+    create_arg *c = arg;
+    const zt_user_new *u = c->u;
+    int64_t dept = u->dept_id;
+    char region[16] = "";
+    if (u->dept_code || dept) {
+        zt_stmt *st = zt_db_prepare(db,
+                                    u->dept_code ? "SELECT id, region_code FROM departments WHERE code = ?"
+                                                 : "SELECT id, region_code FROM departments WHERE id = ?",
+                                    e);
+        if (!st) return ZT_EINTERNAL;
+        if (u->dept_code) zt_bind_text(st, 1, u->dept_code);
+        else zt_bind_int(st, 1, dept);
+        if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "dept", "部门不存在");
+        dept = zt_col_int(st, 0);
+        snprintf(region, sizeof region, "%s", zt_col_text(st, 1));
+    }
+    if (u->region_code) {
+        zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", e);
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, u->region_code);
+        if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
+        snprintf(region, sizeof region, "%s", u->region_code);
+    }
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO users (login, name, role, dept_id, region_code, id_number, credit_code,"
+                                " phone, password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                                " RETURNING id",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    int64_t now = zt_now();
+    zt_bind_text(st, 1, u->login);
+    zt_bind_text(st, 2, u->name);
+    zt_bind_text(st, 3, u->role);
+    if (dept) zt_bind_int(st, 4, dept);
+    else zt_bind_null(st, 4);
+    zt_bind_text(st, 5, region[0] ? region : NULL);
+    zt_bind_text(st, 6, u->id_number);
+    zt_bind_text(st, 7, u->credit_code);
+    zt_bind_text(st, 8, u->phone ? u->phone : "");
+    zt_bind_text(st, 9, c->hash);
+    zt_bind_int(st, 10, now);
+    zt_bind_int(st, 11, now);
+    int rc = zt_step(st, e);
+    if (rc == -ZT_ECONFLICT) {
+        const char *field = strstr(e->message, "id_number")     ? "id_number"
+                            : strstr(e->message, "credit_code") ? "credit_code"
+                                                                : "login";
+        return zt_fail(e, ZT_ECONFLICT, field,
+                       strcmp(field, "login") == 0 ? "登录名已被使用" : "该证件号码已注册");
+    }
+    if (rc != 1) return rc < 0 ? (zt_err)-rc : ZT_EINTERNAL;
+    c->id = zt_col_int(st, 0);
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
+    json_t *d = json_pack("{s:s,s:s,s:s}", "login", u->login, "name", u->name, "role", u->role);
+    if (dept) json_object_set_new(d, "dept_id", json_integer(dept));
+    if (region[0]) json_object_set_new(d, "region_code", json_string(region));
+    zt_err arc = zt_audit(db, c->actor, u->self_register ? "user.register" : "user.create", "user", idtext, d, e);
+    json_decref(d);
+    return arc;
+}
+
+zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *u, int64_t *id, zt_error *e) {
+    if (!u->login || !login_ok(u->login))
+        return zt_fail(e, ZT_EINVAL, "login", "登录名须为 3 到 64 个字母、数字或 _ . - @");
+    if (!u->name || !*u->name || zt_utf8_len(u->name) > 64)
+        return zt_fail(e, ZT_EINVAL, "name", "姓名/名称须为 1 到 64 个字符");
+    uint32_t bit = zt_role_bit(u->role);
+    if (!bit || bit == ZT_R_SYSTEM) return zt_fail(e, ZT_EINVAL, "role", "未知角色：%s", u->role ? u->role : "");
+    const char *why;
+    if (bit == ZT_R_CITIZEN) {
+        if (!u->id_number) return zt_fail(e, ZT_EINVAL, "id_number", "自然人须填写 18 位居民身份证号码");
+        if (!zt_idnum_valid(u->id_number, &why))
+            return zt_fail(e, ZT_EINVAL, "id_number", "居民身份证号码无效（%s）", why ? why : "");
+    } else if (u->id_number) {
+        return zt_fail(e, ZT_EINVAL, "id_number", "只有自然人账户填写身份证号码");
+    }
+    if (bit == ZT_R_ENTERPRISE) {
+        if (!u->credit_code) return zt_fail(e, ZT_EINVAL, "credit_code", "法人须填写统一社会信用代码");
+        if (!zt_uscc_valid(u->credit_code, &why))
+            return zt_fail(e, ZT_EINVAL, "credit_code", "统一社会信用代码无效（%s）", why ? why : "");
+    } else if (u->credit_code) {
+        return zt_fail(e, ZT_EINVAL, "credit_code", "只有法人账户填写统一社会信用代码");
+    }
+    int has_dept = u->dept_id || u->dept_code;
+    if (zt_role_needs_dept(u->role) && !has_dept) return zt_fail(e, ZT_EINVAL, "dept", "该角色须属于一个部门");
+    if ((bit & ZT_R_PEOPLE) && has_dept) return zt_fail(e, ZT_EINVAL, "dept", "公众账户不属于部门");
+    if (bit == ZT_R_SUPERVISOR && !u->region_code && !has_dept)
+        return zt_fail(e, ZT_EINVAL, "region_code", "监察人员须指定监察的行政区划");
+    if (u->phone && zt_utf8_len(u->phone) > 32) return zt_fail(e, ZT_EINVAL, "phone", "电话号码过长");
+    zt_err rc = zt_password_check(u->password ? u->password : "", e);
+    if (rc) return rc;
+    create_arg c = {.u = u, .actor = actor};
+    if ((rc = zt_password_hash(app->cfg, u->password, c.hash, e))) return rc;
+    rc = zt_store_write(app->store, create_user, &c, e);
+    if (!rc && id) *id = c.id;
+    return rc;
+}
+
+typedef struct {
+    const zt_principal *actor;
+    int64_t id;
+    const char *hash;
+    int disabled;
+} change_arg;
+
+static zt_err set_password(zt_db *db, void *arg, zt_error *e) {
+    change_arg *c = arg;
+    zt_stmt *st = zt_db_prepare(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, c->hash);
+    zt_bind_int(st, 2, zt_now());
+    zt_bind_int(st, 3, c->id);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
+    /* a new password ends every session of the account */
+    st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, c->id);
+    if ((rc = zt_step_done(st, e))) return rc;
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
+    return zt_audit(db, c->actor, "user.password_reset", "user", idtext, NULL, e);
+}
+
+zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password,
+                            zt_error *e) {
+    zt_err rc = zt_password_check(password ? password : "", e);
+    if (rc) return rc;
+    char hash[128];
+    if ((rc = zt_password_hash(app->cfg, password, hash, e))) return rc;
+    change_arg c = {.actor = actor, .id = id, .hash = hash};
+    return zt_store_write(app->store, set_password, &c, e);
+}
+
+static zt_err set_disabled(zt_db *db, void *arg, zt_error *e) {
+    change_arg *c = arg;
+    zt_stmt *st = zt_db_prepare(db, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, c->disabled);
+    zt_bind_int(st, 2, zt_now());
+    zt_bind_int(st, 3, c->id);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
+    if (c->disabled) {
+        st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e);
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_int(st, 1, c->id);
+        if ((rc = zt_step_done(st, e))) return rc;
+    }
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
+    return zt_audit(db, c->actor, c->disabled ? "user.disable" : "user.enable", "user", idtext, NULL, e);
+}
+
+zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e) {
+    change_arg c = {.actor = actor, .id = id, .disabled = disabled};
+    return zt_store_write(app->store, set_disabled, &c, e);
+}
+
+zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT id FROM users WHERE login = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, login);
+    int rc = zt_step(st, e);
+    if (rc == 1) *id = zt_col_int(st, 0);
+    zt_db_release(db);
+    if (rc < 0) return (zt_err)-rc;
+    if (rc == 0) return zt_fail(e, ZT_ENOTFOUND, "login", "用户 %s 不存在", login);
+    return ZT_OK;
+}

@@ -1,0 +1,94 @@
+/* auth.h - roles, accounts, sessions, API keys, scopes and the audit trail
+ * (R1, R16).
+ *
+ * Roles are bits so that a route declares the roles it admits as one mask
+ * (http/http.h); scope (which department's or region's data a principal may
+ * touch) is checked by the handlers with zt_scope_*. */
+#ifndef ZT_AUTH_H
+#define ZT_AUTH_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "base/err.h"
+#include "http/http.h"
+
+enum {
+    ZT_R_CITIZEN = 1u << 0,    /* 自然人 */
+    ZT_R_ENTERPRISE = 1u << 1, /* 法人 */
+    ZT_R_CLERK = 1u << 2,      /* 窗口/承办人员 */
+    ZT_R_DEPT_HEAD = 1u << 3,  /* 部门负责人 */
+    ZT_R_LEGAL = 1u << 4,      /* 法制审查 */
+    ZT_R_SUPERVISOR = 1u << 5, /* 监察 */
+    ZT_R_TRADING = 1u << 6,    /* 交易中心 */
+    ZT_R_FINANCE = 1u << 7,    /* 财政 */
+    ZT_R_DATA = 1u << 8,       /* 数据管理 */
+    ZT_R_ADMIN = 1u << 9,      /* 系统管理员 */
+    ZT_R_SYSTEM = 1u << 10,    /* a department's system, by API key */
+};
+#define ZT_R_PEOPLE (ZT_R_CITIZEN | ZT_R_ENTERPRISE)
+#define ZT_R_STAFF                                                                                           \
+    (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |  \
+     ZT_R_ADMIN)
+#define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF)
+
+/* Role bit for a name ("clerk"), 0 if unknown; and back. */
+uint32_t zt_role_bit(const char *name);
+const char *zt_role_name(uint32_t bit);
+/* Chinese label of a role ("窗口/承办人员"). */
+const char *zt_role_label(const char *name);
+/* Does the role need a department (staff but supervisor/admin)? */
+int zt_role_needs_dept(const char *name);
+
+/* Is region `code` inside region `scope` (same or below)? GB/T 2260 codes:
+ * 360300 covers 3603xx and 3603xxnnn; 360302 covers 360302nnn. */
+int zt_region_within(const char *code, const char *scope);
+
+/* May p see data of department dept_id (in region dept_region)?
+ * Administrators: all; supervisors: departments in their region; other
+ * staff and keys: their own department only. */
+int zt_scope_dept_read(const zt_principal *p, int64_t dept_id, const char *dept_region);
+/* May p change that department's own records (contact data, windows,
+ * keys)? Administrators, and the department's head. */
+int zt_scope_dept_write(const zt_principal *p, int64_t dept_id);
+
+/* Argon2id hash (libsodium string form) of a password, with the configured
+ * cost. out must hold 128 bytes. */
+zt_err zt_password_hash(const zt_config *cfg, const char *password, char out[128], zt_error *e);
+/* Password policy: 8-128 characters with a letter and a digit. */
+zt_err zt_password_check(const char *password, zt_error *e);
+
+/* The authenticator registered with the server. */
+zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e);
+
+/* Record a change in the audit trail, inside the caller's write. detail is
+ * borrowed (may be NULL). actor NULL means the command line. */
+zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
+                const char *target_id, json_t *detail, zt_error *e);
+
+/* Create an account (CLI, demo data and API share this). Fields are
+ * validated: login, name, role, dept (by code or id), region, id_number or
+ * credit_code for citizens/enterprises. On success *id is the new user. */
+typedef struct zt_user_new {
+    const char *login, *name, *role, *password, *phone;
+    int64_t dept_id;         /* 0 = none */
+    const char *dept_code;   /* alternative to dept_id */
+    const char *region_code; /* supervisors; others take their department's */
+    const char *id_number, *credit_code;
+    int self_register; /* recorded as user.register, not user.create */
+} zt_user_new;
+zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *u, int64_t *id, zt_error *e);
+zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password,
+                            zt_error *e);
+zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e);
+/* Look up a user id by login (reader); ZT_ENOTFOUND. */
+zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);
+
+/* Routes of auth/api.c. */
+const zt_route *zt_auth_routes(size_t *n);
+
+/* Forget throttling state (tests and the CLI). */
+void zt_throttle_reset(void);
+
+#endif

@@ -1,0 +1,218 @@
+#include "base/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+
+enum { T_STR, T_INT };
+typedef struct {
+    const char *key;
+    int type;
+    size_t off;
+    const char *def;
+    int64_t min, max;
+} key_desc;
+
+#define S(k, f, d) {k, T_STR, offsetof(zt_config, f), d, 0, 0}
+#define I(k, f, d, lo, hi) {k, T_INT, offsetof(zt_config, f), d, lo, hi}
+static const key_desc keys[] = {
+    S("listen.address", listen_address, "127.0.0.1"),
+    I("listen.port", listen_port, "8080", 0, 65535),
+    S("data_dir", data_dir, "var"),
+    S("db.path", db_path, ""),
+    S("web.root", web_root, "web"),
+    S("source.dir", source_dir, "data"),
+    I("http.threads", http_threads, "0", 0, 256),
+    I("http.max_body", http_max_body, "1048576", 1024, 1073741824),
+    I("http.timeout", http_timeout, "30", 1, 3600),
+    I("http.max_connections", http_max_conns, "4096", 16, 1000000),
+    S("store.synchronous", store_synchronous, "FULL"),
+    I("store.batch_max", store_batch_max, "100", 1, 100000),
+    I("store.batch_window_us", store_batch_window_us, "5000", 0, 1000000),
+    S("city.timezone", timezone, "Asia/Shanghai"),
+    S("calendar.office_hours", office_hours, "09:00-12:00,13:30-17:30"),
+    I("auth.session_ttl", session_ttl, "28800", 60, 31536000),
+    I("auth.session_idle", session_idle, "1800", 60, 31536000),
+    I("auth.cookie_secure", cookie_secure, "0", 0, 1),
+    I("auth.login_max_failures", login_max_failures, "5", 1, 1000),
+    I("auth.login_window", login_window, "900", 1, 86400),
+    I("auth.argon2_ops", argon2_ops, "2", 1, 100),
+    I("auth.argon2_mem_kib", argon2_mem_kib, "65536", 8, 4194304),
+    S("log.file", log_file, "-"),
+    I("log.access", access_log, "1", 0, 1),
+    I("fake_clock", fake_clock, "0", 0, 1),
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* short flags for the keys used most on the command line */
+static const char *const aliases[][2] = {
+    {"port", "listen.port"}, {"address", "listen.address"}, {"db", "db.path"}, {"web", "web.root"},
+};
+
+static const key_desc *find_key(const char *k) {
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(aliases[i][0], k) == 0) k = aliases[i][1];
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].key, k) == 0) return &keys[i];
+    return NULL;
+}
+
+static zt_err set_desc(zt_config *c, const key_desc *d, const char *v, zt_error *e) {
+    char *base = (char *)c;
+    if (d->type == T_STR) {
+        char **p = (char **)(base + d->off);
+        free(*p);
+        *p = zt_strdup(v);
+        return ZT_OK;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < d->min || n > d->max)
+        return zt_fail(e, ZT_EINVAL, d->key, "%s must be an integer from %lld to %lld, not \"%s\"", d->key,
+                       (long long)d->min, (long long)d->max, v);
+    *(int64_t *)(base + d->off) = n;
+    return ZT_OK;
+}
+
+zt_err zt_config_set(zt_config *c, const char *key, const char *value, zt_error *e) {
+    const key_desc *d = find_key(key);
+    if (!d) return zt_fail(e, ZT_EINVAL, key, "unknown configuration key \"%s\"", key);
+    zt_err rc = set_desc(c, d, value, e);
+    if (rc) return rc;
+    if (strcmp(key, "store.synchronous") == 0 && strcmp(value, "FULL") && strcmp(value, "NORMAL") &&
+        strcmp(value, "EXTRA"))
+        return zt_fail(e, ZT_EINVAL, key, "store.synchronous must be FULL, EXTRA or NORMAL");
+    return ZT_OK;
+}
+
+void zt_config_defaults(zt_config *c) {
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NKEYS; i++) set_desc(c, &keys[i], keys[i].def, NULL);
+}
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1])) *--end = 0;
+    return s;
+}
+
+static zt_err load_file(zt_config *c, const char *path, int must_exist, zt_error *e) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT) return ZT_OK;
+        return zt_fail(e, ZT_EINVAL, "config", "cannot open configuration file %s: %s", path, strerror(errno));
+    }
+    char line[4096];
+    int lineno = 0;
+    zt_err rc = ZT_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = zt_fail(e, ZT_EINVAL, "config", "%s:%d: expected key = value", path, lineno);
+            break;
+        }
+        *eq = 0;
+        char *k = trim(s), *v = trim(eq + 1);
+        if ((rc = zt_config_set(c, k, v, e)) != ZT_OK) {
+            zt_error_prefix(e, "%s:%d: ", path, lineno);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+zt_err zt_config_load(zt_config *c, int *argc, char **argv, zt_error *e) {
+    /* the file named by --config wins over ZT_CONFIG */
+    const char *path = getenv("ZT_CONFIG");
+    int must = path != NULL;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc) {
+            path = argv[i + 1];
+            must = 1;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            path = argv[i] + 9;
+            must = 1;
+        }
+    }
+    zt_err rc = load_file(c, path ? path : "zhengtong.conf", must, e);
+    if (rc) return rc;
+    for (size_t i = 0; i < NKEYS; i++) {
+        char env[64] = "ZT_";
+        size_t n = 3;
+        for (const char *k = keys[i].key; *k && n < sizeof env - 1; k++)
+            env[n++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+        env[n] = 0;
+        const char *v = getenv(env);
+        if (v && (rc = set_desc(c, &keys[i], v, e)) != ZT_OK) return rc;
+    }
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        char *a = argv[i];
+        if (strncmp(a, "--", 2) == 0) {
+            char key[64];
+            const char *val = NULL;
+            const char *eq = strchr(a + 2, '=');
+            size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            if (klen < sizeof key) {
+                memcpy(key, a + 2, klen);
+                key[klen] = 0;
+                for (char *p = key; *p; p++)
+                    if (*p == '-') *p = '_'; /* --fake-clock, --data-dir */
+                if (strcmp(key, "config") == 0) {
+                    if (!eq) i++;
+                    continue;
+                }
+                const key_desc *d = find_key(key);
+                if (d) {
+                    if (eq) val = eq + 1;
+                    else if (d->type == T_INT && d->max == 1 && (i + 1 >= *argc || argv[i + 1][0] == '-'))
+                        val = "1"; /* a boolean flag alone: --fake_clock */
+                    else if (i + 1 < *argc) val = argv[++i];
+                    else return zt_fail(e, ZT_EINVAL, key, "flag --%s needs a value", key);
+                    if ((rc = set_desc(c, d, val, e)) != ZT_OK) return rc;
+                    continue;
+                }
+            }
+        }
+        argv[out++] = a;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return ZT_OK;
+}
+
+char *zt_config_db_path(const zt_config *c) {
+    if (c->db_path && *c->db_path) return zt_strdup(c->db_path);
+    size_t n = strlen(c->data_dir) + 32;
+    char *p = zt_malloc(n);
+    snprintf(p, n, "%s/zhengtong.db", c->data_dir);
+    return p;
+}
+
+void zt_config_print(const zt_config *c) {
+    const char *base = (const char *)c;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type == T_STR) printf("%s = %s\n", keys[i].key, *(char *const *)(base + keys[i].off));
+        else printf("%s = %lld\n", keys[i].key, (long long)*(const int64_t *)(base + keys[i].off));
+    }
+}
+
+void zt_config_free(zt_config *c) {
+    char *base = (char *)c;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].type == T_STR) {
+            free(*(char **)(base + keys[i].off));
+            *(char **)(base + keys[i].off) = NULL;
+        }
+}

@@ -1,0 +1,59 @@
+/* config.h - configuration: defaults < file < environment < flags.
+ *
+ * The file (zhengtong.conf, or --config PATH, or ZT_CONFIG) holds lines
+ * `key = value` with '#' comments. Every key can also come from the
+ * environment as ZT_ + the key upper-cased with dots as underscores
+ * (listen.port -> ZT_LISTEN_PORT), and from a flag `--key value` or
+ * `--key=value`. docs/configuration.md lists every key; `zhengtong config`
+ * prints the effective values. */
+#ifndef ZT_CONFIG_H
+#define ZT_CONFIG_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct zt_config {
+    char *listen_address;   /* listen.address */
+    int64_t listen_port;    /* listen.port */
+    char *data_dir;         /* data_dir: database, keys, uploads */
+    char *db_path;          /* db.path ("" = data_dir/zhengtong.db) */
+    char *web_root;         /* web.root */
+    char *source_dir;       /* source.dir: committed data files (regions, calendar, demo) */
+    int64_t http_threads;   /* http.threads (0 = one per core) */
+    int64_t http_max_body;  /* http.max_body bytes */
+    int64_t http_timeout;   /* http.timeout seconds of idle connection */
+    int64_t http_max_conns; /* http.max_connections */
+    char *store_synchronous;  /* store.synchronous: FULL|NORMAL */
+    int64_t store_batch_max;  /* store.batch_max writes per commit */
+    int64_t store_batch_window_us; /* store.batch_window_us */
+    char *timezone;         /* city.timezone */
+    char *office_hours;     /* calendar.office_hours "09:00-12:00,13:30-17:30" */
+    int64_t session_ttl;    /* auth.session_ttl seconds */
+    int64_t session_idle;   /* auth.session_idle seconds without use */
+    int64_t cookie_secure;  /* auth.cookie_secure 0/1 */
+    int64_t login_max_failures; /* auth.login_max_failures */
+    int64_t login_window;   /* auth.login_window seconds */
+    int64_t argon2_ops;     /* auth.argon2_ops */
+    int64_t argon2_mem_kib; /* auth.argon2_mem_kib */
+    char *log_file;         /* log.file ("-" = stderr) */
+    int64_t access_log;     /* log.access 0/1 */
+    int64_t fake_clock;     /* serve --fake-clock */
+} zt_config;
+
+/* Fill defaults. */
+void zt_config_defaults(zt_config *c);
+/* Apply the file (path may be NULL: ZT_CONFIG or ./zhengtong.conf if it
+ * exists), then the environment, then flags from argv. Flags that are config
+ * keys are consumed: argv is compacted and *argc updated, leaving other
+ * arguments. Errors name the file line or the flag. */
+zt_err zt_config_load(zt_config *c, int *argc, char **argv, zt_error *e);
+/* Set one key from text. */
+zt_err zt_config_set(zt_config *c, const char *key, const char *value, zt_error *e);
+/* Effective db path (db.path, or data_dir/zhengtong.db); caller frees. */
+char *zt_config_db_path(const zt_config *c);
+/* Print "key = value" for every key. */
+void zt_config_print(const zt_config *c);
+void zt_config_free(zt_config *c);
+
+#endif

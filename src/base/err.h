@@ -1,0 +1,38 @@
+/* err.h - error codes and the error context every fallible function fills.
+ *
+ * Functions return zt_err (ZT_OK == 0) and, on failure, write a readable
+ * message (and, for bad input, the offending field) into a zt_error owned by
+ * the caller. Only src/http maps a zt_err to an HTTP status (habit 5). */
+#ifndef ZT_ERR_H
+#define ZT_ERR_H
+
+typedef enum {
+    ZT_OK = 0,
+    ZT_EINVAL,     /* bad input: 400 (422 is not used; one status for bad input) */
+    ZT_EUNAUTH,    /* not logged in / bad credentials: 401 */
+    ZT_EFORBIDDEN, /* logged in but not allowed: 403 */
+    ZT_ENOTFOUND,  /* 404 */
+    ZT_ECONFLICT,  /* state does not allow it, duplicate: 409 */
+    ZT_ETOOLARGE,  /* 413 */
+    ZT_ETHROTTLED, /* 429 */
+    ZT_EUNAVAIL,   /* storage unavailable, shutting down: 503 */
+    ZT_EINTERNAL   /* a bug or an unexpected library failure: 500 */
+} zt_err;
+
+typedef struct zt_error {
+    zt_err code;
+    char message[256];
+    char field[64];
+} zt_error;
+
+/* Fill e (may be NULL) and return code. field may be NULL. */
+zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Put context before e's message ("file:12: " + message), truncating. */
+void zt_error_prefix(zt_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Stable machine-readable name of a code: "invalid", "forbidden", ... */
+const char *zt_err_name(zt_err code);
+
+#endif

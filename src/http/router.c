@@ -1,0 +1,54 @@
+#include "http/router.h"
+
+#include <string.h>
+
+int zt_route_match(const char *pattern, const char *path, zt_arena *a, zt_param *params, int *nparams) {
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/') return 0;
+        p++;
+        s++;
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        size_t plen = pe ? (size_t)(pe - p) : strlen(p);
+        size_t slen = se ? (size_t)(se - s) : strlen(s);
+        if (plen >= 2 && p[0] == '{' && p[plen - 1] == '}') {
+            if (slen == 0 || np == ZT_MAX_PARAMS) return 0;
+            if (params) {
+                params[np].name = zt_arena_strndup(a, p + 1, plen - 2);
+                params[np].value = zt_arena_strndup(a, s, slen);
+            }
+            np++;
+        } else if (plen != slen || memcmp(p, s, plen) != 0) {
+            return 0;
+        }
+        p += plen;
+        s += slen;
+    }
+    if (*p || *s) return 0;
+    if (nparams) *nparams = np;
+    return 1;
+}
+
+zt_route_result zt_route_find(const zt_route *const *routes, size_t n, const char *method, const char *path,
+                              zt_arena *a, size_t *index, zt_param *params, int *nparams, char **allow) {
+    int path_seen = 0;
+    char *methods = NULL;
+    /* HEAD is served by GET routes */
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (size_t i = 0; i < n; i++) {
+        if (!zt_route_match(routes[i]->pattern, path, a, NULL, NULL)) continue;
+        if (strcmp(routes[i]->method, m) == 0) {
+            zt_route_match(routes[i]->pattern, path, a, params, nparams);
+            *index = i;
+            return ZT_ROUTE_FOUND;
+        }
+        path_seen = 1;
+        if (!methods || !strstr(methods, routes[i]->method))
+            methods = methods ? zt_arena_printf(a, "%s, %s", methods, routes[i]->method)
+                              : zt_arena_strdup(a, routes[i]->method);
+    }
+    if (!path_seen) return ZT_ROUTE_NO_PATH;
+    if (allow) *allow = methods;
+    return ZT_ROUTE_NO_METHOD;
+}

@@ -1,0 +1,469 @@
+/* server.c - libmicrohttpd glue: request life cycle, dispatch, replies.
+ *
+ * MHD calls the access handler several times per request: first with no
+ * body (we set up the context), then with body chunks, then once more with
+ * none. We queue the response only on that last call: queueing on the first
+ * call makes MHD 0.9.75 close keep-alive connections. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/internal.h"
+
+const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404,
+                                        405, 409, 413, 429, 500, 503, 302, 0};
+const double zt_bucket_le[ZT_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                          0.05,   0.1,   0.25,   0.5,   1.0,  0};
+
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                          "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                          "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+int zt_http_status(zt_err code) {
+    switch (code) {
+    case ZT_OK: return 200;
+    case ZT_EINVAL: return 400;
+    case ZT_EUNAUTH: return 401;
+    case ZT_EFORBIDDEN: return 403;
+    case ZT_ENOTFOUND: return 404;
+    case ZT_ECONFLICT: return 409;
+    case ZT_ETOOLARGE: return 413;
+    case ZT_ETHROTTLED: return 429;
+    case ZT_EUNAVAIL: return 503;
+    case ZT_EINTERNAL: return 500;
+    }
+    return 500;
+}
+
+/* --- built-in routes --- */
+
+static zt_err h_healthz(zt_req *r, zt_error *e) {
+    zt_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    return ZT_OK;
+}
+
+static zt_err h_metrics(zt_req *r, zt_error *e) {
+    zt_metrics_reply(r);
+    return ZT_OK;
+}
+
+static const zt_route builtin[] = {
+    {"GET", "/healthz", h_healthz, ZT_PUBLIC, "liveness: 200 {\"status\":\"ok\"}"},
+    {"GET", "/metrics", h_metrics, ZT_PUBLIC, "Prometheus metrics"},
+};
+
+/* --- set-up --- */
+
+zt_server *zt_server_new(const zt_server_options *o, void *app) {
+    zt_server *s = zt_calloc(1, sizeof *s);
+    s->o = *o;
+    s->o.web_root = zt_strdup(o->web_root ? o->web_root : "web");
+    s->o.address = zt_strdup(o->address ? o->address : "127.0.0.1");
+    s->app = app;
+    zt_server_routes(s, builtin, sizeof builtin / sizeof builtin[0]);
+    return s;
+}
+
+void zt_server_routes(zt_server *s, const zt_route *routes, size_t n) {
+    if (s->nroutes + n > s->cap) {
+        s->cap = (s->nroutes + n) * 2;
+        s->routes = zt_realloc(s->routes, s->cap * sizeof *s->routes);
+    }
+    for (size_t i = 0; i < n; i++) s->routes[s->nroutes++] = &routes[i];
+}
+
+void zt_server_set_auth(zt_server *s, zt_auth_fn fn) { s->auth = fn; }
+void zt_server_set_cleanup(zt_server *s, void (*fn)(void *)) { s->cleanup = fn; }
+void zt_server_set_metrics(zt_server *s, void (*fn)(void *, char **, size_t *, size_t *)) { s->metrics = fn; }
+const zt_route *zt_server_route_at(zt_server *s, size_t i) { return i < s->nroutes ? s->routes[i] : NULL; }
+int zt_server_port(zt_server *s) { return s->port; }
+
+/* --- request accessors --- */
+
+void *zt_req_app(zt_req *r) { return r->srv->app; }
+zt_arena *zt_req_arena(zt_req *r) { return &r->arena; }
+const char *zt_req_method(zt_req *r) { return r->method; }
+const char *zt_req_path(zt_req *r) { return r->path; }
+const char *zt_req_client(zt_req *r) { return r->client; }
+const zt_principal *zt_req_principal(zt_req *r) { return &r->principal; }
+
+const char *zt_req_param(zt_req *r, const char *name) {
+    for (int i = 0; i < r->nparams; i++)
+        if (strcmp(r->params[i].name, name) == 0) return r->params[i].value;
+    return NULL;
+}
+
+zt_err zt_req_param_id(zt_req *r, const char *name, int64_t *out, zt_error *e) {
+    const char *v = zt_req_param(r, name);
+    char *end;
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || *end || n <= 0 || errno == ERANGE)
+        return zt_fail(e, ZT_EINVAL, name, "路径参数 %s 必须是正整数", name);
+    *out = n;
+    return ZT_OK;
+}
+
+const char *zt_req_query(zt_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+const char *zt_req_header(zt_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+const char *zt_req_cookie(zt_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+const char *zt_req_body(zt_req *r, size_t *len) {
+    if (len) *len = r->body_len;
+    return r->body ? r->body : "";
+}
+
+zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e) {
+    if (r->json) {
+        *out = r->json;
+        return ZT_OK;
+    }
+    if (r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
+    json_error_t je;
+    json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &je);
+    if (!v) {
+        /* jansson names the duplicated key in its text: "duplicate object key" */
+        return zt_fail(e, ZT_EINVAL, "body", "请求体不是合法的 JSON（第 %d 行第 %d 列）：%s", je.line, je.column,
+                       je.text);
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return zt_fail(e, ZT_EINVAL, "body", "请求体必须是 JSON 对象");
+    }
+    r->json = v;
+    *out = v;
+    return ZT_OK;
+}
+
+zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out,
+                        zt_error *e) {
+    const char *v = zt_req_query(r, name);
+    if (!v || !*v) {
+        *out = def;
+        return ZT_OK;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return zt_fail(e, ZT_EINVAL, name, "参数 %s 必须是 %lld 到 %lld 之间的整数", name, (long long)lo,
+                       (long long)hi);
+    *out = n;
+    return ZT_OK;
+}
+
+zt_err zt_req_page(zt_req *r, int64_t *limit, int64_t *offset, zt_error *e) {
+    int64_t page, per;
+    zt_err rc = zt_req_query_int(r, "page", 1, 1, 1000000, &page, e);
+    if (!rc) rc = zt_req_query_int(r, "per_page", 20, 1, 100, &per, e);
+    if (rc) return rc;
+    *limit = per;
+    *offset = (page - 1) * per;
+    return ZT_OK;
+}
+
+json_t *zt_page_json(json_t *items, int64_t total, int64_t limit, int64_t offset) {
+    return json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
+                     (json_int_t)(offset / limit + 1), "per_page", (json_int_t)limit);
+}
+
+/* --- replies --- */
+
+void zt_reply_mhd(zt_req *r, int status, struct MHD_Response *resp, size_t len) {
+    if (r->resp) MHD_destroy_response(r->resp);
+    r->resp = resp;
+    r->status = status;
+    r->resp_len = len;
+}
+
+void zt_reply_data(zt_req *r, int status, const char *ctype, const void *data, size_t len) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (ctype) MHD_add_response_header(resp, "Content-Type", ctype);
+    zt_reply_mhd(r, status, resp, len);
+}
+
+void zt_reply_json(zt_req *r, int status, json_t *v) {
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!text) {
+        zt_reply_data(r, 500, "application/json; charset=utf-8",
+                      "{\"error\":{\"code\":\"internal\",\"message\":\"JSON encoding failed\"}}", 62);
+        return;
+    }
+    size_t len = strlen(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    zt_reply_mhd(r, status, resp, len);
+}
+
+void zt_reply_empty(zt_req *r, int status) {
+    zt_reply_mhd(r, status, MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT), 0);
+}
+
+void zt_reply_header(zt_req *r, const char *name, const char *value) {
+    hdr *h = zt_arena_alloc(&r->arena, sizeof *h);
+    h->name = zt_arena_strdup(&r->arena, name);
+    h->value = zt_arena_strdup(&r->arena, value);
+    h->next = r->headers;
+    r->headers = h;
+}
+
+static void reply_error(zt_req *r, const zt_error *e) {
+    json_t *err = json_pack("{s:s,s:s}", "code", zt_err_name(e->code), "message",
+                            e->message[0] ? e->message : zt_err_name(e->code));
+    if (e->field[0]) json_object_set_new(err, "field", json_string(e->field));
+    zt_reply_json(r, zt_http_status(e->code), json_pack("{s:o}", "error", err));
+}
+
+/* --- dispatch --- */
+
+static void dispatch(zt_req *r) {
+    zt_server *s = r->srv;
+    zt_error e = {0};
+    if (r->ambiguous) {
+        zt_fail(&e, ZT_EINVAL, "Content-Length",
+                "请求的长度不明确（重复的 Content-Length，或同时有 Content-Length 与 chunked）");
+        reply_error(r, &e);
+        zt_reply_header(r, "Connection", "close");
+        return;
+    }
+    if (r->too_large) {
+        zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", s->o.max_body);
+        reply_error(r, &e);
+        zt_reply_header(r, "Connection", "close");
+        return;
+    }
+    size_t idx;
+    char *allow = NULL;
+    const zt_route *route = NULL;
+    switch (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams,
+                          &allow)) {
+    case ZT_ROUTE_FOUND:
+        route = s->routes[idx];
+        r->route_index = (long)idx;
+        break;
+    case ZT_ROUTE_NO_METHOD:
+        zt_fail(&e, ZT_EINVAL, NULL, "接口 %s 不支持方法 %s", r->path, r->method);
+        reply_error(r, &e);
+        r->status = 405;
+        zt_reply_header(r, "Allow", allow);
+        return;
+    case ZT_ROUTE_NO_PATH:
+        break;
+    }
+    if (!route) {
+        if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0 &&
+            (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
+            r->route_index = -2;
+            if (zt_static_serve(r, s->o.web_root)) return;
+        }
+        zt_fail(&e, ZT_ENOTFOUND, NULL, "没有这个地址：%s %s", r->method, r->path);
+        reply_error(r, &e);
+        return;
+    }
+    zt_err rc = ZT_OK;
+    if (s->auth) rc = s->auth(r, &r->principal, &e);
+    if (!rc && route->access) {
+        if (!r->principal.user_id && !r->principal.key_id)
+            rc = zt_fail(&e, ZT_EUNAUTH, NULL, "请先登录");
+        else if (!(route->access & r->principal.role_bit))
+            rc = zt_fail(&e, ZT_EFORBIDDEN, NULL, "当前身份（%s）无权访问此功能",
+                         r->principal.role ? r->principal.role : "?");
+    }
+    if (!rc) rc = route->fn(r, &e);
+    if (rc) {
+        if (!e.code) e.code = rc;
+        if (rc == ZT_EINTERNAL) zt_error_log("%s %s: %s", r->method, r->path, e.message);
+        reply_error(r, &e);
+    } else if (!r->resp) {
+        zt_reply_empty(r, 204);
+    }
+}
+
+static void add_headers(zt_req *r) {
+    struct MHD_Response *resp = r->resp;
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    for (hdr *h = r->headers; h; h = h->next) MHD_add_response_header(resp, h->name, h->value);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    int *counts = cls;
+    if (strcasecmp(key, "Content-Length") == 0) counts[0]++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0) counts[1]++;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+    zt_server *s = cls;
+    zt_req *r = *con_cls;
+    if (!r) {
+        r = zt_calloc(1, sizeof *r);
+        r->srv = s;
+        r->conn = conn;
+        r->t0 = zt_mono_us();
+        r->route_index = -1;
+        zt_arena_init(&r->arena);
+        r->method = zt_arena_strdup(&r->arena, method);
+        r->path = zt_arena_strdup(&r->arena, url);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        snprintf(r->client, sizeof r->client, "-");
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client, sizeof r->client);
+        }
+        /* request smuggling: refuse what MHD lets through */
+        int counts[2] = {0, 0};
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, counts);
+        if (counts[0] > 1 || (counts[0] && counts[1]) || counts[1] > 1) r->ambiguous = 1;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (*end || end == cl) r->ambiguous = 1;
+            else if (n > s->o.max_body) r->too_large = 1;
+        }
+        atomic_fetch_add(&s->inflight, 1);
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_large && !r->ambiguous) {
+            if (r->body_len + *upload_size > s->o.max_body) {
+                r->too_large = 1;
+                free(r->body);
+                r->body = NULL;
+                r->body_len = 0;
+            } else {
+                if (r->body_len + *upload_size + 1 > r->body_cap) {
+                    r->body_cap = (r->body_len + *upload_size + 1) * 2;
+                    if (r->body_cap > s->o.max_body + 1) r->body_cap = s->o.max_body + 1;
+                    r->body = zt_realloc(r->body, r->body_cap);
+                }
+                memcpy(r->body + r->body_len, upload, *upload_size);
+                r->body_len += *upload_size;
+                r->body[r->body_len] = 0;
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->started) return MHD_YES;
+    r->started = 1;
+    dispatch(r);
+    if (!r->resp) zt_reply_empty(r, 500);
+    add_headers(r);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, r->resp);
+    return ok;
+}
+
+static int status_slot(int status) {
+    for (int i = 0; i < ZT_NSTATUS - 1; i++)
+        if (zt_status_list[i] == status) return i;
+    return ZT_NSTATUS - 1;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    zt_server *s = cls;
+    zt_req *r = *con_cls;
+    if (!r) return;
+    int64_t dur = zt_mono_us() - r->t0;
+    size_t slot = r->route_index >= 0 ? (size_t)r->route_index : r->route_index == -2 ? s->nroutes : s->nroutes + 1;
+    route_stats *st = &s->stats[slot];
+    int status = r->resp ? r->status : 0;
+    atomic_fetch_add(&st->by_status[status_slot(status)], 1);
+    atomic_fetch_add(&st->sum_us, (uint64_t)dur);
+    int b = 0;
+    while (b < ZT_NBUCKETS - 1 && dur > zt_bucket_le[b] * 1e6) b++;
+    atomic_fetch_add(&st->buckets[b], 1);
+    atomic_fetch_add(&s->total, 1);
+    if (s->o.access_log) {
+        char line[1024];
+        char ts[32];
+        zt_time_format(zt_now(), ts);
+        snprintf(line, sizeof line, "%s access %s \"%s %.600s\" %d %zu %.3fms user=%s%s", ts, r->client, r->method,
+                 r->path, status, r->resp_len, (double)dur / 1000.0,
+                 r->principal.login ? r->principal.login : "-",
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+        zt_log_line(line);
+    }
+    if (s->cleanup) s->cleanup(s->app);
+    if (r->resp) MHD_destroy_response(r->resp);
+    json_decref(r->json);
+    free(r->body);
+    zt_arena_free(&r->arena);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    zt_warn("http: %s", msg);
+}
+
+zt_err zt_server_start(zt_server *s, zt_error *e) {
+    s->stats = zt_calloc(s->nroutes + 2, sizeof *s->stats);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)s->o.port);
+    if (inet_pton(AF_INET, s->o.address, &sa.sin_addr) != 1)
+        return zt_fail(e, ZT_EINVAL, "listen.address", "listen.address must be an IPv4 address, not %s",
+                       s->o.address);
+    int threads = s->o.threads > 0 ? s->o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (!s->d)
+        return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,
+                       strerror(errno));
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : s->o.port;
+    return ZT_OK;
+}
+
+void zt_server_stop(zt_server *s, int grace_s) {
+    if (!s->d) return;
+    MHD_socket ls = MHD_quiesce_daemon(s->d);
+    if (ls != MHD_INVALID_SOCKET) close(ls);
+    int64_t until = zt_mono_us() + (int64_t)grace_s * 1000000;
+    while (atomic_load(&s->inflight) > 0 && zt_mono_us() < until) usleep(10000);
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+}
+
+void zt_server_free(zt_server *s) {
+    if (!s) return;
+    if (s->d) zt_server_stop(s, 0);
+    free((void *)s->o.web_root);
+    free((void *)s->o.address);
+    free(s->routes);
+    free(s->stats);
+    free(s);
+}

@@ -1,0 +1,521 @@
+/* main.c - one binary, subcommands: serve, init, user, calendar, config,
+ * routes, version. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth/auth.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/tsv.h"
+#include "http/http.h"
+#include "org/org.h"
+#include "platform/platform.h"
+
+#define ZT_VERSION "0.1.0"
+
+static const char USAGE[] =
+    "zhengtong " ZT_VERSION " - 政通: e-government and electronic supervision platform\n"
+    "\n"
+    "usage: zhengtong COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve      run the HTTP server (--fake-clock enables PUT /api/admin/clock)\n"
+    "  init       create or upgrade the database: regions and calendar (--demo adds the demo city)\n"
+    "  user       add | passwd | disable | enable | list accounts\n"
+    "  calendar   import | show | day | add | set | unset: the working-day calendar\n"
+    "  config     print the effective configuration\n"
+    "  routes     print the HTTP routes with the roles they admit\n"
+    "  version    print the version\n"
+    "\n"
+    "Every command takes configuration flags (--port 8080, --data-dir var, --db PATH, --config FILE,\n"
+    "any key as --key value); see docs/configuration.md. 'zhengtong COMMAND --help' for details.\n";
+
+/* --- small helpers --- */
+
+static int has_flag(int argc, char **argv, const char *flag) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], flag) == 0) return 1;
+    return 0;
+}
+
+/* --name value or --name=value among the remaining arguments. */
+static const char *opt(int argc, char **argv, const char *name) {
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], name, n) != 0) continue;
+        if (argv[i][n] == '=') return argv[i] + n + 1;
+        if (argv[i][n] == 0 && i + 1 < argc) return argv[i + 1];
+    }
+    return NULL;
+}
+
+/* The i-th argument that is not an option (or an option's value). */
+static const char *positional(int argc, char **argv, int want, const char *const *valued) {
+    int k = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            for (const char *const *v = valued; v && *v; v++)
+                if (strcmp(argv[i], *v) == 0) i++;
+            continue;
+        }
+        if (k++ == want) return argv[i];
+    }
+    return NULL;
+}
+
+static int die(const zt_error *e) {
+    fprintf(stderr, "zhengtong: %s%s%s%s\n", e->message, e->field[0] ? " (" : "", e->field, e->field[0] ? ")" : "");
+    return e->code == ZT_EINVAL ? 2 : 1;
+}
+
+static int mkdirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0750) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Configuration, time zone, log, store and calendar: what every command
+ * but config needs. */
+static int app_open(zt_app *app, zt_config *cfg, int create, zt_error *e) {
+    memset(app, 0, sizeof *app);
+    app->cfg = cfg;
+    /* day boundaries of the legal clock are in the city's zone: set once,
+     * before any thread exists */
+    setenv("TZ", cfg->timezone, 1);
+    tzset();
+    if (zt_log_open(cfg->log_file) != 0) {
+        zt_fail(e, ZT_EINVAL, "log.file", "cannot open log file %s", cfg->log_file);
+        return -1;
+    }
+    if (zt_office_hours_parse(cfg->office_hours, &app->office_hours, e)) return -1;
+    char *path = zt_config_db_path(cfg);
+    struct stat st;
+    if (!create && stat(path, &st) != 0) {
+        zt_fail(e, ZT_EINVAL, "db.path", "no database at %s: run 'zhengtong init' first", path);
+        free(path);
+        return -1;
+    }
+    if (create && mkdirs(cfg->data_dir) != 0) {
+        zt_fail(e, ZT_EINVAL, "data_dir", "cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
+        free(path);
+        return -1;
+    }
+    zt_store_options so = {.path = path,
+                           .synchronous = cfg->store_synchronous,
+                           .batch_max = (int)cfg->store_batch_max,
+                           .batch_window_us = (int)cfg->store_batch_window_us};
+    zt_err rc = zt_store_open(&so, &app->store, e);
+    free(path);
+    if (rc) return -1;
+    app->cal = zt_cal_new();
+    if (zt_calendar_load_db(app, e)) return -1;
+    return 0;
+}
+
+static void app_close(zt_app *app) {
+    zt_store_close(app->store);
+    zt_cal_free(app->cal);
+}
+
+/* --- serve --- */
+
+static void release_reader(void *arg) {
+    zt_app *app = arg;
+    zt_db_release(zt_store_reader(app->store));
+}
+
+static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
+    zt_app *app = arg;
+    zt_store_stats s;
+    zt_store_stats_get(app->store, &s);
+    char text[2048];
+    int n = snprintf(text, sizeof text,
+                     "# HELP zt_db_writes_total Writes run by the writer thread.\n# TYPE zt_db_writes_total counter\n"
+                     "zt_db_writes_total %llu\n"
+                     "# HELP zt_db_commits_total Group commits.\n# TYPE zt_db_commits_total counter\n"
+                     "zt_db_commits_total %llu\n"
+                     "# TYPE zt_db_failed_writes_total counter\nzt_db_failed_writes_total %llu\n"
+                     "# TYPE zt_db_failed_commits_total counter\nzt_db_failed_commits_total %llu\n"
+                     "# HELP zt_db_writer_queue_depth Writes waiting for the writer thread.\n"
+                     "# TYPE zt_db_writer_queue_depth gauge\nzt_db_writer_queue_depth %lld\n"
+                     "# HELP zt_db_time_seconds_total Time spent in the database.\n"
+                     "# TYPE zt_db_time_seconds_total counter\n"
+                     "zt_db_time_seconds_total{kind=\"write\"} %.6f\nzt_db_time_seconds_total{kind=\"read\"} %.6f\n"
+                     "# TYPE zt_db_reads_total counter\nzt_db_reads_total %llu\n",
+                     (unsigned long long)s.writes, (unsigned long long)s.commits,
+                     (unsigned long long)s.failed_writes, (unsigned long long)s.failed_commits,
+                     (long long)s.queue_depth, (double)s.write_us / 1e6, (double)s.read_us / 1e6,
+                     (unsigned long long)s.reads);
+    if (*len + (size_t)n + 1 > *cap) {
+        *cap = *len + (size_t)n + 1;
+        *buf = realloc(*buf, *cap);
+        if (!*buf) abort();
+    }
+    memcpy(*buf + *len, text, (size_t)n + 1);
+    *len += (size_t)n;
+}
+
+static int cmd_serve(zt_config *cfg, int argc, char **argv) {
+    if (has_flag(argc, argv, "--help")) {
+        puts("usage: zhengtong serve [--fake-clock] [--port N] [--address A] [--config FILE] [--key value ...]\n"
+             "Serves the API and web/ until SIGTERM or SIGINT, then finishes requests in flight and exits.\n"
+             "--fake-clock: time stands still until an administrator sets it with PUT /api/admin/clock.");
+        return 0;
+    }
+    /* block the stop signals in every thread; this one waits for them */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (cfg->fake_clock) zt_clock_enable_fake();
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    zt_server_options so = {.address = cfg->listen_address,
+                            .port = (int)cfg->listen_port,
+                            .threads = (int)cfg->http_threads,
+                            .max_body = (size_t)cfg->http_max_body,
+                            .timeout = (int)cfg->http_timeout,
+                            .max_conns = (int)cfg->http_max_conns,
+                            .web_root = cfg->web_root,
+                            .access_log = (int)cfg->access_log};
+    zt_server *srv = zt_server_new(&so, &app);
+    size_t n;
+    const zt_route *rt = zt_auth_routes(&n);
+    zt_server_routes(srv, rt, n);
+    rt = zt_org_routes(&n);
+    zt_server_routes(srv, rt, n);
+    rt = zt_platform_routes((int)cfg->fake_clock, &n);
+    zt_server_routes(srv, rt, n);
+    zt_server_set_auth(srv, zt_auth_authenticate);
+    zt_server_set_cleanup(srv, release_reader);
+    zt_server_set_metrics(srv, store_metrics);
+    if (zt_server_start(srv, &e)) {
+        zt_server_free(srv);
+        app_close(&app);
+        return die(&e);
+    }
+    zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
+            zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir,
+            cfg->fake_clock ? ", fake clock" : "");
+    int sig = 0;
+    sigwait(&stop, &sig);
+    zt_info("signal %d: finishing requests in flight", sig);
+    zt_server_stop(srv, 30);
+    zt_server_free(srv);
+    app_close(&app);
+    zt_info("stopped");
+    return 0;
+}
+
+/* --- init --- */
+
+typedef struct {
+    const char *login, *name, *role, *dept, *region, *id_number, *credit_code;
+} demo_user;
+
+static const demo_user demo_users[] = {
+    {"admin", "系统管理员", "admin", NULL, "360300", NULL, NULL},
+    {"jiancha", "市监察局 李监察", "supervisor", "360300-JC", NULL, NULL, NULL},
+    {"jiancha_ay", "安源区监察局 王监察", "supervisor", "360302-JC", NULL, NULL, NULL},
+    {"gaj_clerk", "市公安局 窗口 刘敏", "clerk", "360300-GA", NULL, NULL, NULL},
+    {"gaj_head", "市公安局 负责人 陈强", "dept_head", "360300-GA", NULL, NULL, NULL},
+    {"mzj_clerk", "市民政局 窗口 赵丽", "clerk", "360300-MZ", NULL, NULL, NULL},
+    {"mzj_head", "市民政局 负责人 孙伟", "dept_head", "360300-MZ", NULL, NULL, NULL},
+    {"fzb", "市法制办 审查员 周静", "legal_reviewer", "360300-FZB", NULL, NULL, NULL},
+    {"jyzx", "市公共资源交易中心 吴涛", "trading_officer", "360300-GGZY", NULL, NULL, NULL},
+    {"czj", "市财政局 郑洁", "finance_officer", "360300-CZ", NULL, NULL, NULL},
+    {"xxzx", "市信息中心 冯磊", "data_officer", "360300-XXZX", NULL, NULL, NULL},
+    {"zhangsan", "张三", "citizen", NULL, NULL, "360302198503120045", NULL},
+    {"pxqiye", "萍乡市安源示范科技有限公司", "enterprise", NULL, NULL, NULL, "91360300584267314N"},
+};
+
+static int cmd_init(zt_config *cfg, int argc, char **argv) {
+    if (has_flag(argc, argv, "--help")) {
+        puts("usage: zhengtong init [--demo] [--admin-password PW]\n"
+             "Creates the database (or upgrades it: migrations), imports the regions and the working-day\n"
+             "calendar from source.dir (default data/), and creates the 'admin' account (password from\n"
+             "--admin-password or ZT_ADMIN_PASSWORD, else a random one that is printed).\n"
+             "--demo also loads the demo city's departments, halls and windows and demo accounts.\n"
+             "Running it again is safe: existing rows and accounts are kept.");
+        return 0;
+    }
+    int demo = has_flag(argc, argv, "--demo");
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 1, &e)) return die(&e);
+    char path[4096];
+    int n = 0, days = 0, years = 0;
+    snprintf(path, sizeof path, "%s/regions.tsv", cfg->source_dir);
+    if (zt_org_import_regions(&app, path, &n, &e)) goto fail;
+    printf("regions: %d from %s\n", n, path);
+    snprintf(path, sizeof path, "%s/calendar.tsv", cfg->source_dir);
+    size_t len;
+    char *text = zt_read_file(path, &len, &e);
+    if (!text) goto fail;
+    zt_err rc = zt_calendar_import(&app, text, len, "data/calendar.tsv", &days, &years, &e);
+    free(text);
+    if (rc) goto fail;
+    printf("calendar: %d listed days in %d years from %s\n", days, years, path);
+    if (demo) {
+        zt_org_counts c;
+        snprintf(path, sizeof path, "%s/demo", cfg->source_dir);
+        if (zt_org_import_demo(&app, path, &c, &e)) goto fail;
+        printf("demo directory: %d departments, %d halls, %d windows\n", c.departments, c.halls, c.windows);
+    }
+    const char *admin_pw = opt(argc, argv, "--admin-password");
+    if (!admin_pw) admin_pw = getenv("ZT_ADMIN_PASSWORD");
+    char random_pw[32];
+    if (!admin_pw && demo) admin_pw = "Demo2026pass";
+    if (!admin_pw) {
+        unsigned char b[9];
+        randombytes_buf(b, sizeof b);
+        sodium_bin2base64(random_pw, sizeof random_pw, b, sizeof b, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        snprintf(random_pw + 12, sizeof random_pw - 12, "7a");
+        admin_pw = random_pw;
+    }
+    size_t nusers = demo ? sizeof demo_users / sizeof demo_users[0] : 1;
+    if (demo) printf("\ndemo accounts (password %s):\n", "Demo2026pass");
+    for (size_t i = 0; i < nusers; i++) {
+        const demo_user *d = &demo_users[i];
+        zt_user_new u = {.login = d->login, .name = d->name, .role = d->role, .dept_code = d->dept,
+                         .region_code = d->region, .id_number = d->id_number, .credit_code = d->credit_code,
+                         .password = i == 0 ? admin_pw : "Demo2026pass"};
+        int64_t id;
+        rc = zt_user_create(&app, NULL, &u, &id, &e);
+        if (rc == ZT_ECONFLICT) {
+            printf("  %-12s %-16s exists, kept\n", d->login, d->role);
+            continue;
+        }
+        if (rc) goto fail;
+        if (demo) printf("  %-12s %-16s %s\n", d->login, d->role, d->name);
+        else printf("account 'admin' created, password: %s\n", admin_pw);
+    }
+    app_close(&app);
+    return 0;
+fail:
+    app_close(&app);
+    return die(&e);
+}
+
+/* --- user --- */
+
+static const char *password_arg(int argc, char **argv) {
+    const char *pw = opt(argc, argv, "--password");
+    if (!pw) pw = getenv("ZT_PASSWORD");
+    if (pw) return pw;
+    static char line[256];
+    fprintf(stderr, "password: ");
+    if (!fgets(line, sizeof line, stdin)) return NULL;
+    line[strcspn(line, "\r\n")] = 0;
+    return line;
+}
+
+static int cmd_user(zt_config *cfg, int argc, char **argv) {
+    static const char *const valued[] = {"--login", "--name", "--role", "--dept", "--region", "--id-number",
+                                         "--credit-code", "--phone", "--password", NULL};
+    const char *sub = positional(argc, argv, 0, valued);
+    if (!sub || has_flag(argc, argv, "--help")) {
+        puts("usage: zhengtong user add --login L --name N --role R [--dept CODE] [--region CODE]\n"
+             "                          [--id-number ID] [--credit-code USCC] [--phone P] [--password PW]\n"
+             "       zhengtong user passwd LOGIN [--password PW]\n"
+             "       zhengtong user disable LOGIN | enable LOGIN\n"
+             "       zhengtong user list [--role R]\n"
+             "roles: citizen enterprise clerk dept_head legal_reviewer supervisor trading_officer\n"
+             "       finance_officer data_officer admin\n"
+             "The password comes from --password, ZT_PASSWORD, or a line on standard input.");
+        return sub ? 0 : 2;
+    }
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    zt_err rc = ZT_OK;
+    int64_t id = 0;
+    if (strcmp(sub, "add") == 0) {
+        zt_user_new u = {.login = opt(argc, argv, "--login"), .name = opt(argc, argv, "--name"),
+                         .role = opt(argc, argv, "--role"), .dept_code = opt(argc, argv, "--dept"),
+                         .region_code = opt(argc, argv, "--region"), .id_number = opt(argc, argv, "--id-number"),
+                         .credit_code = opt(argc, argv, "--credit-code"), .phone = opt(argc, argv, "--phone")};
+        u.password = password_arg(argc, argv);
+        rc = zt_user_create(&app, NULL, &u, &id, &e);
+        if (!rc) printf("user %s created (id %lld)\n", u.login, (long long)id);
+    } else if (!strcmp(sub, "passwd") || !strcmp(sub, "disable") || !strcmp(sub, "enable")) {
+        const char *login = positional(argc, argv, 1, valued);
+        if (!login) rc = zt_fail(&e, ZT_EINVAL, "login", "which user? zhengtong user %s LOGIN", sub);
+        if (!rc) rc = zt_user_find(&app, login, &id, &e);
+        if (!rc && sub[0] == 'p') rc = zt_user_set_password(&app, NULL, id, password_arg(argc, argv), &e);
+        else if (!rc) rc = zt_user_set_disabled(&app, NULL, id, sub[0] == 'd', &e);
+        if (!rc) printf("user %s: %s done\n", login, sub);
+    } else if (strcmp(sub, "list") == 0) {
+        const char *role = opt(argc, argv, "--role");
+        zt_db *db = zt_store_reader(app.store);
+        zt_stmt *st = zt_db_prepare(db,
+                                    "SELECT u.id, u.login, u.role, u.name, coalesce(d.name, ''), u.disabled FROM users u"
+                                    " LEFT JOIN departments d ON d.id = u.dept_id WHERE (? IS NULL OR u.role = ?)"
+                                    " ORDER BY u.id",
+                                    &e);
+        if (!st) rc = ZT_EINTERNAL;
+        else {
+            zt_bind_text(st, 1, role);
+            zt_bind_text(st, 2, role);
+            printf("%-6s %-16s %-16s %-8s %s\n", "id", "login", "role", "state", "name / department");
+            while (zt_step(st, &e) == 1)
+                printf("%-6lld %-16s %-16s %-8s %s %s\n", (long long)zt_col_int(st, 0), zt_col_text(st, 1),
+                       zt_col_text(st, 2), zt_col_int(st, 5) ? "disabled" : "active", zt_col_text(st, 3),
+                       zt_col_text(st, 4));
+            zt_db_release(db);
+        }
+    } else {
+        rc = zt_fail(&e, ZT_EINVAL, NULL, "unknown user command '%s' (add, passwd, disable, enable, list)", sub);
+    }
+    app_close(&app);
+    return rc ? die(&e) : 0;
+}
+
+/* --- calendar --- */
+
+static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
+    const char *sub = positional(argc, argv, 0, NULL);
+    if (!sub || has_flag(argc, argv, "--help")) {
+        puts("usage: zhengtong calendar import FILE       import a year or years (data/calendar.tsv format)\n"
+             "       zhengtong calendar show YEAR         the listed days of a year\n"
+             "       zhengtong calendar day DATE          is DATE a working day, and why\n"
+             "       zhengtong calendar add DATE N        the N-th working day after DATE\n"
+             "       zhengtong calendar between FROM TO   working days in (FROM, TO]\n"
+             "       zhengtong calendar set DATE holiday|makeup NAME   a local holiday or make-up day\n"
+             "       zhengtong calendar unset DATE");
+        return sub ? 0 : 2;
+    }
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    const char *a1 = positional(argc, argv, 1, NULL), *a2 = positional(argc, argv, 2, NULL),
+               *a3 = positional(argc, argv, 3, NULL);
+    zt_err rc = ZT_OK;
+    zt_day d, d2;
+    char buf[11], name[64];
+    if (strcmp(sub, "import") == 0 && a1) {
+        size_t len;
+        char *text = zt_read_file(a1, &len, &e);
+        int days, years;
+        rc = text ? zt_calendar_import(&app, text, len, a1, &days, &years, &e) : ZT_EINVAL;
+        free(text);
+        if (!rc) printf("imported %d listed days in %d years from %s\n", days, years, a1);
+    } else if (strcmp(sub, "show") == 0 && a1) {
+        int y = (int)strtol(a1, NULL, 10);
+        printf("%d: %s\n", y, zt_cal_covers(app.cal, y) ? "covered by the official calendar" : "NOT covered (weekends only)");
+        for (d = zt_day_from_ymd(y, 1, 1); d < zt_day_from_ymd(y + 1, 1, 1); d++) {
+            zt_day_kind k;
+            zt_cal_is_working(app.cal, d, &k, name, sizeof name);
+            if (k == ZT_DAY_HOLIDAY || k == ZT_DAY_MAKEUP) {
+                zt_day_format(d, buf);
+                printf("%s  %-8s %s\n", buf, k == ZT_DAY_HOLIDAY ? "休" : "班(调休)", name);
+            }
+        }
+    } else if (strcmp(sub, "day") == 0 && a1) {
+        if (zt_day_parse(a1, &d)) rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
+        else {
+            zt_day_kind k;
+            int w = zt_cal_is_working(app.cal, d, &k, name, sizeof name);
+            printf("%s %s (%s%s%s)\n", a1, w ? "working day" : "rest day", zt_day_kind_name(k), *name ? " " : "", name);
+        }
+    } else if (strcmp(sub, "add") == 0 && a1 && a2) {
+        if (zt_day_parse(a1, &d)) rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
+        else {
+            zt_day_format(zt_cal_add(app.cal, d, (int)strtol(a2, NULL, 10)), buf);
+            printf("%s\n", buf);
+        }
+    } else if (strcmp(sub, "between") == 0 && a1 && a2) {
+        if (zt_day_parse(a1, &d) || zt_day_parse(a2, &d2)) rc = zt_fail(&e, ZT_EINVAL, "date", "dates are YYYY-MM-DD");
+        else printf("%d\n", zt_cal_between(app.cal, d, d2));
+    } else if (strcmp(sub, "set") == 0 && a1 && a2 && a3) {
+        rc = zt_calendar_set_day(&app, NULL, a1, a2, a3, &e);
+        if (!rc) printf("%s: %s %s\n", a1, a2, a3);
+    } else if (strcmp(sub, "unset") == 0 && a1) {
+        rc = zt_calendar_set_day(&app, NULL, a1, NULL, NULL, &e);
+        if (!rc) printf("%s: listing removed\n", a1);
+    } else {
+        rc = zt_fail(&e, ZT_EINVAL, NULL, "bad calendar command; see zhengtong calendar --help");
+    }
+    app_close(&app);
+    return rc ? die(&e) : 0;
+}
+
+static int cmd_routes(void) {
+    size_t n;
+    const zt_route *sets[3];
+    size_t counts[3];
+    sets[0] = zt_auth_routes(&counts[0]);
+    sets[1] = zt_org_routes(&counts[1]);
+    sets[2] = zt_platform_routes(1, &counts[2]);
+    printf("%-7s %-36s %-40s %s\n", "method", "path", "roles", "what");
+    for (int s = 0; s < 3; s++)
+        for (n = 0; n < counts[s]; n++) {
+            const zt_route *r = &sets[s][n];
+            char roles[256] = "";
+            if (!r->access) snprintf(roles, sizeof roles, "public");
+            for (uint32_t b = 1; b <= ZT_R_SYSTEM; b <<= 1)
+                if (r->access & b) {
+                    size_t l = strlen(roles);
+                    snprintf(roles + l, sizeof roles - l, "%s%s", l ? "," : "", zt_role_name(b));
+                }
+            printf("%-7s %-36s %-40s %s\n", r->method, r->pattern, roles, r->doc);
+        }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (sodium_init() < 0) {
+        fputs("zhengtong: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h")) {
+        fputs(USAGE, stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    argv++;
+    argc--;
+    zt_config cfg;
+    zt_config_defaults(&cfg);
+    zt_error e = {0};
+    if (zt_config_load(&cfg, &argc, argv, &e)) {
+        zt_config_free(&cfg);
+        return die(&e);
+    }
+    int rc;
+    if (!strcmp(cmd, "serve")) rc = cmd_serve(&cfg, argc, argv);
+    else if (!strcmp(cmd, "init")) rc = cmd_init(&cfg, argc, argv);
+    else if (!strcmp(cmd, "user")) rc = cmd_user(&cfg, argc, argv);
+    else if (!strcmp(cmd, "calendar")) rc = cmd_calendar(&cfg, argc, argv);
+    else if (!strcmp(cmd, "config")) {
+        zt_config_print(&cfg);
+        rc = 0;
+    } else if (!strcmp(cmd, "routes")) rc = cmd_routes();
+    else if (!strcmp(cmd, "version")) {
+        puts("zhengtong " ZT_VERSION);
+        rc = 0;
+    } else {
+        fprintf(stderr, "zhengtong: unknown command '%s'\n\n%s", cmd, USAGE);
+        rc = 2;
+    }
+    zt_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,385 @@
+/* calendar_api.c - the calendar in the database and over HTTP. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "platform/platform.h"
+#include "store/query.h"
+
+static zt_app *APP(zt_req *r) { return zt_req_app(r); }
+
+static zt_day_kind kind_of(const char *k) { return strcmp(k, "holiday") == 0 ? ZT_DAY_HOLIDAY : ZT_DAY_MAKEUP; }
+
+zt_err zt_calendar_load_db(zt_app *app, zt_error *e) {
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT day, kind, name, local FROM calendar_days", e);
+    if (!st) return ZT_EINTERNAL;
+    int rc;
+    while ((rc = zt_step(st, e)) == 1) {
+        zt_day d;
+        if (zt_day_parse(zt_col_text(st, 0), &d) == 0)
+            zt_cal_set(app->cal, d, kind_of(zt_col_text(st, 1)), zt_col_text(st, 2), (int)zt_col_int(st, 3));
+    }
+    if (rc < 0) return (zt_err)-rc;
+    if (!(st = zt_db_prepare(db, "SELECT year FROM calendar_years", e))) return ZT_EINTERNAL;
+    while ((rc = zt_step(st, e)) == 1) zt_cal_cover_year(app->cal, (int)zt_col_int(st, 0));
+    zt_db_release(db);
+    return rc < 0 ? (zt_err)-rc : ZT_OK;
+}
+
+/* --- import --- */
+
+typedef struct {
+    const char *text;
+    size_t len;
+    const char *source;
+    int days, years;
+} import_arg;
+
+static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
+    import_arg *a = arg;
+    int64_t now = zt_now();
+    /* a second pass over the already validated text: years first */
+    const char *p = a->text, *end = a->text + a->len;
+    for (int pass = 0; pass < 2; pass++) {
+        for (p = a->text; p < end;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char line[256];
+            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), p);
+            p += n + 1;
+            size_t l = strlen(line);
+            if (l && line[l - 1] == '\r') line[--l] = 0;
+            if (!l || line[0] == '#') continue;
+            char *f1 = strchr(line, '\t');
+            if (!f1) continue;
+            *f1++ = 0;
+            if (pass == 0 && strcmp(line, "year") == 0) {
+                zt_stmt *st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day LIKE ? AND local = 0", e);
+                if (!st) return ZT_EINTERNAL;
+                char like[16];
+                snprintf(like, sizeof like, "%.4s-%%", f1);
+                zt_bind_text(st, 1, like);
+                zt_err rc = zt_step_done(st, e);
+                if (rc) return rc;
+                st = zt_db_prepare(db,
+                                   "INSERT INTO calendar_years (year, source, imported_at) VALUES (?, ?, ?)"
+                                   " ON CONFLICT (year) DO UPDATE SET source = excluded.source,"
+                                   " imported_at = excluded.imported_at",
+                                   e);
+                if (!st) return ZT_EINTERNAL;
+                zt_bind_int(st, 1, strtol(f1, NULL, 10));
+                zt_bind_text(st, 2, a->source);
+                zt_bind_int(st, 3, now);
+                if ((rc = zt_step_done(st, e))) return rc;
+                a->years++;
+            } else if (pass == 1 && strcmp(line, "year") != 0) {
+                char *f2 = strchr(f1, '\t');
+                if (f2) *f2++ = 0;
+                zt_stmt *st = zt_db_prepare(db,
+                                            "INSERT INTO calendar_days (day, kind, name, local, updated_at)"
+                                            " VALUES (?, ?, ?, 0, ?) ON CONFLICT (day) DO UPDATE SET"
+                                            " kind = excluded.kind, name = excluded.name, local = 0,"
+                                            " updated_at = excluded.updated_at",
+                                            e);
+                if (!st) return ZT_EINTERNAL;
+                zt_bind_text(st, 1, line);
+                zt_bind_text(st, 2, f1);
+                zt_bind_text(st, 3, f2 ? f2 : "");
+                zt_bind_int(st, 4, now);
+                zt_err rc = zt_step_done(st, e);
+                if (rc) return rc;
+                a->days++;
+            }
+        }
+    }
+    json_t *d = json_pack("{s:s,s:i,s:i}", "source", a->source, "days", a->days, "years", a->years);
+    zt_err rc = zt_audit(db, NULL, "calendar.import", "calendar", a->source, d, e);
+    json_decref(d);
+    return rc;
+}
+
+zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char *source, int *days, int *years,
+                          zt_error *e) {
+    /* validate whole with the calendar's own parser before touching anything */
+    zt_calendar *tmp = zt_cal_new();
+    char err[200];
+    int n = zt_cal_load_tsv(tmp, text, len, err, sizeof err);
+    zt_cal_free(tmp);
+    if (n < 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件有误：%s", err);
+    import_arg a = {.text = text, .len = len, .source = source};
+    zt_err rc = zt_store_write(app->store, import_rows, &a, e);
+    if (rc) return rc;
+    if (a.years == 0 && a.days == 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件中没有任何年份或日期");
+    /* reload the imported years of the live calendar from the database */
+    for (const char *p = text; p && p < text + len; p = memchr(p, '\n', (size_t)(text + len - p)), p = p ? p + 1 : p) {
+        if (strncmp(p, "year\t", 5) != 0) continue;
+        int y = (int)strtol(p + 5, NULL, 10);
+        for (zt_day d = zt_day_from_ymd(y, 1, 1); d < zt_day_from_ymd(y + 1, 1, 1); d++) zt_cal_unset(app->cal, d);
+    }
+    rc = zt_calendar_load_db(app, e);
+    if (days) *days = a.days;
+    if (years) *years = a.years;
+    return rc;
+}
+
+/* --- one day --- */
+
+typedef struct {
+    const zt_principal *actor;
+    const char *date, *kind, *name;
+} day_arg;
+
+static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
+    day_arg *a = arg;
+    zt_stmt *st;
+    if (a->kind)
+        st = zt_db_prepare(db,
+                           "INSERT INTO calendar_days (day, kind, name, local, updated_at) VALUES (?, ?, ?, 1, ?)"
+                           " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, local = 1,"
+                           " updated_at = excluded.updated_at",
+                           e);
+    else
+        st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->date);
+    if (a->kind) {
+        zt_bind_text(st, 2, a->kind);
+        zt_bind_text(st, 3, a->name ? a->name : "");
+        zt_bind_int(st, 4, zt_now());
+    }
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    if (!a->kind && zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有特别安排");
+    json_t *d = a->kind ? json_pack("{s:s,s:s}", "kind", a->kind, "name", a->name ? a->name : "") : NULL;
+    rc = zt_audit(db, a->actor, a->kind ? "calendar.set_day" : "calendar.unset_day", "calendar_day", a->date, d, e);
+    json_decref(d);
+    return rc;
+}
+
+zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind,
+                           const char *name, zt_error *e) {
+    zt_day d;
+    if (zt_day_parse(date, &d) != 0) return zt_fail(e, ZT_EINVAL, "date", "日期须为 YYYY-MM-DD：%s", date);
+    if (kind && strcmp(kind, "holiday") && strcmp(kind, "makeup"))
+        return zt_fail(e, ZT_EINVAL, "kind", "kind 须为 holiday（休息日）或 makeup（调休上班）");
+    if (kind && strcmp(kind, "makeup") == 0 && zt_day_weekday(d) < 6)
+        return zt_fail(e, ZT_EINVAL, "kind", "调休上班日只能是周六或周日");
+    day_arg a = {actor, date, kind, name};
+    zt_err rc = zt_store_write(app->store, set_day, &a, e);
+    if (rc) return rc;
+    if (kind) zt_cal_set(app->cal, d, kind_of(kind), name ? name : "", 1);
+    else zt_cal_unset(app->cal, d);
+    return ZT_OK;
+}
+
+zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e) {
+    memset(h, 0, sizeof *h);
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        int h1, m1, h2, m2, used = 0;
+        if (n == 2 || sscanf(p, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 || h1 > 23 || h2 > 24 ||
+            m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
+            return zt_fail(e, ZT_EINVAL, "calendar.office_hours",
+                           "office hours must be like 09:00-12:00,13:30-17:30 (at most two periods)");
+        h->start[n] = (h1 * 60 + m1) * 60;
+        h->end[n] = (h2 * 60 + m2) * 60;
+        n++;
+        p += used;
+        if (*p == ',') p++;
+    }
+    return ZT_OK;
+}
+
+/* --- HTTP --- */
+
+static json_t *day_json(const zt_calendar *cal, zt_day d) {
+    char date[11], name[64];
+    zt_day_kind kind;
+    int working = zt_cal_is_working(cal, d, &kind, name, sizeof name);
+    int y, m, dd;
+    zt_day_to_ymd(d, &y, &m, &dd);
+    zt_day_format(d, date);
+    static const char *wk[] = {"", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
+    static const char *why[] = {"工作日", "周末", "节假日", "调休上班"};
+    json_t *o = json_pack("{s:s,s:b,s:s,s:s,s:i,s:s,s:b}", "date", date, "working", working, "reason",
+                          zt_day_kind_name(kind), "reason_label", why[kind], "weekday", zt_day_weekday(d),
+                          "weekday_label", wk[zt_day_weekday(d)], "covered", zt_cal_covers(cal, y));
+    json_object_set_new(o, "name", json_string(name));
+    return o;
+}
+
+static zt_err date_param(const char *v, const char *field, zt_day *d, zt_error *e) {
+    if (!v || !*v) return zt_fail(e, ZT_EINVAL, field, "缺少参数 %s（YYYY-MM-DD）", field);
+    if (zt_day_parse(v, d) != 0) return zt_fail(e, ZT_EINVAL, field, "参数 %s 须为有效日期 YYYY-MM-DD：%s", field, v);
+    return ZT_OK;
+}
+
+static zt_err h_day(zt_req *r, zt_error *e) {
+    zt_day d;
+    zt_err rc = date_param(zt_req_param(r, "date"), "date", &d, e);
+    if (rc) return rc;
+    zt_reply_json(r, 200, day_json(APP(r)->cal, d));
+    return ZT_OK;
+}
+
+static zt_err h_add(zt_req *r, zt_error *e) {
+    zt_day start;
+    int64_t n;
+    zt_err rc = date_param(zt_req_query(r, "start"), "start", &start, e);
+    if (!rc && !zt_req_query(r, "days")) rc = zt_fail(e, ZT_EINVAL, "days", "缺少参数 days（工作日数）");
+    if (!rc) rc = zt_req_query_int(r, "days", 0, -36500, 36500, &n, e);
+    if (rc) return rc;
+    zt_day end = zt_cal_add(APP(r)->cal, start, (int)n);
+    char a[11], b[11];
+    zt_day_format(start, a);
+    zt_day_format(end, b);
+    json_t *o = json_pack("{s:s,s:I,s:s,s:o}", "start", a, "days", (json_int_t)n, "date", b, "day",
+                          day_json(APP(r)->cal, end));
+    zt_reply_json(r, 200, o);
+    return ZT_OK;
+}
+
+/* Dates give working days in (from, to]; RFC 3339 instants add working
+ * seconds, in all and within office hours. */
+static zt_err h_between(zt_req *r, zt_error *e) {
+    const char *fs = zt_req_query(r, "from"), *ts = zt_req_query(r, "to");
+    zt_app *app = APP(r);
+    int64_t t1, t2;
+    if (fs && ts && zt_time_parse(fs, &t1) == 0 && zt_time_parse(ts, &t2) == 0) {
+        zt_day d1 = zt_day_of_instant(t1), d2 = zt_day_of_instant(t2);
+        zt_reply_json(r, 200, json_pack("{s:s,s:s,s:i,s:I,s:I}", "from", fs, "to", ts, "working_days",
+                                        zt_cal_between(app->cal, d1, d2), "working_seconds",
+                                        (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, NULL),
+                                        "office_seconds",
+                                        (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, &app->office_hours)));
+        return ZT_OK;
+    }
+    zt_day d1, d2;
+    zt_err rc = date_param(fs, "from", &d1, e);
+    if (!rc) rc = date_param(ts, "to", &d2, e);
+    if (rc) return rc;
+    zt_reply_json(r, 200, json_pack("{s:s,s:s,s:i}", "from", fs, "to", ts, "working_days",
+                                    zt_cal_between(app->cal, d1, d2)));
+    return ZT_OK;
+}
+
+static zt_err h_years(zt_req *r, zt_error *e) {
+    int years[400];
+    int n = zt_cal_years(APP(r)->cal, years, 400);
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(years[i]));
+    zt_reply_json(r, 200, json_pack("{s:o}", "years", a));
+    return ZT_OK;
+}
+
+/* The listed days of a year (holidays, make-up days, local days). */
+static zt_err h_days(zt_req *r, zt_error *e) {
+    int64_t year;
+    zt_err rc = zt_req_query_int(r, "year", 0, 1900, 2999, &year, e);
+    if (!rc && !year) rc = zt_fail(e, ZT_EINVAL, "year", "缺少参数 year");
+    if (rc) return rc;
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store),
+                                "SELECT day, kind, name, local FROM calendar_days WHERE day LIKE ? ORDER BY day", e);
+    if (!st) return ZT_EINTERNAL;
+    char like[16];
+    snprintf(like, sizeof like, "%04d-%%", (int)year);
+    zt_bind_text(st, 1, like);
+    json_t *items = json_array();
+    int s;
+    while ((s = zt_step(st, e)) == 1)
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:b}", "date", zt_col_text(st, 0), "kind",
+                                               zt_col_text(st, 1), "name", zt_col_text(st, 2), "local",
+                                               (int)zt_col_int(st, 3)));
+    if (s < 0) {
+        json_decref(items);
+        return (zt_err)-s;
+    }
+    zt_reply_json(r, 200, json_pack("{s:I,s:b,s:o}", "year", (json_int_t)year, "covered",
+                                    zt_cal_covers(APP(r)->cal, (int)year), "items", items));
+    return ZT_OK;
+}
+
+static zt_err h_set_day(zt_req *r, zt_error *e) {
+    static const char *const allowed[] = {"kind", "name", NULL};
+    json_t *b;
+    const char *kind, *name;
+    zt_err rc = zt_req_json(r, &b, e);
+    if (!rc) rc = zt_json_only(b, allowed, e);
+    if (!rc) rc = zt_json_str(b, "kind", 1, 16, &kind, e);
+    if (!rc) rc = zt_json_str(b, "name", 1, 30, &name, e);
+    if (!rc) rc = zt_calendar_set_day(APP(r), zt_req_principal(r), zt_req_param(r, "date"), kind, name, e);
+    if (rc) return rc;
+    zt_day d;
+    zt_day_parse(zt_req_param(r, "date"), &d);
+    zt_reply_json(r, 200, day_json(APP(r)->cal, d));
+    return ZT_OK;
+}
+
+static zt_err h_unset_day(zt_req *r, zt_error *e) {
+    zt_err rc = zt_calendar_set_day(APP(r), zt_req_principal(r), zt_req_param(r, "date"), NULL, NULL, e);
+    if (rc) return rc;
+    zt_day d;
+    zt_day_parse(zt_req_param(r, "date"), &d);
+    zt_reply_json(r, 200, day_json(APP(r)->cal, d));
+    return ZT_OK;
+}
+
+static zt_err h_import(zt_req *r, zt_error *e) {
+    size_t len;
+    const char *body = zt_req_body(r, &len);
+    if (!len) return zt_fail(e, ZT_EINVAL, "body", "请求体须为日历文件（TSV 文本）");
+    int days, years;
+    zt_err rc = zt_calendar_import(APP(r), body, len, "upload", &days, &years, e);
+    if (rc) return rc;
+    zt_reply_json(r, 200, json_pack("{s:i,s:i}", "days", days, "years", years));
+    return ZT_OK;
+}
+
+/* --- clock --- */
+
+static zt_err h_clock(zt_req *r, zt_error *e) {
+    char ts[32];
+    zt_time_format(zt_now(), ts);
+    zt_reply_json(r, 200, json_pack("{s:s,s:b,s:s}", "now", ts, "fake", zt_clock_is_fake(), "timezone",
+                                    APP(r)->cfg->timezone));
+    return ZT_OK;
+}
+
+static zt_err h_set_clock(zt_req *r, zt_error *e) {
+    static const char *const allowed[] = {"now", NULL};
+    json_t *b;
+    const char *now;
+    int64_t t;
+    zt_err rc = zt_req_json(r, &b, e);
+    if (!rc) rc = zt_json_only(b, allowed, e);
+    if (!rc) rc = zt_json_str(b, "now", 1, 40, &now, e);
+    if (rc) return rc;
+    if (zt_time_parse(now, &t) != 0)
+        return zt_fail(e, ZT_EINVAL, "now", "now 须为 RFC 3339 时间，如 2026-03-02T09:00:00+08:00");
+    zt_clock_set_us(t * 1000000);
+    return h_clock(r, e);
+}
+
+static const zt_route routes[] = {
+    {"GET", "/api/calendar/day/{date}", h_day, ZT_PUBLIC, "is the date a working day, and why"},
+    {"GET", "/api/calendar/add", h_add, ZT_PUBLIC, "start + N working days (start not counted)"},
+    {"GET", "/api/calendar/between", h_between, ZT_PUBLIC, "working days in (from, to]; instants add seconds"},
+    {"GET", "/api/calendar/years", h_years, ZT_PUBLIC, "years the official calendar covers"},
+    {"GET", "/api/calendar/days", h_days, ZT_PUBLIC, "listed days of a year"},
+    {"PUT", "/api/admin/calendar/days/{date}", h_set_day, ZT_R_ADMIN, "list a local holiday or make-up day"},
+    {"DELETE", "/api/admin/calendar/days/{date}", h_unset_day, ZT_R_ADMIN, "remove a listed day"},
+    {"POST", "/api/admin/calendar/import", h_import, ZT_R_ADMIN, "import a calendar file (TSV body)"},
+    {"GET", "/api/clock", h_clock, ZT_PUBLIC, "the server's now and whether it is fake"},
+    /* only with --fake-clock: */
+    {"PUT", "/api/admin/clock", h_set_clock, ZT_R_ADMIN, "set the fake clock {now}"},
+};
+
+const zt_route *zt_platform_routes(int fake_clock, size_t *n) {
+    *n = sizeof routes / sizeof routes[0] - (fake_clock ? 0 : 1);
+    return routes;
+}

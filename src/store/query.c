@@ -1,0 +1,79 @@
+#include "store/query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void zt_qb_init(zt_qb *q, zt_arena *a, const char *sql) {
+    q->a = a;
+    q->sql = zt_arena_strdup(a, sql);
+    q->n = 0;
+}
+
+void zt_qb_sql(zt_qb *q, const char *sql) { q->sql = zt_arena_printf(q->a, "%s%s", q->sql, sql); }
+
+void zt_qb_int(zt_qb *q, int64_t v) {
+    if (q->n == ZT_QB_MAX) abort(); /* a programming error: more filters than any query has */
+    q->v[q->n].is_text = 0;
+    q->v[q->n++].i = v;
+}
+
+void zt_qb_text(zt_qb *q, const char *v) {
+    if (q->n == ZT_QB_MAX) abort();
+    q->v[q->n].is_text = 1;
+    q->v[q->n++].s = v;
+}
+
+void zt_qb_search(zt_qb *q, const char *term, const char *const *cols) {
+    size_t n = strlen(term);
+    char *pat = zt_arena_alloc(q->a, n * 2 + 3), *p = pat;
+    *p++ = '%';
+    for (const char *s = term; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\') *p++ = '\\';
+        *p++ = *s;
+    }
+    *p++ = '%';
+    *p = 0;
+    zt_qb_sql(q, " AND (");
+    for (const char *const *c = cols; *c; c++) {
+        zt_qb_sql(q, c == cols ? "" : " OR ");
+        zt_qb_sql(q, *c);
+        zt_qb_sql(q, " LIKE ? ESCAPE '\\'");
+        zt_qb_text(q, pat);
+    }
+    zt_qb_sql(q, ")");
+}
+
+zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db, q->sql, e);
+    if (!st) return NULL;
+    for (int i = 0; i < q->n; i++) {
+        if (q->v[i].is_text) zt_bind_text(st, i + 1, q->v[i].s);
+        else zt_bind_int(st, i + 1, q->v[i].i);
+    }
+    return st;
+}
+
+void zt_qb_wrap(zt_qb *dst, const char *prefix, const zt_qb *filter, const char *suffix) {
+    *dst = *filter;
+    dst->sql = zt_arena_printf(filter->a, "%s%s%s", prefix, filter->sql, suffix);
+}
+
+zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order,
+                  int64_t limit, int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total,
+                  zt_error *e) {
+    zt_qb q;
+    zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT count(*) FROM %s WHERE ", from), filter, "");
+    zt_stmt *st = zt_qb_prepare(&q, db, e);
+    if (!st) return ZT_EINTERNAL;
+    int rc = zt_step(st, e);
+    if (rc < 0) return (zt_err)-rc;
+    *total = zt_col_int(st, 0);
+    zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT %s FROM %s WHERE ", cols, from), filter,
+               zt_arena_printf(filter->a, " %s LIMIT ? OFFSET ?", order));
+    zt_qb_int(&q, limit);
+    zt_qb_int(&q, offset);
+    if (!(st = zt_qb_prepare(&q, db, e))) return ZT_EINTERNAL;
+    while ((rc = zt_step(st, e)) == 1) row(st, ctx);
+    return rc < 0 ? (zt_err)-rc : ZT_OK;
+}

@@ -1,0 +1,48 @@
+/* query.h - building a statement with optional filters (search, scope,
+ * pagination) while keeping every value bound, never spliced: each piece
+ * of SQL appended with `?` placeholders is followed by its values, in order.
+ * Memory comes from the caller's arena. */
+#ifndef ZT_QUERY_H
+#define ZT_QUERY_H
+
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "store/store.h"
+
+#define ZT_QB_MAX 24
+
+typedef struct zt_qb {
+    zt_arena *a;
+    char *sql;
+    int n;
+    struct {
+        int is_text;
+        int64_t i;
+        const char *s;
+    } v[ZT_QB_MAX];
+} zt_qb;
+
+void zt_qb_init(zt_qb *q, zt_arena *a, const char *sql);
+/* Append SQL text (a literal: never user input). */
+void zt_qb_sql(zt_qb *q, const char *sql);
+/* Append a value for the next `?`. */
+void zt_qb_int(zt_qb *q, int64_t v);
+void zt_qb_text(zt_qb *q, const char *v);
+/* " AND (col1 LIKE ? OR col2 LIKE ?)" with %term% (LIKE wildcards in the
+ * term are escaped). cols is a NULL-terminated list. */
+void zt_qb_search(zt_qb *q, const char *term, const char *const *cols);
+/* dst = prefix + filter's SQL + suffix, with filter's values: one filter
+ * serves both the count and the page of a list. */
+void zt_qb_wrap(zt_qb *dst, const char *prefix, const zt_qb *filter, const char *suffix);
+
+/* A page of a list: counts `SELECT count(*) FROM <from> WHERE <filter>`
+ * into *total, then runs `SELECT <cols> FROM <from> WHERE <filter> <order>
+ * LIMIT ? OFFSET ?` and calls row(st, ctx) for each row. */
+zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order,
+                  int64_t limit, int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total,
+                  zt_error *e);
+/* Prepare on db and bind every value. */
+zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e);
+
+#endif

@@ -1,0 +1,461 @@
+/* sqlite.c - the SQLite implementation of store.h: WAL mode, a read
+ * connection per thread, a prepared-statement cache per connection, and one
+ * writer thread with group commit. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+#define CACHE_SLOTS 512 /* power of two; statements beyond it are not cached */
+
+struct zt_stmt {
+    sqlite3_stmt *st;
+    zt_db *db;
+    char *sql;
+    uint64_t hash;
+    int cached, active;
+    zt_stmt *next_active;
+};
+
+struct zt_db {
+    sqlite3 *h;
+    zt_store *store;
+    int is_writer;
+    zt_stmt *cache[CACHE_SLOTS];
+    int ncached;
+    zt_stmt *active;   /* statements used since the last release */
+    zt_stmt *uncached; /* statements to finalize at release */
+    zt_db *next;       /* in the store's list of readers */
+};
+
+typedef struct job {
+    zt_write_fn fn;
+    void *arg;
+    zt_error *e;
+    zt_err rc;
+    int done;
+    struct job *next;
+} job;
+
+struct zt_store {
+    char *path;
+    char synchronous[8];
+    int batch_max, batch_window_us, readonly;
+    pthread_key_t reader_key;
+    pthread_mutex_t readers_mu;
+    zt_db *readers;
+    zt_db *writer;
+    pthread_t writer_thread;
+    int writer_running;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv;
+    job *head, *tail;
+    int stopping;
+    int schema_version;
+    _Atomic int64_t queue_depth;
+    _Atomic uint64_t writes, commits, failed_writes, failed_commits, write_us, read_us, reads;
+};
+
+static uint64_t fnv(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static zt_err sql_fail(zt_error *e, sqlite3 *h, int rc, const char *what) {
+    int base = rc & 0xff;
+    zt_err code = ZT_EINTERNAL;
+    if (base == SQLITE_CONSTRAINT) code = ZT_ECONFLICT;
+    else if (base == SQLITE_BUSY || base == SQLITE_LOCKED || base == SQLITE_FULL || base == SQLITE_READONLY ||
+             base == SQLITE_IOERR || base == SQLITE_CANTOPEN)
+        code = ZT_EUNAVAIL;
+    return zt_fail(e, code, NULL, "%s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+}
+
+static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
+    zt_db *db = zt_calloc(1, sizeof *db);
+    db->store = s;
+    db->is_writer = writer;
+    int flags = SQLITE_OPEN_NOMUTEX | (s->readonly ? SQLITE_OPEN_READONLY
+                                                   : writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                                            : SQLITE_OPEN_READWRITE);
+    int rc = sqlite3_open_v2(s->path, &db->h, flags, NULL);
+    if (rc != SQLITE_OK) {
+        zt_err r = sql_fail(e, db->h, rc, s->path);
+        sqlite3_close(db->h);
+        free(db);
+        return r;
+    }
+    sqlite3_busy_timeout(db->h, 5000);
+    sqlite3_extended_result_codes(db->h, 1);
+    char pragmas[256];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;%s", s->synchronous,
+             writer && !s->readonly ? " PRAGMA journal_mode=WAL;" : "");
+    rc = sqlite3_exec(db->h, pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        zt_err r = sql_fail(e, db->h, rc, "pragmas");
+        sqlite3_close(db->h);
+        free(db);
+        return r;
+    }
+    *out = db;
+    return ZT_OK;
+}
+
+static void close_conn(zt_db *db) {
+    if (!db) return;
+    zt_db_release(db);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (db->cache[i]) {
+            sqlite3_finalize(db->cache[i]->st);
+            free(db->cache[i]->sql);
+            free(db->cache[i]);
+        }
+    sqlite3_close(db->h);
+    free(db);
+}
+
+zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e) {
+    uint64_t h = fnv(sql);
+    unsigned slot = (unsigned)h & (CACHE_SLOTS - 1);
+    zt_stmt *st = NULL;
+    for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+        zt_stmt *c = db->cache[(slot + i) & (CACHE_SLOTS - 1)];
+        if (!c) break;
+        if (c->hash == h && strcmp(c->sql, sql) == 0) {
+            st = c;
+            break;
+        }
+    }
+    if (!st) {
+        sqlite3_stmt *raw;
+        int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, NULL);
+        if (rc != SQLITE_OK) {
+            sql_fail(e, db->h, rc, "prepare");
+            zt_error_log("SQL prepare failed: %s in: %s", sqlite3_errmsg(db->h), sql);
+            return NULL;
+        }
+        st = zt_calloc(1, sizeof *st);
+        st->st = raw;
+        st->db = db;
+        st->sql = zt_strdup(sql);
+        st->hash = h;
+        if (db->ncached < CACHE_SLOTS / 2) {
+            for (unsigned i = 0;; i++)
+                if (!db->cache[(slot + i) & (CACHE_SLOTS - 1)]) {
+                    db->cache[(slot + i) & (CACHE_SLOTS - 1)] = st;
+                    break;
+                }
+            db->ncached++;
+            st->cached = 1;
+        }
+    }
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+    if (!st->active) {
+        st->active = 1;
+        st->next_active = db->active;
+        db->active = st;
+    }
+    return st;
+}
+
+void zt_db_release(zt_db *db) {
+    zt_stmt *st = db->active;
+    while (st) {
+        zt_stmt *next = st->next_active;
+        sqlite3_reset(st->st);
+        st->active = 0;
+        st->next_active = NULL;
+        if (!st->cached) {
+            sqlite3_finalize(st->st);
+            free(st->sql);
+            free(st);
+        }
+        st = next;
+    }
+    db->active = NULL;
+}
+
+zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        zt_err r = sql_fail(e, db->h, rc, "exec");
+        sqlite3_free(msg);
+        return r;
+    }
+    return ZT_OK;
+}
+
+void zt_bind_int(zt_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st->st, i, v); }
+void zt_bind_text(zt_stmt *st, int i, const char *v) {
+    if (v) sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st->st, i);
+}
+void zt_bind_blob(zt_stmt *st, int i, const void *v, size_t n) {
+    sqlite3_bind_blob64(st->st, i, v, n, SQLITE_TRANSIENT);
+}
+void zt_bind_null(zt_stmt *st, int i) { sqlite3_bind_null(st->st, i); }
+
+int zt_step(zt_stmt *st, zt_error *e) {
+    int64_t t0 = st->db->is_writer ? 0 : zt_mono_us();
+    int rc = sqlite3_step(st->st);
+    if (!st->db->is_writer) {
+        atomic_fetch_add(&st->db->store->read_us, (uint64_t)(zt_mono_us() - t0));
+        atomic_fetch_add(&st->db->store->reads, 1);
+    }
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    return -(int)sql_fail(e, st->db->h, rc, "step");
+}
+
+zt_err zt_step_done(zt_stmt *st, zt_error *e) {
+    int rc = zt_step(st, e);
+    if (rc < 0) return (zt_err)-rc;
+    return ZT_OK;
+}
+
+int64_t zt_col_int(zt_stmt *st, int i) { return sqlite3_column_int64(st->st, i); }
+const char *zt_col_text(zt_stmt *st, int i) { return (const char *)sqlite3_column_text(st->st, i); }
+const void *zt_col_blob(zt_stmt *st, int i, size_t *n) {
+    const void *p = sqlite3_column_blob(st->st, i);
+    *n = (size_t)sqlite3_column_bytes(st->st, i);
+    return p;
+}
+int zt_col_is_null(zt_stmt *st, int i) { return sqlite3_column_type(st->st, i) == SQLITE_NULL; }
+int64_t zt_db_changes(zt_db *db) { return sqlite3_changes64(db->h); }
+
+zt_db *zt_store_reader(zt_store *s) {
+    zt_db *db = pthread_getspecific(s->reader_key);
+    if (db) return db;
+    zt_error e;
+    if (open_conn(s, 0, &db, &e) != ZT_OK) {
+        /* the file was opened at start-up; failing now is an environment fault */
+        zt_error_log("cannot open read connection: %s", e.message);
+        abort();
+    }
+    pthread_setspecific(s->reader_key, db);
+    pthread_mutex_lock(&s->readers_mu);
+    db->next = s->readers;
+    s->readers = db;
+    pthread_mutex_unlock(&s->readers_mu);
+    return db;
+}
+
+/* --- migrations ------------------------------------------------------ */
+
+static zt_err migrate(zt_store *s, zt_error *e) {
+    zt_db *db = s->writer;
+    zt_err rc = zt_db_exec(db,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                           " name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                           e);
+    if (rc) return rc;
+    int have = 0;
+    zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", e);
+    if (!st) return ZT_EINTERNAL;
+    if (zt_step(st, e) == 1) have = (int)zt_col_int(st, 0);
+    zt_db_release(db);
+    for (const zt_migration *m = zt_migrations; m->version; m++) {
+        if (m->version <= have) continue;
+        if ((rc = zt_db_exec(db, "BEGIN IMMEDIATE", e))) return rc;
+        rc = zt_db_exec(db, m->sql, e);
+        if (!rc) {
+            zt_stmt *ins = zt_db_prepare(db, "INSERT INTO schema_migrations VALUES (?, ?, ?)", e);
+            if (!ins) rc = ZT_EINTERNAL;
+            else {
+                zt_bind_int(ins, 1, m->version);
+                zt_bind_text(ins, 2, m->name);
+                zt_bind_int(ins, 3, zt_now());
+                rc = zt_step_done(ins, e);
+            }
+            zt_db_release(db);
+        }
+        if (rc) {
+            zt_db_exec(db, "ROLLBACK", NULL);
+            zt_error_prefix(e, "migration %s: ", m->name);
+            return rc;
+        }
+        if ((rc = zt_db_exec(db, "COMMIT", e))) return rc;
+        have = m->version;
+        zt_info("applied migration %s", m->name);
+    }
+    s->schema_version = have;
+    return ZT_OK;
+}
+
+/* --- the writer ------------------------------------------------------ */
+
+static void finish(zt_store *s, job *list, zt_err commit_rc, const zt_error *ce) {
+    pthread_mutex_lock(&s->mu);
+    for (job *j = list; j; j = j->next) {
+        if (commit_rc && !j->rc) {
+            j->rc = commit_rc;
+            if (j->e) *j->e = *ce;
+        }
+        j->done = 1;
+    }
+    pthread_cond_broadcast(&s->done_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void *writer_main(void *arg) {
+    zt_store *s = arg;
+    zt_db *db = s->writer;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->head && !s->stopping) pthread_cond_wait(&s->work_cv, &s->mu);
+        if (!s->head) {
+            pthread_mutex_unlock(&s->mu);
+            break;
+        }
+        pthread_mutex_unlock(&s->mu);
+
+        int64_t t0 = zt_mono_us();
+        zt_error ce = {0};
+        zt_err begin_rc = zt_db_exec(db, "BEGIN IMMEDIATE", &ce);
+        job *batch = NULL, **tail = &batch;
+        int n = 0;
+        for (;;) {
+            pthread_mutex_lock(&s->mu);
+            job *j = s->head;
+            if (j && n < s->batch_max && (n == 0 || zt_mono_us() - t0 < s->batch_window_us)) {
+                s->head = j->next;
+                if (!s->head) s->tail = NULL;
+                atomic_fetch_sub(&s->queue_depth, 1);
+            } else {
+                j = NULL;
+            }
+            pthread_mutex_unlock(&s->mu);
+            if (!j) break;
+            j->next = NULL;
+            *tail = j;
+            tail = &j->next;
+            n++;
+            if (begin_rc) continue; /* every job of the batch fails with the begin error */
+            zt_error se;
+            if (zt_db_exec(db, "SAVEPOINT w", &se) != ZT_OK) {
+                j->rc = se.code;
+                if (j->e) *j->e = se;
+                continue;
+            }
+            j->rc = j->fn(db, j->arg, j->e);
+            zt_db_release(db);
+            if (j->rc) {
+                atomic_fetch_add(&s->failed_writes, 1);
+                zt_db_exec(db, "ROLLBACK TO w", NULL);
+            }
+            zt_db_exec(db, "RELEASE w", NULL);
+        }
+        zt_err crc = begin_rc;
+        if (!crc) {
+            crc = zt_db_exec(db, "COMMIT", &ce);
+            if (crc) zt_db_exec(db, "ROLLBACK", NULL);
+        }
+        if (crc) {
+            atomic_fetch_add(&s->failed_commits, 1);
+            zt_error_log("write batch of %d failed: %s", n, ce.message);
+            ce.code = ZT_EUNAVAIL;
+            crc = ZT_EUNAVAIL;
+        } else {
+            atomic_fetch_add(&s->commits, 1);
+        }
+        atomic_fetch_add(&s->writes, (uint64_t)n);
+        atomic_fetch_add(&s->write_us, (uint64_t)(zt_mono_us() - t0));
+        finish(s, batch, crc, &ce);
+    }
+    return NULL;
+}
+
+zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) {
+    if (s->readonly) return zt_fail(e, ZT_EUNAVAIL, NULL, "the database is open read-only");
+    job j = {.fn = fn, .arg = arg, .e = e};
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "the server is shutting down");
+    }
+    if (s->tail) s->tail->next = &j;
+    else s->head = &j;
+    s->tail = &j;
+    atomic_fetch_add(&s->queue_depth, 1);
+    pthread_cond_signal(&s->work_cv);
+    while (!j.done) pthread_cond_wait(&s->done_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return j.rc;
+}
+
+/* --- open / close ---------------------------------------------------- */
+
+zt_err zt_store_open(const zt_store_options *o, zt_store **out, zt_error *e) {
+    zt_store *s = zt_calloc(1, sizeof *s);
+    s->path = zt_strdup(o->path);
+    snprintf(s->synchronous, sizeof s->synchronous, "%s", o->synchronous ? o->synchronous : "FULL");
+    s->batch_max = o->batch_max > 0 ? o->batch_max : 100;
+    s->batch_window_us = o->batch_window_us >= 0 ? o->batch_window_us : 5000;
+    s->readonly = o->readonly;
+    pthread_key_create(&s->reader_key, NULL);
+    pthread_mutex_init(&s->readers_mu, NULL);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->done_cv, NULL);
+    zt_err rc = open_conn(s, 1, &s->writer, e);
+    if (!rc && !s->readonly) rc = migrate(s, e);
+    if (rc) {
+        zt_store_close(s);
+        return rc;
+    }
+    if (!s->readonly) {
+        pthread_create(&s->writer_thread, NULL, writer_main, s);
+        s->writer_running = 1;
+    }
+    *out = s;
+    return ZT_OK;
+}
+
+void zt_store_close(zt_store *s) {
+    if (!s) return;
+    if (s->writer_running) {
+        pthread_mutex_lock(&s->mu);
+        s->stopping = 1;
+        pthread_cond_signal(&s->work_cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->writer_thread, NULL);
+    }
+    for (zt_db *db = s->readers; db;) {
+        zt_db *next = db->next;
+        close_conn(db);
+        db = next;
+    }
+    close_conn(s->writer);
+    pthread_key_delete(s->reader_key);
+    pthread_mutex_destroy(&s->readers_mu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work_cv);
+    pthread_cond_destroy(&s->done_cv);
+    free(s->path);
+    free(s);
+}
+
+void zt_store_stats_get(zt_store *s, zt_store_stats *st) {
+    st->writes = atomic_load(&s->writes);
+    st->commits = atomic_load(&s->commits);
+    st->failed_writes = atomic_load(&s->failed_writes);
+    st->failed_commits = atomic_load(&s->failed_commits);
+    st->queue_depth = atomic_load(&s->queue_depth);
+    st->write_us = atomic_load(&s->write_us);
+    st->read_us = atomic_load(&s->read_us);
+    st->reads = atomic_load(&s->reads);
+}
+
+int zt_store_schema_version(zt_store *s) { return s->schema_version; }

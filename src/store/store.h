@@ -1,0 +1,93 @@
+/* store.h - the one storage interface (SQLite now; PostgreSQL later).
+ *
+ * Callers write portable SQL: `?` placeholders (the PostgreSQL backend
+ * rewrites them to $n), INTEGER/TEXT/BLOB values, times as Unix seconds bound
+ * from C (no engine date functions), `RETURNING` and `ON CONFLICT` (both
+ * engines have them). Only DDL in migrations is per engine.
+ *
+ * Reads: each thread uses its own read connection (zt_store_reader), with a
+ * prepared-statement cache. Statements are reset by zt_db_release(), which
+ * the HTTP layer calls when a request ends.
+ *
+ * Writes: one writer thread owns the only write connection. zt_store_write()
+ * hands it a function to run inside a transaction and waits until that
+ * transaction is durable. The writer groups writes: a batch closes when it
+ * holds store.batch_max writes, store.batch_window_us has passed since it
+ * opened, or no write is waiting; each write runs in its own savepoint, so a
+ * failing write is rolled back alone while the rest of the batch commits. */
+#ifndef ZT_STORE_H
+#define ZT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct zt_store zt_store;
+typedef struct zt_db zt_db;
+typedef struct zt_stmt zt_stmt;
+
+typedef struct zt_store_options {
+    const char *path;        /* database file */
+    const char *synchronous; /* "FULL" (default), "EXTRA", "NORMAL" */
+    int batch_max;           /* writes per commit, default 100 */
+    int batch_window_us;     /* default 5000 */
+    int readonly;            /* open for reading only (auditor tools); no writer thread */
+} zt_store_options;
+
+typedef struct zt_store_stats {
+    uint64_t writes, commits, failed_writes, failed_commits;
+    int64_t queue_depth;
+    uint64_t write_us;  /* time spent executing and committing batches */
+    uint64_t read_us;   /* time spent in read statements */
+    uint64_t reads;
+} zt_store_stats;
+
+/* Open (creating the file if needed) and apply pending migrations. */
+zt_err zt_store_open(const zt_store_options *o, zt_store **out, zt_error *e);
+/* Stop the writer after the queued writes, close every connection. */
+void zt_store_close(zt_store *s);
+void zt_store_stats_get(zt_store *s, zt_store_stats *st);
+/* Schema version after migrations. */
+int zt_store_schema_version(zt_store *s);
+
+/* The calling thread's read connection, opened on first use. */
+zt_db *zt_store_reader(zt_store *s);
+/* Reset the statements the thread used (ends their read snapshots). */
+void zt_db_release(zt_db *db);
+
+/* Run fn(db, arg, e) in a write transaction on the writer thread and wait
+ * until it is committed durably. fn returns ZT_OK to keep its changes, or an
+ * error (with e filled) to roll them back. Returns fn's result, or
+ * ZT_EUNAVAIL if the commit itself failed (disk full, read-only file). */
+typedef zt_err (*zt_write_fn)(zt_db *db, void *arg, zt_error *e);
+zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e);
+
+/* Prepare (from the connection's cache) and reset a statement. NULL on a
+ * SQL error, with e filled (ZT_EINTERNAL: SQL is the programmer's). */
+zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e);
+/* Run a statement with no parameters and no result rows (DDL, pragmas). */
+zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e);
+
+/* Bind by 1-based index. Text and blobs are copied. A NULL text binds NULL. */
+void zt_bind_int(zt_stmt *st, int i, int64_t v);
+void zt_bind_text(zt_stmt *st, int i, const char *v);
+void zt_bind_blob(zt_stmt *st, int i, const void *v, size_t n);
+void zt_bind_null(zt_stmt *st, int i);
+
+/* 1 = a row is ready, 0 = done, or a zt_err (negated, < 0) with e filled:
+ * -ZT_ECONFLICT for a constraint violation, -ZT_EUNAVAIL for busy/full. */
+int zt_step(zt_stmt *st, zt_error *e);
+/* Step a statement that returns no rows; ZT_OK or the error. */
+zt_err zt_step_done(zt_stmt *st, zt_error *e);
+
+/* Column values of the current row, 0-based. Text is valid until the next
+ * step or reset; NULL for SQL NULL. */
+int64_t zt_col_int(zt_stmt *st, int i);
+const char *zt_col_text(zt_stmt *st, int i);
+const void *zt_col_blob(zt_stmt *st, int i, size_t *n);
+int zt_col_is_null(zt_stmt *st, int i);
+/* Rows changed by the last write statement on db. */
+int64_t zt_db_changes(zt_db *db);
+
+#endif

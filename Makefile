@@ -67,7 +67,9 @@ test:
 	$(MAKE) BUILD=build-asan SAN=1 unit api
 	@echo "make test: all suites passed (normal and ASan/UBSan builds)"
 
-run: deps all
+run:
+	sh scripts/deps.sh
+	$(MAKE) all
 	sh scripts/run-demo.sh
 
 lint:

@@ -130,8 +130,13 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e) {
         return ZT_OK;
     }
     if (r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
+    /* a cross-site form cannot send application/json without a CORS
+     * preflight, which we never grant: part of the CSRF defence */
+    const char *ct = zt_req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        return zt_fail(e, ZT_EINVAL, "Content-Type", "请求体须为 JSON（Content-Type: application/json）");
     json_error_t je;
-    json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &je);
+    json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!v) {
         /* jansson names the duplicated key in its text: "duplicate object key" */
         return zt_fail(e, ZT_EINVAL, "body", "请求体不是合法的 JSON（第 %d 行第 %d 列）：%s", je.line, je.column,
@@ -254,12 +259,13 @@ static void dispatch(zt_req *r) {
         route = s->routes[idx];
         r->route_index = (long)idx;
         break;
-    case ZT_ROUTE_NO_METHOD:
-        zt_fail(&e, ZT_EINVAL, NULL, "接口 %s 不支持方法 %s", r->path, r->method);
-        reply_error(r, &e);
-        r->status = 405;
+    case ZT_ROUTE_NO_METHOD: {
+        json_t *err = json_pack("{s:s,s:s}", "code", "method_not_allowed", "message",
+                                zt_arena_printf(&r->arena, "接口 %s 不支持方法 %s（可用：%s）", r->path, r->method, allow));
+        zt_reply_json(r, 405, json_pack("{s:o}", "error", err));
         zt_reply_header(r, "Allow", allow);
         return;
+    }
     case ZT_ROUTE_NO_PATH:
         break;
     }

@@ -182,14 +182,16 @@ static zt_err h_regions(zt_req *r, zt_error *e) {
     return reply_list(r, &f, REGION_COLS, "regions r", "ORDER BY r.code", region_json, e);
 }
 
-static zt_err h_region_get(zt_req *r, zt_error *e) {
+static zt_err region_reply(zt_req *r, const char *code, int status, zt_error *e) {
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " REGION_COLS " FROM regions r WHERE code = ?", e);
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, zt_req_param(r, "code"));
+    zt_bind_text(st, 1, code);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "code", "行政区划不存在");
-    zt_reply_json(r, 200, region_json(st));
+    zt_reply_json(r, status, region_json(st));
     return ZT_OK;
 }
+
+static zt_err h_region_get(zt_req *r, zt_error *e) { return region_reply(r, zt_req_param(r, "code"), 200, e); }
 
 /* GET /api/regions/tree: city -> counties -> townships; ?departments=1
  * nests each region's active departments too. */
@@ -255,8 +257,11 @@ static zt_err h_region_create(zt_req *r, zt_error *e) {
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, zt_now());
     zt_qb_text(&w.q, v[2]);
-    if ((rc = do_write(r, &w, e))) return rc;
-    return h_region_get(r, e) == ZT_OK ? ZT_OK : ZT_OK;
+    if ((rc = do_write(r, &w, e))) {
+        if (rc == ZT_ENOTFOUND) snprintf(e->field, sizeof e->field, "parent_code"), e->code = rc = ZT_EINVAL;
+        return rc;
+    }
+    return region_reply(r, v[0], 201, e);
 }
 
 static zt_err h_region_patch(zt_req *r, zt_error *e) {
@@ -446,6 +451,15 @@ static json_t *window_json(zt_stmt *st) {
                      (json_int_t)zt_col_int(st, 5), "dept_name", zt_col_text(st, 6), "retired_at", ts_json(st, 7));
 }
 
+static zt_err window_reply(zt_req *r, int64_t id, int status, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
+    zt_reply_json(r, status, window_json(st));
+    return ZT_OK;
+}
+
 static zt_err h_halls(zt_req *r, zt_error *e) {
     zt_qb f;
     zt_qb_init(&f, zt_req_arena(r), "1 = 1");
@@ -459,10 +473,7 @@ static zt_err h_halls(zt_req *r, zt_error *e) {
 }
 
 /* One hall with its windows. */
-static zt_err h_hall_get(zt_req *r, zt_error *e) {
-    int64_t id;
-    zt_err rc = zt_req_param_id(r, "id", &id, e);
-    if (rc) return rc;
+static zt_err hall_reply(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_db *db = zt_store_reader(APP(r)->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT " HALL_COLS " FROM " HALL_FROM " WHERE h.id = ?", e);
     if (!st) return ZT_EINTERNAL;
@@ -478,8 +489,14 @@ static zt_err h_hall_get(zt_req *r, zt_error *e) {
         json_decref(hall);
         return (zt_err)-s;
     }
-    zt_reply_json(r, 200, hall);
+    zt_reply_json(r, status, hall);
     return ZT_OK;
+}
+
+static zt_err h_hall_get(zt_req *r, zt_error *e) {
+    int64_t id;
+    zt_err rc = zt_req_param_id(r, "id", &id, e);
+    return rc ? rc : hall_reply(r, id, 200, e);
 }
 
 static const field HALL_FIELDS[] = {{"name", 64, 0}, {"address", 128, 0}, {"hours", 64, 0}, {"phone", 32, 0}, {"region_code", 9, 0}, {0}};
@@ -501,9 +518,11 @@ static zt_err h_hall_create(zt_req *r, zt_error *e) {
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, zt_now());
     zt_qb_text(&w.q, v[4]);
-    if ((rc = do_write(r, &w, e))) return rc;
-    zt_reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)w.id));
-    return ZT_OK;
+    if ((rc = do_write(r, &w, e))) {
+        if (rc == ZT_ENOTFOUND) snprintf(e->field, sizeof e->field, "region_code"), e->code = rc = ZT_EINVAL;
+        return rc;
+    }
+    return hall_reply(r, w.id, 201, e);
 }
 
 static zt_err h_hall_patch(zt_req *r, zt_error *e) {
@@ -566,10 +585,10 @@ static zt_err h_window_create(zt_req *r, zt_error *e) {
     zt_qb_int(&w.q, dept);
     if ((rc = do_write(r, &w, e))) {
         if (rc == ZT_ECONFLICT) snprintf(e->field, sizeof e->field, "number"), snprintf(e->message, sizeof e->message, "该大厅已有 %lld 号窗口", (long long)number);
+        if (rc == ZT_ENOTFOUND) snprintf(e->field, sizeof e->field, "dept_id"), e->code = rc = ZT_EINVAL;
         return rc;
     }
-    zt_reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)w.id));
-    return ZT_OK;
+    return window_reply(r, w.id, 201, e);
 }
 
 /* A window's name, or its department (administrators), or retirement. */
@@ -617,12 +636,8 @@ static zt_err window_change(zt_req *r, int retire, zt_error *e) {
             return zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
         return rc;
     }
-    st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.id = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return ZT_EINTERNAL;
-    zt_reply_json(r, 200, window_json(st));
-    return ZT_OK;
+    zt_db_release(zt_store_reader(APP(r)->store));
+    return window_reply(r, id, 200, e);
 }
 
 static zt_err h_window_patch(zt_req *r, zt_error *e) { return window_change(r, 0, e); }

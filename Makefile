@@ -28,7 +28,7 @@ UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 
-.PHONY: all run test unit api asan lint clean deps demo
+.PHONY: all run test unit api asan lint clean deps demo bench
 all: $(BUILD)/zhengtong
 
 $(BUILD)/zhengtong: $(OBJ)
@@ -74,6 +74,14 @@ run:
 
 lint:
 	sh scripts/lint.sh
+
+$(BUILD)/bench/%: bench/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS)
+
+# Benchmarks: figures go to docs/performance.md (see bench/README.md)
+bench: $(BUILD)/bench/store_bench
+	sh bench/run.sh
 
 clean:
 	rm -rf build build-asan

@@ -110,13 +110,17 @@ zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char 
     int n = zt_cal_load_tsv(tmp, text, len, err, sizeof err);
     zt_cal_free(tmp);
     if (n < 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件有误：%s", err);
+    int year_lines = 0;
+    for (const char *p = text; p < text + len; p++)
+        if ((p == text || p[-1] == '\n') && strncmp(p, "year\t", 5) == 0) year_lines++;
+    if (n == 0 && year_lines == 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件中没有任何年份或日期");
     import_arg a = {.text = text, .len = len, .source = source};
     zt_err rc = zt_store_write(app->store, import_rows, &a, e);
     if (rc) return rc;
-    if (a.years == 0 && a.days == 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件中没有任何年份或日期");
-    /* reload the imported years of the live calendar from the database */
-    for (const char *p = text; p && p < text + len; p = memchr(p, '\n', (size_t)(text + len - p)), p = p ? p + 1 : p) {
-        if (strncmp(p, "year\t", 5) != 0) continue;
+    /* reload the imported years of the live calendar from the database:
+     * clear them, then load every listing again */
+    for (const char *p = text; p < text + len; p++) {
+        if ((p != text && p[-1] != '\n') || strncmp(p, "year\t", 5) != 0) continue;
         int y = (int)strtol(p + 5, NULL, 10);
         for (zt_day d = zt_day_from_ymd(y, 1, 1); d < zt_day_from_ymd(y + 1, 1, 1); d++) zt_cal_unset(app->cal, d);
     }

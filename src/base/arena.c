@@ -60,6 +60,10 @@ static zt_arena_block *new_block(size_t min) {
 }
 
 void *zt_arena_alloc(zt_arena *a, size_t n) {
+    if (n > SIZE_MAX / 2) { /* rounding and the block header would wrap */
+        fputs("zhengtong: out of memory\n", stderr);
+        abort();
+    }
     n = (n + 15) & ~(size_t)15;
     if (!a->head || a->head->size - a->head->off < n) {
         zt_arena_block *b = new_block(n);
@@ -109,14 +113,21 @@ char *zt_arena_printf(zt_arena *a, const char *fmt, ...) {
 void zt_arena_reset(zt_arena *a) {
     zt_arena_block *b = a->head;
     if (!b) return;
-    /* keep the oldest block (the tail): it is the standard size */
-    while (b->next) {
+    /* keep one standard-size block for the next request; a block made for
+     * one large allocation is not kept */
+    zt_arena_block *keep = NULL; /* the oldest standard block: its memory is warm */
+    for (zt_arena_block *p = b; p; p = p->next)
+        if (p->size == BLOCK_SIZE) keep = p;
+    while (b) {
         zt_arena_block *next = b->next;
-        free(b);
+        if (b != keep) free(b);
         b = next;
     }
-    b->off = 0;
-    a->head = b;
+    if (keep) {
+        keep->off = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
     a->used = 0;
 }
 

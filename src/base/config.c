@@ -65,6 +65,9 @@ static const key_desc *find_key(const char *k) {
 static zt_err set_desc(zt_config *c, const key_desc *d, const char *v, zt_error *e) {
     char *base = (char *)c;
     if (d->type == T_STR) {
+        if (d->off == offsetof(zt_config, store_synchronous) && strcmp(v, "FULL") && strcmp(v, "NORMAL") &&
+            strcmp(v, "EXTRA"))
+            return zt_fail(e, ZT_EINVAL, d->key, "store.synchronous must be FULL, EXTRA or NORMAL, not \"%s\"", v);
         char **p = (char **)(base + d->off);
         free(*p);
         *p = zt_strdup(v);
@@ -83,12 +86,7 @@ static zt_err set_desc(zt_config *c, const key_desc *d, const char *v, zt_error 
 zt_err zt_config_set(zt_config *c, const char *key, const char *value, zt_error *e) {
     const key_desc *d = find_key(key);
     if (!d) return zt_fail(e, ZT_EINVAL, key, "unknown configuration key \"%s\"", key);
-    zt_err rc = set_desc(c, d, value, e);
-    if (rc) return rc;
-    if (strcmp(key, "store.synchronous") == 0 && strcmp(value, "FULL") && strcmp(value, "NORMAL") &&
-        strcmp(value, "EXTRA"))
-        return zt_fail(e, ZT_EINVAL, key, "store.synchronous must be FULL, EXTRA or NORMAL");
-    return ZT_OK;
+    return set_desc(c, d, value, e);
 }
 
 void zt_config_defaults(zt_config *c) {
@@ -114,8 +112,14 @@ static zt_err load_file(zt_config *c, const char *path, int must_exist, zt_error
     zt_err rc = ZT_OK;
     while (fgets(line, sizeof line, f)) {
         lineno++;
+        /* '#' starts a comment at the start of a line or after white space */
+        for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+            if (h == line || isspace((unsigned char)h[-1])) {
+                *h = 0;
+                break;
+            }
         char *s = trim(line);
-        if (!*s || *s == '#') continue;
+        if (!*s) continue;
         char *eq = strchr(s, '=');
         if (!eq) {
             rc = zt_fail(e, ZT_EINVAL, "config", "%s:%d: expected key = value", path, lineno);

@@ -4,6 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Shorten s (len bytes) so that it does not end inside a UTF-8 sequence:
+ * a cut made by snprintf must not leave text that JSON encoders refuse. */
+static void utf8_cut(char *s, size_t len) {
+    size_t i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+    if (i == 0) return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (i - 1) < need) s[i - 1] = 0;
+}
+
 zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...) {
     if (!e) return code;
     e->code = code;
@@ -12,6 +23,8 @@ zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
     snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+    utf8_cut(e->message, strlen(e->message));
+    utf8_cut(e->field, strlen(e->field));
     return code;
 }
 
@@ -43,5 +56,6 @@ void zt_error_prefix(zt_error *e, const char *fmt, ...) {
     memcpy(msg, pre, a);
     memcpy(msg + a, e->message, b);
     msg[a + b] = 0;
+    utf8_cut(msg, a + b);
     memcpy(e->message, msg, a + b + 1);
 }

@@ -30,6 +30,14 @@ int zt_route_match(const char *pattern, const char *path, zt_arena *a, zt_param 
     return 1;
 }
 
+/* Is m one of the entries of the ", "-separated list? */
+static int listed(const char *list, const char *m) {
+    size_t n = strlen(m);
+    for (const char *p = list; p; p = strchr(p, ','), p = p ? p + 2 : NULL)
+        if (strncmp(p, m, n) == 0 && (p[n] == ',' || p[n] == 0)) return 1;
+    return 0;
+}
+
 zt_route_result zt_route_find(const zt_route *const *routes, size_t n, const char *method, const char *path,
                               zt_arena *a, size_t *index, zt_param *params, int *nparams, char **allow) {
     int path_seen = 0;
@@ -44,7 +52,7 @@ zt_route_result zt_route_find(const zt_route *const *routes, size_t n, const cha
             return ZT_ROUTE_FOUND;
         }
         path_seen = 1;
-        if (!methods || !strstr(methods, routes[i]->method))
+        if (!listed(methods, routes[i]->method))
             methods = methods ? zt_arena_printf(a, "%s, %s", methods, routes[i]->method)
                               : zt_arena_strdup(a, routes[i]->method);
     }

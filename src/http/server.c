@@ -6,6 +6,7 @@
  * call makes MHD 0.9.75 close keep-alive connections. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +432,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 }
 
 zt_err zt_server_start(zt_server *s, zt_error *e) {
+    char root[PATH_MAX];
+    if (!realpath(s->o.web_root, root))
+        return zt_fail(e, ZT_EINVAL, "web.root", "web.root %s: %s", s->o.web_root, strerror(errno));
+    free((void *)s->o.web_root);
+    s->o.web_root = zt_strdup(root);
     s->stats = zt_calloc(s->nroutes + 2, sizeof *s->stats);
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;

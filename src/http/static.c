@@ -73,11 +73,8 @@ int zt_static_serve(zt_req *r, const char *root) {
         not_found(r);
         return 1;
     }
-    char rootreal[PATH_MAX], full[PATH_MAX], real[PATH_MAX];
-    if (!realpath(root, rootreal)) {
-        not_found(r);
-        return 1;
-    }
+    char full[PATH_MAX], real[PATH_MAX];
+    const char *rootreal = root; /* resolved once at start (zt_server_start) */
     int n = snprintf(full, sizeof full, "%s%s", rootreal, path);
     if (n < 0 || (size_t)n >= sizeof full) {
         not_found(r);

@@ -56,9 +56,8 @@ static void literal_segments(void **state) {
 static void params_extracted(void **state) {
     zt_param p[ZT_MAX_PARAMS];
     int n = -1;
-    assert_int_equal(zt_route_match("/api/departments/{id}/staff/{login}", "/api/departments/42/staff/wang.li",
-                                    &arena, p, &n),
-                     1);
+    assert_int_equal(
+        zt_route_match("/api/departments/{id}/staff/{login}", "/api/departments/42/staff/wang.li", &arena, p, &n), 1);
     assert_int_equal(n, 2);
     assert_string_equal(p[0].name, "id");
     assert_string_equal(p[0].value, "42");
@@ -80,8 +79,7 @@ static void params_chinese_values(void **state) {
     int n = -1;
     /* 北京市 is 9 bytes of UTF-8; the value must be copied whole */
     assert_int_equal(
-        zt_route_match("/api/regions/{name}/halls/{hall}", "/api/regions/北京市/halls/政务服务中心", &arena, p, &n),
-        1);
+        zt_route_match("/api/regions/{name}/halls/{hall}", "/api/regions/北京市/halls/政务服务中心", &arena, p, &n), 1);
     assert_int_equal(n, 2);
     assert_string_equal(p[0].value, "\xe5\x8c\x97\xe4\xba\xac\xe5\xb8\x82"); /* 北京市 */
     assert_int_equal(strlen(p[0].value), 9);
@@ -122,8 +120,8 @@ static void too_many_params(void **state) {
      * array of exactly ZT_MAX_PARAMS below) */
     zt_param exact[ZT_MAX_PARAMS];
     n = -1;
-    assert_int_equal(
-        zt_route_match("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", "/1/2/3/4/5/6/7/8/9", &arena, exact, &n), 0);
+    assert_int_equal(zt_route_match("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", "/1/2/3/4/5/6/7/8/9", &arena, exact, &n),
+                     0);
     assert_int_equal(n, -1);
 }
 
@@ -137,17 +135,16 @@ static void braces_only_whole_segment(void **state) {
 
 static zt_err h(zt_req *r, zt_error *e) { return ZT_OK; }
 
-#define R(meth, pat) {meth, pat, h, ZT_PUBLIC, ""}
 static const zt_route table[] = {
-    R("GET", "/api/regions/tree"),        /* 0: before the {code} route on purpose */
-    R("GET", "/api/regions/{code}"),      /* 1 */
-    R("PUT", "/api/regions/{code}"),      /* 2 */
-    R("DELETE", "/api/regions/{code}"),   /* 3 */
-    R("PUT", "/api/regions/tree"),        /* 4: PUT again for the tree path */
-    R("POST", "/api/regions"),            /* 5 */
-    R("GET", "/api/regions"),             /* 6 */
-    R("PATCH", "/api/regions/{code}"),    /* 7 */
-    R("POST", "/api/regions/{code}/retire"), /* 8 */
+    {"GET", "/api/regions/tree", h, ZT_PUBLIC, ""},           /* 0: before the {code} route on purpose */
+    {"GET", "/api/regions/{code}", h, ZT_PUBLIC, ""},         /* 1 */
+    {"PUT", "/api/regions/{code}", h, ZT_PUBLIC, ""},         /* 2 */
+    {"DELETE", "/api/regions/{code}", h, ZT_PUBLIC, ""},      /* 3 */
+    {"PUT", "/api/regions/tree", h, ZT_PUBLIC, ""},           /* 4: PUT again for the tree path */
+    {"POST", "/api/regions", h, ZT_PUBLIC, ""},               /* 5 */
+    {"GET", "/api/regions", h, ZT_PUBLIC, ""},                /* 6 */
+    {"PATCH", "/api/regions/{code}", h, ZT_PUBLIC, ""},       /* 7 */
+    {"POST", "/api/regions/{code}/retire", h, ZT_PUBLIC, ""}, /* 8 */
 };
 #define NT (sizeof table / sizeof table[0])
 static const zt_route *routes[NT];

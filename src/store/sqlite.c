@@ -99,7 +99,7 @@ static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;%s", s->synchronous,
-             writer && !s->readonly ? " PRAGMA journal_mode=WAL;" : "");
+             writer && !s->readonly ? " PRAGMA journal_mode=WAL;" : " PRAGMA query_only=1;");
     rc = sqlite3_exec(db->h, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         zt_err r = sql_fail(e, db->h, rc, "pragmas");

@@ -23,6 +23,12 @@ const STOP_TIMEOUT_MS = 45000;
 
 if (!existsSync(BIN)) throw new Error(`zhengtong binary not found at ${BIN}: run make, or set ZT_BIN`);
 
+// servers a crashed test run left behind are killed when node exits
+const live = new Set();
+process.on('exit', () => {
+    for (const p of live) p.kill('SIGKILL');
+});
+
 const SANITIZER = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
 
 /** Make a temporary directory (removed by the caller). */
@@ -72,8 +78,14 @@ export async function startServer({ args = [], dir = null, keep = false } = {}) 
         env: cleanEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.add(proc);
     let log = '';
-    const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise((resolve) =>
+        proc.on('exit', (code, signal) => {
+            live.delete(proc);
+            resolve({ code, signal });
+        }),
+    );
     proc.stdout.on('data', (b) => (log += b.toString()));
     const port = await new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${log}`)), START_TIMEOUT_MS);
@@ -224,11 +236,18 @@ export async function as(srv, login, password = PASSWORD) {
  * socket is left open and reported as closed: false unless the server
  * closed it), or when the server closes the connection, or after timeoutMs.
  * Returns { responses: [{status, headers (lower-case keys), body}], closed, raw }.
- * chunks may be a string/Buffer or an array of them written with a pause.
+ * chunks may be a string/Buffer or an array of them written with a pause;
+ * onSocket(sock) gets the socket to write more later; keepOpen leaves it
+ * open after the responses (the caller destroys it).
  */
-export function rawHttp(port, chunks, { responses = 1, timeoutMs = 10000, waitClose = false, pauseMs = 50 } = {}) {
+export function rawHttp(
+    port,
+    chunks,
+    { responses = 1, timeoutMs = 10000, waitClose = false, pauseMs = 50, onSocket, keepOpen = false } = {},
+) {
     return new Promise((resolve, reject) => {
         const sock = net.connect({ host: '127.0.0.1', port });
+        if (onSocket) onSocket(sock);
         let buf = Buffer.alloc(0);
         let done = false;
         let closed = false;
@@ -238,7 +257,7 @@ export function rawHttp(port, chunks, { responses = 1, timeoutMs = 10000, waitCl
             done = true;
             clearTimeout(timer);
             resolve({ responses: parsed, closed, raw: buf.toString('latin1'), socket: sock });
-            if (!waitClose) sock.destroy();
+            if (!waitClose && !keepOpen) sock.destroy();
         };
         const timer = setTimeout(() => {
             if (done) return;
@@ -289,6 +308,59 @@ export function rawHttp(port, chunks, { responses = 1, timeoutMs = 10000, waitCl
             }
         });
     });
+}
+
+/**
+ * GET many paths fast: a few keep-alive connections, each with up to
+ * `window` pipelined requests outstanding (fetch costs ~2 ms a request, a
+ * pipelined socket a fraction of that). Resolves to the responses in the
+ * order of paths: [{status, headers, body}].
+ */
+export function getMany(port, paths, { connections = 4, window = 32 } = {}) {
+    const results = new Array(paths.length);
+    let next = 0;
+    const worker = () =>
+        new Promise((resolve, reject) => {
+            const sock = net.connect({ host: '127.0.0.1', port });
+            sock.setNoDelay(true);
+            const inflight = []; // indexes, in order
+            let buf = Buffer.alloc(0);
+            const pump = () => {
+                let out = '';
+                while (inflight.length < window && next < paths.length) {
+                    const i = next++;
+                    inflight.push(i);
+                    out += `GET ${paths[i]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+                }
+                if (out) sock.write(out);
+                if (!inflight.length) {
+                    sock.end();
+                    resolve();
+                }
+            };
+            sock.on('connect', pump);
+            sock.on('data', (d) => {
+                buf = Buffer.concat([buf, d]);
+                for (;;) {
+                    let r;
+                    try {
+                        r = parseResponse(buf, 0);
+                    } catch (err) {
+                        reject(err);
+                        return;
+                    }
+                    if (!r) break;
+                    results[inflight.shift()] = r.response;
+                    buf = buf.subarray(r.end);
+                }
+                pump();
+            });
+            sock.on('error', reject);
+            sock.on('close', () => {
+                if (inflight.length) reject(new Error(`connection closed with ${inflight.length} requests unanswered`));
+            });
+        });
+    return Promise.all(Array.from({ length: connections }, worker)).then(() => results);
 }
 
 /** Parse one HTTP/1.1 response from buf at offset; null if incomplete. */

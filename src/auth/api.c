@@ -429,10 +429,11 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
         snprintf(region, sizeof region, "%s", a->region_code);
     }
     if (!rc && a->set_dept && dept) {
-        if (!(st = zt_db_prepare(db, "SELECT region_code FROM departments WHERE id = ?", e))) rc = ZT_EINTERNAL;
+        if (!(st = zt_db_prepare(db, "SELECT region_code FROM departments WHERE id = ? AND retired_at IS NULL", e)))
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_int(st, 1, dept);
-            if (zt_step(st, e) != 1) rc = zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在");
+            if (zt_step(st, e) != 1) rc = zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
             else if (!a->region_code) snprintf(region, sizeof region, "%s", zt_col_text(st, 0));
         }
     }
@@ -698,10 +699,30 @@ static zt_err h_key_revoke(zt_req *r, zt_error *e) {
 
 /* --- audit trail --- */
 
+/* Personal identifiers inside an audit detail (also under before/after)
+ * are masked for everyone but administrators, as in the user lists. */
+static void mask_detail(json_t *o) {
+    static const struct {
+        const char *key;
+        int head, tail;
+    } keys[] = {{"phone", 3, 4}, {"id_number", 4, 4}, {"credit_code", 4, 4}};
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (json_is_object(v)) mask_detail(v);
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(k, keys[i].key) == 0 && json_is_string(v) && json_string_length(v)) {
+                char buf[64];
+                json_string_set(v, zt_mask(json_string_value(v), keys[i].head, keys[i].tail, buf, sizeof buf));
+            }
+    }
+}
+
 static void audit_row(zt_stmt *st, void *ctx) {
     rows_ctx *c = ctx;
     json_error_t je;
     json_t *detail = json_loads(zt_col_text(st, 7), 0, &je);
+    if (detail && !(c->p->role_bit & ZT_R_ADMIN)) mask_detail(detail);
     json_array_append_new(c->items,
                           json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "at",
                                     ts_or_null(zt_col_int(st, 1)), "actor_id",

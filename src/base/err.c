@@ -15,6 +15,25 @@ static void utf8_cut(char *s, size_t len) {
     if (len - (i - 1) < need) s[i - 1] = 0;
 }
 
+void zt_utf8_clean(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t need = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        size_t ok = need;
+        for (size_t i = 1; i < need; i++)
+            if ((p[i] & 0xC0) != 0x80) ok = 0;
+        /* overlong forms and surrogates are invalid too */
+        if (need == 2 && *p < 0xC2) ok = 0;
+        if (need == 3 && ok && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] >= 0xA0))) ok = 0;
+        if (need == 4 && ok && ((*p == 0xF0 && p[1] < 0x90) || (*p == 0xF4 && p[1] >= 0x90) || *p > 0xF4)) ok = 0;
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += need;
+    }
+}
+
 zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...) {
     if (!e) return code;
     e->code = code;
@@ -25,6 +44,8 @@ zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...
     snprintf(e->field, sizeof e->field, "%s", field ? field : "");
     utf8_cut(e->message, strlen(e->message));
     utf8_cut(e->field, strlen(e->field));
+    zt_utf8_clean(e->message);
+    zt_utf8_clean(e->field);
     return code;
 }
 
@@ -57,5 +78,6 @@ void zt_error_prefix(zt_error *e, const char *fmt, ...) {
     memcpy(msg + a, e->message, b);
     msg[a + b] = 0;
     utf8_cut(msg, a + b);
+    zt_utf8_clean(msg);
     memcpy(e->message, msg, a + b + 1);
 }

@@ -32,6 +32,10 @@ zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...
 /* Put context before e's message ("file:12: " + message), truncating. */
 void zt_error_prefix(zt_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Replace every byte of s that does not start a valid UTF-8 sequence with
+ * '?', in place (messages quote paths and keys sent by clients). */
+void zt_utf8_clean(char *s);
+
 /* Stable machine-readable name of a code: "invalid", "forbidden", ... */
 const char *zt_err_name(zt_err code);
 

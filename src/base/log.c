@@ -1,5 +1,7 @@
 #include "base/log.h"
 
+#include "base/clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,10 +38,8 @@ void zt_log(zt_log_level l, const char *fmt, ...) {
     static const char *names[] = {"debug", "info", "warn", "error"};
     char msg[1024], line[1200], ts[32];
     struct timespec now;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &now);
-    localtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    clock_gettime(CLOCK_REALTIME, &now); /* logs keep real time, also under the fake clock */
+    zt_time_format(now.tv_sec, ts);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);

@@ -30,6 +30,7 @@ typedef struct zt_principal {
     const char *region; /* the user's region scope ("" = none) */
     int64_t key_id;     /* an API key's id when authenticated by key */
     int via_cookie;     /* authenticated by the session cookie */
+    int csrf_ok;        /* the request carried the session's CSRF token */
 } zt_principal;
 
 typedef zt_err (*zt_handler)(zt_req *r, zt_error *e);
@@ -47,8 +48,9 @@ typedef struct zt_route {
 } zt_route;
 
 /* The authenticator: fills p from the request (cookie, bearer key). Returns
- * ZT_OK for anonymous too; an error (e.g. a revoked key, CSRF failure) stops
- * the request with that error. Called before the access check. */
+ * ZT_OK for anonymous too; an error (e.g. a revoked key) stops the request
+ * with that error. Called before the access check. The server refuses (403)
+ * a write to a non-public route authenticated by cookie without csrf_ok. */
 typedef zt_err (*zt_auth_fn)(zt_req *r, zt_principal *p, zt_error *e);
 
 /* --- server set-up (main) --- */

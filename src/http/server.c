@@ -104,6 +104,7 @@ const char *zt_req_param(zt_req *r, const char *name) {
 zt_err zt_req_param_id(zt_req *r, const char *name, int64_t *out, zt_error *e) {
     const char *v = zt_req_param(r, name);
     char *end;
+    errno = 0;
     long long n = v ? strtoll(v, &end, 10) : 0;
     if (!v || *end || n <= 0 || errno == ERANGE)
         return zt_fail(e, ZT_EINVAL, name, "路径参数 %s 必须是正整数", name);
@@ -261,8 +262,8 @@ static void dispatch(zt_req *r) {
         r->route_index = (long)idx;
         break;
     case ZT_ROUTE_NO_METHOD: {
-        json_t *err = json_pack("{s:s,s:s}", "code", "method_not_allowed", "message",
-                                zt_arena_printf(&r->arena, "接口 %s 不支持方法 %s（可用：%s）", r->path, r->method, allow));
+        zt_fail(&e, ZT_EINVAL, NULL, "接口 %s 不支持方法 %s（可用：%s）", r->path, r->method, allow);
+        json_t *err = json_pack("{s:s,s:s}", "code", "method_not_allowed", "message", e.message);
         zt_reply_json(r, 405, json_pack("{s:o}", "error", err));
         zt_reply_header(r, "Allow", allow);
         return;
@@ -282,8 +283,12 @@ static void dispatch(zt_req *r) {
     }
     zt_err rc = ZT_OK;
     if (s->auth) rc = s->auth(r, &r->principal, &e);
+    const char *m = r->method;
+    int unsafe = strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
     if (!rc && route->access) {
-        if (!r->principal.user_id && !r->principal.key_id)
+        if (r->principal.via_cookie && unsafe && !r->principal.csrf_ok)
+            rc = zt_fail(&e, ZT_EFORBIDDEN, "X-CSRF-Token", "缺少或错误的 CSRF 令牌（X-CSRF-Token）");
+        else if (!r->principal.user_id && !r->principal.key_id)
             rc = zt_fail(&e, ZT_EUNAUTH, NULL, "请先登录");
         else if (!(route->access & r->principal.role_bit))
             rc = zt_fail(&e, ZT_EFORBIDDEN, NULL, "当前身份（%s）无权访问此功能",
@@ -406,7 +411,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (s->o.access_log) {
         char line[1024];
         char ts[32];
-        zt_time_format(zt_now(), ts);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        zt_time_format(now.tv_sec, ts);
         snprintf(line, sizeof line, "%s access %s \"%s %.600s\" %d %zu %.3fms user=%s%s", ts, r->client, r->method,
                  r->path, status, r->resp_len, (double)dur / 1000.0,
                  r->principal.login ? r->principal.login : "-",
@@ -448,10 +455,13 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
     if (threads < 1) threads = 1;
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        /* headers and query strings live in this per-connection pool: MHD's
+         * 32 KiB default overflows on long query strings (and 0.9.75 then
+         * never sends its 431) */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!s->d)
         return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,
                        strerror(errno));

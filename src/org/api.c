@@ -572,7 +572,13 @@ static zt_err h_window_create(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "name", 1, 64, &name, e);
     if (!rc) rc = zt_json_int(b, "dept_id", 1, 1, INT64_MAX, 0, &dept, e);
     if (rc) return rc;
-    write_arg w = {.action = "window.create", .type = "window", .notfound = "大厅或部门不存在或已撤销"};
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT retired_at FROM halls WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, hall);
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
+    if (!zt_col_is_null(st, 0)) return zt_fail(e, ZT_ECONFLICT, "id", "大厅已撤销");
+    zt_db_release(zt_store_reader(APP(r)->store));
+    write_arg w = {.action = "window.create", .type = "window", .notfound = "部门不存在或已撤销"};
     zt_qb_init(&w.q, zt_req_arena(r),
                "INSERT INTO windows (hall_id, number, name, dept_id, created_at, updated_at)"
                " SELECT h.id, ?, ?, d.id, ?, ? FROM halls h, departments d WHERE h.id = ? AND d.id = ?"

@@ -88,7 +88,7 @@ static zt_err window_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     zt_stmt *st = zt_db_prepare(c->db,
                                 "INSERT INTO windows (hall_id, number, name, dept_id, created_at, updated_at)"
                                 " SELECT h.id, ?, ?, d.id, ?, ? FROM halls h, departments d"
-                                " WHERE h.name = ? AND d.code = ? ON CONFLICT (hall_id, number) DO NOTHING",
+                                " WHERE h.name = ? AND d.code = ? ON CONFLICT (hall_id, number) WHERE retired_at IS NULL DO NOTHING",
                                 e);
     if (!st) return ZT_EINTERNAL;
     char *end;

@@ -58,13 +58,22 @@ static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
             if (!f1) continue;
             *f1++ = 0;
             if (pass == 0 && strcmp(line, "year") == 0) {
-                zt_stmt *st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day LIKE ? AND local = 0", e);
-                if (!st) return ZT_EINTERNAL;
+                /* the year's official listings are replaced; local changes stay,
+                 * and forget the official listing they covered */
                 char like[16];
                 snprintf(like, sizeof like, "%.4s-%%", f1);
+                zt_stmt *st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day LIKE ? AND local = 0", e);
+                if (!st) return ZT_EINTERNAL;
                 zt_bind_text(st, 1, like);
                 zt_err rc = zt_step_done(st, e);
                 if (rc) return rc;
+                st = zt_db_prepare(db,
+                                   "UPDATE calendar_days SET official_kind = NULL, official_name = NULL"
+                                   " WHERE day LIKE ? AND local = 1",
+                                   e);
+                if (!st) return ZT_EINTERNAL;
+                zt_bind_text(st, 1, like);
+                if ((rc = zt_step_done(st, e))) return rc;
                 st = zt_db_prepare(db,
                                    "INSERT INTO calendar_years (year, source, imported_at) VALUES (?, ?, ?)"
                                    " ON CONFLICT (year) DO UPDATE SET source = excluded.source,"
@@ -82,7 +91,10 @@ static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
                 zt_stmt *st = zt_db_prepare(db,
                                             "INSERT INTO calendar_days (day, kind, name, local, updated_at)"
                                             " VALUES (?, ?, ?, 0, ?) ON CONFLICT (day) DO UPDATE SET"
-                                            " kind = excluded.kind, name = excluded.name, local = 0,"
+                                            " official_kind = CASE WHEN local = 1 THEN excluded.kind END,"
+                                            " official_name = CASE WHEN local = 1 THEN excluded.name END,"
+                                            " kind = CASE WHEN local = 1 THEN kind ELSE excluded.kind END,"
+                                            " name = CASE WHEN local = 1 THEN name ELSE excluded.name END,"
                                             " updated_at = excluded.updated_at",
                                             e);
                 if (!st) return ZT_EINTERNAL;
@@ -135,29 +147,50 @@ zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char 
 typedef struct {
     const zt_principal *actor;
     const char *date, *kind, *name;
+    char restored_kind[16], restored_name[64]; /* after an unset: the official listing, if any */
 } day_arg;
 
 static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
     day_arg *a = arg;
     zt_stmt *st;
-    if (a->kind)
+    zt_err rc;
+    if (a->kind) {
+        /* an official listing under a local change is kept in official_* */
         st = zt_db_prepare(db,
                            "INSERT INTO calendar_days (day, kind, name, local, updated_at) VALUES (?, ?, ?, 1, ?)"
-                           " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, local = 1,"
-                           " updated_at = excluded.updated_at",
+                           " ON CONFLICT (day) DO UPDATE SET"
+                           " official_kind = CASE WHEN local = 0 THEN kind ELSE official_kind END,"
+                           " official_name = CASE WHEN local = 0 THEN name ELSE official_name END,"
+                           " kind = excluded.kind, name = excluded.name, local = 1, updated_at = excluded.updated_at",
                            e);
-    else
-        st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->date);
-    if (a->kind) {
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, a->date);
         zt_bind_text(st, 2, a->kind);
         zt_bind_text(st, 3, a->name ? a->name : "");
         zt_bind_int(st, 4, zt_now());
+        if ((rc = zt_step_done(st, e))) return rc;
+    } else {
+        st = zt_db_prepare(db, "SELECT local, official_kind, coalesce(official_name, '') FROM calendar_days WHERE day = ?", e);
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, a->date);
+        if (zt_step(st, e) != 1 || zt_col_int(st, 0) == 0)
+            return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有本地安排（官方安排须以导入方式更改）");
+        if (!zt_col_is_null(st, 1)) {
+            snprintf(a->restored_kind, sizeof a->restored_kind, "%s", zt_col_text(st, 1));
+            snprintf(a->restored_name, sizeof a->restored_name, "%s", zt_col_text(st, 2));
+            st = zt_db_prepare(db,
+                               "UPDATE calendar_days SET kind = official_kind, name = official_name, local = 0,"
+                               " official_kind = NULL, official_name = NULL, updated_at = ? WHERE day = ?",
+                               e);
+            if (!st) return ZT_EINTERNAL;
+            zt_bind_int(st, 1, zt_now());
+            zt_bind_text(st, 2, a->date);
+        } else {
+            if (!(st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day = ?", e))) return ZT_EINTERNAL;
+            zt_bind_text(st, 1, a->date);
+        }
+        if ((rc = zt_step_done(st, e))) return rc;
     }
-    zt_err rc = zt_step_done(st, e);
-    if (rc) return rc;
-    if (!a->kind && zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有特别安排");
     json_t *d = a->kind ? json_pack("{s:s,s:s}", "kind", a->kind, "name", a->name ? a->name : "") : NULL;
     rc = zt_audit(db, a->actor, a->kind ? "calendar.set_day" : "calendar.unset_day", "calendar_day", a->date, d, e);
     json_decref(d);
@@ -172,10 +205,11 @@ zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *d
         return zt_fail(e, ZT_EINVAL, "kind", "kind 须为 holiday（休息日）或 makeup（调休上班）");
     if (kind && strcmp(kind, "makeup") == 0 && zt_day_weekday(d) < 6)
         return zt_fail(e, ZT_EINVAL, "kind", "调休上班日只能是周六或周日");
-    day_arg a = {actor, date, kind, name};
+    day_arg a = {.actor = actor, .date = date, .kind = kind, .name = name};
     zt_err rc = zt_store_write(app->store, set_day, &a, e);
     if (rc) return rc;
     if (kind) zt_cal_set(app->cal, d, kind_of(kind), name ? name : "", 1);
+    else if (a.restored_kind[0]) zt_cal_set(app->cal, d, kind_of(a.restored_kind), a.restored_name, 0);
     else zt_cal_unset(app->cal, d);
     return ZT_OK;
 }

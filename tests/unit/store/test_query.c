@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,19 +56,6 @@ static zt_err load_fixture(zt_db *db, void *arg, zt_error *e) {
     return ZT_OK;
 }
 
-static void remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        char p[PATH_MAX];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int group_setup(void **state) {
     if (!mkdtemp(tmpdir)) return -1;

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -30,19 +32,6 @@
 
 static char tmpdir[] = "/tmp/zt-sqlite-test-XXXXXX";
 
-static void remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        char p[PATH_MAX];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int group_setup(void **state) { return mkdtemp(tmpdir) ? 0 : -1; }
 

@@ -9,7 +9,7 @@ if [ ! -f "$DATA/zhengtong.db" ]; then
     $BIN init --demo --data-dir "$DATA"
 else
     echo "using the existing database in $DATA/ (delete it for a fresh demo city)"
-    echo "demo accounts: admin jiancha jiancha_ay gaj_clerk gaj_head mzj_clerk mzj_head fzb jyzx czj xxzx"
+    echo "demo accounts: admin jiancha jiancha_ay gaj_clerk gaj_head mzj_clerk mzj_head fzb jyzx czj xxzx shenji"
     echo "               zhangsan (citizen) pxqiye (enterprise); password Demo2026pass"
 fi
 echo

@@ -12,6 +12,8 @@ typedef struct zt_app {
     zt_store *store;
     zt_calendar *cal;
     zt_office_hours office_hours;
+    char *ledger_signer;   /* the checkpoint signing key (note signer format); NULL for read-only tools */
+    char *ledger_verifier; /* its verifier key */
 } zt_app;
 
 #endif

@@ -17,6 +17,10 @@
 #include "base/log.h"
 #include "base/tsv.h"
 #include "http/http.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "ledger/service.h"
 #include "org/org.h"
 #include "platform/platform.h"
 
@@ -32,6 +36,7 @@ static const char USAGE[] =
     "  init       create or upgrade the database: regions and calendar (--demo adds the demo city)\n"
     "  user       add | passwd | disable | enable | list accounts\n"
     "  calendar   import | show | day | add | set | unset: the working-day calendar\n"
+    "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
     "  version    print the version\n"
@@ -130,6 +135,9 @@ static int app_open(zt_app *app, zt_config *cfg, int create, zt_error *e) {
 static void app_close(zt_app *app) {
     zt_store_close(app->store);
     zt_cal_free(app->cal);
+    if (app->ledger_signer) sodium_memzero(app->ledger_signer, strlen(app->ledger_signer));
+    free(app->ledger_signer);
+    free(app->ledger_verifier);
 }
 
 /* --- serve --- */
@@ -188,6 +196,10 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_app app;
     zt_error e = {0};
     if (app_open(&app, cfg, 0, &e)) return die(&e);
+    if (zt_ledger_keys_load(&app, &e)) {
+        app_close(&app);
+        return die(&e);
+    }
     zt_server_options so = {.address = cfg->listen_address,
                             .port = (int)cfg->listen_port,
                             .threads = (int)cfg->http_threads,
@@ -204,6 +216,8 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_server_routes(srv, rt, n);
     rt = zt_platform_routes((int)cfg->fake_clock, &n);
     zt_server_routes(srv, rt, n);
+    rt = zt_ledger_routes(&n);
+    zt_server_routes(srv, rt, n);
     zt_server_set_auth(srv, zt_auth_authenticate);
     zt_server_set_cleanup(srv, release_reader);
     zt_server_set_metrics(srv, store_metrics);
@@ -212,6 +226,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         app_close(&app);
         return die(&e);
     }
+    zt_checkpointer *cp = zt_checkpointer_start(&app);
     zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
             zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir,
             cfg->fake_clock ? ", fake clock" : "");
@@ -219,6 +234,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     sigwait(&stop, &sig);
     zt_info("signal %d: finishing requests in flight", sig);
     zt_server_stop(srv, 30);
+    zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
     zt_server_free(srv);
     app_close(&app);
     zt_info("stopped");
@@ -243,6 +259,7 @@ static const demo_user demo_users[] = {
     {"jyzx", "市公共资源交易中心 吴涛", "trading_officer", "360300-GGZY", NULL, NULL, NULL},
     {"czj", "市财政局 郑洁", "finance_officer", "360300-CZ", NULL, NULL, NULL},
     {"xxzx", "市信息中心 冯磊", "data_officer", "360300-XXZX", NULL, NULL, NULL},
+    {"shenji", "市审计局 何审计", "auditor", "360300-SJ", NULL, NULL, NULL},
     {"zhangsan", "张三", "citizen", NULL, NULL, "360302198503120045", NULL},
     {"pxqiye", "萍乡市安源示范科技有限公司", "enterprise", NULL, NULL, NULL, "91360300584267314N"},
 };
@@ -280,6 +297,9 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
         if (zt_org_import_demo(&app, path, &c, &e)) goto fail;
         printf("demo directory: %d departments, %d halls, %d windows\n", c.departments, c.halls, c.windows);
     }
+    int created;
+    if (zt_ledger_keys_init(cfg, &created, &e) || zt_ledger_keys_load(&app, &e)) goto fail;
+    printf("ledger key: %s%s\n", app.ledger_verifier, created ? " (new)" : "");
     const char *admin_pw = opt(argc, argv, "--admin-password");
     if (!admin_pw) admin_pw = getenv("ZT_ADMIN_PASSWORD");
     char random_pw[32];
@@ -308,6 +328,9 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
         if (demo) printf("  %-12s %-16s %s\n", d->login, d->role, d->name);
         else printf("account 'admin' created, password: %s\n", admin_pw);
     }
+    uint64_t cps;
+    if (zt_ledger_checkpoint_now(&app, &cps, &e)) goto fail;
+    printf("ledger: checkpoint signed at size %llu\n", (unsigned long long)cps);
     app_close(&app);
     return 0;
 fail:
@@ -458,15 +481,178 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
     return rc ? die(&e) : 0;
 }
 
+/* --- ledger: the auditor's tools --- */
+
+static int parse_u64(const char *s, uint64_t *v) {
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 19) return -1;
+    *v = strtoull(s, NULL, 10);
+    return 0;
+}
+
+static int parse_hash(const char *s, zt_hash *h) { return s && zt_unb64(s, h->b, ZT_HASH_LEN) == ZT_HASH_LEN ? 0 : -1; }
+
+/* "B64,B64,..." or "" into proof; -1 if malformed. */
+static int parse_proof(const char *s, zt_hash *proof, size_t cap, size_t *n) {
+    *n = 0;
+    if (!s) return -1;
+    char buf[16384];
+    if (strlen(s) >= sizeof buf) return -1;
+    snprintf(buf, sizeof buf, "%s", s);
+    char *p = buf;
+    while (*p) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = 0;
+        if (*n == cap || parse_hash(p, &proof[*n]) != 0) return -1;
+        (*n)++;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+static int cmd_verify_proof(int argc, char **argv) {
+    static const char *const valued[] = {"--leaf-index", "--tree-size", "--leaf-hash", "--root", "--proof",
+                                         "--size1", "--size2", "--root1", "--root2", NULL};
+    const char *kind = positional(argc, argv, 1, valued);
+    zt_hash proof[128];
+    size_t n;
+    if (kind && strcmp(kind, "inclusion") == 0) {
+        uint64_t index, size;
+        zt_hash leaf, root;
+        if (parse_u64(opt(argc, argv, "--leaf-index"), &index) || parse_u64(opt(argc, argv, "--tree-size"), &size) ||
+            parse_hash(opt(argc, argv, "--leaf-hash"), &leaf) || parse_hash(opt(argc, argv, "--root"), &root) ||
+            parse_proof(opt(argc, argv, "--proof"), proof, 64, &n)) {
+            fputs("zhengtong: malformed input: --leaf-index N --tree-size N --leaf-hash B64 --root B64 "
+                  "--proof B64,B64,... (base64 SHA-256 hashes; an empty proof is --proof \"\")\n", stderr);
+            return 2;
+        }
+        int ok = zt_merkle_verify_inclusion(index, size, &leaf, proof, n, &root);
+        puts(ok ? "valid: the leaf is in the tree" : "INVALID inclusion proof");
+        return ok ? 0 : 1;
+    }
+    if (kind && strcmp(kind, "consistency") == 0) {
+        uint64_t s1, s2;
+        zt_hash r1, r2;
+        if (parse_u64(opt(argc, argv, "--size1"), &s1) || parse_u64(opt(argc, argv, "--size2"), &s2) ||
+            parse_hash(opt(argc, argv, "--root1"), &r1) || parse_hash(opt(argc, argv, "--root2"), &r2) ||
+            parse_proof(opt(argc, argv, "--proof"), proof, 128, &n)) {
+            fputs("zhengtong: malformed input: --size1 M --size2 N --root1 B64 --root2 B64 --proof B64,... "
+                  "(an empty proof is --proof \"\")\n", stderr);
+            return 2;
+        }
+        int ok = zt_merkle_verify_consistency(s1, s2, &r1, &r2, proof, n);
+        puts(ok ? "valid: the second tree extends the first" : "INVALID consistency proof");
+        return ok ? 0 : 1;
+    }
+    fputs("usage: zhengtong ledger verify-proof inclusion|consistency ...\n", stderr);
+    return 2;
+}
+
+static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
+    static const char *const valued[] = {"--key", NULL};
+    const char *sub = positional(argc, argv, 0, valued);
+    if (!sub || (has_flag(argc, argv, "--help") && strcmp(sub, "verify-proof") != 0)) {
+        puts("usage: zhengtong ledger verify [--db PATH] [--key VERIFIER_KEY_FILE]\n"
+             "         recompute every leaf and node hash, check every checkpoint's root and signature;\n"
+             "         exit 0 if all hold, else 1 naming the first bad index and what is wrong\n"
+             "       zhengtong ledger verify-proof inclusion --leaf-index I --tree-size N --leaf-hash B64\n"
+             "                                   --root B64 --proof B64,B64,...\n"
+             "       zhengtong ledger verify-proof consistency --size1 M --size2 N --root1 B64 --root2 B64\n"
+             "                                   --proof B64,...\n"
+             "         offline checks (no database): exit 0 valid, 1 invalid, 2 malformed input\n"
+             "       zhengtong ledger verify-checkpoint --key VERIFIER_KEY_FILE < NOTE\n"
+             "       zhengtong ledger checkpoint      sign a checkpoint of the current ledger now\n"
+             "       zhengtong ledger key             print the verifier key\n"
+             "The verifier key file defaults to the signing key's .pub (data_dir/ledger.key.pub).");
+        return sub ? 0 : 2;
+    }
+    if (strcmp(sub, "verify-proof") == 0) return cmd_verify_proof(argc, argv);
+    zt_error e = {0};
+    char *keyfile = NULL, *verifier = NULL;
+    if (opt(argc, argv, "--key")) keyfile = zt_strdup(opt(argc, argv, "--key"));
+    else {
+        char *k = zt_config_path(cfg, cfg->ledger_key_file, "ledger.key");
+        size_t n = strlen(k) + 8;
+        keyfile = zt_malloc(n);
+        snprintf(keyfile, n, "%s.pub", k);
+        free(k);
+    }
+    int rc = 0;
+    if (strcmp(sub, "verify-checkpoint") == 0) {
+        char note[65536];
+        size_t len = fread(note, 1, sizeof note - 1, stdin);
+        note[len] = 0;
+        char *text = NULL, *origin = NULL;
+        uint64_t size;
+        zt_hash root;
+        if (zt_ledger_read_verifier(keyfile, &verifier, &e) || zt_note_verify(verifier, note, &text, &e) ||
+            zt_checkpoint_parse(text, &origin, &size, &root, &e)) {
+            printf("INVALID checkpoint: %s\n", e.message);
+            rc = e.field[0] && !strcmp(e.field, "file") ? 2 : 1;
+        } else {
+            char *b = zt_b64(root.b, ZT_HASH_LEN);
+            printf("valid checkpoint of %s: size %llu, root %s\n", origin, (unsigned long long)size, b);
+            free(b);
+        }
+        free(text);
+        free(origin);
+    } else if (strcmp(sub, "verify") == 0) {
+        char *path = zt_config_db_path(cfg);
+        zt_store_options so = {.path = path, .readonly = 1};
+        zt_store *store = NULL;
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            fprintf(stderr, "zhengtong: no database at %s\n", path);
+            rc = 2;
+        } else if (zt_ledger_read_verifier(keyfile, &verifier, &e) || zt_store_open(&so, &store, &e)) {
+            rc = die(&e);
+        } else {
+            uint64_t entries;
+            int64_t bad;
+            zt_db *db = zt_store_reader(store);
+            int64_t t0 = zt_mono_us();
+            zt_err vr = zt_ledger_verify(db, verifier, &entries, &bad, &e);
+            double secs = (double)(zt_mono_us() - t0) / 1e6;
+            if (vr == ZT_OK) {
+                printf("ok: %llu entries verified in %.3f s (every leaf, node, checkpoint root and signature)\n",
+                       (unsigned long long)entries, secs);
+            } else {
+                printf("FAILED: %s\n", e.message);
+                if (bad >= 0) printf("first bad index: %lld\n", (long long)bad);
+                rc = vr == ZT_ECONFLICT ? 1 : 2;
+            }
+        }
+        zt_store_close(store);
+        free(path);
+    } else if (strcmp(sub, "checkpoint") == 0 || strcmp(sub, "key") == 0) {
+        zt_app app;
+        if (app_open(&app, cfg, 0, &e) || zt_ledger_keys_load(&app, &e)) rc = die(&e);
+        else if (sub[0] == 'k') puts(app.ledger_verifier);
+        else {
+            uint64_t size;
+            if (zt_ledger_checkpoint_now(&app, &size, &e)) rc = die(&e);
+            else printf("checkpoint signed at size %llu\n", (unsigned long long)size);
+        }
+        if (app.store) app_close(&app);
+    } else {
+        fprintf(stderr, "zhengtong: unknown ledger command '%s'; see zhengtong ledger --help\n", sub);
+        rc = 2;
+    }
+    free(keyfile);
+    free(verifier);
+    return rc;
+}
+
 /* The route table: the API reference (docs/api-routes.md is this output
  * with --markdown; a test keeps the two equal). */
 static int cmd_routes(int argc, char **argv) {
     int md = has_flag(argc, argv, "--markdown");
-    const zt_route *sets[3];
-    size_t counts[3];
+    const zt_route *sets[4];
+    size_t counts[4];
     sets[0] = zt_auth_routes(&counts[0]);
     sets[1] = zt_org_routes(&counts[1]);
     sets[2] = zt_platform_routes(1, &counts[2]);
+    sets[3] = zt_ledger_routes(&counts[3]);
     if (md)
         puts("# HTTP routes\n\nGenerated by `zhengtong routes --markdown`; `tests/api/docs.test.mjs` checks that this\n"
              "file matches the binary. \"any user\" = every logged-in role; \"staff\" = every staff role.\n"
@@ -474,7 +660,7 @@ static int cmd_routes(int argc, char **argv) {
              "| method | path | who | what |\n|---|---|---|---|\n"
              "| GET | /healthz | public | liveness |\n| GET | /metrics | public | Prometheus metrics |");
     else printf("%-7s %-36s %-32s %s\n", "method", "path", "who", "what");
-    for (int s = 0; s < 3; s++)
+    for (int s = 0; s < 4; s++)
         for (size_t n = 0; n < counts[s]; n++) {
             const zt_route *r = &sets[s][n];
             char roles[256] = "";
@@ -487,7 +673,7 @@ static int cmd_routes(int argc, char **argv) {
                 snprintf(roles, sizeof roles, "staff");
                 rest &= ~(uint32_t)ZT_R_STAFF;
             }
-            for (uint32_t b = 1; b <= ZT_R_SYSTEM; b <<= 1)
+            for (uint32_t b = 1; b <= ZT_R_AUDITOR; b <<= 1)
                 if (rest & b) {
                     size_t l = strlen(roles);
                     snprintf(roles + l, sizeof roles - l, "%s%s", l ? ", " : "", zt_role_name(b));
@@ -522,6 +708,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(cmd, "init")) rc = cmd_init(&cfg, argc, argv);
     else if (!strcmp(cmd, "user")) rc = cmd_user(&cfg, argc, argv);
     else if (!strcmp(cmd, "calendar")) rc = cmd_calendar(&cfg, argc, argv);
+    else if (!strcmp(cmd, "ledger")) rc = cmd_ledger(&cfg, argc, argv);
     else if (!strcmp(cmd, "config")) {
         zt_config_print(&cfg);
         rc = 0;

@@ -763,7 +763,8 @@ static zt_err h_audit(zt_req *r, zt_error *e) {
 
 static zt_err h_roles(zt_req *r, zt_error *e) {
     json_t *a = json_array();
-    for (uint32_t bit = 1; bit <= ZT_R_ADMIN; bit <<= 1) {
+    for (uint32_t bit = 1; bit <= ZT_R_AUDITOR; bit <<= 1) {
+        if (bit == ZT_R_SYSTEM) continue;
         const char *n = zt_role_name(bit);
         json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "name", n, "label", zt_role_label(n), "needs_dept",
                                            zt_role_needs_dept(n)));
@@ -790,7 +791,7 @@ static const zt_route routes[] = {
     {"GET", "/api/keys", h_keys, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "API keys in scope"},
     {"POST", "/api/keys", h_key_create, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "create a department API key (shown once)"},
     {"DELETE", "/api/keys/{id}", h_key_revoke, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "revoke an API key"},
-    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR, "audit trail of changes to users, roles, keys"},
+    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR, "audit trail of changes to users, roles, keys"},
 };
 
 const zt_route *zt_auth_routes(size_t *n) {

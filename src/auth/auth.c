@@ -12,6 +12,7 @@
 #include "base/idcheck.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "ledger/ledger.h"
 
 static const struct {
     const char *name, *label;
@@ -26,6 +27,7 @@ static const struct {
     {"trading_officer", "交易监管人员", ZT_R_TRADING},
     {"finance_officer", "财政监管人员", ZT_R_FINANCE},
     {"data_officer", "数据管理人员", ZT_R_DATA},
+    {"auditor", "审计人员", ZT_R_AUDITOR},
     {"admin", "系统管理员", ZT_R_ADMIN},
     {"system", "部门业务系统", ZT_R_SYSTEM},
 };
@@ -284,7 +286,18 @@ zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const 
     zt_bind_text(st, 6, target_id);
     zt_bind_text(st, 7, text ? text : "{}");
     free(text);
-    return zt_step_done(st, e);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    /* the same change, tamper-evident: an account's own events can be read
+     * by that account (its owner) */
+    char subject[160];
+    snprintf(subject, sizeof subject, "%s/%s", target_type, target_id);
+    zt_ledger_event ev = {.kind = action,
+                          .subject = subject,
+                          .actor = actor && actor->login ? actor->login : "cli",
+                          .owner_user_id = strcmp(target_type, "user") == 0 ? strtoll(target_id, NULL, 10) : 0,
+                          .payload = detail};
+    return zt_ledger_append(db, &ev, NULL, e);
 }
 
 /* --- accounts --- */

@@ -26,11 +26,12 @@ enum {
     ZT_R_DATA = 1u << 8,       /* 数据管理 */
     ZT_R_ADMIN = 1u << 9,      /* 系统管理员 */
     ZT_R_SYSTEM = 1u << 10,    /* a department's system, by API key */
+    ZT_R_AUDITOR = 1u << 11,   /* 审计: reads the ledger and the audit trail */
 };
 #define ZT_R_PEOPLE (ZT_R_CITIZEN | ZT_R_ENTERPRISE)
 #define ZT_R_STAFF                                                                                           \
     (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |  \
-     ZT_R_ADMIN)
+     ZT_R_AUDITOR | ZT_R_ADMIN)
 #define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF)
 
 /* Role bit for a name ("clerk"), 0 if unknown; and back. */

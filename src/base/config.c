@@ -46,6 +46,11 @@ static const key_desc keys[] = {
     S("log.file", log_file, "-"),
     I("log.access", access_log, "1", 0, 1),
     I("fake_clock", fake_clock, "0", 0, 1),
+    S("ledger.origin", ledger_origin, "zhengtong.pingxiang.gov.cn/ledger"),
+    S("ledger.key_file", ledger_key_file, ""),
+    S("ledger.checkpoint_dir", ledger_cp_dir, ""),
+    I("ledger.checkpoint_entries", ledger_cp_entries, "1000", 1, 100000000),
+    I("ledger.checkpoint_seconds", ledger_cp_seconds, "60", 1, 86400),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -196,13 +201,15 @@ zt_err zt_config_load(zt_config *c, int *argc, char **argv, zt_error *e) {
     return ZT_OK;
 }
 
-char *zt_config_db_path(const zt_config *c) {
-    if (c->db_path && *c->db_path) return zt_strdup(c->db_path);
-    size_t n = strlen(c->data_dir) + 32;
+char *zt_config_path(const zt_config *c, const char *value, const char *def) {
+    if (value && *value) return zt_strdup(value);
+    size_t n = strlen(c->data_dir) + strlen(def) + 2;
     char *p = zt_malloc(n);
-    snprintf(p, n, "%s/zhengtong.db", c->data_dir);
+    snprintf(p, n, "%s/%s", c->data_dir, def);
     return p;
 }
+
+char *zt_config_db_path(const zt_config *c) { return zt_config_path(c, c->db_path, "zhengtong.db"); }
 
 void zt_config_print(const zt_config *c) {
     const char *base = (const char *)c;

@@ -39,6 +39,11 @@ typedef struct zt_config {
     char *log_file;         /* log.file ("-" = stderr) */
     int64_t access_log;     /* log.access 0/1 */
     int64_t fake_clock;     /* serve --fake-clock */
+    char *ledger_origin;    /* ledger.origin: the log's name in checkpoints and its key name */
+    char *ledger_key_file;  /* ledger.key_file ("" = data_dir/ledger.key; the .pub beside it) */
+    char *ledger_cp_dir;    /* ledger.checkpoint_dir ("" = data_dir/checkpoints) */
+    int64_t ledger_cp_entries; /* ledger.checkpoint_entries */
+    int64_t ledger_cp_seconds; /* ledger.checkpoint_seconds */
 } zt_config;
 
 /* Fill defaults. */
@@ -52,6 +57,8 @@ zt_err zt_config_load(zt_config *c, int *argc, char **argv, zt_error *e);
 zt_err zt_config_set(zt_config *c, const char *key, const char *value, zt_error *e);
 /* Effective db path (db.path, or data_dir/zhengtong.db); caller frees. */
 char *zt_config_db_path(const zt_config *c);
+/* A path key's value, or data_dir/<def> when it is empty; caller frees. */
+char *zt_config_path(const zt_config *c, const char *value, const char *def);
 /* Print "key = value" for every key. */
 void zt_config_print(const zt_config *c);
 void zt_config_free(zt_config *c);

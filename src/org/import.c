@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/tsv.h"
 #include "org/org.h"
@@ -42,7 +43,12 @@ static zt_err region_line(char **f, int n, int lineno, void *arg, zt_error *e) {
 static zt_err import_regions(zt_db *db, void *arg, zt_error *e) {
     import_ctx *c = arg;
     c->db = db;
-    return zt_tsv_each(c->dir, 3, region_line, c, e);
+    zt_err rc = zt_tsv_each(c->dir, 3, region_line, c, e);
+    if (rc) return rc;
+    json_t *d = json_pack("{s:s,s:i}", "file", c->dir, "regions", c->n);
+    rc = zt_audit(db, NULL, "region.import", "regions", c->dir, d, e);
+    json_decref(d);
+    return rc;
 }
 
 zt_err zt_org_import_regions(zt_app *app, const char *path, int *count, zt_error *e) {
@@ -128,7 +134,12 @@ static zt_err import_demo(zt_db *db, void *arg, zt_error *e) {
     snprintf(path, sizeof path, "%s/halls.tsv", c->dir);
     if ((rc = zt_tsv_each(path, 5, hall_line, c, e))) return rc;
     snprintf(path, sizeof path, "%s/windows.tsv", c->dir);
-    return zt_tsv_each(path, 4, window_line, c, e);
+    if ((rc = zt_tsv_each(path, 4, window_line, c, e))) return rc;
+    json_t *d = json_pack("{s:s,s:i,s:i,s:i}", "dir", c->dir, "departments", c->counts->departments, "halls",
+                          c->counts->halls, "windows", c->counts->windows);
+    rc = zt_audit(db, NULL, "org.import", "directory", c->dir, d, e);
+    json_decref(d);
+    return rc;
 }
 
 zt_err zt_org_import_demo(zt_app *app, const char *dir, zt_org_counts *counts, zt_error *e) {

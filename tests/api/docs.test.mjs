@@ -18,6 +18,7 @@ const USERS = {
     trading_officer: 'jyzx',
     finance_officer: 'czj',
     data_officer: 'xxzx',
+    auditor: 'shenji',
     admin: 'admin',
 };
 const PEOPLE = ['citizen', 'enterprise'];

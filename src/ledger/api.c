@@ -1,0 +1,163 @@
+/* api.c - the ledger over HTTP. The key and the latest checkpoint are
+ * public (like a transparency log's: they reveal nothing and let anyone
+ * check what they are shown); entries and proofs are for supervisors,
+ * auditors and administrators, and for a citizen or enterprise the entries
+ * that are about them (owner_user_id) with their proofs. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "ledger/ledger.h"
+#include "ledger/note.h"
+#include "ledger/service.h"
+
+#define READERS (ZT_R_SUPERVISOR | ZT_R_AUDITOR | ZT_R_ADMIN)
+
+static zt_app *APP(zt_req *r) { return zt_req_app(r); }
+
+static json_t *b64_json(const void *b, size_t n) {
+    char *s = zt_b64(b, n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static zt_err h_key(zt_req *r, zt_error *e) {
+    const char *v = APP(r)->ledger_verifier;
+    if (!v) return zt_fail(e, ZT_ENOTFOUND, NULL, "账本密钥未加载");
+    char *text = zt_arena_printf(zt_req_arena(r), "%s\n", v);
+    zt_reply_data(r, 200, "text/plain; charset=utf-8", text, strlen(text));
+    return ZT_OK;
+}
+
+static zt_err h_checkpoint(zt_req *r, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store),
+                                "SELECT note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1", e);
+    if (!st) return ZT_EINTERNAL;
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, NULL, "还没有签名的检查点");
+    const char *note = zt_col_text(st, 0);
+    zt_reply_data(r, 200, "text/plain; charset=utf-8", note, strlen(note));
+    return ZT_OK;
+}
+
+/* Citizens and enterprises read only entries about themselves. */
+static int owner_only(const zt_principal *p) { return !(p->role_bit & READERS); }
+
+static zt_err check_owner(zt_req *r, uint64_t index, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    if (!owner_only(p)) return ZT_OK;
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT owner_user_id FROM ledger_entries WHERE idx = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, (int64_t)index);
+    if (zt_step(st, e) != 1 || zt_col_is_null(st, 0) || zt_col_int(st, 0) != p->user_id)
+        return zt_fail(e, ZT_EFORBIDDEN, "index", "只能查看与本人有关的账本记录");
+    return ZT_OK;
+}
+
+static zt_err h_entries(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    int64_t from, to;
+    zt_err rc = zt_req_query_int(r, "from", 0, 0, INT64_MAX, &from, e);
+    if (!rc) rc = zt_req_query_int(r, "to", from + 100, 0, INT64_MAX, &to, e);
+    if (!rc && to < from) rc = zt_fail(e, ZT_EINVAL, "to", "to 不能小于 from");
+    if (!rc && to - from > 1000) rc = zt_fail(e, ZT_EINVAL, "to", "一次最多取 1000 条（to - from <= 1000）");
+    if (rc) return rc;
+    const char *subject = zt_req_query(r, "subject");
+    zt_db *db = zt_store_reader(APP(r)->store);
+    uint64_t size;
+    if ((rc = zt_ledger_size(db, &size, e))) return rc;
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT idx, entry, leaf_hash, subject FROM ledger_entries WHERE idx >= ? AND idx < ?"
+                                " AND (? IS NULL OR subject = ?) AND (? = 0 OR owner_user_id = ?) ORDER BY idx",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    int own = owner_only(p);
+    zt_bind_int(st, 1, from);
+    zt_bind_int(st, 2, to);
+    zt_bind_text(st, 3, subject && *subject ? subject : NULL);
+    zt_bind_text(st, 4, subject && *subject ? subject : NULL);
+    zt_bind_int(st, 5, own);
+    zt_bind_int(st, 6, p->user_id);
+    json_t *items = json_array();
+    int s;
+    while ((s = zt_step(st, e)) == 1) {
+        size_t n, hn;
+        const void *entry = zt_col_blob(st, 1, &n);
+        const void *leaf = zt_col_blob(st, 2, &hn);
+        json_error_t je;
+        json_t *ev = json_loadb(entry, n, 0, &je);
+        json_array_append_new(items, json_pack("{s:I,s:o,s:o,s:s,s:o}", "index", (json_int_t)zt_col_int(st, 0), "entry",
+                                               b64_json(entry, n), "leaf_hash", b64_json(leaf, hn), "subject",
+                                               zt_col_text(st, 3), "event", ev ? ev : json_null()));
+    }
+    if (s < 0) {
+        json_decref(items);
+        return (zt_err)-s;
+    }
+    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
+                                    (json_int_t)to, "items", items));
+    return ZT_OK;
+}
+
+static json_t *proof_json(const zt_hash *proof, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, b64_json(proof[i].b, ZT_HASH_LEN));
+    return a;
+}
+
+static zt_err h_inclusion(zt_req *r, zt_error *e) {
+    int64_t index, size;
+    zt_err rc = zt_req_query_int(r, "index", -1, 0, INT64_MAX, &index, e);
+    if (!rc && index < 0) rc = zt_fail(e, ZT_EINVAL, "index", "缺少参数 index");
+    if (!rc) rc = zt_req_query_int(r, "size", -1, 1, INT64_MAX, &size, e);
+    if (!rc && size < 0) rc = zt_fail(e, ZT_EINVAL, "size", "缺少参数 size（树的大小，通常取检查点的大小）");
+    if (!rc) rc = check_owner(r, (uint64_t)index, e);
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_hash proof[64], root, leaf;
+    size_t n;
+    if ((rc = zt_ledger_inclusion(db, (uint64_t)index, (uint64_t)size, proof, &n, e))) return rc;
+    if ((rc = zt_ledger_root(db, (uint64_t)size, &root, e))) return rc;
+    zt_stmt *st = zt_db_prepare(db, "SELECT leaf_hash FROM ledger_entries WHERE idx = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, index);
+    size_t hn;
+    if (zt_step(st, e) != 1) return ZT_EINTERNAL;
+    memcpy(leaf.b, zt_col_blob(st, 0, &hn), ZT_HASH_LEN);
+    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size,
+                                    "leaf_hash", b64_json(leaf.b, ZT_HASH_LEN), "root", b64_json(root.b, ZT_HASH_LEN),
+                                    "proof", proof_json(proof, n)));
+    return ZT_OK;
+}
+
+static zt_err h_consistency(zt_req *r, zt_error *e) {
+    int64_t from, to;
+    zt_err rc = zt_req_query_int(r, "from", -1, 0, INT64_MAX, &from, e);
+    if (!rc && from < 0) rc = zt_fail(e, ZT_EINVAL, "from", "缺少参数 from");
+    if (!rc) rc = zt_req_query_int(r, "to", -1, 0, INT64_MAX, &to, e);
+    if (!rc && to < 0) rc = zt_fail(e, ZT_EINVAL, "to", "缺少参数 to");
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_hash proof[128], r1, r2;
+    size_t n;
+    if ((rc = zt_ledger_consistency(db, (uint64_t)from, (uint64_t)to, proof, &n, e))) return rc;
+    if ((rc = zt_ledger_root(db, (uint64_t)from, &r1, e)) || (rc = zt_ledger_root(db, (uint64_t)to, &r2, e))) return rc;
+    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "root1",
+                                    b64_json(r1.b, ZT_HASH_LEN), "root2", b64_json(r2.b, ZT_HASH_LEN), "proof",
+                                    proof_json(proof, n)));
+    return ZT_OK;
+}
+
+static const zt_route routes[] = {
+    {"GET", "/api/ledger/key", h_key, ZT_PUBLIC, "the checkpoint verifier key (C2SP note format)"},
+    {"GET", "/api/ledger/checkpoint", h_checkpoint, ZT_PUBLIC, "the latest signed checkpoint (text/plain)"},
+    {"GET", "/api/ledger/entries", h_entries, READERS | ZT_R_PEOPLE, "entries [from, to), at most 1000 (subject)"},
+    {"GET", "/api/ledger/proof/inclusion", h_inclusion, READERS | ZT_R_PEOPLE, "inclusion proof of index in size"},
+    {"GET", "/api/ledger/proof/consistency", h_consistency, READERS, "consistency proof between sizes from and to"},
+};
+
+const zt_route *zt_ledger_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,31 @@
+/* service.h - the ledger in a running platform: its key pair on disk, the
+ * checkpointer thread, the HTTP routes. */
+#ifndef ZT_LEDGER_SERVICE_H
+#define ZT_LEDGER_SERVICE_H
+
+#include <stddef.h>
+
+#include "app.h"
+#include "http/http.h"
+
+/* Create the key pair if the key file does not exist (owner-only 0600; the
+ * verifier key goes to KEYFILE.pub). *created tells whether it was made. */
+zt_err zt_ledger_keys_init(const zt_config *cfg, int *created, zt_error *e);
+/* Load the key pair into app (signer and verifier). */
+zt_err zt_ledger_keys_load(zt_app *app, zt_error *e);
+/* Read a verifier key file (the .pub, or a file an auditor was given). */
+zt_err zt_ledger_read_verifier(const char *path, char **verifier, zt_error *e);
+
+/* Sign a checkpoint of the current ledger now (if it has grown) and write
+ * it to ledger.checkpoint_dir as checkpoint.<size> and checkpoint. */
+zt_err zt_ledger_checkpoint_now(zt_app *app, uint64_t *size, zt_error *e);
+
+/* The checkpointer: every ledger.checkpoint_entries new entries or
+ * ledger.checkpoint_seconds, whichever comes first; a last one at stop. */
+typedef struct zt_checkpointer zt_checkpointer;
+zt_checkpointer *zt_checkpointer_start(zt_app *app);
+void zt_checkpointer_stop(zt_checkpointer *c);
+
+const zt_route *zt_ledger_routes(size_t *n);
+
+#endif

@@ -80,7 +80,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBOBJ)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS)
 
 # Benchmarks: figures go to docs/performance.md (see bench/README.md)
-bench: $(BUILD)/bench/store_bench
+bench: $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench
 	sh bench/run.sh
 
 clean:

@@ -10,3 +10,5 @@ for threads in 1 16 64; do
     echo "--- $threads client threads, 5 s each"
     build/bench/store_bench "$dir" "$threads" 5
 done
+echo "--- the ledger (issue #3)"
+build/bench/ledger_bench "$dir" 5 200000

@@ -364,7 +364,7 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
              "roles: citizen enterprise clerk dept_head legal_reviewer supervisor trading_officer\n"
              "       finance_officer data_officer admin\n"
              "The password comes from --password, ZT_PASSWORD, or a line on standard input.");
-        return sub ? 0 : 2;
+        return has_flag(argc, argv, "--help") ? 0 : 2;
     }
     zt_app app;
     zt_error e = {0};
@@ -424,7 +424,7 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
              "       zhengtong calendar between FROM TO   working days in (FROM, TO]\n"
              "       zhengtong calendar set DATE holiday|makeup NAME   a local holiday or make-up day\n"
              "       zhengtong calendar unset DATE");
-        return sub ? 0 : 2;
+        return has_flag(argc, argv, "--help") ? 0 : 2;
     }
     zt_app app;
     zt_error e = {0};
@@ -564,7 +564,7 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
              "       zhengtong ledger checkpoint      sign a checkpoint of the current ledger now\n"
              "       zhengtong ledger key             print the verifier key\n"
              "The verifier key file defaults to the signing key's .pub (data_dir/ledger.key.pub).");
-        return sub ? 0 : 2;
+        return has_flag(argc, argv, "--help") ? 0 : 2;
     }
     if (strcmp(sub, "verify-proof") == 0) return cmd_verify_proof(argc, argv);
     zt_error e = {0};

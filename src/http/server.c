@@ -461,7 +461,7 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
          * never sends its 431) */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_END);
     if (!s->d)
         return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,
                        strerror(errno));

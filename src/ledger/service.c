@@ -48,6 +48,17 @@ static zt_err write_file(const char *path, const char *text, mode_t mode, int ex
     return ZT_OK;
 }
 
+/* A key file: the key and a newline. */
+static zt_err write_line(const char *path, const char *text, mode_t mode, int exclusive, zt_error *e) {
+    size_t n = strlen(text) + 2;
+    char *line = zt_malloc(n);
+    snprintf(line, n, "%s\n", text);
+    zt_err rc = write_file(path, line, mode, exclusive, e);
+    sodium_memzero(line, n);
+    free(line);
+    return rc;
+}
+
 zt_err zt_ledger_keys_init(const zt_config *cfg, int *created, zt_error *e) {
     char *key = zt_config_path(cfg, cfg->ledger_key_file, "ledger.key"), *pub = pub_path(key);
     *created = 0;
@@ -56,21 +67,9 @@ zt_err zt_ledger_keys_init(const zt_config *cfg, int *created, zt_error *e) {
     if (stat(key, &st) != 0) {
         char *signer = NULL, *verifier = NULL;
         rc = zt_note_keygen(cfg->ledger_origin, &signer, &verifier, e);
-        if (!rc) {
-            size_t n = strlen(signer) + 2;
-            char *line = zt_malloc(n);
-            snprintf(line, n, "%s\n", signer);
-            rc = write_file(key, line, 0600, 1, e);
-            free(line);
-        }
-        if (!rc) {
-            size_t n = strlen(verifier) + 2;
-            char *line = zt_malloc(n);
-            snprintf(line, n, "%s\n", verifier);
-            rc = write_file(pub, line, 0644, 0, e);
-            free(line);
-            *created = !rc;
-        }
+        if (!rc) rc = write_line(key, signer, 0600, 1, e);
+        if (!rc) rc = write_line(pub, verifier, 0644, 0, e);
+        *created = !rc;
         if (signer) {
             sodium_memzero(signer, strlen(signer));
             free(signer);

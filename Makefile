@@ -63,6 +63,7 @@ asan:
 
 test:
 	sh scripts/deps.sh
+	node scripts/check-items.mjs
 	$(MAKE) all unit api
 	$(MAKE) BUILD=build-asan SAN=1 unit api
 	@echo "make test: all suites passed (normal and ASan/UBSan builds)"

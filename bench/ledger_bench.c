@@ -27,8 +27,8 @@ static int64_t stop_at;
 static json_t *payload;
 
 static zt_err append_one(zt_db *db, void *arg, zt_error *e) {
-    zt_ledger_event ev = {.kind = "case.accept", .subject = "case/3603002026112800001", .actor = "gaj_clerk",
-                          .payload = payload};
+    zt_ledger_event ev = {
+        .kind = "case.accept", .subject = "case/3603002026112800001", .actor = "gaj_clerk", .payload = payload};
     return zt_ledger_append(db, &ev, NULL, e);
 }
 

@@ -46,8 +46,10 @@ static void *client(void *arg) {
 static double raw_sqlite(const char *path, int seconds) {
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK) exit(1);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "CREATE TABLE bench (id INTEGER PRIMARY KEY, v TEXT, at INTEGER)", NULL, NULL, NULL);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE bench (id INTEGER PRIMARY KEY, v TEXT, at INTEGER)",
+                 NULL, NULL, NULL);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "INSERT INTO bench (v, at) VALUES (?, ?)", -1, &st, NULL);
     long n = 0;
@@ -100,8 +102,8 @@ int main(int argc, char **argv) {
     zt_store_close(store);
     double zt = (double)atomic_load(&done_writes) / secs;
     printf("raw SQLite, one row per commit (WAL, synchronous=FULL): %10.0f rows/s\n", raw);
-    printf("zhengtong writer, %4d clients, group commit:           %10.0f rows/s  (%.1f writes per commit)\n",
-           threads, zt, (double)st.writes / (double)(st.commits ? st.commits : 1));
+    printf("zhengtong writer, %4d clients, group commit:           %10.0f rows/s  (%.1f writes per commit)\n", threads,
+           zt, (double)st.writes / (double)(st.commits ? st.commits : 1));
     printf("ratio: %.2fx\n", zt / raw);
     return 0;
 }

@@ -165,10 +165,9 @@ static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
                      "# TYPE zt_db_time_seconds_total counter\n"
                      "zt_db_time_seconds_total{kind=\"write\"} %.6f\nzt_db_time_seconds_total{kind=\"read\"} %.6f\n"
                      "# TYPE zt_db_reads_total counter\nzt_db_reads_total %llu\n",
-                     (unsigned long long)s.writes, (unsigned long long)s.commits,
-                     (unsigned long long)s.failed_writes, (unsigned long long)s.failed_commits,
-                     (long long)s.queue_depth, (double)s.write_us / 1e6, (double)s.read_us / 1e6,
-                     (unsigned long long)s.reads);
+                     (unsigned long long)s.writes, (unsigned long long)s.commits, (unsigned long long)s.failed_writes,
+                     (unsigned long long)s.failed_commits, (long long)s.queue_depth, (double)s.write_us / 1e6,
+                     (double)s.read_us / 1e6, (unsigned long long)s.reads);
     if (*len + (size_t)n + 1 > *cap) {
         *cap = *len + (size_t)n + 1;
         *buf = realloc(*buf, *cap);
@@ -228,8 +227,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     }
     zt_checkpointer *cp = zt_checkpointer_start(&app);
     zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
-            zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir,
-            cfg->fake_clock ? ", fake clock" : "");
+            zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir, cfg->fake_clock ? ", fake clock" : "");
     int sig = 0;
     sigwait(&stop, &sig);
     zt_info("signal %d: finishing requests in flight", sig);
@@ -315,8 +313,13 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
     if (demo) printf("\ndemo accounts (password %s):\n", "Demo2026pass");
     for (size_t i = 0; i < nusers; i++) {
         const demo_user *d = &demo_users[i];
-        zt_user_new u = {.login = d->login, .name = d->name, .role = d->role, .dept_code = d->dept,
-                         .region_code = d->region, .id_number = d->id_number, .credit_code = d->credit_code,
+        zt_user_new u = {.login = d->login,
+                         .name = d->name,
+                         .role = d->role,
+                         .dept_code = d->dept,
+                         .region_code = d->region,
+                         .id_number = d->id_number,
+                         .credit_code = d->credit_code,
                          .password = i == 0 ? admin_pw : "Demo2026pass"};
         int64_t id;
         rc = zt_user_create(&app, NULL, &u, &id, &e);
@@ -325,8 +328,10 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
             continue;
         }
         if (rc) goto fail;
-        if (demo) printf("  %-12s %-16s %s\n", d->login, d->role, d->name);
-        else printf("account 'admin' created, password: %s\n", admin_pw);
+        if (demo)
+            printf("  %-12s %-16s %s\n", d->login, d->role, d->name);
+        else
+            printf("account 'admin' created, password: %s\n", admin_pw);
     }
     uint64_t cps;
     if (zt_ledger_checkpoint_now(&app, &cps, &e)) goto fail;
@@ -352,8 +357,8 @@ static const char *password_arg(int argc, char **argv) {
 }
 
 static int cmd_user(zt_config *cfg, int argc, char **argv) {
-    static const char *const valued[] = {"--login", "--name", "--role", "--dept", "--region", "--id-number",
-                                         "--credit-code", "--phone", "--password", NULL};
+    static const char *const valued[] = {"--login",     "--name",        "--role",  "--dept",     "--region",
+                                         "--id-number", "--credit-code", "--phone", "--password", NULL};
     const char *sub = positional(argc, argv, 0, valued);
     if (!sub || has_flag(argc, argv, "--help")) {
         puts("usage: zhengtong user add --login L --name N --role R [--dept CODE] [--region CODE]\n"
@@ -372,10 +377,14 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
     zt_err rc = ZT_OK;
     int64_t id = 0;
     if (strcmp(sub, "add") == 0) {
-        zt_user_new u = {.login = opt(argc, argv, "--login"), .name = opt(argc, argv, "--name"),
-                         .role = opt(argc, argv, "--role"), .dept_code = opt(argc, argv, "--dept"),
-                         .region_code = opt(argc, argv, "--region"), .id_number = opt(argc, argv, "--id-number"),
-                         .credit_code = opt(argc, argv, "--credit-code"), .phone = opt(argc, argv, "--phone")};
+        zt_user_new u = {.login = opt(argc, argv, "--login"),
+                         .name = opt(argc, argv, "--name"),
+                         .role = opt(argc, argv, "--role"),
+                         .dept_code = opt(argc, argv, "--dept"),
+                         .region_code = opt(argc, argv, "--region"),
+                         .id_number = opt(argc, argv, "--id-number"),
+                         .credit_code = opt(argc, argv, "--credit-code"),
+                         .phone = opt(argc, argv, "--phone")};
         u.password = password_arg(argc, argv);
         rc = zt_user_create(&app, NULL, &u, &id, &e);
         if (!rc) printf("user %s created (id %lld)\n", u.login, (long long)id);
@@ -383,18 +392,22 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
         const char *login = positional(argc, argv, 1, valued);
         if (!login) rc = zt_fail(&e, ZT_EINVAL, "login", "which user? zhengtong user %s LOGIN", sub);
         if (!rc) rc = zt_user_find(&app, login, &id, &e);
-        if (!rc && sub[0] == 'p') rc = zt_user_set_password(&app, NULL, id, password_arg(argc, argv), &e);
-        else if (!rc) rc = zt_user_set_disabled(&app, NULL, id, sub[0] == 'd', &e);
+        if (!rc && sub[0] == 'p')
+            rc = zt_user_set_password(&app, NULL, id, password_arg(argc, argv), &e);
+        else if (!rc)
+            rc = zt_user_set_disabled(&app, NULL, id, sub[0] == 'd', &e);
         if (!rc) printf("user %s: %s done\n", login, sub);
     } else if (strcmp(sub, "list") == 0) {
         const char *role = opt(argc, argv, "--role");
         zt_db *db = zt_store_reader(app.store);
-        zt_stmt *st = zt_db_prepare(db,
-                                    "SELECT u.id, u.login, u.role, u.name, coalesce(d.name, ''), u.disabled FROM users u"
-                                    " LEFT JOIN departments d ON d.id = u.dept_id WHERE (? IS NULL OR u.role = ?)"
-                                    " ORDER BY u.id",
-                                    &e);
-        if (!st) rc = ZT_EINTERNAL;
+        zt_stmt *st =
+            zt_db_prepare(db,
+                          "SELECT u.id, u.login, u.role, u.name, coalesce(d.name, ''), u.disabled FROM users u"
+                          " LEFT JOIN departments d ON d.id = u.dept_id WHERE (? IS NULL OR u.role = ?)"
+                          " ORDER BY u.id",
+                          &e);
+        if (!st)
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_text(st, 1, role);
             zt_bind_text(st, 2, role);
@@ -443,7 +456,8 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
         if (!rc) printf("imported %d listed days in %d years from %s\n", days, years, a1);
     } else if (strcmp(sub, "show") == 0 && a1) {
         int y = (int)strtol(a1, NULL, 10);
-        printf("%d: %s\n", y, zt_cal_covers(app.cal, y) ? "covered by the official calendar" : "NOT covered (weekends only)");
+        printf("%d: %s\n", y,
+               zt_cal_covers(app.cal, y) ? "covered by the official calendar" : "NOT covered (weekends only)");
         for (d = zt_day_from_ymd(y, 1, 1); d < zt_day_from_ymd(y + 1, 1, 1); d++) {
             zt_day_kind k;
             zt_cal_is_working(app.cal, d, &k, name, sizeof name);
@@ -453,21 +467,25 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
             }
         }
     } else if (strcmp(sub, "day") == 0 && a1) {
-        if (zt_day_parse(a1, &d)) rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
+        if (zt_day_parse(a1, &d))
+            rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
         else {
             zt_day_kind k;
             int w = zt_cal_is_working(app.cal, d, &k, name, sizeof name);
             printf("%s %s (%s%s%s)\n", a1, w ? "working day" : "rest day", zt_day_kind_name(k), *name ? " " : "", name);
         }
     } else if (strcmp(sub, "add") == 0 && a1 && a2) {
-        if (zt_day_parse(a1, &d)) rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
+        if (zt_day_parse(a1, &d))
+            rc = zt_fail(&e, ZT_EINVAL, "date", "not a date: %s", a1);
         else {
             zt_day_format(zt_cal_add(app.cal, d, (int)strtol(a2, NULL, 10)), buf);
             printf("%s\n", buf);
         }
     } else if (strcmp(sub, "between") == 0 && a1 && a2) {
-        if (zt_day_parse(a1, &d) || zt_day_parse(a2, &d2)) rc = zt_fail(&e, ZT_EINVAL, "date", "dates are YYYY-MM-DD");
-        else printf("%d\n", zt_cal_between(app.cal, d, d2));
+        if (zt_day_parse(a1, &d) || zt_day_parse(a2, &d2))
+            rc = zt_fail(&e, ZT_EINVAL, "date", "dates are YYYY-MM-DD");
+        else
+            printf("%d\n", zt_cal_between(app.cal, d, d2));
     } else if (strcmp(sub, "set") == 0 && a1 && a2 && a3) {
         rc = zt_calendar_set_day(&app, NULL, a1, a2, a3, &e);
         if (!rc) printf("%s: %s %s\n", a1, a2, a3);
@@ -511,8 +529,8 @@ static int parse_proof(const char *s, zt_hash *proof, size_t cap, size_t *n) {
 }
 
 static int cmd_verify_proof(int argc, char **argv) {
-    static const char *const valued[] = {"--leaf-index", "--tree-size", "--leaf-hash", "--root", "--proof",
-                                         "--size1", "--size2", "--root1", "--root2", NULL};
+    static const char *const valued[] = {"--leaf-index", "--tree-size", "--leaf-hash", "--root",  "--proof",
+                                         "--size1",      "--size2",     "--root1",     "--root2", NULL};
     const char *kind = positional(argc, argv, 1, valued);
     zt_hash proof[128];
     size_t n;
@@ -523,7 +541,8 @@ static int cmd_verify_proof(int argc, char **argv) {
             parse_hash(opt(argc, argv, "--leaf-hash"), &leaf) || parse_hash(opt(argc, argv, "--root"), &root) ||
             parse_proof(opt(argc, argv, "--proof"), proof, 64, &n)) {
             fputs("zhengtong: malformed input: --leaf-index N --tree-size N --leaf-hash B64 --root B64 "
-                  "--proof B64,B64,... (base64 SHA-256 hashes; an empty proof is --proof \"\")\n", stderr);
+                  "--proof B64,B64,... (base64 SHA-256 hashes; an empty proof is --proof \"\")\n",
+                  stderr);
             return 2;
         }
         int ok = zt_merkle_verify_inclusion(index, size, &leaf, proof, n, &root);
@@ -537,7 +556,8 @@ static int cmd_verify_proof(int argc, char **argv) {
             parse_hash(opt(argc, argv, "--root1"), &r1) || parse_hash(opt(argc, argv, "--root2"), &r2) ||
             parse_proof(opt(argc, argv, "--proof"), proof, 128, &n)) {
             fputs("zhengtong: malformed input: --size1 M --size2 N --root1 B64 --root2 B64 --proof B64,... "
-                  "(an empty proof is --proof \"\")\n", stderr);
+                  "(an empty proof is --proof \"\")\n",
+                  stderr);
             return 2;
         }
         int ok = zt_merkle_verify_consistency(s1, s2, &r1, &r2, proof, n);
@@ -569,7 +589,8 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
     if (strcmp(sub, "verify-proof") == 0) return cmd_verify_proof(argc, argv);
     zt_error e = {0};
     char *keyfile = NULL, *verifier = NULL;
-    if (opt(argc, argv, "--key")) keyfile = zt_strdup(opt(argc, argv, "--key"));
+    if (opt(argc, argv, "--key"))
+        keyfile = zt_strdup(opt(argc, argv, "--key"));
     else {
         char *k = zt_config_path(cfg, cfg->ledger_key_file, "ledger.key");
         size_t n = strlen(k) + 8;
@@ -626,12 +647,16 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
         free(path);
     } else if (strcmp(sub, "checkpoint") == 0 || strcmp(sub, "key") == 0) {
         zt_app app;
-        if (app_open(&app, cfg, 0, &e) || zt_ledger_keys_load(&app, &e)) rc = die(&e);
-        else if (sub[0] == 'k') puts(app.ledger_verifier);
+        if (app_open(&app, cfg, 0, &e) || zt_ledger_keys_load(&app, &e))
+            rc = die(&e);
+        else if (sub[0] == 'k')
+            puts(app.ledger_verifier);
         else {
             uint64_t size;
-            if (zt_ledger_checkpoint_now(&app, &size, &e)) rc = die(&e);
-            else printf("checkpoint signed at size %llu\n", (unsigned long long)size);
+            if (zt_ledger_checkpoint_now(&app, &size, &e))
+                rc = die(&e);
+            else
+                printf("checkpoint signed at size %llu\n", (unsigned long long)size);
         }
         if (app.store) app_close(&app);
     } else {
@@ -659,7 +684,8 @@ static int cmd_routes(int argc, char **argv) {
              "`PUT /api/admin/clock` exists only under `serve --fake-clock`.\n\n"
              "| method | path | who | what |\n|---|---|---|---|\n"
              "| GET | /healthz | public | liveness |\n| GET | /metrics | public | Prometheus metrics |");
-    else printf("%-7s %-36s %-32s %s\n", "method", "path", "who", "what");
+    else
+        printf("%-7s %-36s %-32s %s\n", "method", "path", "who", "what");
     for (int s = 0; s < 4; s++)
         for (size_t n = 0; n < counts[s]; n++) {
             const zt_route *r = &sets[s][n];
@@ -678,8 +704,10 @@ static int cmd_routes(int argc, char **argv) {
                     size_t l = strlen(roles);
                     snprintf(roles + l, sizeof roles - l, "%s%s", l ? ", " : "", zt_role_name(b));
                 }
-            if (md) printf("| %s | %s | %s | %s |\n", r->method, r->pattern, roles, r->doc);
-            else printf("%-7s %-36s %-32s %s\n", r->method, r->pattern, roles, r->doc);
+            if (md)
+                printf("| %s | %s | %s | %s |\n", r->method, r->pattern, roles, r->doc);
+            else
+                printf("%-7s %-36s %-32s %s\n", r->method, r->pattern, roles, r->doc);
         }
     return 0;
 }
@@ -704,15 +732,21 @@ int main(int argc, char **argv) {
         return die(&e);
     }
     int rc;
-    if (!strcmp(cmd, "serve")) rc = cmd_serve(&cfg, argc, argv);
-    else if (!strcmp(cmd, "init")) rc = cmd_init(&cfg, argc, argv);
-    else if (!strcmp(cmd, "user")) rc = cmd_user(&cfg, argc, argv);
-    else if (!strcmp(cmd, "calendar")) rc = cmd_calendar(&cfg, argc, argv);
-    else if (!strcmp(cmd, "ledger")) rc = cmd_ledger(&cfg, argc, argv);
+    if (!strcmp(cmd, "serve"))
+        rc = cmd_serve(&cfg, argc, argv);
+    else if (!strcmp(cmd, "init"))
+        rc = cmd_init(&cfg, argc, argv);
+    else if (!strcmp(cmd, "user"))
+        rc = cmd_user(&cfg, argc, argv);
+    else if (!strcmp(cmd, "calendar"))
+        rc = cmd_calendar(&cfg, argc, argv);
+    else if (!strcmp(cmd, "ledger"))
+        rc = cmd_ledger(&cfg, argc, argv);
     else if (!strcmp(cmd, "config")) {
         zt_config_print(&cfg);
         rc = 0;
-    } else if (!strcmp(cmd, "routes")) rc = cmd_routes(argc, argv);
+    } else if (!strcmp(cmd, "routes"))
+        rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "version")) {
         puts("zhengtong " ZT_VERSION);
         rc = 0;

@@ -35,9 +35,9 @@ static json_t *masked(const zt_principal *viewer, int64_t owner, const char *v, 
     return json_string(zt_mask(v, head, tail, buf, sizeof buf));
 }
 
-#define USER_COLS                                                                                            \
-    "u.id, u.login, u.name, u.role, coalesce(u.dept_id, 0), coalesce(d.name, ''),"                         \
-    " coalesce(u.region_code, d.region_code, ''), u.id_number, u.credit_code, u.phone, u.disabled,"         \
+#define USER_COLS                                                                                                      \
+    "u.id, u.login, u.name, u.role, coalesce(u.dept_id, 0), coalesce(d.name, ''),"                                     \
+    " coalesce(u.region_code, d.region_code, ''), u.id_number, u.credit_code, u.phone, u.disabled,"                    \
     " u.created_at, coalesce(u.last_login_at, 0)"
 
 static json_t *user_json(const zt_principal *viewer, zt_stmt *st) {
@@ -134,7 +134,8 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     snprintf(hash, sizeof hash, "%s", found ? zt_col_text(st, 1) : "");
     zt_db_release(db);
     int ok = 0;
-    if (found) ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    if (found)
+        ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     else { /* spend the same time for an unknown login, so timing does not reveal accounts */
         char dummy[128];
         zt_password_hash(app->cfg, password, dummy, NULL);
@@ -149,8 +150,8 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     char token[80], csrf[48];
     random_token(token, sizeof token, 32);
     random_token(csrf, sizeof csrf, 24);
-    session_arg s = {.user_id = uid, .now = now, .expires = now + app->cfg->session_ttl, .csrf = csrf,
-                     .client = zt_req_client(r)};
+    session_arg s = {
+        .user_id = uid, .now = now, .expires = now + app->cfg->session_ttl, .csrf = csrf, .client = zt_req_client(r)};
     zt_token_hash(token, s.hash);
     const char *old = zt_req_cookie(r, "zt_session");
     if (old && *old) {
@@ -159,8 +160,10 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     }
     if ((rc = zt_store_write(app->store, create_session, &s, e))) return rc;
     set_cookie(r, token, app->cfg->session_ttl);
-    st = zt_db_prepare(db, "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-                           " WHERE u.id = ?", e);
+    st = zt_db_prepare(db,
+                       "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+                       " WHERE u.id = ?",
+                       e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, uid);
     if (zt_step(st, e) != 1) return ZT_EINTERNAL;
@@ -191,12 +194,15 @@ static zt_err h_me(zt_req *r, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     zt_db *db = zt_store_reader(APP(r)->store);
     if (p->key_id) {
-        zt_reply_json(r, 200, json_pack("{s:{s:I,s:s,s:I,s:s}}", "key", "id", (json_int_t)p->key_id, "name", p->name,
-                                        "dept_id", (json_int_t)p->dept_id, "role", "system"));
+        zt_reply_json(r, 200,
+                      json_pack("{s:{s:I,s:s,s:I,s:s}}", "key", "id", (json_int_t)p->key_id, "name", p->name, "dept_id",
+                                (json_int_t)p->dept_id, "role", "system"));
         return ZT_OK;
     }
-    zt_stmt *st = zt_db_prepare(db, "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-                                    " WHERE u.id = ?", e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+                                " WHERE u.id = ?",
+                                e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->user_id);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
@@ -225,8 +231,8 @@ static zt_err h_me(zt_req *r, zt_error *e) {
 
 static zt_err h_register(zt_req *r, zt_error *e) {
     json_t *b;
-    static const char *const allowed[] = {"type", "login", "name", "password", "id_number", "credit_code",
-                                          "phone", NULL};
+    static const char *const allowed[] = {"type",      "login",       "name",  "password",
+                                          "id_number", "credit_code", "phone", NULL};
     zt_user_new u = {0};
     zt_err rc = zt_req_json(r, &b, e);
     if (!rc) rc = zt_json_only(b, allowed, e);
@@ -303,8 +309,8 @@ static zt_err list_users(zt_req *r, int64_t dept, int scoped, zt_error *e) {
     }
     rows_ctx c = {p, json_array()};
     int64_t total = 0;
-    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f, USER_COLS, USER_FROM, "ORDER BY u.id", limit, offset,
-                    user_row, &c, &total, e);
+    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f, USER_COLS, USER_FROM, "ORDER BY u.id", limit, offset, user_row,
+                    &c, &total, e);
     if (rc) {
         json_decref(c.items);
         return rc;
@@ -363,8 +369,8 @@ static zt_err h_user_get(zt_req *r, zt_error *e) {
 }
 
 static zt_err h_user_create(zt_req *r, zt_error *e) {
-    static const char *const allowed[] = {"login", "name", "role", "password", "phone", "dept_id", "region_code",
-                                          "id_number", "credit_code", NULL};
+    static const char *const allowed[] = {"login",   "name",        "role",      "password",    "phone",
+                                          "dept_id", "region_code", "id_number", "credit_code", NULL};
     json_t *b;
     zt_user_new u = {0};
     zt_err rc = zt_req_json(r, &b, e);
@@ -403,25 +409,28 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a->id);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
-    json_t *before = json_pack("{s:s,s:s,s:s,s:I,s:s}", "name", zt_col_text(st, 0), "phone", zt_col_text(st, 1),
-                               "role", zt_col_text(st, 2), "dept_id", (json_int_t)zt_col_int(st, 3), "region_code",
-                               zt_col_text(st, 4));
+    json_t *before =
+        json_pack("{s:s,s:s,s:s,s:I,s:s}", "name", zt_col_text(st, 0), "phone", zt_col_text(st, 1), "role",
+                  zt_col_text(st, 2), "dept_id", (json_int_t)zt_col_int(st, 3), "region_code", zt_col_text(st, 4));
     const char *role = a->role ? a->role : json_string_value(json_object_get(before, "role"));
     int64_t dept = a->set_dept ? a->dept_id : json_integer_value(json_object_get(before, "dept_id"));
     zt_err rc = ZT_OK;
     uint32_t bit = zt_role_bit(role);
-    if (a->role && (!bit || bit == ZT_R_SYSTEM)) rc = zt_fail(e, ZT_EINVAL, "role", "未知角色：%s", role);
-    else if (a->role && (bit & ZT_R_PEOPLE) != (zt_role_bit(json_string_value(json_object_get(before, "role"))) &
-                                                ZT_R_PEOPLE))
+    if (a->role && (!bit || bit == ZT_R_SYSTEM))
+        rc = zt_fail(e, ZT_EINVAL, "role", "未知角色：%s", role);
+    else if (a->role &&
+             (bit & ZT_R_PEOPLE) != (zt_role_bit(json_string_value(json_object_get(before, "role"))) & ZT_R_PEOPLE))
         rc = zt_fail(e, ZT_EINVAL, "role", "公众账户与工作人员账户不能互相转换");
-    else if (zt_role_needs_dept(role) && !dept) rc = zt_fail(e, ZT_EINVAL, "dept_id", "该角色须属于一个部门");
+    else if (zt_role_needs_dept(role) && !dept)
+        rc = zt_fail(e, ZT_EINVAL, "dept_id", "该角色须属于一个部门");
     if (rc) {
         json_decref(before);
         return rc;
     }
     char region[16] = "";
     if (a->region_code) {
-        if (!(st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e))) rc = ZT_EINTERNAL;
+        if (!(st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e)))
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_text(st, 1, a->region_code);
             if (zt_step(st, e) != 1) rc = zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
@@ -433,8 +442,10 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
             rc = ZT_EINTERNAL;
         else {
             zt_bind_int(st, 1, dept);
-            if (zt_step(st, e) != 1) rc = zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
-            else if (!a->region_code) snprintf(region, sizeof region, "%s", zt_col_text(st, 0));
+            if (zt_step(st, e) != 1)
+                rc = zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
+            else if (!a->region_code)
+                snprintf(region, sizeof region, "%s", zt_col_text(st, 0));
         }
     }
     if (!rc) {
@@ -442,13 +453,16 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
                            "UPDATE users SET name = coalesce(?, name), phone = coalesce(?, phone), role = ?,"
                            " dept_id = ?, region_code = coalesce(?, region_code), updated_at = ? WHERE id = ?",
                            e);
-        if (!st) rc = ZT_EINTERNAL;
+        if (!st)
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_text(st, 1, a->name);
             zt_bind_text(st, 2, a->phone);
             zt_bind_text(st, 3, role);
-            if (dept) zt_bind_int(st, 4, dept);
-            else zt_bind_null(st, 4);
+            if (dept)
+                zt_bind_int(st, 4, dept);
+            else
+                zt_bind_null(st, 4);
             zt_bind_text(st, 5, region[0] ? region : NULL);
             zt_bind_int(st, 6, zt_now());
             zt_bind_int(st, 7, a->id);
@@ -457,7 +471,8 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
     }
     if (!rc && a->role && strcmp(role, json_string_value(json_object_get(before, "role")))) {
         /* a change of role takes effect at once: end the account's sessions */
-        if (!(st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e))) rc = ZT_EINTERNAL;
+        if (!(st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e)))
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_int(st, 1, a->id);
             rc = zt_step_done(st, e);
@@ -544,8 +559,7 @@ static zt_err set_disabled_h(zt_req *r, int disabled, zt_error *e) {
     int64_t id;
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (rc) return rc;
-    if (disabled && id == zt_req_principal(r)->user_id)
-        return zt_fail(e, ZT_ECONFLICT, "id", "不能停用自己的账户");
+    if (disabled && id == zt_req_principal(r)->user_id) return zt_fail(e, ZT_ECONFLICT, "id", "不能停用自己的账户");
     if ((rc = zt_user_set_disabled(APP(r), zt_req_principal(r), id, disabled, e))) return rc;
     zt_stmt *st;
     if ((rc = load_user(r, id, &st, e))) return rc;
@@ -557,8 +571,8 @@ static zt_err h_user_enable(zt_req *r, zt_error *e) { return set_disabled_h(r, 0
 
 /* --- API keys --- */
 
-#define KEY_COLS                                                                                             \
-    "k.id, k.dept_id, d.name, k.name, k.prefix, k.created_at, coalesce(k.revoked_at, 0),"                   \
+#define KEY_COLS                                                                                                       \
+    "k.id, k.dept_id, d.name, k.name, k.prefix, k.created_at, coalesce(k.revoked_at, 0),"                              \
     " coalesce(k.last_used_at, 0), coalesce(u.login, '')"
 #define KEY_FROM "api_keys k JOIN departments d ON d.id = k.dept_id LEFT JOIN users u ON u.id = k.created_by"
 
@@ -571,12 +585,12 @@ static json_t *ts_or_null(int64_t t) {
 
 static void key_row(zt_stmt *st, void *ctx) {
     rows_ctx *c = ctx;
-    json_array_append_new(
-        c->items, json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id", (json_int_t)zt_col_int(st, 0), "dept_id",
-                            (json_int_t)zt_col_int(st, 1), "dept_name", zt_col_text(st, 2), "name", zt_col_text(st, 3),
-                            "prefix", zt_col_text(st, 4), "created_at", ts_or_null(zt_col_int(st, 5)), "revoked_at",
-                            ts_or_null(zt_col_int(st, 6)), "last_used_at", ts_or_null(zt_col_int(st, 7)),
-                            "created_by", zt_col_text(st, 8)));
+    json_array_append_new(c->items,
+                          json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id", (json_int_t)zt_col_int(st, 0),
+                                    "dept_id", (json_int_t)zt_col_int(st, 1), "dept_name", zt_col_text(st, 2), "name",
+                                    zt_col_text(st, 3), "prefix", zt_col_text(st, 4), "created_at",
+                                    ts_or_null(zt_col_int(st, 5)), "revoked_at", ts_or_null(zt_col_int(st, 6)),
+                                    "last_used_at", ts_or_null(zt_col_int(st, 7)), "created_by", zt_col_text(st, 8)));
 }
 
 static zt_err h_keys(zt_req *r, zt_error *e) {
@@ -629,8 +643,10 @@ static zt_err create_key(zt_db *db, void *arg, zt_error *e) {
     zt_bind_text(st, 2, k->name);
     zt_bind_text(st, 3, k->prefix);
     zt_bind_blob(st, 4, k->hash, 32);
-    if (k->actor->user_id) zt_bind_int(st, 5, k->actor->user_id);
-    else zt_bind_null(st, 5);
+    if (k->actor->user_id)
+        zt_bind_int(st, 5, k->actor->user_id);
+    else
+        zt_bind_null(st, 5);
     zt_bind_int(st, 6, zt_now());
     int rc = zt_step(st, e);
     if (rc != 1) return rc < 0 ? (zt_err)-rc : ZT_EINTERNAL;
@@ -662,9 +678,10 @@ static zt_err h_key_create(zt_req *r, zt_error *e) {
     k.prefix = prefix;
     zt_token_hash(key, k.hash);
     if ((rc = zt_store_write(APP(r)->store, create_key, &k, e))) return rc;
-    zt_reply_json(r, 201, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)k.id, "dept_id",
-                                    (json_int_t)k.dept_id, "name", k.name, "prefix", prefix, "key", key, "notice",
-                                    "密钥只显示这一次，请立即妥善保存"));
+    zt_reply_json(r, 201,
+                  json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)k.id, "dept_id", (json_int_t)k.dept_id,
+                            "name", k.name, "prefix", prefix, "key", key, "notice",
+                            "密钥只显示这一次，请立即妥善保存"));
     return ZT_OK;
 }
 
@@ -723,13 +740,12 @@ static void audit_row(zt_stmt *st, void *ctx) {
     json_error_t je;
     json_t *detail = json_loads(zt_col_text(st, 7), 0, &je);
     if (detail && !(c->p->role_bit & ZT_R_ADMIN)) mask_detail(detail);
-    json_array_append_new(c->items,
-                          json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "at",
-                                    ts_or_null(zt_col_int(st, 1)), "actor_id",
-                                    zt_col_is_null(st, 2) ? json_null() : json_integer(zt_col_int(st, 2)),
-                                    "actor_login", zt_col_text(st, 3), "action", zt_col_text(st, 4), "target_type",
-                                    zt_col_text(st, 5), "target_id", zt_col_text(st, 6), "detail",
-                                    detail ? detail : json_object()));
+    json_array_append_new(c->items, json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0),
+                                              "at", ts_or_null(zt_col_int(st, 1)), "actor_id",
+                                              zt_col_is_null(st, 2) ? json_null() : json_integer(zt_col_int(st, 2)),
+                                              "actor_login", zt_col_text(st, 3), "action", zt_col_text(st, 4),
+                                              "target_type", zt_col_text(st, 5), "target_id", zt_col_text(st, 6),
+                                              "detail", detail ? detail : json_object()));
 }
 
 static zt_err h_audit(zt_req *r, zt_error *e) {
@@ -738,9 +754,10 @@ static zt_err h_audit(zt_req *r, zt_error *e) {
     if (rc) return rc;
     zt_qb f;
     zt_qb_init(&f, zt_req_arena(r), "1 = 1");
-    static const char *const filters[][2] = {
-        {"action", " AND action = ?"}, {"target_type", " AND target_type = ?"},
-        {"target_id", " AND target_id = ?"}, {"actor", " AND actor_login = ?"}};
+    static const char *const filters[][2] = {{"action", " AND action = ?"},
+                                             {"target_type", " AND target_type = ?"},
+                                             {"target_id", " AND target_id = ?"},
+                                             {"actor", " AND actor_login = ?"}};
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         const char *v = zt_req_query(r, filters[i][0]);
         if (v && *v) {
@@ -766,8 +783,8 @@ static zt_err h_roles(zt_req *r, zt_error *e) {
     for (uint32_t bit = 1; bit <= ZT_R_AUDITOR; bit <<= 1) {
         if (bit == ZT_R_SYSTEM) continue;
         const char *n = zt_role_name(bit);
-        json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "name", n, "label", zt_role_label(n), "needs_dept",
-                                           zt_role_needs_dept(n)));
+        json_array_append_new(
+            a, json_pack("{s:s,s:s,s:b}", "name", n, "label", zt_role_label(n), "needs_dept", zt_role_needs_dept(n)));
     }
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
     return ZT_OK;
@@ -780,7 +797,8 @@ static const zt_route routes[] = {
     {"POST", "/api/auth/register", h_register, ZT_PUBLIC, "citizen/enterprise registration"},
     {"POST", "/api/auth/password", h_own_password, ZT_R_USERS, "change one's own password"},
     {"GET", "/api/roles", h_roles, ZT_R_STAFF, "the roles"},
-    {"GET", "/api/users", h_users, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_DEPT_HEAD, "accounts in scope (q, role, dept_id)"},
+    {"GET", "/api/users", h_users, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_DEPT_HEAD,
+     "accounts in scope (q, role, dept_id)"},
     {"POST", "/api/users", h_user_create, ZT_R_ADMIN, "create an account"},
     {"GET", "/api/users/{id}", h_user_get, ZT_R_USERS, "one account (self, or in scope)"},
     {"PATCH", "/api/users/{id}", h_user_patch, ZT_R_ADMIN, "change name, phone, role, department, region"},
@@ -791,7 +809,8 @@ static const zt_route routes[] = {
     {"GET", "/api/keys", h_keys, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "API keys in scope"},
     {"POST", "/api/keys", h_key_create, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "create a department API key (shown once)"},
     {"DELETE", "/api/keys/{id}", h_key_revoke, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "revoke an API key"},
-    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR, "audit trail of changes to users, roles, keys"},
+    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
+     "audit trail of changes to users, roles, keys"},
 };
 
 const zt_route *zt_auth_routes(size_t *n) {

@@ -278,8 +278,10 @@ zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const 
     if (!st) return ZT_EINTERNAL;
     char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     zt_bind_int(st, 1, zt_now());
-    if (actor && actor->user_id) zt_bind_int(st, 2, actor->user_id);
-    else zt_bind_null(st, 2);
+    if (actor && actor->user_id)
+        zt_bind_int(st, 2, actor->user_id);
+    else
+        zt_bind_null(st, 2);
     zt_bind_text(st, 3, actor && actor->login ? actor->login : "cli");
     zt_bind_text(st, 4, action);
     zt_bind_text(st, 5, target_type);
@@ -325,14 +327,16 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     int64_t dept = u->dept_id;
     char region[16] = "";
     if (u->dept_code || dept) {
-        zt_stmt *st = zt_db_prepare(db,
-                                    u->dept_code
-                                        ? "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL"
-                                        : "SELECT id, region_code FROM departments WHERE id = ? AND retired_at IS NULL",
-                                    e);
+        zt_stmt *st =
+            zt_db_prepare(db,
+                          u->dept_code ? "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL"
+                                       : "SELECT id, region_code FROM departments WHERE id = ? AND retired_at IS NULL",
+                          e);
         if (!st) return ZT_EINTERNAL;
-        if (u->dept_code) zt_bind_text(st, 1, u->dept_code);
-        else zt_bind_int(st, 1, dept);
+        if (u->dept_code)
+            zt_bind_text(st, 1, u->dept_code);
+        else
+            zt_bind_int(st, 1, dept);
         if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "dept", "部门不存在或已撤销");
         dept = zt_col_int(st, 0);
         snprintf(region, sizeof region, "%s", zt_col_text(st, 1));
@@ -354,8 +358,10 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     zt_bind_text(st, 1, u->login);
     zt_bind_text(st, 2, u->name);
     zt_bind_text(st, 3, u->role);
-    if (dept) zt_bind_int(st, 4, dept);
-    else zt_bind_null(st, 4);
+    if (dept)
+        zt_bind_int(st, 4, dept);
+    else
+        zt_bind_null(st, 4);
     zt_bind_text(st, 5, region[0] ? region : NULL);
     zt_bind_text(st, 6, u->id_number);
     zt_bind_text(st, 7, u->credit_code);
@@ -368,8 +374,7 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
         const char *field = strstr(e->message, "id_number")     ? "id_number"
                             : strstr(e->message, "credit_code") ? "credit_code"
                                                                 : "login";
-        return zt_fail(e, ZT_ECONFLICT, field,
-                       strcmp(field, "login") == 0 ? "登录名已被使用" : "该证件号码已注册");
+        return zt_fail(e, ZT_ECONFLICT, field, strcmp(field, "login") == 0 ? "登录名已被使用" : "该证件号码已注册");
     }
     if (rc != 1) return rc < 0 ? (zt_err)-rc : ZT_EINTERNAL;
     c->id = zt_col_int(st, 0);
@@ -461,8 +466,7 @@ static zt_err set_password(zt_db *db, void *arg, zt_error *e) {
     return zt_audit(db, c->actor, "user.password_reset", "user", idtext, NULL, e);
 }
 
-zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password,
-                            zt_error *e) {
+zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, zt_error *e) {
     zt_err rc = zt_password_check(password ? password : "", e);
     if (rc) return rc;
     char hash[128];

@@ -29,8 +29,8 @@ enum {
     ZT_R_AUDITOR = 1u << 11,   /* 审计: reads the ledger and the audit trail */
 };
 #define ZT_R_PEOPLE (ZT_R_CITIZEN | ZT_R_ENTERPRISE)
-#define ZT_R_STAFF                                                                                           \
-    (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |  \
+#define ZT_R_STAFF                                                                                                     \
+    (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |            \
      ZT_R_AUDITOR | ZT_R_ADMIN)
 #define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF)
 
@@ -80,8 +80,7 @@ typedef struct zt_user_new {
     int self_register; /* recorded as user.register, not user.create */
 } zt_user_new;
 zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *u, int64_t *id, zt_error *e);
-zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password,
-                            zt_error *e);
+zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, zt_error *e);
 zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e);
 /* Look up a user id by login (reader); ZT_ENOTFOUND. */
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);

@@ -76,9 +76,7 @@ void *zt_arena_alloc(zt_arena *a, size_t n) {
     return p;
 }
 
-void *zt_arena_calloc(zt_arena *a, size_t n) {
-    return memset(zt_arena_alloc(a, n), 0, n);
-}
+void *zt_arena_calloc(zt_arena *a, size_t n) { return memset(zt_arena_alloc(a, n), 0, n); }
 
 char *zt_arena_strndup(zt_arena *a, const char *s, size_t n) {
     char *p = zt_arena_alloc(a, n + 1);
@@ -87,9 +85,7 @@ char *zt_arena_strndup(zt_arena *a, const char *s, size_t n) {
     return p;
 }
 
-char *zt_arena_strdup(zt_arena *a, const char *s) {
-    return zt_arena_strndup(a, s, strlen(s));
-}
+char *zt_arena_strdup(zt_arena *a, const char *s) { return zt_arena_strndup(a, s, strlen(s)); }
 
 char *zt_arena_vprintf(zt_arena *a, const char *fmt, va_list ap) {
     va_list ap2;

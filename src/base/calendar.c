@@ -56,9 +56,9 @@ typedef struct listing {
 
 struct zt_calendar {
     pthread_rwlock_t lock;
-    uint8_t *kind;  /* DAY_SPAN bytes: 0 = unlisted, else a zt_day_kind */
-    listing *list;  /* sorted by day, no duplicates */
-    int32_t *pre;   /* pre[i] = sum of shift(list[0..i-1]); n + 1 entries */
+    uint8_t *kind; /* DAY_SPAN bytes: 0 = unlisted, else a zt_day_kind */
+    listing *list; /* sorted by day, no duplicates */
+    int32_t *pre;  /* pre[i] = sum of shift(list[0..i-1]); n + 1 entries */
     size_t n, cap;
     int64_t spread; /* sum of |shift| over list: how far ranks can drift */
     uint8_t years[YEAR_HI - YEAR_LO + 1];
@@ -114,18 +114,14 @@ int zt_day_weekday(zt_day day) {
     return (int)((int64_t)day + 3 - floor_div((int64_t)day + 3, WEEK) * WEEK) + 1;
 }
 
-static int is_leap(int y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int month_days(int y, int m) {
     static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : len[m - 1];
 }
 
-static int is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int zt_day_parse(const char *s, zt_day *out) {
     if (!s) return -1;
@@ -167,9 +163,7 @@ static zt_day day_of_tm(const struct tm *tm) {
     return zt_day_from_ymd(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday);
 }
 
-static int secs_of_tm(const struct tm *tm) {
-    return tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec;
-}
+static int secs_of_tm(const struct tm *tm) { return tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec; }
 
 zt_day zt_day_of_instant(int64_t t) {
     time_t tt = (time_t)t;
@@ -218,10 +212,14 @@ int64_t zt_day_start(zt_day day) {
 
 const char *zt_day_kind_name(zt_day_kind k) {
     switch (k) {
-    case ZT_DAY_WORKDAY: return "workday";
-    case ZT_DAY_WEEKEND: return "weekend";
-    case ZT_DAY_HOLIDAY: return "holiday";
-    case ZT_DAY_MAKEUP: return "makeup";
+    case ZT_DAY_WORKDAY:
+        return "workday";
+    case ZT_DAY_WEEKEND:
+        return "weekend";
+    case ZT_DAY_HOLIDAY:
+        return "holiday";
+    case ZT_DAY_MAKEUP:
+        return "makeup";
     }
     return "unknown";
 }
@@ -260,21 +258,13 @@ void zt_cal_free(zt_calendar *cal) {
 
 /* The rwlock is state of the object, not of its value: readers taking it
  * through a const pointer is the usual "mutable" exception. */
-static void rdlock(const zt_calendar *cal) {
-    pthread_rwlock_rdlock(&((zt_calendar *)cal)->lock);
-}
+static void rdlock(const zt_calendar *cal) { pthread_rwlock_rdlock(&((zt_calendar *)cal)->lock); }
 
-static void wrlock(zt_calendar *cal) {
-    pthread_rwlock_wrlock(&cal->lock);
-}
+static void wrlock(zt_calendar *cal) { pthread_rwlock_wrlock(&cal->lock); }
 
-static void unlock(const zt_calendar *cal) {
-    pthread_rwlock_unlock(&((zt_calendar *)cal)->lock);
-}
+static void unlock(const zt_calendar *cal) { pthread_rwlock_unlock(&((zt_calendar *)cal)->lock); }
 
-static int in_window(int64_t day) {
-    return day >= DAY_LO && day <= DAY_HI;
-}
+static int in_window(int64_t day) { return day >= DAY_LO && day <= DAY_HI; }
 
 static int weekday_rule(int64_t day) {
     int64_t x = day - MONDAY0;
@@ -542,8 +532,7 @@ static int64_t start_after(int64_t s, int64_t n, int64_t e) {
  * time: when a week is exactly 7 * 86400 s long (always, in a zone without
  * daylight saving) its working days are counted by rank() and each is worth
  * a standard day; a week holding a clock change is walked day by day. */
-static int64_t whole_days(const zt_calendar *cal, int64_t a, int64_t b, int64_t sa, int64_t sb,
-                          const periods *p) {
+static int64_t whole_days(const zt_calendar *cal, int64_t a, int64_t b, int64_t sa, int64_t sb, const periods *p) {
     int64_t total = 0;
     int64_t std_day = counted(p, 0, SECS_PER_DAY);
     /* Outside the listing window no case lives and nothing is listed: days
@@ -622,8 +611,7 @@ typedef struct pending {
     int line;
 } pending;
 
-static int fail_line(char *err, size_t errlen, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int fail_line(char *err, size_t errlen, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int fail_line(char *err, size_t errlen, int line, const char *fmt, ...) {
     if (err && errlen > 0) {
@@ -675,9 +663,7 @@ static int clean_utf8(const unsigned char *s, size_t n) {
     return 1;
 }
 
-static int field_is(const char *f, size_t n, const char *word) {
-    return n == strlen(word) && memcmp(f, word, n) == 0;
-}
+static int field_is(const char *f, size_t n, const char *word) { return n == strlen(word) && memcmp(f, word, n) == 0; }
 
 static int by_day_then_line(const void *a, const void *b) {
     const pending *x = a, *y = b;
@@ -734,8 +720,8 @@ int zt_cal_load_tsv(zt_calendar *cal, const char *text, size_t len, char *err, s
             }
             if (!ok || y < YEAR_LO || y > YEAR_HI) {
                 free(pend);
-                return fail_line(err, errlen, line, "expected \"year<TAB>YYYY\" with a year in %d-%d",
-                                 YEAR_LO, YEAR_HI);
+                return fail_line(err, errlen, line, "expected \"year<TAB>YYYY\" with a year in %d-%d", YEAR_LO,
+                                 YEAR_HI);
             }
             years[y - YEAR_LO] = 1;
             p = next;

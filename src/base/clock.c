@@ -44,8 +44,8 @@ void zt_time_format(int64_t t, char out[32]) {
     char tz[8];
     strftime(tz, sizeof tz, "%z", &tm); /* +0800 */
     char buf[96];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%.3s:%.2s", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tz, tz + 3);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%.3s:%.2s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, tz, tz + 3);
     size_t n = strnlen(buf, 31);
     memcpy(out, buf, n);
     out[n] = 0;

@@ -18,8 +18,10 @@ typedef struct {
     int64_t min, max;
 } key_desc;
 
-#define S(k, f, d) {k, T_STR, offsetof(zt_config, f), d, 0, 0}
-#define I(k, f, d, lo, hi) {k, T_INT, offsetof(zt_config, f), d, lo, hi}
+#define S(k, f, d)                                                                                                     \
+    { k, T_STR, offsetof(zt_config, f), d, 0, 0 }
+#define I(k, f, d, lo, hi)                                                                                             \
+    { k, T_INT, offsetof(zt_config, f), d, lo, hi }
 static const key_desc keys[] = {
     S("listen.address", listen_address, "127.0.0.1"),
     I("listen.port", listen_port, "8080", 0, 65535),
@@ -56,7 +58,10 @@ static const key_desc keys[] = {
 
 /* short flags for the keys used most on the command line */
 static const char *const aliases[][2] = {
-    {"port", "listen.port"}, {"address", "listen.address"}, {"db", "db.path"}, {"web", "web.root"},
+    {"port", "listen.port"},
+    {"address", "listen.address"},
+    {"db", "db.path"},
+    {"web", "web.root"},
 };
 
 static const key_desc *find_key(const char *k) {
@@ -184,11 +189,14 @@ zt_err zt_config_load(zt_config *c, int *argc, char **argv, zt_error *e) {
                 }
                 const key_desc *d = find_key(key);
                 if (d) {
-                    if (eq) val = eq + 1;
+                    if (eq)
+                        val = eq + 1;
                     else if (d->type == T_INT && d->max == 1 && (i + 1 >= *argc || argv[i + 1][0] == '-'))
                         val = "1"; /* a boolean flag alone: --fake_clock */
-                    else if (i + 1 < *argc) val = argv[++i];
-                    else return zt_fail(e, ZT_EINVAL, key, "flag --%s needs a value", key);
+                    else if (i + 1 < *argc)
+                        val = argv[++i];
+                    else
+                        return zt_fail(e, ZT_EINVAL, key, "flag --%s needs a value", key);
                     if ((rc = set_desc(c, d, val, e)) != ZT_OK) return rc;
                     continue;
                 }
@@ -214,8 +222,10 @@ char *zt_config_db_path(const zt_config *c) { return zt_config_path(c, c->db_pat
 void zt_config_print(const zt_config *c) {
     const char *base = (const char *)c;
     for (size_t i = 0; i < NKEYS; i++) {
-        if (keys[i].type == T_STR) printf("%s = %s\n", keys[i].key, *(char *const *)(base + keys[i].off));
-        else printf("%s = %lld\n", keys[i].key, (long long)*(const int64_t *)(base + keys[i].off));
+        if (keys[i].type == T_STR)
+            printf("%s = %s\n", keys[i].key, *(char *const *)(base + keys[i].off));
+        else
+            printf("%s = %lld\n", keys[i].key, (long long)*(const int64_t *)(base + keys[i].off));
     }
 }
 

@@ -14,36 +14,36 @@
 #include "base/err.h"
 
 typedef struct zt_config {
-    char *listen_address;   /* listen.address */
-    int64_t listen_port;    /* listen.port */
-    char *data_dir;         /* data_dir: database, keys, uploads */
-    char *db_path;          /* db.path ("" = data_dir/zhengtong.db) */
-    char *web_root;         /* web.root */
-    char *source_dir;       /* source.dir: committed data files (regions, calendar, demo) */
-    int64_t http_threads;   /* http.threads (0 = one per core) */
-    int64_t http_max_body;  /* http.max_body bytes */
-    int64_t http_timeout;   /* http.timeout seconds of idle connection */
-    int64_t http_max_conns; /* http.max_connections */
-    char *store_synchronous;  /* store.synchronous: FULL|NORMAL */
-    int64_t store_batch_max;  /* store.batch_max writes per commit */
+    char *listen_address;          /* listen.address */
+    int64_t listen_port;           /* listen.port */
+    char *data_dir;                /* data_dir: database, keys, uploads */
+    char *db_path;                 /* db.path ("" = data_dir/zhengtong.db) */
+    char *web_root;                /* web.root */
+    char *source_dir;              /* source.dir: committed data files (regions, calendar, demo) */
+    int64_t http_threads;          /* http.threads (0 = one per core) */
+    int64_t http_max_body;         /* http.max_body bytes */
+    int64_t http_timeout;          /* http.timeout seconds of idle connection */
+    int64_t http_max_conns;        /* http.max_connections */
+    char *store_synchronous;       /* store.synchronous: FULL|NORMAL */
+    int64_t store_batch_max;       /* store.batch_max writes per commit */
     int64_t store_batch_window_us; /* store.batch_window_us */
-    char *timezone;         /* city.timezone */
-    char *office_hours;     /* calendar.office_hours "09:00-12:00,13:30-17:30" */
-    int64_t session_ttl;    /* auth.session_ttl seconds */
-    int64_t session_idle;   /* auth.session_idle seconds without use */
-    int64_t cookie_secure;  /* auth.cookie_secure 0/1 */
-    int64_t login_max_failures; /* auth.login_max_failures */
-    int64_t login_window;   /* auth.login_window seconds */
-    int64_t argon2_ops;     /* auth.argon2_ops */
-    int64_t argon2_mem_kib; /* auth.argon2_mem_kib */
-    char *log_file;         /* log.file ("-" = stderr) */
-    int64_t access_log;     /* log.access 0/1 */
-    int64_t fake_clock;     /* serve --fake-clock */
-    char *ledger_origin;    /* ledger.origin: the log's name in checkpoints and its key name */
-    char *ledger_key_file;  /* ledger.key_file ("" = data_dir/ledger.key; the .pub beside it) */
-    char *ledger_cp_dir;    /* ledger.checkpoint_dir ("" = data_dir/checkpoints) */
-    int64_t ledger_cp_entries; /* ledger.checkpoint_entries */
-    int64_t ledger_cp_seconds; /* ledger.checkpoint_seconds */
+    char *timezone;                /* city.timezone */
+    char *office_hours;            /* calendar.office_hours "09:00-12:00,13:30-17:30" */
+    int64_t session_ttl;           /* auth.session_ttl seconds */
+    int64_t session_idle;          /* auth.session_idle seconds without use */
+    int64_t cookie_secure;         /* auth.cookie_secure 0/1 */
+    int64_t login_max_failures;    /* auth.login_max_failures */
+    int64_t login_window;          /* auth.login_window seconds */
+    int64_t argon2_ops;            /* auth.argon2_ops */
+    int64_t argon2_mem_kib;        /* auth.argon2_mem_kib */
+    char *log_file;                /* log.file ("-" = stderr) */
+    int64_t access_log;            /* log.access 0/1 */
+    int64_t fake_clock;            /* serve --fake-clock */
+    char *ledger_origin;           /* ledger.origin: the log's name in checkpoints and its key name */
+    char *ledger_key_file;         /* ledger.key_file ("" = data_dir/ledger.key; the .pub beside it) */
+    char *ledger_cp_dir;           /* ledger.checkpoint_dir ("" = data_dir/checkpoints) */
+    int64_t ledger_cp_entries;     /* ledger.checkpoint_entries */
+    int64_t ledger_cp_seconds;     /* ledger.checkpoint_seconds */
 } zt_config;
 
 /* Fill defaults. */

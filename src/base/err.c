@@ -51,16 +51,26 @@ zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...
 
 const char *zt_err_name(zt_err code) {
     switch (code) {
-    case ZT_OK: return "ok";
-    case ZT_EINVAL: return "invalid";
-    case ZT_EUNAUTH: return "unauthenticated";
-    case ZT_EFORBIDDEN: return "forbidden";
-    case ZT_ENOTFOUND: return "not_found";
-    case ZT_ECONFLICT: return "conflict";
-    case ZT_ETOOLARGE: return "too_large";
-    case ZT_ETHROTTLED: return "throttled";
-    case ZT_EUNAVAIL: return "unavailable";
-    case ZT_EINTERNAL: return "internal";
+    case ZT_OK:
+        return "ok";
+    case ZT_EINVAL:
+        return "invalid";
+    case ZT_EUNAUTH:
+        return "unauthenticated";
+    case ZT_EFORBIDDEN:
+        return "forbidden";
+    case ZT_ENOTFOUND:
+        return "not_found";
+    case ZT_ECONFLICT:
+        return "conflict";
+    case ZT_ETOOLARGE:
+        return "too_large";
+    case ZT_ETHROTTLED:
+        return "throttled";
+    case ZT_EUNAVAIL:
+        return "unavailable";
+    case ZT_EINTERNAL:
+        return "internal";
     }
     return "internal";
 }

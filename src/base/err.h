@@ -26,8 +26,7 @@ typedef struct zt_error {
 } zt_error;
 
 /* Fill e (may be NULL) and return code. field may be NULL. */
-zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Put context before e's message ("file:12: " + message), truncating. */
 void zt_error_prefix(zt_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,47 +8,34 @@
 
 #include <string.h>
 
-static void set_why(const char **why, const char *reason)
-{
-    if (why)
-        *why = reason;
+static void set_why(const char **why, const char *reason) {
+    if (why) *why = reason;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* ---- 居民身份证号码 (GB 11643-1999) ---------------------------------- */
 
 enum { ID_LEN = 18, YEAR_MIN = 1900, YEAR_MAX = 2099 };
 
-static int num(const char *s, int n)
-{
+static int num(const char *s, int n) {
     int v = 0;
-    for (int i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
+    for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
     return v;
 }
 
-static int leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 /* s points at 8 digits YYYYMMDD. */
-static int real_date(const char *s)
-{
+static int real_date(const char *s) {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y = num(s, 4), m = num(s + 4, 2), d = num(s + 6, 2);
 
-    if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1)
-        return 0;
+    if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1) return 0;
     return d <= mdays[m - 1] + (m == 2 && leap(y));
 }
 
-int zt_idnum_valid(const char *s, const char **why)
-{
+int zt_idnum_valid(const char *s, const char **why) {
     /* ISO 7064 MOD 11-2: weight i = 2^(17-i) mod 11 */
     static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     static const char check[] = "10X98765432";
@@ -72,8 +59,7 @@ int zt_idnum_valid(const char *s, const char **why)
         set_why(why, "birth date");
         return 0;
     }
-    for (int i = 0; i < ID_LEN - 1; i++)
-        sum += (s[i] - '0') * w[i];
+    for (int i = 0; i < ID_LEN - 1; i++) sum += (s[i] - '0') * w[i];
     if (check[sum % 11] != s[ID_LEN - 1]) {
         set_why(why, "check digit");
         return 0;
@@ -110,14 +96,12 @@ static const struct {
     {'Y', "1"},      /* 其他 */
 };
 
-static int uscc_value(char c)
-{
+static int uscc_value(char c) {
     const char *p = c ? strchr(uscc_chars, c) : NULL;
     return p ? (int)(p - uscc_chars) : -1;
 }
 
-static int authority_ok(char authority, char type)
-{
+static int authority_ok(char authority, char type) {
     for (size_t i = 0; i < sizeof uscc_authorities / sizeof uscc_authorities[0]; i++)
         if (uscc_authorities[i].authority == authority)
             return type != '\0' && strchr(uscc_authorities[i].types, type) != NULL;
@@ -126,19 +110,16 @@ static int authority_ok(char authority, char type)
 
 /* GB 11714 organisation code: 8 characters + check character, the letters
  * valued A = 10 .. Z = 35 (the full alphabet, unlike the USCC check). */
-static char org_check(const char *s)
-{
+static char org_check(const char *s) {
     static const int w[8] = {3, 7, 9, 10, 5, 8, 4, 2};
     int sum = 0, c;
 
-    for (int i = 0; i < 8; i++)
-        sum += (is_digit(s[i]) ? s[i] - '0' : s[i] - 'A' + 10) * w[i];
+    for (int i = 0; i < 8; i++) sum += (is_digit(s[i]) ? s[i] - '0' : s[i] - 'A' + 10) * w[i];
     c = 11 - sum % 11;
     return c == 10 ? 'X' : c == 11 ? '0' : (char)('0' + c);
 }
 
-int zt_uscc_valid(const char *s, const char **why)
-{
+int zt_uscc_valid(const char *s, const char **why) {
     static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
     int sum = 0;
 
@@ -166,8 +147,7 @@ int zt_uscc_valid(const char *s, const char **why)
         set_why(why, "check character");
         return 0;
     }
-    for (int i = 0; i < USCC_LEN - 1; i++)
-        sum += uscc_value(s[i]) * w[i];
+    for (int i = 0; i < USCC_LEN - 1; i++) sum += uscc_value(s[i]) * w[i];
     if (uscc_chars[(31 - sum % 31) % 31] != s[USCC_LEN - 1]) {
         set_why(why, "check character");
         return 0;
@@ -178,21 +158,16 @@ int zt_uscc_valid(const char *s, const char **why)
 
 /* ---- masking ------------------------------------------------------------ */
 
-char *zt_mask(const char *s, int head, int tail, char *out, size_t outlen)
-{
+char *zt_mask(const char *s, int head, int tail, char *out, size_t outlen) {
     size_t n, h, t, i;
 
-    if (!out || outlen == 0)
-        return out;
-    if (!s)
-        s = "";
+    if (!out || outlen == 0) return out;
+    if (!s) s = "";
     n = strlen(s);
     h = head > 0 ? (size_t)head : 0;
     t = tail > 0 ? (size_t)tail : 0;
-    if (n <= h + t)
-        h = t = 0; /* too short to reveal anything */
-    for (i = 0; i < n && i + 1 < outlen; i++)
-        out[i] = (i < h || i >= n - t) ? s[i] : '*';
+    if (n <= h + t) h = t = 0; /* too short to reveal anything */
+    for (i = 0; i < n && i + 1 < outlen; i++) out[i] = (i < h || i >= n - t) ? s[i] : '*';
     out[i] = '\0';
     return out;
 }

@@ -12,8 +12,8 @@ void zt_log(zt_log_level l, const char *fmt, ...) __attribute__((format(printf, 
 /* An already formatted line (the access log); a newline is added. */
 void zt_log_line(const char *line);
 
-#define zt_info(...) zt_log(ZT_LOG_INFO, __VA_ARGS__)
-#define zt_warn(...) zt_log(ZT_LOG_WARN, __VA_ARGS__)
+#define zt_info(...)      zt_log(ZT_LOG_INFO, __VA_ARGS__)
+#define zt_warn(...)      zt_log(ZT_LOG_WARN, __VA_ARGS__)
 #define zt_error_log(...) zt_log(ZT_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -21,9 +21,9 @@ typedef struct zt_server zt_server;
 
 /* Who is making the request, as the authenticator found it. */
 typedef struct zt_principal {
-    int64_t user_id;    /* 0 = anonymous */
-    uint32_t role_bit;  /* one bit of a route's access mask (auth/roles.h) */
-    const char *role;   /* "clerk", ... */
+    int64_t user_id;   /* 0 = anonymous */
+    uint32_t role_bit; /* one bit of a route's access mask (auth/roles.h) */
+    const char *role;  /* "clerk", ... */
     const char *login;
     const char *name;
     int64_t dept_id;    /* 0 = none */
@@ -44,7 +44,7 @@ typedef struct zt_route {
     const char *pattern; /* "/api/departments/{id}" */
     zt_handler fn;
     uint32_t access;
-    const char *doc;     /* one line, for the API reference and the route list */
+    const char *doc; /* one line, for the API reference and the route list */
 } zt_route;
 
 /* The authenticator: fills p from the request (cookie, bearer key). Returns
@@ -57,9 +57,9 @@ typedef zt_err (*zt_auth_fn)(zt_req *r, zt_principal *p, zt_error *e);
 typedef struct zt_server_options {
     const char *address;
     int port;
-    int threads;        /* 0 = one per core */
+    int threads; /* 0 = one per core */
     size_t max_body;
-    int timeout;        /* seconds */
+    int timeout; /* seconds */
     int max_conns;
     const char *web_root;
     int access_log;
@@ -105,8 +105,7 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e);
 /* Pagination from ?page=&per_page= (defaults 1 and 20, per_page <= 100). */
 zt_err zt_req_page(zt_req *r, int64_t *limit, int64_t *offset, zt_error *e);
 /* Integer query parameter with bounds; absent gives def. */
-zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out,
-                        zt_error *e);
+zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, zt_error *e);
 
 /* --- replies --- */
 /* Reply with a JSON value (the reference is stolen). */

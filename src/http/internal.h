@@ -10,9 +10,9 @@
 #include "http/http.h"
 #include "http/router.h"
 
-#define ZT_NSTATUS 16
+#define ZT_NSTATUS  16
 #define ZT_NBUCKETS 12
-extern const int zt_status_list[ZT_NSTATUS]; /* last slot = any other */
+extern const int zt_status_list[ZT_NSTATUS];   /* last slot = any other */
 extern const double zt_bucket_le[ZT_NBUCKETS]; /* seconds; last = +Inf */
 
 typedef struct route_stats {

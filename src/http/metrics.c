@@ -24,8 +24,10 @@ static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
 }
 
 static void route_label(zt_server *s, size_t i, char *out, size_t n) {
-    if (i < s->nroutes) snprintf(out, n, "%s %s", s->routes[i]->method, s->routes[i]->pattern);
-    else snprintf(out, n, "%s", i == s->nroutes ? "static" : "unmatched");
+    if (i < s->nroutes)
+        snprintf(out, n, "%s %s", s->routes[i]->method, s->routes[i]->pattern);
+    else
+        snprintf(out, n, "%s", i == s->nroutes ? "static" : "unmatched");
 }
 
 void zt_metrics_reply(zt_req *r) {
@@ -64,11 +66,11 @@ void zt_metrics_reply(zt_req *r) {
         for (int b = 0; b < ZT_NBUCKETS; b++) {
             cum += atomic_load(&st->buckets[b]);
             if (b < ZT_NBUCKETS - 1)
-                put(&buf, &len, &cap, "zt_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                    label, zt_bucket_le[b], (unsigned long long)cum);
+                put(&buf, &len, &cap, "zt_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", label,
+                    zt_bucket_le[b], (unsigned long long)cum);
             else
-                put(&buf, &len, &cap, "zt_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-                    label, (unsigned long long)cum);
+                put(&buf, &len, &cap, "zt_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", label,
+                    (unsigned long long)cum);
         }
         put(&buf, &len, &cap, "zt_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
             (double)atomic_load(&st->sum_us) / 1e6);

@@ -18,10 +18,8 @@
 #include "base/log.h"
 #include "http/internal.h"
 
-const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404,
-                                        405, 409, 413, 429, 500, 503, 302, 0};
-const double zt_bucket_le[ZT_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                          0.05,   0.1,   0.25,   0.5,   1.0,  0};
+const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503, 302, 0};
+const double zt_bucket_le[ZT_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 0};
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
@@ -29,16 +27,26 @@ static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'sel
 
 int zt_http_status(zt_err code) {
     switch (code) {
-    case ZT_OK: return 200;
-    case ZT_EINVAL: return 400;
-    case ZT_EUNAUTH: return 401;
-    case ZT_EFORBIDDEN: return 403;
-    case ZT_ENOTFOUND: return 404;
-    case ZT_ECONFLICT: return 409;
-    case ZT_ETOOLARGE: return 413;
-    case ZT_ETHROTTLED: return 429;
-    case ZT_EUNAVAIL: return 503;
-    case ZT_EINTERNAL: return 500;
+    case ZT_OK:
+        return 200;
+    case ZT_EINVAL:
+        return 400;
+    case ZT_EUNAUTH:
+        return 401;
+    case ZT_EFORBIDDEN:
+        return 403;
+    case ZT_ENOTFOUND:
+        return 404;
+    case ZT_ECONFLICT:
+        return 409;
+    case ZT_ETOOLARGE:
+        return 413;
+    case ZT_ETHROTTLED:
+        return 429;
+    case ZT_EUNAVAIL:
+        return 503;
+    case ZT_EINTERNAL:
+        return 500;
     }
     return 500;
 }
@@ -106,8 +114,7 @@ zt_err zt_req_param_id(zt_req *r, const char *name, int64_t *out, zt_error *e) {
     char *end;
     errno = 0;
     long long n = v ? strtoll(v, &end, 10) : 0;
-    if (!v || *end || n <= 0 || errno == ERANGE)
-        return zt_fail(e, ZT_EINVAL, name, "路径参数 %s 必须是正整数", name);
+    if (!v || *end || n <= 0 || errno == ERANGE) return zt_fail(e, ZT_EINVAL, name, "路径参数 %s 必须是正整数", name);
     *out = n;
     return ZT_OK;
 }
@@ -153,8 +160,7 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e) {
     return ZT_OK;
 }
 
-zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out,
-                        zt_error *e) {
+zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, zt_error *e) {
     const char *v = zt_req_query(r, name);
     if (!v || !*v) {
         *out = def;
@@ -255,8 +261,7 @@ static void dispatch(zt_req *r) {
     size_t idx;
     char *allow = NULL;
     const zt_route *route = NULL;
-    switch (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams,
-                          &allow)) {
+    switch (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams, &allow)) {
     case ZT_ROUTE_FOUND:
         route = s->routes[idx];
         r->route_index = (long)idx;
@@ -315,8 +320,10 @@ static void add_headers(zt_req *r) {
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
     int *counts = cls;
-    if (strcasecmp(key, "Content-Length") == 0) counts[0]++;
-    else if (strcasecmp(key, "Transfer-Encoding") == 0) counts[1]++;
+    if (strcasecmp(key, "Content-Length") == 0)
+        counts[0]++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+        counts[1]++;
     return MHD_YES;
 }
 
@@ -350,8 +357,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (*end || end == cl) r->ambiguous = 1;
-            else if (n > s->o.max_body) r->too_large = 1;
+            if (*end || end == cl)
+                r->ambiguous = 1;
+            else if (n > s->o.max_body)
+                r->too_large = 1;
         }
         atomic_fetch_add(&s->inflight, 1);
         *con_cls = r;
@@ -393,8 +402,7 @@ static int status_slot(int status) {
     return ZT_NSTATUS - 1;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
     zt_server *s = cls;
     zt_req *r = *con_cls;
     if (!r) return;
@@ -415,8 +423,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         clock_gettime(CLOCK_REALTIME, &now);
         zt_time_format(now.tv_sec, ts);
         snprintf(line, sizeof line, "%s access %s \"%s %.600s\" %d %zu %.3fms user=%s%s", ts, r->client, r->method,
-                 r->path, status, r->resp_len, (double)dur / 1000.0,
-                 r->principal.login ? r->principal.login : "-",
+                 r->path, status, r->resp_len, (double)dur / 1000.0, r->principal.login ? r->principal.login : "-",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
         zt_log_line(line);
     }
@@ -449,19 +456,19 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)s->o.port);
     if (inet_pton(AF_INET, s->o.address, &sa.sin_addr) != 1)
-        return zt_fail(e, ZT_EINVAL, "listen.address", "listen.address must be an IPv4 address, not %s",
-                       s->o.address);
+        return zt_fail(e, ZT_EINVAL, "listen.address", "listen.address must be an IPv4 address, not %s", s->o.address);
     int threads = s->o.threads > 0 ? s->o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
-    s->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        /* headers and query strings live in this per-connection pool: MHD's
-         * 32 KiB default overflows on long query strings (and 0.9.75 then
-         * never sends its 431) */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_END);
+    s->d =
+        MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                         /* headers and query strings live in this per-connection pool: MHD's
+                          * 32 KiB default overflows on long query strings (and 0.9.75 then
+                          * never sends its 431) */
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)s->o.timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_END);
     if (!s->d)
         return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,
                        strerror(errno));

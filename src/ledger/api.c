@@ -47,7 +47,8 @@ static int owner_only(const zt_principal *p) { return !(p->role_bit & READERS); 
 static zt_err check_owner(zt_req *r, uint64_t index, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     if (!owner_only(p)) return ZT_OK;
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT owner_user_id FROM ledger_entries WHERE idx = ?", e);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT owner_user_id FROM ledger_entries WHERE idx = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, (int64_t)index);
     if (zt_step(st, e) != 1 || zt_col_is_null(st, 0) || zt_col_int(st, 0) != p->user_id)
@@ -95,8 +96,9 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
         json_decref(items);
         return (zt_err)-s;
     }
-    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
-                                    (json_int_t)to, "items", items));
+    zt_reply_json(r, 200,
+                  json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
+                            (json_int_t)to, "items", items));
     return ZT_OK;
 }
 
@@ -125,9 +127,10 @@ static zt_err h_inclusion(zt_req *r, zt_error *e) {
     size_t hn;
     if (zt_step(st, e) != 1) return ZT_EINTERNAL;
     memcpy(leaf.b, zt_col_blob(st, 0, &hn), ZT_HASH_LEN);
-    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size,
-                                    "leaf_hash", b64_json(leaf.b, ZT_HASH_LEN), "root", b64_json(root.b, ZT_HASH_LEN),
-                                    "proof", proof_json(proof, n)));
+    zt_reply_json(r, 200,
+                  json_pack("{s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
+                            b64_json(leaf.b, ZT_HASH_LEN), "root", b64_json(root.b, ZT_HASH_LEN), "proof",
+                            proof_json(proof, n)));
     return ZT_OK;
 }
 
@@ -143,9 +146,10 @@ static zt_err h_consistency(zt_req *r, zt_error *e) {
     size_t n;
     if ((rc = zt_ledger_consistency(db, (uint64_t)from, (uint64_t)to, proof, &n, e))) return rc;
     if ((rc = zt_ledger_root(db, (uint64_t)from, &r1, e)) || (rc = zt_ledger_root(db, (uint64_t)to, &r2, e))) return rc;
-    zt_reply_json(r, 200, json_pack("{s:I,s:I,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "root1",
-                                    b64_json(r1.b, ZT_HASH_LEN), "root2", b64_json(r2.b, ZT_HASH_LEN), "proof",
-                                    proof_json(proof, n)));
+    zt_reply_json(r, 200,
+                  json_pack("{s:I,s:I,s:o,s:o,s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "root1",
+                            b64_json(r1.b, ZT_HASH_LEN), "root2", b64_json(r2.b, ZT_HASH_LEN), "proof",
+                            proof_json(proof, n)));
     return ZT_OK;
 }
 

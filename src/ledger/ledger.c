@@ -25,7 +25,8 @@ static int fetch_node(int level, uint64_t index, zt_hash *out, void *ctx) {
     zt_stmt *st = level == 0 ? zt_db_prepare(db, "SELECT leaf_hash FROM ledger_entries WHERE idx = ?", &e)
                              : zt_db_prepare(db, "SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?", &e);
     if (!st) return -1;
-    if (level == 0) zt_bind_int(st, 1, (int64_t)index);
+    if (level == 0)
+        zt_bind_int(st, 1, (int64_t)index);
     else {
         zt_bind_int(st, 1, level);
         zt_bind_int(st, 2, (int64_t)index);
@@ -81,8 +82,10 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
     zt_bind_blob(st, 2, entry, len);
     zt_bind_blob(st, 3, leaf.b, ZT_HASH_LEN);
     zt_bind_text(st, 4, ev->subject);
-    if (ev->owner_user_id) zt_bind_int(st, 5, ev->owner_user_id);
-    else zt_bind_null(st, 5);
+    if (ev->owner_user_id)
+        zt_bind_int(st, 5, ev->owner_user_id);
+    else
+        zt_bind_null(st, 5);
     free(entry);
     if ((rc = zt_step_done(st, e))) return rc;
     /* the perfect subtrees this leaf completes: one read and one insert per
@@ -162,8 +165,10 @@ zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, u
     zt_bind_text(st, 3, note);
     zt_bind_int(st, 4, zt_now());
     rc = zt_step_done(st, e);
-    if (!rc && note_out) *note_out = note;
-    else free(note);
+    if (!rc && note_out)
+        *note_out = note;
+    else
+        free(note);
     return rc;
 }
 

@@ -60,7 +60,8 @@ static char *fmt_key(const char *prefix, const char *name, uint32_t id, const un
 static zt_err parse_key(const char *key, const char *prefix, char *name, size_t namecap, uint32_t *id,
                         unsigned char out[32], zt_error *e) {
     size_t pl = strlen(prefix);
-    if (strncmp(key, prefix, pl) != 0) return zt_fail(e, ZT_EINVAL, "key", "not a %s key", *prefix ? "signer" : "verifier");
+    if (strncmp(key, prefix, pl) != 0)
+        return zt_fail(e, ZT_EINVAL, "key", "not a %s key", *prefix ? "signer" : "verifier");
     key += pl;
     const char *p1 = strchr(key, '+'), *p2 = p1 ? strchr(p1 + 1, '+') : NULL;
     if (!p1 || !p2 || (size_t)(p1 - key) >= namecap || p2 - p1 != 9)

@@ -130,7 +130,8 @@ zt_err zt_ledger_checkpoint_now(zt_app *app, uint64_t *size, zt_error *e) {
     /* a copy outside the database: the DR issue ships this folder off-site */
     char *dir = zt_config_path(app->cfg, app->cfg->ledger_cp_dir, "checkpoints");
     char path[4096];
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) rc = zt_fail(e, ZT_EUNAVAIL, "ledger.checkpoint_dir", "cannot create %s", dir);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        rc = zt_fail(e, ZT_EUNAVAIL, "ledger.checkpoint_dir", "cannot create %s", dir);
     if (!rc) {
         snprintf(path, sizeof path, "%s/checkpoint.%llu", dir, (unsigned long long)a.size);
         rc = write_file(path, a.note, 0644, 0, e);
@@ -178,8 +179,10 @@ static void *checkpointer_main(void *arg) {
             int64_t now = zt_mono_us();
             if (size > last && (stopping || size - last >= (uint64_t)app->cfg->ledger_cp_entries ||
                                 now - last_at >= app->cfg->ledger_cp_seconds * 1000000)) {
-                if (zt_ledger_checkpoint_now(app, &last, &e) == ZT_OK) last_at = now;
-                else zt_warn("ledger checkpoint failed: %s", e.message);
+                if (zt_ledger_checkpoint_now(app, &last, &e) == ZT_OK)
+                    last_at = now;
+                else
+                    zt_warn("ledger checkpoint failed: %s", e.message);
             }
         }
         pthread_mutex_lock(&c->mu);

@@ -65,8 +65,10 @@ static void common_filters(zt_req *r, zt_qb *f, const char *table, const char *c
 static zt_err audit_id(zt_db *db, const zt_principal *p, const char *action, const char *type, int64_t id,
                        const char *code, json_t *detail, zt_error *e) {
     char idtext[32];
-    if (code) snprintf(idtext, sizeof idtext, "%s", code);
-    else snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+    if (code)
+        snprintf(idtext, sizeof idtext, "%s", code);
+    else
+        snprintf(idtext, sizeof idtext, "%lld", (long long)id);
     zt_err rc = zt_audit(db, p, action, type, idtext, detail, e);
     json_decref(detail);
     return rc;
@@ -89,8 +91,10 @@ static zt_err run_write(zt_db *db, void *arg, zt_error *e) {
     if (w->check_sql) {
         zt_stmt *st = zt_db_prepare(db, w->check_sql, e);
         if (!st) return ZT_EINTERNAL;
-        if (w->code) zt_bind_text(st, 1, w->code);
-        else zt_bind_int(st, 1, w->id);
+        if (w->code)
+            zt_bind_text(st, 1, w->code);
+        else
+            zt_bind_int(st, 1, w->id);
         if (zt_step(st, e) == 1 && zt_col_int(st, 0) > 0) return zt_fail(e, ZT_ECONFLICT, "id", "%s", w->check_msg);
     }
     zt_stmt *st = zt_qb_prepare(&w->q, db, e);
@@ -98,8 +102,10 @@ static zt_err run_write(zt_db *db, void *arg, zt_error *e) {
     int rc = zt_step(st, e);
     if (rc == -ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "code", "代码或名称与已有记录重复");
     if (rc < 0) return (zt_err)-rc;
-    if (rc == 1) w->id = zt_col_int(st, 0); /* RETURNING id */
-    else if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "%s", w->notfound);
+    if (rc == 1)
+        w->id = zt_col_int(st, 0); /* RETURNING id */
+    else if (zt_db_changes(db) == 0)
+        return zt_fail(e, ZT_ENOTFOUND, "id", "%s", w->notfound);
     zt_db_release(db);
     zt_err arc = audit_id(db, w->p, w->action, w->type, w->id, w->code, w->detail, e);
     w->detail = NULL;
@@ -183,7 +189,8 @@ static zt_err h_regions(zt_req *r, zt_error *e) {
 }
 
 static zt_err region_reply(zt_req *r, const char *code, int status, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " REGION_COLS " FROM regions r WHERE code = ?", e);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " REGION_COLS " FROM regions r WHERE code = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "code", "行政区划不存在");
@@ -200,7 +207,8 @@ static zt_err h_region_tree(zt_req *r, zt_error *e) {
     const char *dq = zt_req_query(r, "departments");
     int with_depts = dq && strcmp(dq, "1") == 0;
     json_t *by_code = json_object(), *roots = json_array();
-    zt_stmt *st = zt_db_prepare(db, "SELECT " REGION_COLS " FROM regions r WHERE r.retired_at IS NULL ORDER BY r.level, r.code", e);
+    zt_stmt *st = zt_db_prepare(
+        db, "SELECT " REGION_COLS " FROM regions r WHERE r.retired_at IS NULL ORDER BY r.level, r.code", e);
     if (!st) return ZT_EINTERNAL;
     int rc;
     while ((rc = zt_step(st, e)) == 1) {
@@ -212,7 +220,9 @@ static zt_err h_region_tree(zt_req *r, zt_error *e) {
         json_object_set_new(by_code, zt_col_text(st, 0), node);
     }
     if (!rc && with_depts) {
-        st = zt_db_prepare(db, "SELECT id, code, name, short_name, region_code FROM departments WHERE retired_at IS NULL ORDER BY id", e);
+        st = zt_db_prepare(
+            db, "SELECT id, code, name, short_name, region_code FROM departments WHERE retired_at IS NULL ORDER BY id",
+            e);
         if (!st) rc = -ZT_EINTERNAL;
         while (st && (rc = zt_step(st, e)) == 1) {
             json_t *reg = json_object_get(by_code, zt_col_text(st, 4));
@@ -272,7 +282,8 @@ static zt_err h_region_patch(zt_req *r, zt_error *e) {
     if (!rc) rc = only_fields(b, fs, e);
     if (!rc) rc = take_fields(b, fs, v, e);
     if (rc) return rc;
-    write_arg w = {.action = "region.update", .type = "region", .code = zt_req_param(r, "code"), .notfound = "行政区划不存在"};
+    write_arg w = {
+        .action = "region.update", .type = "region", .code = zt_req_param(r, "code"), .notfound = "行政区划不存在"};
     zt_qb_init(&w.q, zt_req_arena(r), "UPDATE regions SET updated_at = ?");
     zt_qb_int(&w.q, zt_now());
     set_fields(&w.q, fs, v);
@@ -283,12 +294,15 @@ static zt_err h_region_patch(zt_req *r, zt_error *e) {
 }
 
 static zt_err h_region_retire(zt_req *r, zt_error *e) {
-    write_arg w = {.action = "region.retire", .type = "region", .code = zt_req_param(r, "code"),
+    write_arg w = {.action = "region.retire",
+                   .type = "region",
+                   .code = zt_req_param(r, "code"),
                    .notfound = "行政区划不存在或已撤销",
                    .check_sql = "SELECT (SELECT count(*) FROM regions WHERE parent_code = ?1 AND retired_at IS NULL) +"
                                 " (SELECT count(*) FROM departments WHERE region_code = ?1 AND retired_at IS NULL)",
                    .check_msg = "该区划下还有未撤销的下级区划或部门，不能撤销"};
-    zt_qb_init(&w.q, zt_req_arena(r), "UPDATE regions SET retired_at = ?, updated_at = ? WHERE code = ? AND retired_at IS NULL");
+    zt_qb_init(&w.q, zt_req_arena(r),
+               "UPDATE regions SET retired_at = ?, updated_at = ? WHERE code = ? AND retired_at IS NULL");
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, zt_now());
     zt_qb_text(&w.q, w.code);
@@ -299,8 +313,7 @@ static zt_err h_region_retire(zt_req *r, zt_error *e) {
 
 /* --- departments --- */
 
-#define DEPT_COLS                                                                                           \
-    "d.id, d.code, d.name, d.short_name, d.region_code, rg.name, d.kind, d.phone, d.address, d.retired_at"
+#define DEPT_COLS "d.id, d.code, d.name, d.short_name, d.region_code, rg.name, d.kind, d.phone, d.address, d.retired_at"
 #define DEPT_FROM "departments d JOIN regions rg ON rg.code = d.region_code"
 
 static json_t *dept_json(zt_stmt *st) {
@@ -332,7 +345,8 @@ static zt_err h_dept_get(zt_req *r, zt_error *e) {
     int64_t id;
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (rc) return rc;
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
@@ -350,8 +364,8 @@ static zt_err check_kind(const char *kind, zt_error *e) {
 }
 
 static zt_err h_dept_create(zt_req *r, zt_error *e) {
-    static const field fs[] = {{"code", 32, 1}, {"name", 64, 1}, {"region_code", 9, 1}, {"short_name", 32, 0},
-                               {"kind", 16, 0}, {"phone", 32, 0}, {"address", 128, 0}, {0}};
+    static const field fs[] = {{"code", 32, 1}, {"name", 64, 1},  {"region_code", 9, 1}, {"short_name", 32, 0},
+                               {"kind", 16, 0}, {"phone", 32, 0}, {"address", 128, 0},   {0}};
     const char *v[7];
     json_t *b;
     zt_err rc = zt_req_json(r, &b, e);
@@ -377,7 +391,8 @@ static zt_err h_dept_create(zt_req *r, zt_error *e) {
         if (rc == ZT_ENOTFOUND) e->code = rc = ZT_EINVAL, snprintf(e->field, sizeof e->field, "region_code");
         return rc;
     }
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, w.id);
     if (zt_step(st, e) != 1) return ZT_EINTERNAL;
@@ -388,8 +403,8 @@ static zt_err h_dept_create(zt_req *r, zt_error *e) {
 /* Administrators change everything; a department head only the contact
  * fields of his own department. */
 static zt_err h_dept_patch(zt_req *r, zt_error *e) {
-    static const field fs[] = {{"name", 64, 0}, {"short_name", 32, 0}, {"kind", 16, 0}, {"phone", 32, 0},
-                               {"address", 128, 0}, {0}};
+    static const field fs[] = {{"name", 64, 0},  {"short_name", 32, 0}, {"kind", 16, 0},
+                               {"phone", 32, 0}, {"address", 128, 0},   {0}};
     const char *v[5];
     const zt_principal *p = zt_req_principal(r);
     int64_t id;
@@ -402,7 +417,11 @@ static zt_err h_dept_patch(zt_req *r, zt_error *e) {
     if (rc) return rc;
     if (!zt_scope_dept_write(p, id)) return zt_fail(e, ZT_EFORBIDDEN, "id", "无权修改其他部门的信息");
     if (!(p->role_bit & ZT_R_ADMIN) && (v[0] || v[1] || v[2]))
-        return zt_fail(e, ZT_EFORBIDDEN, v[0] ? "name" : v[1] ? "short_name" : "kind", "部门名称和类型只能由系统管理员修改");
+        return zt_fail(e, ZT_EFORBIDDEN,
+                       v[0]   ? "name"
+                       : v[1] ? "short_name"
+                              : "kind",
+                       "部门名称和类型只能由系统管理员修改");
     write_arg w = {.action = "department.update", .type = "department", .id = id, .notfound = "部门不存在"};
     zt_qb_init(&w.q, zt_req_arena(r), "UPDATE departments SET updated_at = ?");
     zt_qb_int(&w.q, zt_now());
@@ -417,11 +436,15 @@ static zt_err h_dept_retire(zt_req *r, zt_error *e) {
     int64_t id;
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (rc) return rc;
-    write_arg w = {.action = "department.retire", .type = "department", .id = id, .notfound = "部门不存在或已撤销",
+    write_arg w = {.action = "department.retire",
+                   .type = "department",
+                   .id = id,
+                   .notfound = "部门不存在或已撤销",
                    .check_sql = "SELECT (SELECT count(*) FROM users WHERE dept_id = ?1 AND disabled = 0) +"
                                 " (SELECT count(*) FROM windows WHERE dept_id = ?1 AND retired_at IS NULL)",
                    .check_msg = "该部门还有在用的账户或窗口，请先调整后再撤销"};
-    zt_qb_init(&w.q, zt_req_arena(r), "UPDATE departments SET retired_at = ?, updated_at = ? WHERE id = ? AND retired_at IS NULL");
+    zt_qb_init(&w.q, zt_req_arena(r),
+               "UPDATE departments SET retired_at = ?, updated_at = ? WHERE id = ? AND retired_at IS NULL");
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, id);
@@ -452,7 +475,8 @@ static json_t *window_json(zt_stmt *st) {
 }
 
 static zt_err window_reply(zt_req *r, int64_t id, int status, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.id = ?", e);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
@@ -480,7 +504,10 @@ static zt_err hall_reply(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_bind_int(st, 1, id);
     if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
     json_t *hall = hall_json(st), *wins = json_array();
-    st = zt_db_prepare(db, "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.hall_id = ? AND w.retired_at IS NULL ORDER BY w.number", e);
+    st = zt_db_prepare(db,
+                       "SELECT " WINDOW_COLS " FROM " WINDOW_FROM
+                       " WHERE w.hall_id = ? AND w.retired_at IS NULL ORDER BY w.number",
+                       e);
     int s = st ? 0 : -ZT_EINTERNAL;
     if (st) zt_bind_int(st, 1, id);
     while (st && (s = zt_step(st, e)) == 1) json_array_append_new(wins, window_json(st));
@@ -499,7 +526,8 @@ static zt_err h_hall_get(zt_req *r, zt_error *e) {
     return rc ? rc : hall_reply(r, id, 200, e);
 }
 
-static const field HALL_FIELDS[] = {{"name", 64, 0}, {"address", 128, 0}, {"hours", 64, 0}, {"phone", 32, 0}, {"region_code", 9, 0}, {0}};
+static const field HALL_FIELDS[] = {{"name", 64, 0},  {"address", 128, 0},   {"hours", 64, 0},
+                                    {"phone", 32, 0}, {"region_code", 9, 0}, {0}};
 
 static zt_err h_hall_create(zt_req *r, zt_error *e) {
     const char *v[5];
@@ -549,10 +577,14 @@ static zt_err h_hall_retire(zt_req *r, zt_error *e) {
     int64_t id;
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (rc) return rc;
-    write_arg w = {.action = "hall.retire", .type = "hall", .id = id, .notfound = "大厅不存在或已撤销",
+    write_arg w = {.action = "hall.retire",
+                   .type = "hall",
+                   .id = id,
+                   .notfound = "大厅不存在或已撤销",
                    .check_sql = "SELECT count(*) FROM windows WHERE hall_id = ?1 AND retired_at IS NULL",
                    .check_msg = "大厅还有在用的窗口，请先撤销窗口"};
-    zt_qb_init(&w.q, zt_req_arena(r), "UPDATE halls SET retired_at = ?, updated_at = ? WHERE id = ? AND retired_at IS NULL");
+    zt_qb_init(&w.q, zt_req_arena(r),
+               "UPDATE halls SET retired_at = ?, updated_at = ? WHERE id = ? AND retired_at IS NULL");
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, zt_now());
     zt_qb_int(&w.q, id);
@@ -590,7 +622,9 @@ static zt_err h_window_create(zt_req *r, zt_error *e) {
     zt_qb_int(&w.q, hall);
     zt_qb_int(&w.q, dept);
     if ((rc = do_write(r, &w, e))) {
-        if (rc == ZT_ECONFLICT) snprintf(e->field, sizeof e->field, "number"), snprintf(e->message, sizeof e->message, "该大厅已有 %lld 号窗口", (long long)number);
+        if (rc == ZT_ECONFLICT)
+            snprintf(e->field, sizeof e->field, "number"),
+                snprintf(e->message, sizeof e->message, "该大厅已有 %lld 号窗口", (long long)number);
         if (rc == ZT_ENOTFOUND) snprintf(e->field, sizeof e->field, "dept_id"), e->code = rc = ZT_EINVAL;
         return rc;
     }
@@ -620,7 +654,10 @@ static zt_err window_change(zt_req *r, int retire, zt_error *e) {
     if (!zt_scope_dept_write(p, zt_col_int(st, 0))) return zt_fail(e, ZT_EFORBIDDEN, "id", "无权修改其他部门的窗口");
     if ((dept || retire) && !(p->role_bit & ZT_R_ADMIN))
         return zt_fail(e, ZT_EFORBIDDEN, retire ? "id" : "dept_id", "窗口的所属部门和撤销只能由系统管理员操作");
-    write_arg w = {.action = retire ? "window.retire" : "window.update", .type = "window", .id = id, .notfound = "窗口不存在或已撤销"};
+    write_arg w = {.action = retire ? "window.retire" : "window.update",
+                   .type = "window",
+                   .id = id,
+                   .notfound = "窗口不存在或已撤销"};
     zt_qb_init(&w.q, zt_req_arena(r), "UPDATE windows SET updated_at = ?");
     zt_qb_int(&w.q, zt_now());
     if (name) {
@@ -671,7 +708,8 @@ static zt_err h_windows(zt_req *r, zt_error *e) {
 #define ADMIN ZT_R_ADMIN
 static const zt_route routes[] = {
     {"GET", "/api/regions", h_regions, ZT_PUBLIC, "regions (q, level, parent, retired, page)"},
-    {"GET", "/api/regions/tree", h_region_tree, ZT_PUBLIC, "city -> counties -> townships (departments=1 nests departments)"},
+    {"GET", "/api/regions/tree", h_region_tree, ZT_PUBLIC,
+     "city -> counties -> townships (departments=1 nests departments)"},
     {"GET", "/api/regions/{code}", h_region_get, ZT_PUBLIC, "one region"},
     {"POST", "/api/regions", h_region_create, ADMIN, "add a region under a parent"},
     {"PATCH", "/api/regions/{code}", h_region_patch, ADMIN, "rename a region"},
@@ -679,7 +717,8 @@ static const zt_route routes[] = {
     {"GET", "/api/departments", h_depts, ZT_PUBLIC, "departments (q, region incl. below, kind, retired, page)"},
     {"GET", "/api/departments/{id}", h_dept_get, ZT_PUBLIC, "one department"},
     {"POST", "/api/departments", h_dept_create, ADMIN, "create a department"},
-    {"PATCH", "/api/departments/{id}", h_dept_patch, ADMIN | ZT_R_DEPT_HEAD, "change a department (its head: contact data)"},
+    {"PATCH", "/api/departments/{id}", h_dept_patch, ADMIN | ZT_R_DEPT_HEAD,
+     "change a department (its head: contact data)"},
     {"DELETE", "/api/departments/{id}", h_dept_retire, ADMIN, "retire a department"},
     {"GET", "/api/halls", h_halls, ZT_PUBLIC, "service halls (q, region, page)"},
     {"GET", "/api/halls/{id}", h_hall_get, ZT_PUBLIC, "one hall with its windows"},
@@ -688,7 +727,8 @@ static const zt_route routes[] = {
     {"DELETE", "/api/halls/{id}", h_hall_retire, ADMIN, "retire a hall"},
     {"GET", "/api/windows", h_windows, ZT_PUBLIC, "windows (q, hall_id, dept_id, page)"},
     {"POST", "/api/halls/{id}/windows", h_window_create, ADMIN, "open a window in a hall"},
-    {"PATCH", "/api/windows/{id}", h_window_patch, ADMIN | ZT_R_DEPT_HEAD, "rename a window (its department's head) or move it"},
+    {"PATCH", "/api/windows/{id}", h_window_patch, ADMIN | ZT_R_DEPT_HEAD,
+     "rename a window (its department's head) or move it"},
     {"DELETE", "/api/windows/{id}", h_window_retire, ADMIN, "retire a window"},
 };
 

@@ -91,11 +91,12 @@ static zt_err hall_line(char **f, int n, int lineno, void *arg, zt_error *e) {
 
 static zt_err window_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     import_ctx *c = arg;
-    zt_stmt *st = zt_db_prepare(c->db,
-                                "INSERT INTO windows (hall_id, number, name, dept_id, created_at, updated_at)"
-                                " SELECT h.id, ?, ?, d.id, ?, ? FROM halls h, departments d"
-                                " WHERE h.name = ? AND d.code = ? ON CONFLICT (hall_id, number) WHERE retired_at IS NULL DO NOTHING",
-                                e);
+    zt_stmt *st = zt_db_prepare(
+        c->db,
+        "INSERT INTO windows (hall_id, number, name, dept_id, created_at, updated_at)"
+        " SELECT h.id, ?, ?, d.id, ?, ? FROM halls h, departments d"
+        " WHERE h.name = ? AND d.code = ? ON CONFLICT (hall_id, number) WHERE retired_at IS NULL DO NOTHING",
+        e);
     if (!st) return ZT_EINTERNAL;
     char *end;
     long num = strtol(f[1], &end, 10);

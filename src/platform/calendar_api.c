@@ -170,7 +170,8 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
         zt_bind_int(st, 4, zt_now());
         if ((rc = zt_step_done(st, e))) return rc;
     } else {
-        st = zt_db_prepare(db, "SELECT local, official_kind, coalesce(official_name, '') FROM calendar_days WHERE day = ?", e);
+        st = zt_db_prepare(
+            db, "SELECT local, official_kind, coalesce(official_name, '') FROM calendar_days WHERE day = ?", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, a->date);
         if (zt_step(st, e) != 1 || zt_col_int(st, 0) == 0)
@@ -197,8 +198,8 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
-zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind,
-                           const char *name, zt_error *e) {
+zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind, const char *name,
+                           zt_error *e) {
     zt_day d;
     if (zt_day_parse(date, &d) != 0) return zt_fail(e, ZT_EINVAL, "date", "日期须为 YYYY-MM-DD：%s", date);
     if (kind && strcmp(kind, "holiday") && strcmp(kind, "makeup"))
@@ -208,9 +209,12 @@ zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *d
     day_arg a = {.actor = actor, .date = date, .kind = kind, .name = name};
     zt_err rc = zt_store_write(app->store, set_day, &a, e);
     if (rc) return rc;
-    if (kind) zt_cal_set(app->cal, d, kind_of(kind), name ? name : "", 1);
-    else if (a.restored_kind[0]) zt_cal_set(app->cal, d, kind_of(a.restored_kind), a.restored_name, 0);
-    else zt_cal_unset(app->cal, d);
+    if (kind)
+        zt_cal_set(app->cal, d, kind_of(kind), name ? name : "", 1);
+    else if (a.restored_kind[0])
+        zt_cal_set(app->cal, d, kind_of(a.restored_kind), a.restored_name, 0);
+    else
+        zt_cal_unset(app->cal, d);
     return ZT_OK;
 }
 
@@ -220,8 +224,8 @@ zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e) {
     const char *p = s;
     while (*p) {
         int h1, m1, h2, m2, used = 0;
-        if (n == 2 || sscanf(p, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 || h1 > 23 || h2 > 24 ||
-            m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
+        if (n == 2 || sscanf(p, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 || h1 > 23 || h2 > 24 || m1 > 59 ||
+            m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
             return zt_fail(e, ZT_EINVAL, "calendar.office_hours",
                            "office hours must be like 09:00-12:00,13:30-17:30 (at most two periods)");
         h->start[n] = (h1 * 60 + m1) * 60;
@@ -276,8 +280,8 @@ static zt_err h_add(zt_req *r, zt_error *e) {
     char a[11], b[11];
     zt_day_format(start, a);
     zt_day_format(end, b);
-    json_t *o = json_pack("{s:s,s:I,s:s,s:o}", "start", a, "days", (json_int_t)n, "date", b, "day",
-                          day_json(APP(r)->cal, end));
+    json_t *o =
+        json_pack("{s:s,s:I,s:s,s:o}", "start", a, "days", (json_int_t)n, "date", b, "day", day_json(APP(r)->cal, end));
     zt_reply_json(r, 200, o);
     return ZT_OK;
 }
@@ -290,19 +294,19 @@ static zt_err h_between(zt_req *r, zt_error *e) {
     int64_t t1, t2;
     if (fs && ts && zt_time_parse(fs, &t1) == 0 && zt_time_parse(ts, &t2) == 0) {
         zt_day d1 = zt_day_of_instant(t1), d2 = zt_day_of_instant(t2);
-        zt_reply_json(r, 200, json_pack("{s:s,s:s,s:i,s:I,s:I}", "from", fs, "to", ts, "working_days",
-                                        zt_cal_between(app->cal, d1, d2), "working_seconds",
-                                        (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, NULL),
-                                        "office_seconds",
-                                        (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, &app->office_hours)));
+        zt_reply_json(r, 200,
+                      json_pack("{s:s,s:s,s:i,s:I,s:I}", "from", fs, "to", ts, "working_days",
+                                zt_cal_between(app->cal, d1, d2), "working_seconds",
+                                (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, NULL), "office_seconds",
+                                (json_int_t)zt_cal_working_seconds(app->cal, t1, t2, &app->office_hours)));
         return ZT_OK;
     }
     zt_day d1, d2;
     zt_err rc = date_param(fs, "from", &d1, e);
     if (!rc) rc = date_param(ts, "to", &d2, e);
     if (rc) return rc;
-    zt_reply_json(r, 200, json_pack("{s:s,s:s,s:i}", "from", fs, "to", ts, "working_days",
-                                    zt_cal_between(app->cal, d1, d2)));
+    zt_reply_json(r, 200,
+                  json_pack("{s:s,s:s,s:i}", "from", fs, "to", ts, "working_days", zt_cal_between(app->cal, d1, d2)));
     return ZT_OK;
 }
 
@@ -330,15 +334,16 @@ static zt_err h_days(zt_req *r, zt_error *e) {
     json_t *items = json_array();
     int s;
     while ((s = zt_step(st, e)) == 1)
-        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:b}", "date", zt_col_text(st, 0), "kind",
-                                               zt_col_text(st, 1), "name", zt_col_text(st, 2), "local",
-                                               (int)zt_col_int(st, 3)));
+        json_array_append_new(items,
+                              json_pack("{s:s,s:s,s:s,s:b}", "date", zt_col_text(st, 0), "kind", zt_col_text(st, 1),
+                                        "name", zt_col_text(st, 2), "local", (int)zt_col_int(st, 3)));
     if (s < 0) {
         json_decref(items);
         return (zt_err)-s;
     }
-    zt_reply_json(r, 200, json_pack("{s:I,s:b,s:o}", "year", (json_int_t)year, "covered",
-                                    zt_cal_covers(APP(r)->cal, (int)year), "items", items));
+    zt_reply_json(r, 200,
+                  json_pack("{s:I,s:b,s:o}", "year", (json_int_t)year, "covered", zt_cal_covers(APP(r)->cal, (int)year),
+                            "items", items));
     return ZT_OK;
 }
 
@@ -383,8 +388,8 @@ static zt_err h_import(zt_req *r, zt_error *e) {
 static zt_err h_clock(zt_req *r, zt_error *e) {
     char ts[32];
     zt_time_format(zt_now(), ts);
-    zt_reply_json(r, 200, json_pack("{s:s,s:b,s:s}", "now", ts, "fake", zt_clock_is_fake(), "timezone",
-                                    APP(r)->cfg->timezone));
+    zt_reply_json(r, 200,
+                  json_pack("{s:s,s:b,s:s}", "now", ts, "fake", zt_clock_is_fake(), "timezone", APP(r)->cfg->timezone));
     return ZT_OK;
 }
 

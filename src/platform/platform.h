@@ -18,8 +18,8 @@ zt_err zt_calendar_load_db(zt_app *app, zt_error *e);
 zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char *source, int *days, int *years,
                           zt_error *e);
 /* Add or change one listed day (a local holiday, or a correction). */
-zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind,
-                           const char *name, zt_error *e);
+zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind, const char *name,
+                           zt_error *e);
 /* Parse "09:00-12:00,13:30-17:30". */
 zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e);
 

@@ -48,8 +48,10 @@ zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, q->sql, e);
     if (!st) return NULL;
     for (int i = 0; i < q->n; i++) {
-        if (q->v[i].is_text) zt_bind_text(st, i + 1, q->v[i].s);
-        else zt_bind_int(st, i + 1, q->v[i].i);
+        if (q->v[i].is_text)
+            zt_bind_text(st, i + 1, q->v[i].s);
+        else
+            zt_bind_int(st, i + 1, q->v[i].i);
     }
     return st;
 }
@@ -59,9 +61,8 @@ void zt_qb_wrap(zt_qb *dst, const char *prefix, const zt_qb *filter, const char 
     dst->sql = zt_arena_printf(filter->a, "%s%s%s", prefix, filter->sql, suffix);
 }
 
-zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order,
-                  int64_t limit, int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total,
-                  zt_error *e) {
+zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order, int64_t limit,
+                  int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total, zt_error *e) {
     zt_qb q;
     zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT count(*) FROM %s WHERE ", from), filter, "");
     zt_stmt *st = zt_qb_prepare(&q, db, e);

@@ -39,9 +39,8 @@ void zt_qb_wrap(zt_qb *dst, const char *prefix, const zt_qb *filter, const char 
 /* A page of a list: counts `SELECT count(*) FROM <from> WHERE <filter>`
  * into *total, then runs `SELECT <cols> FROM <from> WHERE <filter> <order>
  * LIMIT ? OFFSET ?` and calls row(st, ctx) for each row. */
-zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order,
-                  int64_t limit, int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total,
-                  zt_error *e);
+zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *from, const char *order, int64_t limit,
+                  int64_t offset, void (*row)(zt_stmt *st, void *ctx), void *ctx, int64_t *total, zt_error *e);
 /* Prepare on db and bind every value. */
 zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e);
 

@@ -73,7 +73,8 @@ static uint64_t fnv(const char *s) {
 static zt_err sql_fail(zt_error *e, sqlite3 *h, int rc, const char *what) {
     int base = rc & 0xff;
     zt_err code = ZT_EINTERNAL;
-    if (base == SQLITE_CONSTRAINT) code = ZT_ECONFLICT;
+    if (base == SQLITE_CONSTRAINT)
+        code = ZT_ECONFLICT;
     else if (base == SQLITE_BUSY || base == SQLITE_LOCKED || base == SQLITE_FULL || base == SQLITE_READONLY ||
              base == SQLITE_IOERR || base == SQLITE_CANTOPEN)
         code = ZT_EUNAVAIL;
@@ -85,8 +86,8 @@ static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
     db->store = s;
     db->is_writer = writer;
     int flags = SQLITE_OPEN_NOMUTEX | (s->readonly ? SQLITE_OPEN_READONLY
-                                                   : writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                                            : SQLITE_OPEN_READWRITE);
+                                       : writer    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                                   : SQLITE_OPEN_READWRITE);
     int rc = sqlite3_open_v2(s->path, &db->h, flags, NULL);
     if (rc != SQLITE_OK) {
         zt_err r = sql_fail(e, db->h, rc, s->path);
@@ -97,9 +98,8 @@ static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
     sqlite3_busy_timeout(db->h, 5000);
     sqlite3_extended_result_codes(db->h, 1);
     char pragmas[256];
-    snprintf(pragmas, sizeof pragmas,
-             "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;%s", s->synchronous,
-             writer && !s->readonly ? " PRAGMA journal_mode=WAL;" : " PRAGMA query_only=1;");
+    snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;%s",
+             s->synchronous, writer && !s->readonly ? " PRAGMA journal_mode=WAL;" : " PRAGMA query_only=1;");
     rc = sqlite3_exec(db->h, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         zt_err r = sql_fail(e, db->h, rc, "pragmas");
@@ -199,8 +199,10 @@ zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) {
 
 void zt_bind_int(zt_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st->st, i, v); }
 void zt_bind_text(zt_stmt *st, int i, const char *v) {
-    if (v) sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st->st, i);
+    if (v)
+        sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st->st, i);
 }
 void zt_bind_blob(zt_stmt *st, int i, const void *v, size_t n) {
     sqlite3_bind_blob64(st->st, i, v, n, SQLITE_TRANSIENT);
@@ -272,7 +274,8 @@ static zt_err migrate(zt_store *s, zt_error *e) {
         rc = zt_db_exec(db, m->sql, e);
         if (!rc) {
             zt_stmt *ins = zt_db_prepare(db, "INSERT INTO schema_migrations VALUES (?, ?, ?)", e);
-            if (!ins) rc = ZT_EINTERNAL;
+            if (!ins)
+                rc = ZT_EINTERNAL;
             else {
                 zt_bind_int(ins, 1, m->version);
                 zt_bind_text(ins, 2, m->name);
@@ -395,8 +398,10 @@ zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) {
         pthread_mutex_unlock(&s->mu);
         return zt_fail(e, ZT_EUNAVAIL, NULL, "the server is shutting down");
     }
-    if (s->tail) s->tail->next = &j;
-    else s->head = &j;
+    if (s->tail)
+        s->tail->next = &j;
+    else
+        s->head = &j;
     s->tail = &j;
     atomic_fetch_add(&s->queue_depth, 1);
     pthread_cond_signal(&s->work_cv);

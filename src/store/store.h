@@ -38,8 +38,8 @@ typedef struct zt_store_options {
 typedef struct zt_store_stats {
     uint64_t writes, commits, failed_writes, failed_commits;
     int64_t queue_depth;
-    uint64_t write_us;  /* time spent executing and committing batches */
-    uint64_t read_us;   /* time spent in read statements */
+    uint64_t write_us; /* time spent executing and committing batches */
+    uint64_t read_us;  /* time spent in read statements */
     uint64_t reads;
 } zt_store_stats;
 

@@ -33,28 +33,21 @@ enum { FIRST_YEAR = 2004, LAST_YEAR = 2026, HOLIDAY_DAYS = 619, MAKEUP_DAYS = 15
 
 /* Working days per year 2004..2026, from chinese-days 1.5.7 by the Node oracle. */
 static const int working_per_year[] = {
-    252, 250, 251, 249, 251, 250, 250, 250, 249, 250, 250, 249,
-    250, 249, 250, 250, 249, 250, 249, 249, 251, 248, 248,
+    252, 250, 251, 249, 251, 250, 250, 250, 249, 250, 250, 249, 250, 249, 250, 250, 249, 250, 249, 249, 251, 248, 248,
 };
 
 static zt_calendar *real; /* loaded once in group setup */
 
-static zt_day D(int y, int m, int d)
-{
-    return zt_day_from_ymd(y, m, d);
-}
+static zt_day D(int y, int m, int d) { return zt_day_from_ymd(y, m, d); }
 
 /* Instant of local time y-m-d hh:mm in Asia/Shanghai (fixed UTC+8). */
-static int64_t sh(int y, int m, int d, int hh, int mm)
-{
+static int64_t sh(int y, int m, int d, int hh, int mm) {
     return (int64_t)D(y, m, d) * 86400 + hh * 3600 + mm * 60 - 8 * 3600;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
+static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     size_t got;
@@ -70,8 +63,7 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static zt_calendar *load_real(void)
-{
+static zt_calendar *load_real(void) {
     const char *dir = getenv("ZT_DATA_DIR");
     char path[4096], err[256];
     size_t len = 0;
@@ -93,8 +85,7 @@ static zt_calendar *load_real(void)
     return cal;
 }
 
-static int group_setup(void **state)
-{
+static int group_setup(void **state) {
     (void)state;
     setenv("TZ", "Asia/Shanghai", 1);
     tzset();
@@ -102,8 +93,7 @@ static int group_setup(void **state)
     return real ? 0 : -1;
 }
 
-static int group_teardown(void **state)
-{
+static int group_teardown(void **state) {
     (void)state;
     zt_cal_free(real);
     return 0;
@@ -111,8 +101,7 @@ static int group_teardown(void **state)
 
 /* Deterministic xorshift so a failure reproduces. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void)
-{
+static uint64_t rnd(void) {
     rng_state ^= rng_state << 13;
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
@@ -123,26 +112,19 @@ static int rnd_range(int lo, int hi) /* inclusive */
     return lo + (int)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
-static int working(const zt_calendar *cal, zt_day d)
-{
-    return zt_cal_is_working(cal, d, NULL, NULL, 0);
-}
+static int working(const zt_calendar *cal, zt_day d) { return zt_cal_is_working(cal, d, NULL, NULL, 0); }
 
-static int naive_between(const zt_calendar *cal, zt_day from, zt_day to)
-{
+static int naive_between(const zt_calendar *cal, zt_day from, zt_day to) {
     int c = 0;
     if (to >= from) {
-        for (zt_day d = from + 1; d <= to; d++)
-            c += working(cal, d);
+        for (zt_day d = from + 1; d <= to; d++) c += working(cal, d);
         return c;
     }
-    for (zt_day d = to + 1; d <= from; d++)
-        c += working(cal, d);
+    for (zt_day d = to + 1; d <= from; d++) c += working(cal, d);
     return -c;
 }
 
-static zt_day naive_add(const zt_calendar *cal, zt_day start, int n)
-{
+static zt_day naive_add(const zt_calendar *cal, zt_day start, int n) {
     zt_day d = start;
     int step = n < 0 ? -1 : 1;
     for (int left = n < 0 ? -n : n; left > 0;) {
@@ -155,30 +137,27 @@ static zt_day naive_add(const zt_calendar *cal, zt_day start, int n)
 /* got = add(start, n). Forwards, (start, got] holds n working days;
  * backwards, [got, start) holds |n| (start itself is not counted either
  * way), which is between(got - 1, start - 1). */
-static void expect_round_trip(const zt_calendar *cal, zt_day start, int n, zt_day got)
-{
+static void expect_round_trip(const zt_calendar *cal, zt_day start, int n, zt_day got) {
     if (n >= 0)
         assert_int_equal(zt_cal_between(cal, start, got), n);
     else
         assert_int_equal(zt_cal_between(cal, got - 1, start - 1), -n);
 }
 
-static void expect_day(const zt_calendar *cal, zt_day d, int work, zt_day_kind kind, const char *name)
-{
+static void expect_day(const zt_calendar *cal, zt_day d, int work, zt_day_kind kind, const char *name) {
     zt_day_kind k = (zt_day_kind)-1;
     char buf[64] = "sentinel";
     char ds[11];
     zt_day_format(d, ds);
     int w = zt_cal_is_working(cal, d, &k, buf, sizeof buf);
     if (w != work || k != kind || strcmp(buf, name) != 0)
-        fail_msg("%s: got working=%d kind=%s name=\"%s\", want %d %s \"%s\"", ds, w, zt_day_kind_name(k), buf,
-                 work, zt_day_kind_name(kind), name);
+        fail_msg("%s: got working=%d kind=%s name=\"%s\", want %d %s \"%s\"", ds, w, zt_day_kind_name(k), buf, work,
+                 zt_day_kind_name(kind), name);
 }
 
 /* ---- civil dates ------------------------------------------------------- */
 
-static void ymd_walk(void **state)
-{
+static void ymd_walk(void **state) {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     zt_day expect = -25567; /* 1900-01-01, a Monday */
     int wd = 1;
@@ -201,7 +180,7 @@ static void ymd_walk(void **state)
     }
     assert_int_equal(expect - 1, 376199); /* 2999-12-31 */
     assert_int_equal(zt_day_from_ymd(1970, 1, 1), 0);
-    assert_int_equal(zt_day_weekday(0), 4);           /* Thursday */
+    assert_int_equal(zt_day_weekday(0), 4); /* Thursday */
     assert_int_equal(zt_day_weekday(D(2026, 10, 1)), 4);
     assert_int_equal(zt_day_weekday(D(1600, 3, 1)), 3); /* before the window too */
     /* Carry rules of the header. */
@@ -219,19 +198,18 @@ static void ymd_walk(void **state)
     }
 }
 
-static void parse_format(void **state)
-{
+static void parse_format(void **state) {
     static const char *const bad[] = {
-        "2026-02-29", "2026-13-01", "2026-1-01",   "2026-01-1",   "2026-01-01x", "2026-01-01 ",
-        " 2026-01-01", "2026/01/01", "2026-00-10", "2026-04-31", "1899-12-31", "3000-01-01",
-        "",            "2026",       "2026-01-0",  "20260101",    "2026-01-00", "+026-01-01",
+        "2026-02-29",  "2026-13-01",  "2026-1-01",  "2026-01-1",  "2026-01-01x",
+        "2026-01-01 ", " 2026-01-01", "2026/01/01", "2026-00-10", "2026-04-31",
+        "1899-12-31",  "3000-01-01",  "",           "2026",       "2026-01-0",
+        "20260101",    "2026-01-00",  "+026-01-01",
     };
     zt_day d = 12345;
     char out[11];
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (zt_day_parse(bad[i], &d) == 0)
-            fail_msg("accepted \"%s\"", bad[i]);
+        if (zt_day_parse(bad[i], &d) == 0) fail_msg("accepted \"%s\"", bad[i]);
     }
     assert_int_equal(zt_day_parse(NULL, &d), -1);
     assert_int_equal(d, 12345); /* untouched on failure */
@@ -259,8 +237,7 @@ static void parse_format(void **state)
     }
 }
 
-static void local_time(void **state)
-{
+static void local_time(void **state) {
     (void)state;
     /* Shanghai is UTC+8: 2026-10-10 00:00 local = 2026-10-09T16:00Z. */
     assert_int_equal(zt_day_start(D(2026, 10, 10)), 1791561600);
@@ -278,8 +255,7 @@ static void local_time(void **state)
 
 /* ---- the rules ----------------------------------------------------------- */
 
-static void weekends(void **state)
-{
+static void weekends(void **state) {
     zt_calendar *cal = zt_cal_new();
     (void)state;
     assert_non_null(cal);
@@ -299,8 +275,7 @@ static void weekends(void **state)
     assert_int_equal(zt_cal_between(cal, D(3100, 1, 1), D(3100, 1, 8)), 5);
     for (int i = 0; i < 300; i++) {
         zt_day a = D(1890, 1, 1) + rnd_range(0, 40000);
-        if (i % 2)
-            a = D(2990, 1, 1) + rnd_range(0, 8000); /* across the 2999 edge */
+        if (i % 2) a = D(2990, 1, 1) + rnd_range(0, 8000); /* across the 2999 edge */
         int n = rnd_range(-3000, 3000);
         zt_day b = naive_add(cal, a, n);
         assert_int_equal(zt_cal_add(cal, a, n), b);
@@ -309,14 +284,12 @@ static void weekends(void **state)
     zt_cal_free(cal);
 }
 
-static void coverage(void **state)
-{
+static void coverage(void **state) {
     int years[2000];
     (void)state;
     int n = zt_cal_years(real, years, 2000);
     assert_int_equal(n, LAST_YEAR - FIRST_YEAR + 1);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(years[i], FIRST_YEAR + i);
+    for (int i = 0; i < n; i++) assert_int_equal(years[i], FIRST_YEAR + i);
     assert_int_equal(zt_cal_years(real, years, 3), 3);
     assert_int_equal(years[2], FIRST_YEAR + 2);
     assert_false(zt_cal_covers(real, FIRST_YEAR - 1));
@@ -334,8 +307,7 @@ static void coverage(void **state)
             work += zt_cal_is_working(real, d, &k, NULL, 0);
             hol += k == ZT_DAY_HOLIDAY;
             mk += k == ZT_DAY_MAKEUP;
-            if (k == ZT_DAY_MAKEUP && zt_day_weekday(d) < 6)
-                fail_msg("make-up day on a weekday: %d", d);
+            if (k == ZT_DAY_MAKEUP && zt_day_weekday(d) < 6) fail_msg("make-up day on a weekday: %d", d);
         }
         if (work != working_per_year[y - FIRST_YEAR])
             fail_msg("%d: %d working days, oracle says %d", y, work, working_per_year[y - FIRST_YEAR]);
@@ -345,8 +317,7 @@ static void coverage(void **state)
     assert_int_equal(mk, MAKEUP_DAYS);
 }
 
-static void holidays_and_makeups(void **state)
-{
+static void holidays_and_makeups(void **state) {
     (void)state;
     /* National Day 2026: 10-01 (Thu) to 10-07 (Wed); 09-20 (Sun) and 10-10
      * (Sat) are worked. Weekends inside the period are listed too. */
@@ -389,8 +360,7 @@ static void holidays_and_makeups(void **state)
     assert_string_equal(small, "国");
 }
 
-static void year_boundaries(void **state)
-{
+static void year_boundaries(void **state) {
     (void)state;
     /* 2025-12-31 (Wed); 2026-01-01..03 New Year; Sunday 01-04 worked. */
     assert_int_equal(zt_cal_add(real, D(2025, 12, 31), 1), D(2026, 1, 4));
@@ -409,12 +379,10 @@ static void year_boundaries(void **state)
     assert_int_equal(zt_cal_add(real, D(2004, 1, 2), -1), D(2003, 12, 31));
 }
 
-static void long_spans(void **state)
-{
+static void long_spans(void **state) {
     (void)state;
     int total = 0;
-    for (int y = FIRST_YEAR; y <= LAST_YEAR; y++)
-        total += working_per_year[y - FIRST_YEAR];
+    for (int y = FIRST_YEAR; y <= LAST_YEAR; y++) total += working_per_year[y - FIRST_YEAR];
     zt_day a = D(2004, 1, 1), b = D(2026, 12, 31);
     /* (2004-01-01, 2026-12-31]: everything but 2004-01-01, itself a holiday. */
     assert_int_equal(zt_cal_between(real, a, b), naive_between(real, a, b));
@@ -433,14 +401,12 @@ static void long_spans(void **state)
     assert_int_equal(zt_cal_between(real, D(2026, 10, 1), D(2026, 10, 1)), 0);
 }
 
-static void random_round_trips(void **state)
-{
+static void random_round_trips(void **state) {
     (void)state;
     for (int i = 0; i < 3000; i++) {
         zt_day start = D(2000, 1, 1) + rnd_range(0, 10600); /* 2000-2029 */
         int n = rnd_range(-400, 400);
-        if (i % 10 == 0)
-            n = rnd_range(-6000, 6000);
+        if (i % 10 == 0) n = rnd_range(-6000, 6000);
         zt_day want = naive_add(real, start, n);
         zt_day got = zt_cal_add(real, start, n);
         if (got != want) {
@@ -451,15 +417,13 @@ static void random_round_trips(void **state)
             fail_msg("add(%s, %d) = %s, want %s", s, n, g, w);
         }
         expect_round_trip(real, start, n, got);
-        if (n != 0)
-            assert_true(working(real, got));
+        if (n != 0) assert_true(working(real, got));
         zt_day other = start + rnd_range(-800, 800);
         assert_int_equal(zt_cal_between(real, start, other), naive_between(real, start, other));
     }
 }
 
-static void negative_n(void **state)
-{
+static void negative_n(void **state) {
     (void)state;
     assert_int_equal(zt_cal_add(real, D(2026, 10, 8), -1), D(2026, 9, 30));
     assert_int_equal(zt_cal_add(real, D(2026, 10, 9), -1), D(2026, 10, 8));
@@ -473,8 +437,7 @@ static void negative_n(void **state)
 
 /* ---- the legal clock ---------------------------------------------------- */
 
-static void deadlines(void **state)
-{
+static void deadlines(void **state) {
     (void)state;
     /* Accepted Tue 2026-09-29 10:00: working days 09-30 (1), 10-08 (2),
      * 10-09 (3), so late from Sat 2026-10-10 00:00 local. */
@@ -488,35 +451,29 @@ static void deadlines(void **state)
     assert_int_equal(zt_cal_deadline(real, sh(2026, 10, 2, 9, 0), 1), sh(2026, 10, 9, 0, 0));
     /* 20 working days from 2025-12-25 (Thu), across New Year and 01-04. */
     zt_day wd20 = naive_add(real, D(2025, 12, 25), 20);
-    assert_int_equal(zt_cal_deadline(real, sh(2025, 12, 25, 15, 0), 20), sh(2026, 1, 1, 0, 0) + (int64_t)(wd20 + 1 - D(2026, 1, 1)) * 86400);
+    assert_int_equal(zt_cal_deadline(real, sh(2025, 12, 25, 15, 0), 20),
+                     sh(2026, 1, 1, 0, 0) + (int64_t)(wd20 + 1 - D(2026, 1, 1)) * 86400);
 }
 
 static const zt_office_hours office = {{9 * 3600, 13 * 3600 + 1800}, {12 * 3600, 17 * 3600 + 1800}};
 
-static void working_seconds(void **state)
-{
+static void working_seconds(void **state) {
     (void)state;
     /* Fri 09-11 15:00 -> Mon 09-14 10:00, a plain weekend: 9 h + 10 h. */
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 11, 15, 0), sh(2026, 9, 14, 10, 0), NULL),
-                     19 * 3600);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 11, 15, 0), sh(2026, 9, 14, 10, 0), NULL), 19 * 3600);
     /* With office hours 09-12, 13:30-17:30: 15:00-17:30 + 09:00-10:00. */
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 11, 15, 0), sh(2026, 9, 14, 10, 0), &office),
                      3 * 3600 + 1800);
     /* Fri 09-18 12:00 -> Mon 09-21 12:00: Sunday 09-20 is a make-up day. */
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 18, 12, 0), sh(2026, 9, 21, 12, 0), NULL),
-                     48 * 3600);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 18, 12, 0), sh(2026, 9, 21, 12, 0), NULL), 48 * 3600);
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 18, 12, 0), sh(2026, 9, 21, 12, 0), &office),
                      (4 + 7 + 3) * 3600);
     /* Wed 09-30 16:00 -> Thu 10-08 10:00 across National Day. */
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 30, 16, 0), sh(2026, 10, 8, 10, 0), NULL),
-                     18 * 3600);
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 30, 16, 0), sh(2026, 10, 8, 10, 0), &office),
-                     9000);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 30, 16, 0), sh(2026, 10, 8, 10, 0), NULL), 18 * 3600);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 9, 30, 16, 0), sh(2026, 10, 8, 10, 0), &office), 9000);
     /* Inside one day, and in the lunch break. */
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 8, 0), sh(2026, 10, 9, 12, 45), &office),
-                     3 * 3600);
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 12, 45), sh(2026, 10, 9, 14, 0), &office),
-                     1800);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 8, 0), sh(2026, 10, 9, 12, 45), &office), 3 * 3600);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 12, 45), sh(2026, 10, 9, 14, 0), &office), 1800);
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 12, 5), sh(2026, 10, 9, 13, 0), &office), 0);
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 3, 8, 0), sh(2026, 10, 3, 18, 0), NULL), 0);
     /* Empty and reversed spans. */
@@ -524,24 +481,21 @@ static void working_seconds(void **state)
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 10, 0), sh(2026, 10, 9, 9, 0), NULL), 0);
     /* Whole years: working days x 86400 or x 7 office hours. */
     int64_t days2026 = working_per_year[LAST_YEAR - FIRST_YEAR];
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 1, 1, 0, 0), sh(2027, 1, 1, 0, 0), NULL),
-                     days2026 * 86400);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 1, 1, 0, 0), sh(2027, 1, 1, 0, 0), NULL), days2026 * 86400);
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 1, 1, 0, 0), sh(2027, 1, 1, 0, 0), &office),
                      days2026 * 7 * 3600);
     int64_t all = 0;
-    for (int y = FIRST_YEAR; y <= LAST_YEAR; y++)
-        all += working_per_year[y - FIRST_YEAR];
-    assert_int_equal(zt_cal_working_seconds(real, sh(2004, 1, 1, 0, 0), sh(2027, 1, 1, 0, 0), &office),
-                     all * 7 * 3600);
+    for (int y = FIRST_YEAR; y <= LAST_YEAR; y++) all += working_per_year[y - FIRST_YEAR];
+    assert_int_equal(zt_cal_working_seconds(real, sh(2004, 1, 1, 0, 0), sh(2027, 1, 1, 0, 0), &office), all * 7 * 3600);
     /* Starting and ending mid-day on working days, over two years: 10:00-17:30
      * less lunch on the first day, 09:00-16:00 less lunch on the last. */
     assert_int_equal(zt_cal_working_seconds(real, sh(2024, 12, 31, 10, 0), sh(2026, 12, 31, 16, 0), &office),
-                     (int64_t)naive_between(real, D(2024, 12, 31), D(2026, 12, 30)) * 7 * 3600 + 6 * 3600 + 5 * 3600 + 1800);
+                     (int64_t)naive_between(real, D(2024, 12, 31), D(2026, 12, 30)) * 7 * 3600 + 6 * 3600 + 5 * 3600 +
+                         1800);
 
     /* Overlapping periods count once; an unused period is ignored. */
     zt_office_hours overlap = {{9 * 3600, 11 * 3600}, {12 * 3600, 14 * 3600}};
-    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 0, 0), sh(2026, 10, 10, 0, 0), &overlap),
-                     5 * 3600);
+    assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 9, 0, 0), sh(2026, 10, 10, 0, 0), &overlap), 5 * 3600);
     zt_office_hours one = {{9 * 3600, 0}, {17 * 3600, 0}};
     assert_int_equal(zt_cal_working_seconds(real, sh(2026, 10, 8, 0, 0), sh(2026, 10, 12, 0, 0), &one),
                      3 * 8 * 3600); /* Thu, Fri, make-up Sat */
@@ -551,17 +505,14 @@ static void working_seconds(void **state)
         int64_t to = from + (int64_t)(rnd() % (90u * 86400));
         int64_t want = 0, want_office = 0;
         for (zt_day d = zt_day_of_instant(from); d <= zt_day_of_instant(to); d++) {
-            if (!working(real, d))
-                continue;
+            if (!working(real, d)) continue;
             int64_t s = (int64_t)d * 86400 - 8 * 3600, e = s + 86400;
             int64_t a = from > s ? from : s, b = to < e ? to : e;
-            if (b > a)
-                want += b - a;
+            if (b > a) want += b - a;
             for (int k = 0; k < 2; k++) {
                 int64_t ps = s + office.start[k], pe = s + office.end[k];
                 int64_t x = a > ps ? a : ps, y = b < pe ? b : pe;
-                if (y > x)
-                    want_office += y - x;
+                if (y > x) want_office += y - x;
             }
         }
         assert_int_equal(zt_cal_working_seconds(real, from, to, NULL), want);
@@ -571,13 +522,12 @@ static void working_seconds(void **state)
 
 /* A zone with daylight saving: New York's 2026 clocks go forward on Sunday
  * 03-08 (a 23-hour day) and back on Sunday 11-01 (25 hours). */
-static void clock_changes(void **state)
-{
+static void clock_changes(void **state) {
     zt_calendar *cal = zt_cal_new();
     (void)state;
     setenv("TZ", "America/New_York", 1);
     tzset();
-    int64_t mar2 = 1772427600; /* 2026-03-02 00:00 EST = 05:00Z */
+    int64_t mar2 = 1772427600;  /* 2026-03-02 00:00 EST = 05:00Z */
     int64_t mar16 = 1773633600; /* 2026-03-16 00:00 EDT = 04:00Z */
     assert_int_equal(zt_day_start(D(2026, 3, 2)), mar2);
     assert_int_equal(zt_day_start(D(2026, 3, 16)), mar16);
@@ -610,8 +560,7 @@ static void clock_changes(void **state)
 }
 
 /* Absurd inputs stay defined and fast. */
-static void extremes(void **state)
-{
+static void extremes(void **state) {
     (void)state;
     assert_int_equal(zt_cal_add(real, INT32_MAX - 10, 1000), INT32_MAX);
     assert_int_equal(zt_cal_add(real, INT32_MIN + 10, -1000), INT32_MIN);
@@ -639,8 +588,7 @@ static void extremes(void **state)
 
 /* ---- changing the calendar ---------------------------------------------- */
 
-static void set_and_unset(void **state)
-{
+static void set_and_unset(void **state) {
     zt_calendar *cal = zt_cal_new();
     char name[64];
     (void)state;
@@ -670,8 +618,7 @@ static void set_and_unset(void **state)
     /* Names: at most 63 bytes, cut on a character boundary. "a" + 30 x 3-byte
      * characters keeps "a" + 20 characters = 61 bytes. */
     char longname[128] = "a";
-    for (int i = 0; i < 30; i++)
-        memcpy(longname + 1 + 3 * i, "节", 4); /* 3 bytes and the NUL */
+    for (int i = 0; i < 30; i++) memcpy(longname + 1 + 3 * i, "节", 4); /* 3 bytes and the NUL */
     assert_int_equal(zt_cal_set(cal, D(2026, 5, 4), ZT_DAY_HOLIDAY, longname, 0), 0);
     zt_cal_is_working(cal, D(2026, 5, 4), NULL, name, sizeof name);
     assert_int_equal(strlen(name), 61);
@@ -696,8 +643,7 @@ typedef struct snapshot {
     char name[64];
 } snapshot;
 
-static void snap(const zt_calendar *cal, snapshot *s)
-{
+static void snap(const zt_calendar *cal, snapshot *s) {
     int ys[1200];
     memset(s, 0, sizeof *s); /* compared with memcmp: no stray bytes */
     s->between_all = zt_cal_between(cal, D(1900, 1, 1), D(2999, 12, 31));
@@ -711,8 +657,7 @@ static void snap(const zt_calendar *cal, snapshot *s)
     zt_cal_is_working(cal, D(2026, 10, 1), NULL, s->name, sizeof s->name);
 }
 
-static void load_rejects(void **state)
-{
+static void load_rejects(void **state) {
     static const struct {
         const char *text;
         const char *err;
@@ -727,7 +672,8 @@ static void load_rejects(void **state)
         {"year\t2026\nyear\t3000\n", "line 2: expected \"year<TAB>YYYY\" with a year in 1900-2999"},
         {"year\t26\n", "line 1: expected \"year<TAB>YYYY\" with a year in 1900-2999"},
         {"year\t2026\tx\n", "line 1: expected \"year<TAB>YYYY\" with a year in 1900-2999"},
-        {"2026-10-12\tholiday\ta\n2026-10-13\tholiday\tb\r\n2026-10-12\tholiday\tc", "line 3: 2026-10-12 already listed on line 1"},
+        {"2026-10-12\tholiday\ta\n2026-10-13\tholiday\tb\r\n2026-10-12\tholiday\tc",
+         "line 3: 2026-10-12 already listed on line 1"},
         {"2026-10-12\tholiday\t\xe5\x9b\n", "line 1: name is not clean UTF-8"},
         {"2026-10-12\tholiday\ta\x01\n", "line 1: name is not clean UTF-8"},
         {"2026-10-12\tholiday\t1234567890123456789012345678901234567890123456789012345678901234\n",
@@ -760,8 +706,7 @@ static void load_rejects(void **state)
     assert_memory_equal(&before, &after, sizeof before);
 }
 
-static void load_accepts(void **state)
-{
+static void load_accepts(void **state) {
     zt_calendar *cal = zt_cal_new();
     char err[128] = "";
     (void)state;
@@ -797,21 +742,18 @@ typedef struct reader_arg {
     int bad;
 } reader_arg;
 
-static void *reader(void *p)
-{
+static void *reader(void *p) {
     reader_arg *r = p;
     for (int i = 0; i < 20000; i++) {
         int b = zt_cal_between(r->cal, D(2026, 10, 9), D(2026, 10, 16));
         zt_day a = zt_cal_add(r->cal, D(2026, 10, 10), 1);
         /* 10-10 is a make-up Saturday: 6 working days, 5 with the holiday. */
-        if ((b != 6 && b != 5) || (a != D(2026, 10, 12) && a != D(2026, 10, 13)))
-            r->bad++;
+        if ((b != 6 && b != 5) || (a != D(2026, 10, 12) && a != D(2026, 10, 13))) r->bad++;
     }
     return NULL;
 }
 
-static void concurrent(void **state)
-{
+static void concurrent(void **state) {
     zt_calendar *cal = load_real();
     pthread_t th[4];
     reader_arg args[4];
@@ -832,27 +774,14 @@ static void concurrent(void **state)
     zt_cal_free(cal);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ymd_walk),
-        cmocka_unit_test(parse_format),
-        cmocka_unit_test(local_time),
-        cmocka_unit_test(weekends),
-        cmocka_unit_test(coverage),
-        cmocka_unit_test(holidays_and_makeups),
-        cmocka_unit_test(year_boundaries),
-        cmocka_unit_test(long_spans),
-        cmocka_unit_test(random_round_trips),
-        cmocka_unit_test(negative_n),
-        cmocka_unit_test(deadlines),
-        cmocka_unit_test(working_seconds),
-        cmocka_unit_test(clock_changes),
-        cmocka_unit_test(extremes),
-        cmocka_unit_test(set_and_unset),
-        cmocka_unit_test(load_rejects),
-        cmocka_unit_test(load_accepts),
-        cmocka_unit_test(concurrent),
+        cmocka_unit_test(ymd_walk),        cmocka_unit_test(parse_format), cmocka_unit_test(local_time),
+        cmocka_unit_test(weekends),        cmocka_unit_test(coverage),     cmocka_unit_test(holidays_and_makeups),
+        cmocka_unit_test(year_boundaries), cmocka_unit_test(long_spans),   cmocka_unit_test(random_round_trips),
+        cmocka_unit_test(negative_n),      cmocka_unit_test(deadlines),    cmocka_unit_test(working_seconds),
+        cmocka_unit_test(clock_changes),   cmocka_unit_test(extremes),     cmocka_unit_test(set_and_unset),
+        cmocka_unit_test(load_rejects),    cmocka_unit_test(load_accepts), cmocka_unit_test(concurrent),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -44,7 +44,6 @@ static void clear_zt_env(void) {
     } while (n == 64);
 }
 
-
 static int group_setup(void **state) {
     if (!getcwd(oldcwd, sizeof oldcwd)) return -1;
     if (!mkdtemp(tmpdir)) return -1;

@@ -14,28 +14,23 @@
 
 #include "base/idcheck.h"
 
-static void id_bad(const char *s, const char *reason)
-{
+static void id_bad(const char *s, const char *reason) {
     const char *why = NULL;
 
-    if (zt_idnum_valid(s, &why))
-        fail_msg("ID %s accepted, expected rejection (%s)", s ? s : "(null)", reason);
+    if (zt_idnum_valid(s, &why)) fail_msg("ID %s accepted, expected rejection (%s)", s ? s : "(null)", reason);
     assert_non_null(why);
     assert_string_equal(why, reason);
 }
 
-static void uscc_bad(const char *s, const char *reason)
-{
+static void uscc_bad(const char *s, const char *reason) {
     const char *why = NULL;
 
-    if (zt_uscc_valid(s, &why))
-        fail_msg("USCC %s accepted, expected rejection (%s)", s ? s : "(null)", reason);
+    if (zt_uscc_valid(s, &why)) fail_msg("USCC %s accepted, expected rejection (%s)", s ? s : "(null)", reason);
     assert_non_null(why);
     assert_string_equal(why, reason);
 }
 
-static void id_valid(void **state)
-{
+static void id_valid(void **state) {
     static const char *const ok[] = {
         "11010519491231002X", /* GB 11643-1999's own example (check X) */
         "360302198002290011", /* synthetic: 安源区, 1980-02-29 (leap year) */
@@ -47,14 +42,12 @@ static void id_valid(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         const char *why = "unset";
-        if (!zt_idnum_valid(ok[i], &why))
-            fail_msg("ID %s rejected: %s", ok[i], why);
+        if (!zt_idnum_valid(ok[i], &why)) fail_msg("ID %s rejected: %s", ok[i], why);
     }
     assert_int_equal(zt_idnum_valid("11010519491231002X", NULL), 1); /* why may be NULL */
 }
 
-static void id_invalid(void **state)
-{
+static void id_invalid(void **state) {
     (void)state;
     id_bad("110105194912310021", "check digit"); /* standard example, wrong check */
     id_bad("360302198002290012", "check digit");
@@ -71,17 +64,16 @@ static void id_invalid(void **state)
     /* the standard's second example has a right check digit but a birth year
      * (1880) outside the sanity window: nobody alive applies with it */
     id_bad("440524188001010014", "birth date");
-    id_bad("360302210001010010", "birth date");  /* 2100 */
-    id_bad("11010519491231002", "length");        /* 17 */
-    id_bad("11010519491231002X0", "length");      /* 19 */
-    id_bad("110105491231002", "length");          /* old 15-digit form */
+    id_bad("360302210001010010", "birth date"); /* 2100 */
+    id_bad("11010519491231002", "length");      /* 17 */
+    id_bad("11010519491231002X0", "length");    /* 19 */
+    id_bad("110105491231002", "length");        /* old 15-digit form */
     id_bad("", "length");
     id_bad(NULL, "length");
     assert_int_equal(zt_idnum_valid("11010519491231002Y", NULL), 0);
 }
 
-static void uscc_valid(void **state)
-{
+static void uscc_valid(void **state) {
     static const char *const ok[] = {
         "91350100M000100Y43", /* widely cited example (福州), "M..." new-style code */
         "914403001922038216", /* 华为技术有限公司 */
@@ -98,14 +90,12 @@ static void uscc_valid(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         const char *why = "unset";
-        if (!zt_uscc_valid(ok[i], &why))
-            fail_msg("USCC %s rejected: %s", ok[i], why);
+        if (!zt_uscc_valid(ok[i], &why)) fail_msg("USCC %s rejected: %s", ok[i], why);
     }
     assert_int_equal(zt_uscc_valid("914403001922038216", NULL), 1);
 }
 
-static void uscc_invalid(void **state)
-{
+static void uscc_invalid(void **state) {
     (void)state;
     uscc_bad("914403001922038217", "check character");
     uscc_bad("91350100M000100Y44", "check character");
@@ -143,12 +133,10 @@ static void uscc_invalid(void **state)
 
 /* Every authority and type the standard defines is accepted: take a fixed
  * body, put each pair in front and recompute the final check character. */
-static void uscc_all_authorities(void **state)
-{
+static void uscc_all_authorities(void **state) {
     static const char *const pairs[] = {
-        "11", "12", "13", "19", "21", "29", "31", "32", "33", "34", "35", "39",
-        "41", "49", "51", "52", "53", "59", "61", "62", "69", "71", "72", "79",
-        "81", "89", "91", "92", "93", "A1", "A9", "N1", "N2", "N3", "N9", "Y1",
+        "11", "12", "13", "19", "21", "29", "31", "32", "33", "34", "35", "39", "41", "49", "51", "52", "53", "59",
+        "61", "62", "69", "71", "72", "79", "81", "89", "91", "92", "93", "A1", "A9", "N1", "N2", "N3", "N9", "Y1",
     };
     static const char chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
@@ -160,27 +148,20 @@ static void uscc_all_authorities(void **state)
 
         memcpy(code, pairs[i], 2);
         memcpy(code + 2, "360300M000100Y4", 15); /* 萍乡 + a valid org code */
-        for (int k = 0; k < 17; k++)
-            sum += (int)(strchr(chars, code[k]) - chars) * w[k];
+        for (int k = 0; k < 17; k++) sum += (int)(strchr(chars, code[k]) - chars) * w[k];
         code[17] = chars[(31 - sum % 31) % 31];
         code[18] = '\0';
-        if (!zt_uscc_valid(code, &why))
-            fail_msg("USCC %s rejected: %s", code, why);
+        if (!zt_uscc_valid(code, &why)) fail_msg("USCC %s rejected: %s", code, why);
     }
 }
 
-static void mask(void **state)
-{
+static void mask(void **state) {
     char out[32];
     (void)state;
-    assert_string_equal(zt_mask("360302198002291234", 4, 4, out, sizeof out),
-                        "3603**********1234");
-    assert_string_equal(zt_mask("91350100M000100Y43", 2, 2, out, sizeof out),
-                        "91**************43");
-    assert_string_equal(zt_mask("360302198002291234", 0, 0, out, sizeof out),
-                        "******************");
-    assert_string_equal(zt_mask("360302198002291234", 6, 0, out, sizeof out),
-                        "360302************");
+    assert_string_equal(zt_mask("360302198002291234", 4, 4, out, sizeof out), "3603**********1234");
+    assert_string_equal(zt_mask("91350100M000100Y43", 2, 2, out, sizeof out), "91**************43");
+    assert_string_equal(zt_mask("360302198002291234", 0, 0, out, sizeof out), "******************");
+    assert_string_equal(zt_mask("360302198002291234", 6, 0, out, sizeof out), "360302************");
     /* no longer than head + tail: nothing revealed */
     assert_string_equal(zt_mask("12345678", 4, 4, out, sizeof out), "********");
     assert_string_equal(zt_mask("123", 4, 4, out, sizeof out), "***");
@@ -199,15 +180,10 @@ static void mask(void **state)
     assert_ptr_equal(zt_mask("3603", 1, 1, out, sizeof out), out);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(id_valid),
-        cmocka_unit_test(id_invalid),
-        cmocka_unit_test(uscc_valid),
-        cmocka_unit_test(uscc_invalid),
-        cmocka_unit_test(uscc_all_authorities),
-        cmocka_unit_test(mask),
+        cmocka_unit_test(id_valid),     cmocka_unit_test(id_invalid),           cmocka_unit_test(uscc_valid),
+        cmocka_unit_test(uscc_invalid), cmocka_unit_test(uscc_all_authorities), cmocka_unit_test(mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,9 +15,8 @@
 
 #include "ledger/merkle.h"
 
-static const char *const LEAVES[8] = {"",         "00",       "10",
-                                      "2021",     "3031",     "40414243",
-                                      "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+static const char *const LEAVES[8] = {
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
 static const char *const ROOTS[8] = {
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -267,9 +266,12 @@ static void bad_arguments(void **state) {
 int main(void) {
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(empty_tree),       cmocka_unit_test(reference_roots),
-        cmocka_unit_test(range_reports_nodes), cmocka_unit_test(reference_proofs),
-        cmocka_unit_test(reference_known_proofs), cmocka_unit_test(large_sizes),
+        cmocka_unit_test(empty_tree),
+        cmocka_unit_test(reference_roots),
+        cmocka_unit_test(range_reports_nodes),
+        cmocka_unit_test(reference_proofs),
+        cmocka_unit_test(reference_known_proofs),
+        cmocka_unit_test(large_sizes),
         cmocka_unit_test(bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

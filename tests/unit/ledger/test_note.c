@@ -82,8 +82,9 @@ static void checkpoint_format(void **state) {
     free(origin);
     free(body);
     assert_int_equal(zt_checkpoint_parse("o\n12x\nAAAA\n", NULL, &size, &got, &e), ZT_EINVAL);
-    assert_int_equal(zt_checkpoint_parse("o\n012\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", NULL, &size, &got, &e),
-                     ZT_EINVAL);
+    assert_int_equal(
+        zt_checkpoint_parse("o\n012\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", NULL, &size, &got, &e),
+        ZT_EINVAL);
     assert_int_equal(zt_checkpoint_parse("o\n12\nAAAA\n", NULL, &size, &got, &e), ZT_EINVAL);
     assert_int_equal(zt_checkpoint_parse("o\n12\n", NULL, &size, &got, &e), ZT_EINVAL);
 }

@@ -56,7 +56,6 @@ static zt_err load_fixture(zt_db *db, void *arg, zt_error *e) {
     return ZT_OK;
 }
 
-
 static int group_setup(void **state) {
     if (!mkdtemp(tmpdir)) return -1;
     char path[PATH_MAX];

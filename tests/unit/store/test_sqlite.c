@@ -32,7 +32,6 @@
 
 static char tmpdir[] = "/tmp/zt-sqlite-test-XXXXXX";
 
-
 static int group_setup(void **state) { return mkdtemp(tmpdir) ? 0 : -1; }
 
 static int group_teardown(void **state) {

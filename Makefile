@@ -4,6 +4,7 @@
 #   make test       every test: unit + API on the normal build, then again under ASan/UBSan
 #   make asan       the sanitizer build in build-asan/
 #   make lint       clang-format check and banned functions
+#   make fuzz       libFuzzer campaigns (clang); make fuzz-replay replays the corpus (part of make test)
 
 CC      ?= cc
 BUILD   ?= build
@@ -64,8 +65,8 @@ asan:
 test:
 	sh scripts/deps.sh
 	node scripts/check-items.mjs
-	$(MAKE) all unit api
-	$(MAKE) BUILD=build-asan SAN=1 unit api
+	$(MAKE) all unit fuzz-replay api
+	$(MAKE) BUILD=build-asan SAN=1 unit fuzz-replay api
 	@echo "make test: all suites passed (normal and ASan/UBSan builds)"
 
 run:
@@ -85,6 +86,8 @@ bench: $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench
 	sh bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+include tests/fuzz/fuzz.mk
 
 -include $(OBJ:.o=.d)

@@ -738,6 +738,9 @@ int zt_cal_load_tsv(zt_calendar *cal, const char *text, size_t len, char *err, s
         date[10] = '\0';
         zt_day day;
         if (zt_day_parse(date, &day) != 0) {
+            /* quoted back to the uploader and on terminals: keep it ASCII */
+            for (int i = 0; i < 10; i++)
+                if (date[i] < 0x20 || date[i] > 0x7E) date[i] = '?';
             free(pend);
             return fail_line(err, errlen, line, "bad date \"%s\"", date);
         }

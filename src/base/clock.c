@@ -41,11 +41,18 @@ void zt_time_format(int64_t t, char out[32]) {
     time_t tt = (time_t)t;
     struct tm tm;
     localtime_r(&tt, &tm);
-    char tz[8];
-    strftime(tz, sizeof tz, "%z", &tm); /* +0800 */
+    /* RFC 3339 offsets are whole minutes. A zone's local mean time before
+     * standard time is not (Asia/Shanghai until 1901: +08:05:43), and "%z"
+     * would drop the seconds, naming another instant: write UTC then. */
+    long off = tm.tm_gmtoff;
+    if (off % 60 != 0) {
+        gmtime_r(&tt, &tm);
+        off = 0;
+    }
+    long abs_off = off < 0 ? -off : off;
     char buf[96];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%.3s:%.2s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, tz, tz + 3);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', abs_off / 3600, abs_off / 60 % 60);
     size_t n = strnlen(buf, 31);
     memcpy(out, buf, n);
     out[n] = 0;

@@ -20,7 +20,9 @@ int zt_clock_is_fake(void);
 void zt_clock_set_us(int64_t us);
 
 /* Format an instant as RFC 3339 in local time ("2026-03-02T09:00:00+08:00"),
- * out must hold 32 bytes. */
+ * out must hold 32 bytes. Where the local offset is not a whole number of
+ * minutes (local mean time before 1901) the instant is written in UTC
+ * ("+00:00"), so zt_time_parse always reads back the same instant. */
 void zt_time_format(int64_t t, char out[32]);
 /* Parse RFC 3339 ("2026-03-02T09:00:00+08:00", "...Z", optional fraction).
  * 0 ok (*t in Unix seconds, fraction dropped), -1 bad. */

@@ -117,10 +117,13 @@ static zt_err load_file(zt_config *c, const char *path, int must_exist, zt_error
         if (!must_exist && errno == ENOENT) return ZT_OK;
         return zt_fail(e, ZT_EINVAL, "config", "cannot open configuration file %s: %s", path, strerror(errno));
     }
-    char line[4096];
+    /* getline, not a fixed buffer: a long line (a comment, a path) read in
+     * pieces would be taken for several lines and shift every line number */
+    char *line = NULL;
+    size_t cap = 0;
     int lineno = 0;
     zt_err rc = ZT_OK;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &cap, f) != -1) {
         lineno++;
         /* '#' starts a comment at the start of a line or after white space */
         for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
@@ -142,6 +145,7 @@ static zt_err load_file(zt_config *c, const char *path, int must_exist, zt_error
             break;
         }
     }
+    free(line);
     fclose(f);
     return rc;
 }

@@ -20,8 +20,13 @@ void zt_utf8_clean(char *s) {
     while (*p) {
         size_t need = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
         size_t ok = need;
+        /* stop at the first byte that is not a continuation: it may be the
+         * terminating NUL, and nothing after it may be read */
         for (size_t i = 1; i < need; i++)
-            if ((p[i] & 0xC0) != 0x80) ok = 0;
+            if ((p[i] & 0xC0) != 0x80) {
+                ok = 0;
+                break;
+            }
         /* overlong forms and surrogates are invalid too */
         if (need == 2 && *p < 0xC2) ok = 0;
         if (need == 3 && ok && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] >= 0xA0))) ok = 0;

@@ -18,11 +18,17 @@ char *zt_b64(const void *data, size_t len) {
 }
 
 long zt_unb64(const char *s, void *out, size_t cap) {
+    /* strict: only the alphabet (libsodium 1.0.18 decodes some bytes above
+     * 0x7f as digits), and canonical: it must encode back to itself */
+    size_t n = strlen(s);
+    if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != n) return -1;
     size_t len;
     const char *end;
-    if (sodium_base642bin(out, cap, s, strlen(s), NULL, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 || *end)
-        return -1;
-    return (long)len;
+    if (sodium_base642bin(out, cap, s, n, NULL, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 || *end) return -1;
+    char *again = zt_b64(out, len);
+    int same = strcmp(again, s) == 0;
+    free(again);
+    return same ? (long)len : -1;
 }
 
 static int name_ok(const char *name) {

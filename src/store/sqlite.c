@@ -42,6 +42,7 @@ typedef struct job {
     zt_error *e;
     zt_err rc;
     int done;
+    pthread_cond_t cv; /* its own: a commit wakes only the writes it made durable */
     struct job *next;
 } job;
 
@@ -56,7 +57,7 @@ struct zt_store {
     pthread_t writer_thread;
     int writer_running;
     pthread_mutex_t mu;
-    pthread_cond_t work_cv, done_cv;
+    pthread_cond_t work_cv;
     job *head, *tail;
     int stopping;
     int schema_version;
@@ -317,8 +318,8 @@ static void finish(zt_store *s, job *list, zt_err commit_rc, const zt_error *ce)
             if (j->e) *j->e = *ce;
         }
         j->done = 1;
+        pthread_cond_signal(&j->cv);
     }
-    pthread_cond_broadcast(&s->done_cv);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -398,6 +399,7 @@ zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) {
         pthread_mutex_unlock(&s->mu);
         return zt_fail(e, ZT_EUNAVAIL, NULL, "the server is shutting down");
     }
+    pthread_cond_init(&j.cv, NULL);
     if (s->tail)
         s->tail->next = &j;
     else
@@ -405,8 +407,9 @@ zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) {
     s->tail = &j;
     atomic_fetch_add(&s->queue_depth, 1);
     pthread_cond_signal(&s->work_cv);
-    while (!j.done) pthread_cond_wait(&s->done_cv, &s->mu);
+    while (!j.done) pthread_cond_wait(&j.cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&j.cv);
     return j.rc;
 }
 
@@ -423,7 +426,6 @@ zt_err zt_store_open(const zt_store_options *o, zt_store **out, zt_error *e) {
     pthread_mutex_init(&s->readers_mu, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     zt_err rc = open_conn(s, 1, &s->writer, e);
     if (!rc && !s->readonly) rc = migrate(s, e);
     if (rc) {
@@ -457,7 +459,6 @@ void zt_store_close(zt_store *s) {
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->done_cv);
     free(s->path);
     free(s);
 }

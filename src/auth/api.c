@@ -275,11 +275,11 @@ static void user_row(zt_stmt *st, void *ctx) {
 static void user_scope(zt_qb *q, const zt_principal *p, zt_arena *a) {
     if (p->role_bit & ZT_R_ADMIN) return;
     if (p->role_bit & ZT_R_SUPERVISOR) {
-        size_t n = strlen(p->region);
-        size_t keep = n == 6 && strcmp(p->region + 4, "00") == 0 ? 4 : n;
-        zt_qb_sql(q, " AND u.role NOT IN ('citizen', 'enterprise') AND coalesce(u.region_code, d.region_code, '')"
-                     " LIKE ?");
-        zt_qb_text(q, zt_arena_printf(a, "%.*s%%", (int)keep, p->region));
+        size_t keep = zt_region_prefix(p->region);
+        zt_qb_sql(q, " AND u.role NOT IN ('citizen', 'enterprise')"
+                     " AND substr(coalesce(u.region_code, d.region_code, ''), 1, ?) = ?");
+        zt_qb_int(q, (int64_t)keep);
+        zt_qb_text(q, zt_arena_strndup(a, p->region, keep));
     } else {
         zt_qb_sql(q, " AND u.dept_id = ?");
         zt_qb_int(q, p->dept_id);

@@ -58,7 +58,7 @@ int zt_role_needs_dept(const char *name) {
 
 /* The prefix that all codes inside a region share: a city 360300 -> "3603",
  * a county 360302 -> "360302", a township is itself. */
-static size_t region_prefix(const char *scope) {
+size_t zt_region_prefix(const char *scope) {
     size_t n = strlen(scope);
     if (n == 6) {
         if (strcmp(scope + 2, "0000") == 0) return 2; /* province */
@@ -69,7 +69,7 @@ static size_t region_prefix(const char *scope) {
 
 int zt_region_within(const char *code, const char *scope) {
     if (!code || !scope || !*scope) return 0;
-    size_t p = region_prefix(scope);
+    size_t p = zt_region_prefix(scope);
     return strncmp(code, scope, p) == 0;
 }
 

@@ -329,10 +329,10 @@ static zt_err h_depts(zt_req *r, zt_error *e) {
     common_filters(r, &f, "d", (const char *const[]){"d.name", "d.short_name", "d.code", NULL});
     const char *region = zt_req_query(r, "region"), *kind = zt_req_query(r, "kind");
     if (region && *region) { /* the region and everything below it */
-        size_t n = strlen(region);
-        size_t keep = n == 6 && strcmp(region + 4, "00") == 0 ? 4 : n;
-        zt_qb_sql(&f, " AND d.region_code LIKE ?");
-        zt_qb_text(&f, zt_arena_printf(zt_req_arena(r), "%.*s%%", (int)keep, region));
+        size_t keep = zt_region_prefix(region);
+        zt_qb_sql(&f, " AND substr(d.region_code, 1, ?) = ?");
+        zt_qb_int(&f, (int64_t)keep);
+        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), region, keep));
     }
     if (kind && *kind) {
         zt_qb_sql(&f, " AND d.kind = ?");

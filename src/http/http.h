@@ -80,8 +80,6 @@ int zt_server_port(zt_server *s);
 /* Stop accepting, wait up to grace_s for requests in flight, stop. */
 void zt_server_stop(zt_server *s, int grace_s);
 void zt_server_free(zt_server *s);
-/* All registered routes (for the route listing and the access matrix). */
-const zt_route *zt_server_route_at(zt_server *s, size_t i);
 
 /* --- the request --- */
 void *zt_req_app(zt_req *r);

@@ -91,7 +91,6 @@ void zt_server_routes(zt_server *s, const zt_route *routes, size_t n) {
 void zt_server_set_auth(zt_server *s, zt_auth_fn fn) { s->auth = fn; }
 void zt_server_set_cleanup(zt_server *s, void (*fn)(void *)) { s->cleanup = fn; }
 void zt_server_set_metrics(zt_server *s, void (*fn)(void *, char **, size_t *, size_t *)) { s->metrics = fn; }
-const zt_route *zt_server_route_at(zt_server *s, size_t i) { return i < s->nroutes ? s->routes[i] : NULL; }
 int zt_server_port(zt_server *s) { return s->port; }
 
 /* --- request accessors --- */

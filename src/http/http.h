@@ -104,6 +104,8 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e);
 zt_err zt_req_page(zt_req *r, int64_t *limit, int64_t *offset, zt_error *e);
 /* Integer query parameter with bounds; absent gives def. */
 zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, zt_error *e);
+/* The same for a parameter that must be given (400 "缺少参数 NAME"). */
+zt_err zt_req_query_need(zt_req *r, const char *name, int64_t lo, int64_t hi, int64_t *out, zt_error *e);
 
 /* --- replies --- */
 /* Reply with a JSON value (the reference is stolen). */

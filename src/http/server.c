@@ -175,6 +175,12 @@ zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, in
     return ZT_OK;
 }
 
+zt_err zt_req_query_need(zt_req *r, const char *name, int64_t lo, int64_t hi, int64_t *out, zt_error *e) {
+    const char *v = zt_req_query(r, name);
+    if (!v || !*v) return zt_fail(e, ZT_EINVAL, name, "缺少参数 %s", name);
+    return zt_req_query_int(r, name, 0, lo, hi, out, e);
+}
+
 zt_err zt_req_page(zt_req *r, int64_t *limit, int64_t *offset, zt_error *e) {
     int64_t page, per;
     zt_err rc = zt_req_query_int(r, "page", 1, 1, 1000000, &page, e);

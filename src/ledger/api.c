@@ -110,10 +110,8 @@ static json_t *proof_json(const zt_hash *proof, size_t n) {
 
 static zt_err h_inclusion(zt_req *r, zt_error *e) {
     int64_t index, size;
-    zt_err rc = zt_req_query_int(r, "index", -1, 0, INT64_MAX, &index, e);
-    if (!rc && index < 0) rc = zt_fail(e, ZT_EINVAL, "index", "缺少参数 index");
-    if (!rc) rc = zt_req_query_int(r, "size", -1, 1, INT64_MAX, &size, e);
-    if (!rc && size < 0) rc = zt_fail(e, ZT_EINVAL, "size", "缺少参数 size（树的大小，通常取检查点的大小）");
+    zt_err rc = zt_req_query_need(r, "index", 0, INT64_MAX, &index, e);
+    if (!rc) rc = zt_req_query_need(r, "size", 1, INT64_MAX, &size, e);
     if (!rc) rc = check_owner(r, (uint64_t)index, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
@@ -136,10 +134,8 @@ static zt_err h_inclusion(zt_req *r, zt_error *e) {
 
 static zt_err h_consistency(zt_req *r, zt_error *e) {
     int64_t from, to;
-    zt_err rc = zt_req_query_int(r, "from", -1, 0, INT64_MAX, &from, e);
-    if (!rc && from < 0) rc = zt_fail(e, ZT_EINVAL, "from", "缺少参数 from");
-    if (!rc) rc = zt_req_query_int(r, "to", -1, 0, INT64_MAX, &to, e);
-    if (!rc && to < 0) rc = zt_fail(e, ZT_EINVAL, "to", "缺少参数 to");
+    zt_err rc = zt_req_query_need(r, "from", 0, INT64_MAX, &from, e);
+    if (!rc) rc = zt_req_query_need(r, "to", 0, INT64_MAX, &to, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
     zt_hash proof[128], r1, r2;

@@ -273,8 +273,7 @@ static zt_err h_add(zt_req *r, zt_error *e) {
     zt_day start;
     int64_t n;
     zt_err rc = date_param(zt_req_query(r, "start"), "start", &start, e);
-    if (!rc && !zt_req_query(r, "days")) rc = zt_fail(e, ZT_EINVAL, "days", "缺少参数 days（工作日数）");
-    if (!rc) rc = zt_req_query_int(r, "days", 0, -36500, 36500, &n, e);
+    if (!rc) rc = zt_req_query_need(r, "days", -36500, 36500, &n, e);
     if (rc) return rc;
     zt_day end = zt_cal_add(APP(r)->cal, start, (int)n);
     char a[11], b[11];
@@ -322,8 +321,7 @@ static zt_err h_years(zt_req *r, zt_error *e) {
 /* The listed days of a year (holidays, make-up days, local days). */
 static zt_err h_days(zt_req *r, zt_error *e) {
     int64_t year;
-    zt_err rc = zt_req_query_int(r, "year", 0, 1900, 2999, &year, e);
-    if (!rc && !year) rc = zt_fail(e, ZT_EINVAL, "year", "缺少参数 year");
+    zt_err rc = zt_req_query_need(r, "year", 1900, 2999, &year, e);
     if (rc) return rc;
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store),
                                 "SELECT day, kind, name, local FROM calendar_days WHERE day LIKE ? ORDER BY day", e);

@@ -9,18 +9,18 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS     = libmicrohttpd sqlite3 libsodium jansson
+PKGS     = libmicrohttpd sqlite3 libsodium jansson libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
 ifeq ($(SAN),1)
 CFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN   = -fsanitize=address,undefined
 endif
-LIBS     = $(PKG_LIBS) -lpthread -lm
+LIBS     = $(PKG_LIBS) -lhpdf -lpthread -lm
 
 SRC     := $(shell find src -name '*.c' | sort)
 OBJ     := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o

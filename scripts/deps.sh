@@ -7,7 +7,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev
-libcmocka-dev sqlite3 curl tzdata nodejs npm"
+libcmocka-dev libhpdf-dev libqrencode-dev fonts-droid-fallback poppler-utils zbar-tools
+sqlite3 curl tzdata nodejs npm"
 
 missing=""
 for p in $PKGS; do

@@ -271,6 +271,13 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
 
 zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
                 const char *target_id, json_t *detail, zt_error *e) {
+    /* an account's own events can be read by that account (its owner) */
+    int64_t owner = strcmp(target_type, "user") == 0 ? strtoll(target_id, NULL, 10) : 0;
+    return zt_audit_owned(db, actor, action, target_type, target_id, owner, detail, e);
+}
+
+zt_err zt_audit_owned(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
+                      const char *target_id, int64_t owner_user_id, json_t *detail, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db,
                                 "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id,"
                                 " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -290,14 +297,13 @@ zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const 
     free(text);
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
-    /* the same change, tamper-evident: an account's own events can be read
-     * by that account (its owner) */
+    /* the same change, tamper-evident */
     char subject[160];
     snprintf(subject, sizeof subject, "%s/%s", target_type, target_id);
     zt_ledger_event ev = {.kind = action,
                           .subject = subject,
                           .actor = actor && actor->login ? actor->login : "cli",
-                          .owner_user_id = strcmp(target_type, "user") == 0 ? strtoll(target_id, NULL, 10) : 0,
+                          .owner_user_id = owner_user_id,
                           .payload = detail};
     return zt_ledger_append(db, &ev, NULL, e);
 }

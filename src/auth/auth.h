@@ -71,6 +71,11 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e);
  * borrowed (may be NULL). actor NULL means the command line. */
 zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
                 const char *target_id, json_t *detail, zt_error *e);
+/* The same with the ledger entry's owner given: the citizen or enterprise
+ * the record is about (an applicant's case), who may read the entry; 0 =
+ * none. zt_audit makes a "user" target the owner of its entries. */
+zt_err zt_audit_owned(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
+                      const char *target_id, int64_t owner_user_id, json_t *detail, zt_error *e);
 
 /* Create an account (CLI, demo data and API share this). Fields are
  * validated: login, name, role, dept (by code or id), region, id_number or
@@ -92,6 +97,12 @@ zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);
 /* Routes of auth/api.c. */
 const zt_route *zt_auth_routes(size_t *n);
 
+/* Failure throttling by key ("login:x", "addr:1.2.3.4", "query:1.2.3.4"):
+ * blocked when max failures fell within the window (*retry_after = seconds
+ * left); fail counts one; clear forgets the key. In memory, per process. */
+int zt_throttle_blocked(const char *key, int64_t now, int64_t max, int64_t window, int64_t *retry_after);
+void zt_throttle_fail(const char *key, int64_t now, int64_t window);
+void zt_throttle_clear(const char *key);
 /* Forget throttling state (tests and the CLI). */
 void zt_throttle_reset(void);
 

@@ -53,6 +53,14 @@ static const key_desc keys[] = {
     S("ledger.checkpoint_dir", ledger_cp_dir, ""),
     I("ledger.checkpoint_entries", ledger_cp_entries, "1000", 1, 100000000),
     I("ledger.checkpoint_seconds", ledger_cp_seconds, "60", 1, 86400),
+    S("public.url", public_url, "http://127.0.0.1:8080"),
+    I("services.upload_max_bytes", upload_max_bytes, "20971520", 1024, 1073741824),
+    S("services.files_dir", files_dir, ""),
+    S("services.receipt_font", receipt_font, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    I("services.query_max_failures", query_max_failures, "10", 1, 100000),
+    I("services.query_window", query_window, "900", 1, 86400),
+    I("services.rating_fix_days", rating_fix_days, "10", 5, 15),
+    S("services.flows_dir", flows_dir, ""),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

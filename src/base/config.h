@@ -44,6 +44,14 @@ typedef struct zt_config {
     char *ledger_cp_dir;           /* ledger.checkpoint_dir ("" = data_dir/checkpoints) */
     int64_t ledger_cp_entries;     /* ledger.checkpoint_entries */
     int64_t ledger_cp_seconds;     /* ledger.checkpoint_seconds */
+    char *public_url;              /* public.url: the portal's address, printed in receipts' QR codes */
+    int64_t upload_max_bytes;      /* services.upload_max_bytes per uploaded file */
+    char *files_dir;               /* services.files_dir ("" = data_dir/files) */
+    char *receipt_font;            /* services.receipt_font: a TrueType font with Chinese glyphs */
+    int64_t query_max_failures;    /* services.query_max_failures per address and window */
+    int64_t query_window;          /* services.query_window seconds */
+    int64_t rating_fix_days;       /* services.rating_fix_days: working days to fix a bad rating */
+    char *flows_dir;               /* services.flows_dir ("" = source.dir/flows) */
 } zt_config;
 
 /* Fill defaults. */

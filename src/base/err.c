@@ -76,6 +76,8 @@ const char *zt_err_name(zt_err code) {
         return "unavailable";
     case ZT_EINTERNAL:
         return "internal";
+    case ZT_EMEDIA:
+        return "unsupported_media_type";
     }
     return "internal";
 }

@@ -16,7 +16,8 @@ typedef enum {
     ZT_ETOOLARGE,  /* 413 */
     ZT_ETHROTTLED, /* 429 */
     ZT_EUNAVAIL,   /* storage unavailable, shutting down: 503 */
-    ZT_EINTERNAL   /* a bug or an unexpected library failure: 500 */
+    ZT_EINTERNAL,  /* a bug or an unexpected library failure: 500 */
+    ZT_EMEDIA      /* a file of a type not accepted (sniffed from its bytes): 415 */
 } zt_err;
 
 typedef struct zt_error {

@@ -45,6 +45,8 @@ typedef struct zt_route {
     zt_handler fn;
     uint32_t access;
     const char *doc; /* one line, for the API reference and the route list */
+    size_t max_body; /* the largest body accepted (0 = the server's http.max_body); a route table
+                      * is static, so a configurable limit is set before the server starts */
 } zt_route;
 
 /* The authenticator: fills p from the request (cookie, bearer key). Returns

@@ -10,7 +10,7 @@
 #include "http/http.h"
 #include "http/router.h"
 
-#define ZT_NSTATUS  16
+#define ZT_NSTATUS  17
 #define ZT_NBUCKETS 12
 extern const int zt_status_list[ZT_NSTATUS];   /* last slot = any other */
 extern const double zt_bucket_le[ZT_NBUCKETS]; /* seconds; last = +Inf */
@@ -50,7 +50,7 @@ struct zt_req {
     int64_t t0;
     /* body */
     char *body;
-    size_t body_len, body_cap;
+    size_t body_len, body_cap, max_body;
     int too_large, ambiguous, started;
     /* routing */
     zt_param params[ZT_MAX_PARAMS];

@@ -18,7 +18,8 @@
 #include "base/log.h"
 #include "http/internal.h"
 
-const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503, 302, 0};
+const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                        409, 413, 429, 500, 503, 302, 415, 0};
 const double zt_bucket_le[ZT_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 0};
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -47,6 +48,8 @@ int zt_http_status(zt_err code) {
         return 503;
     case ZT_EINTERNAL:
         return 500;
+    case ZT_EMEDIA:
+        return 415;
     }
     return 500;
 }
@@ -258,7 +261,7 @@ static void dispatch(zt_req *r) {
         return;
     }
     if (r->too_large) {
-        zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", s->o.max_body);
+        zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", r->max_body);
         reply_error(r, &e);
         zt_reply_header(r, "Connection", "close");
         return;
@@ -358,13 +361,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         int counts[2] = {0, 0};
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, counts);
         if (counts[0] > 1 || (counts[0] && counts[1]) || counts[1] > 1) r->ambiguous = 1;
+        /* the body limit: the route's own (uploads) or the server's */
+        r->max_body = s->o.max_body;
+        size_t idx;
+        char *allow = NULL;
+        if (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams, &allow) ==
+                ZT_ROUTE_FOUND &&
+            s->routes[idx]->max_body)
+            r->max_body = s->routes[idx]->max_body;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
             if (*end || end == cl)
                 r->ambiguous = 1;
-            else if (n > s->o.max_body)
+            else if (n > r->max_body)
                 r->too_large = 1;
         }
         atomic_fetch_add(&s->inflight, 1);
@@ -373,7 +384,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_size) {
         if (!r->too_large && !r->ambiguous) {
-            if (r->body_len + *upload_size > s->o.max_body) {
+            if (r->body_len + *upload_size > r->max_body) {
                 r->too_large = 1;
                 free(r->body);
                 r->body = NULL;
@@ -381,7 +392,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             } else {
                 if (r->body_len + *upload_size + 1 > r->body_cap) {
                     r->body_cap = (r->body_len + *upload_size + 1) * 2;
-                    if (r->body_cap > s->o.max_body + 1) r->body_cap = s->o.max_body + 1;
+                    if (r->body_cap > r->max_body + 1) r->body_cap = r->max_body + 1;
                     r->body = zt_realloc(r->body, r->body_cap);
                 }
                 memcpy(r->body + r->body_len, upload, *upload_size);

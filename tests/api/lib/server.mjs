@@ -173,7 +173,7 @@ export class Client {
     }
 
     /**
-     * method, path; opts: body (object -> JSON, string -> as is), headers,
+     * method, path; opts: body (object -> JSON, string or bytes -> as is), headers,
      * csrf (false: do not send the token; a string: send that), cookie
      * (override the cookie value; null: none).
      */
@@ -181,7 +181,8 @@ export class Client {
         const headers = { ...(opts.headers || {}) };
         let body;
         if (opts.body !== undefined) {
-            body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+            const raw = typeof opts.body === 'string' || opts.body instanceof Uint8Array;
+            body = raw ? opts.body : JSON.stringify(opts.body);
             if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
                 headers['Content-Type'] = 'application/json';
         }
@@ -194,7 +195,8 @@ export class Client {
             if (tok) headers['X-CSRF-Token'] = tok;
         }
         const res = await fetch(this.srv.url(p), { method, headers, body });
-        const text = await res.text();
+        const bytes = Buffer.from(await res.arrayBuffer());
+        const text = bytes.toString('utf8');
         for (const sc of res.headers.getSetCookie()) {
             const m = /^zt_session=([^;]*)/.exec(sc);
             if (m && !('cookie' in opts)) this.cookie = m[1] || null;
@@ -203,7 +205,7 @@ export class Client {
         if ((res.headers.get('content-type') || '').startsWith('application/json') && text) {
             json = JSON.parse(text);
         }
-        return { status: res.status, headers: res.headers, text, json, setCookie: res.headers.getSetCookie() };
+        return { status: res.status, headers: res.headers, text, bytes, json, setCookie: res.headers.getSetCookie() };
     }
 
     get(p, opts) {

@@ -1,0 +1,354 @@
+/* ratings.c - 好差评: the applicant rates a finished case on five levels
+ * (非常满意 5 … 非常不满意 1) with the reasons ticked; a bad rating (1-2)
+ * opens a follow-up: the department visits the applicant (回访) and fixes
+ * the problem (整改) within services.rating_fix_days working days, which
+ * supervision watches. Every step is a supervision event and a ledger
+ * entry. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "base/arena.h"
+#include "base/calendar.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "services/services.h"
+#include "store/query.h"
+
+static const char *const LEVELS[] = {"", "非常不满意", "不满意", "基本满意", "满意", "非常满意"};
+
+/* The reasons a rating may give (GB/T 39735-2020 政务服务评价工作指南 in
+ * spirit): the good and the bad ones. */
+static const char *const CRITERIA[] = {"办事指南清晰准确", "申请材料精简",   "办理流程便捷", "办理时间短", "一次办成",
+                                       "服务态度好",       "办事指南不准确", "材料要求反复", "多次跑动",   "超时办理",
+                                       "服务态度差",       "乱收费",         "系统操作不便", "其他",       NULL};
+
+static int is_bad(int64_t level) { return level <= 2; }
+
+static json_t *ts_json(zt_stmt *st, int col) {
+    if (zt_col_is_null(st, col)) return json_null();
+    char ts[32];
+    zt_time_format(zt_col_int(st, col), ts);
+    return json_string(ts);
+}
+
+static json_t *text_or_null(zt_stmt *st, int col) {
+    return zt_col_is_null(st, col) ? json_null() : json_string(zt_col_text(st, col));
+}
+
+#define RATING_COLS                                                                                                    \
+    "r.id, c.number, r.level, r.criteria, r.comment, r.rated_at, d.code, d.name, r.followup, r.fix_due,"               \
+    " r.visit_note, r.visited_at, r.fix_note, r.fixed_at, i.name, c.applicant_name, c.region_code, r.dept_id,"         \
+    " c.applicant_id"
+#define RATING_FROM                                                                                                    \
+    "ratings r JOIN cases c ON c.id = r.case_id JOIN departments d ON d.id = r.dept_id JOIN items i"                   \
+    " ON i.id = c.item_id"
+
+static json_t *rating_json(zt_stmt *st, const zt_calendar *cal) {
+    int64_t level = zt_col_int(st, 2);
+    json_t *criteria = json_loads(zt_col_text(st, 3), 0, NULL);
+    json_t *remaining = json_null();
+    zt_day due;
+    if (!zt_col_is_null(st, 9) && zt_day_parse(zt_col_text(st, 9), &due) == 0 &&
+        strcmp(zt_col_text(st, 8), "fixed") != 0) {
+        zt_day t = zt_day_of_instant(zt_now());
+        remaining = json_integer(due >= t ? zt_cal_between(cal, t, due) : -zt_cal_between(cal, due, t));
+    }
+    return json_pack("{s:I,s:s,s:I,s:s,s:b,s:o,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:s}", "id",
+                     (json_int_t)zt_col_int(st, 0), "case_number", zt_col_text(st, 1), "level", (json_int_t)level,
+                     "level_label", level >= 1 && level <= 5 ? LEVELS[level] : "", "bad", is_bad(level), "criteria",
+                     criteria ? criteria : json_array(), "comment", zt_col_text(st, 4), "rated_at", ts_json(st, 5),
+                     "department", zt_col_text(st, 6), "department_name", zt_col_text(st, 7), "followup",
+                     zt_col_text(st, 8), "fix_due", text_or_null(st, 9), "remaining_days", remaining, "visit_note",
+                     text_or_null(st, 10), "visited_at", ts_json(st, 11), "fix_note", text_or_null(st, 12), "fixed_at",
+                     ts_json(st, 13), "item_name", zt_col_text(st, 14), "applicant_name", zt_col_text(st, 15));
+}
+
+/* --- rating a case ---------------------------------------------------- */
+
+typedef struct {
+    const zt_principal *p;
+    const zt_calendar *cal;
+    int64_t fix_days;
+    const char *number;
+    int64_t level;
+    json_t *criteria;
+    const char *comment;
+    int64_t id;
+} rate_arg;
+
+static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
+    rate_arg *a = arg;
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT c.id, c.applicant_id, c.closed_at, c.state, c.dept_id, d.code, c.region_code,"
+                                " (SELECT count(*) FROM ratings r WHERE r.case_id = c.id) FROM cases c"
+                                " JOIN departments d ON d.id = c.dept_id WHERE c.number = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->number);
+    if (zt_step(st, e) != 1 || zt_col_int(st, 1) != a->p->user_id) {
+        zt_db_release(db);
+        return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
+    }
+    int64_t case_id = zt_col_int(st, 0), dept_id = zt_col_int(st, 4), closed = zt_col_int(st, 2);
+    char state[64], dept_code[64], region[16];
+    snprintf(state, sizeof state, "%s", zt_col_text(st, 3));
+    snprintf(dept_code, sizeof dept_code, "%s", zt_col_text(st, 5));
+    snprintf(region, sizeof region, "%s", zt_col_text(st, 6));
+    int64_t rated = zt_col_int(st, 7);
+    zt_db_release(db);
+    if (!closed || !strcmp(state, "withdrawn") || !strcmp(state, "voided"))
+        return zt_fail(e, ZT_ECONFLICT, "state", "办件办结后才能评价");
+    if (rated) return zt_fail(e, ZT_ECONFLICT, "number", "该办件已经评价过");
+    int64_t now = zt_now();
+    char due[11] = "";
+    if (is_bad(a->level)) zt_day_format(zt_cal_add(a->cal, zt_day_of_instant(now), (int)a->fix_days), due);
+    char *crit = json_dumps(a->criteria, JSON_COMPACT);
+    st = zt_db_prepare(db,
+                       "INSERT INTO ratings (case_id, level, criteria, comment, rater_id, rated_at, dept_id, followup,"
+                       " fix_due, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       e);
+    if (!st) {
+        free(crit);
+        return ZT_EINTERNAL;
+    }
+    zt_bind_int(st, 1, case_id);
+    zt_bind_int(st, 2, a->level);
+    zt_bind_text(st, 3, crit);
+    zt_bind_text(st, 4, a->comment ? a->comment : "");
+    zt_bind_int(st, 5, a->p->user_id);
+    zt_bind_int(st, 6, now);
+    zt_bind_int(st, 7, dept_id);
+    zt_bind_text(st, 8, *due ? "open" : "none");
+    if (*due)
+        zt_bind_text(st, 9, due);
+    else
+        zt_bind_null(st, 9);
+    zt_bind_int(st, 10, now);
+    int s = zt_step(st, e);
+    free(crit);
+    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    a->id = zt_col_int(st, 0);
+    zt_db_release(db);
+    json_t *body = json_pack("{s:{s:s,s:I,s:s,s:b,s:O,s:s,s:s,s:s,s:o}}", "rating", "case_number", a->number, "level",
+                             (json_int_t)a->level, "level_label", LEVELS[a->level], "bad", is_bad(a->level), "criteria",
+                             a->criteria, "comment", a->comment ? a->comment : "", "department", dept_code, "state",
+                             state, "fix_due", *due ? json_string(due) : json_null());
+    zt_sv_emit_args ev = {"rating", a->number, "rate", 1, dept_code, region, a->p->user_id, now, body};
+    zt_err rc = zt_sv_emit(db, a->p, &ev, NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+static zt_err reply_rating(zt_req *r, int64_t id, int status, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE r.id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+    zt_reply_json(r, status, rating_json(st, app->cal));
+    return ZT_OK;
+}
+
+static zt_err h_rate(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    json_t *b;
+    zt_err rc = zt_req_json(r, &b, e);
+    if (rc) return rc;
+    rate_arg a = {zt_req_principal(r), app->cal, app->cfg->rating_fix_days, zt_req_param(r, "number")};
+    if ((rc = zt_json_only(b, (const char *const[]){"level", "criteria", "comment", NULL}, e)) ||
+        (rc = zt_json_int(b, "level", 1, 1, 5, 0, &a.level, e)) ||
+        (rc = zt_json_str(b, "comment", 0, 500, &a.comment, e)))
+        return rc;
+    json_t *crit = json_object_get(b, "criteria");
+    if (crit && !json_is_null(crit) && !json_is_array(crit))
+        return zt_fail(e, ZT_EINVAL, "criteria", "criteria 须是评价理由的数组");
+    size_t i, n = crit && json_is_array(crit) ? json_array_size(crit) : 0;
+    json_t *v;
+    if (n > 14) return zt_fail(e, ZT_EINVAL, "criteria", "评价理由过多");
+    json_array_foreach(crit, i, v) {
+        const char *s = json_string_value(v);
+        int known = 0;
+        for (int k = 0; s && CRITERIA[k]; k++)
+            if (!strcmp(s, CRITERIA[k])) known = 1;
+        if (!known) return zt_fail(e, ZT_EINVAL, "criteria", "未知的评价理由：%s", s ? s : "(非文本)");
+    }
+    if (is_bad(a.level) && n == 0) return zt_fail(e, ZT_EINVAL, "criteria", "差评须勾选至少一项理由，以便部门回访整改");
+    a.criteria = crit && json_is_array(crit) ? crit : json_array();
+    if (!crit || !json_is_array(crit)) json_object_set_new(b, "criteria", a.criteria);
+    if ((rc = zt_store_write(app->store, rate_write, &a, e))) return rc;
+    return reply_rating(r, a.id, 201, e);
+}
+
+/* May p see (and, staff of its department, follow up) the rating? */
+static int may_see(const zt_principal *p, zt_stmt *st) {
+    if (p->user_id == zt_col_int(st, 18)) return 1;
+    if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return 1;
+    if (p->role_bit & ZT_R_SUPERVISOR) return zt_region_within(zt_col_text(st, 16), p->region);
+    return (p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == zt_col_int(st, 17);
+}
+
+static zt_err h_get(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, zt_req_param(r, "number"));
+    if (zt_step(st, e) != 1 || !may_see(zt_req_principal(r), st))
+        return zt_fail(e, ZT_ENOTFOUND, "number", "该办件没有评价");
+    zt_reply_json(r, 200, rating_json(st, app->cal));
+    return ZT_OK;
+}
+
+/* --- follow-up of a bad rating ------------------------------------------ */
+
+typedef struct {
+    const zt_principal *p;
+    int64_t id;
+    const char *step; /* "visit" or "fix" */
+    const char *note;
+} follow_arg;
+
+static zt_err follow_write(zt_db *db, void *arg, zt_error *e) {
+    follow_arg *a = arg;
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT r.followup, r.dept_id, c.number, d.code, c.region_code, c.applicant_id,"
+                                " r.fix_due FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d"
+                                " ON d.id = r.dept_id WHERE r.id = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, a->id);
+    if (zt_step(st, e) != 1) {
+        zt_db_release(db);
+        return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+    }
+    char followup[16], number[64], dept[64], region[16], due[16];
+    snprintf(followup, sizeof followup, "%s", zt_col_text(st, 0));
+    int64_t dept_id = zt_col_int(st, 1), owner = zt_col_int(st, 5);
+    snprintf(number, sizeof number, "%s", zt_col_text(st, 2));
+    snprintf(dept, sizeof dept, "%s", zt_col_text(st, 3));
+    snprintf(region, sizeof region, "%s", zt_col_text(st, 4));
+    snprintf(due, sizeof due, "%s", zt_col_is_null(st, 6) ? "" : zt_col_text(st, 6));
+    zt_db_release(db);
+    if (a->p->dept_id != dept_id) {
+        if (a->p->role_bit & ZT_R_SUPERVISOR) return zt_fail(e, ZT_EFORBIDDEN, "id", "回访和整改由被评价部门办理");
+        return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+    }
+    int visit = !strcmp(a->step, "visit");
+    if (!strcmp(followup, "none")) return zt_fail(e, ZT_ECONFLICT, "followup", "只有差评需要回访和整改");
+    if (!strcmp(followup, "fixed")) return zt_fail(e, ZT_ECONFLICT, "followup", "该差评已整改完毕");
+    if (visit && strcmp(followup, "open")) return zt_fail(e, ZT_ECONFLICT, "followup", "已经回访过");
+    int64_t now = zt_now();
+    st = zt_db_prepare(db,
+                       visit ? "UPDATE ratings SET followup = 'visited', visit_note = ?, visited_at = ?, updated_at = ?"
+                               " WHERE id = ?"
+                             : "UPDATE ratings SET followup = 'fixed', fix_note = ?, fixed_at = ?, updated_at = ?"
+                               " WHERE id = ?",
+                       e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->note);
+    zt_bind_int(st, 2, now);
+    zt_bind_int(st, 3, now);
+    zt_bind_int(st, 4, a->id);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    /* rate = 1; a visit is 2; the fix is 2 without a visit, 3 after one */
+    int64_t seq = visit ? 2 : !strcmp(followup, "visited") ? 3 : 2;
+    json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "rating", "case_number", number, "department", dept, "note",
+                             a->note, "fix_due", due);
+    zt_sv_emit_args ev = {"rating", number, visit ? "visit" : "fix", seq, dept, region, owner, now, body};
+    rc = zt_sv_emit(db, a->p, &ev, NULL, e);
+    json_decref(body);
+    return rc;
+}
+
+static zt_err follow(zt_req *r, const char *step, zt_error *e) {
+    follow_arg a = {zt_req_principal(r), 0, step, NULL};
+    json_t *b;
+    zt_err rc = zt_req_param_id(r, "id", &a.id, e);
+    if (!rc) rc = zt_req_json(r, &b, e);
+    if (!rc) rc = zt_json_only(b, (const char *const[]){"note", NULL}, e);
+    if (!rc) rc = zt_json_str(b, "note", 1, 2000, &a.note, e);
+    if (!rc) rc = zt_store_write(((zt_app *)zt_req_app(r))->store, follow_write, &a, e);
+    if (rc) return rc;
+    return reply_rating(r, a.id, 200, e);
+}
+
+static zt_err h_visit(zt_req *r, zt_error *e) { return follow(r, "visit", e); }
+static zt_err h_fix(zt_req *r, zt_error *e) { return follow(r, "fix", e); }
+
+/* --- lists ------------------------------------------------------------------ */
+
+typedef struct {
+    json_t *items;
+    const zt_calendar *cal;
+} list_ctx;
+
+static void list_row(zt_stmt *st, void *ctx) {
+    list_ctx *l = ctx;
+    json_array_append_new(l->items, rating_json(st, l->cal));
+}
+
+/* GET /api/dept/ratings: the department's ratings (supervisors: their
+ * region's), ?followup= ?bad=1 ?level=, paged; open follow-ups soonest due
+ * first. */
+static zt_err h_list(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    const zt_principal *p = zt_req_principal(r);
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "1 = 1");
+    if (p->role_bit & ZT_R_SUPERVISOR) {
+        size_t keep = zt_region_prefix(p->region);
+        zt_qb_sql(&f, " AND substr(c.region_code, 1, ?) = ?");
+        zt_qb_int(&f, (int64_t)keep);
+        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+    } else if (!(p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) {
+        zt_qb_sql(&f, " AND r.dept_id = ?");
+        zt_qb_int(&f, p->dept_id);
+    }
+    const char *fu = zt_req_query(r, "followup"), *bad = zt_req_query(r, "bad");
+    if (fu && *fu) {
+        if (strcmp(fu, "none") && strcmp(fu, "open") && strcmp(fu, "visited") && strcmp(fu, "fixed"))
+            return zt_fail(e, ZT_EINVAL, "followup", "followup 须是 none、open、visited 或 fixed");
+        zt_qb_sql(&f, " AND r.followup = ?");
+        zt_qb_text(&f, fu);
+    }
+    if (bad && !strcmp(bad, "1")) zt_qb_sql(&f, " AND r.level <= 2");
+    int64_t level, limit, offset, total;
+    zt_err rc = zt_req_query_int(r, "level", 0, 0, 5, &level, e);
+    if (!rc) rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    if (level) {
+        zt_qb_sql(&f, " AND r.level = ?");
+        zt_qb_int(&f, level);
+    }
+    list_ctx l = {json_array(), app->cal};
+    rc = zt_qb_list(zt_store_reader(app->store), &f, RATING_COLS, RATING_FROM,
+                    "ORDER BY r.followup NOT IN ('open', 'visited'), r.fix_due, r.rated_at DESC", limit, offset,
+                    list_row, &l, &total, e);
+    if (rc) {
+        json_decref(l.items);
+        return rc;
+    }
+    zt_reply_json(r, 200, zt_page_json(l.items, total, limit, offset));
+    return ZT_OK;
+}
+
+#define FOLLOWERS (ZT_R_CLERK | ZT_R_DEPT_HEAD)
+
+static const zt_route routes[] = {
+    {"POST", "/api/cases/{number}/rating", h_rate, ZT_R_PEOPLE,
+     "rate a finished case (好差评): {level 1-5, criteria, comment}; 1-2 open a follow-up"},
+    {"GET", "/api/cases/{number}/rating", h_get, ZT_R_USERS, "the rating of a case and its follow-up"},
+    {"GET", "/api/dept/ratings", h_list, FOLLOWERS | ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR,
+     "ratings of the department (?followup ?bad=1 ?level, paged)"},
+    {"POST", "/api/ratings/{id}/visit", h_visit, FOLLOWERS,
+     "record the follow-up visit (回访) of a bad rating: {note}"},
+    {"POST", "/api/ratings/{id}/fix", h_fix, FOLLOWERS, "record the fix (整改) of a bad rating: {note}"},
+};
+
+const zt_route *zt_ratings_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,134 @@
+/* services.h - the online services (R2, R3, R4): power items (权力事项),
+ * cases (办件), uploads, receipts, consultations, complaints and ratings.
+ *
+ * One file per concern:
+ *   flows.c     the process definitions of data/flows, loaded at start and
+ *               stored versioned (flow_defs)
+ *   events.c    supervision events (docs/supervision-events.md): one call
+ *               records the sv_events row, the audit row and the ledger entry
+ *   uploads.c   uploaded files, sniffed by magic bytes, stored by SHA-256
+ *   items.c     power items: versions, legality review, public catalogue
+ *   cases.c     applications and the case lifecycle, status query, lists
+ *   receipt.c   the acceptance receipt (受理通知书): PDF with a QR code
+ *   messages.c  consultations (咨询) and complaints (投诉)
+ *   ratings.c   好差评 and the follow-up of a bad rating
+ *
+ * Every state change goes through zt_store_write and, inside it, through
+ * zt_sv_emit, so that the new state, the event and its ledger entry commit
+ * together. */
+#ifndef ZT_SERVICES_H
+#define ZT_SERVICES_H
+
+#include <jansson.h>
+
+#include "app.h"
+#include "flow/flow.h"
+#include "http/http.h"
+
+/* --- flows.c --------------------------------------------------------- */
+
+/* Load every *.json of the flows directory (services.flows_dir), validate
+ * it, and store each (id, version) in flow_defs (a known version whose text
+ * changed is refused: a change must be a new version). Keeps every version
+ * found in flow_defs in memory too, so that a running case keeps the
+ * version it started under. Called by serve and init. */
+zt_err zt_flows_load(zt_app *app, zt_error *e);
+/* The definition id at version (0 = the newest), or NULL. Valid until
+ * zt_flows_unload. */
+const zt_flow *zt_flows_get(const char *id, int version);
+void zt_flows_unload(void);
+
+/* --- cases.c --------------------------------------------------------- */
+
+/* What serve and init call once: zt_flows_load, then the key that derives
+ * each case's query password (data_dir/query.key, created on first use). */
+zt_err zt_services_start(zt_app *app, zt_error *e);
+/* The status page a receipt's QR code opens:
+ * "{public.url}/#/status?no={number}&pw={password}". */
+void zt_case_status_url(const zt_config *cfg, const char *number, const char *password, char *out, size_t cap);
+
+/* --- events.c -------------------------------------------------------- */
+
+/* One event of the platform's own services, in the supervision schema.
+ * body is the event without its envelope (borrowed): zt_sv_emit adds
+ * "id", "source" ("platform"), "type" (subject_type "." action), "time"
+ * and "subject_type"/"subject" and stores the whole. */
+typedef struct zt_sv_emit_args {
+    const char *subject_type; /* "case", "consultation", "complaint", "rating" */
+    const char *subject;      /* the case or message number */
+    const char *action;       /* "submit", "accept", "answer", ... */
+    int64_t seq;              /* the event's position in its subject's history (1, 2, ...) */
+    const char *dept_code, *region_code;
+    int64_t owner_user_id; /* the applicant/submitter: may read the ledger entry */
+    int64_t at;            /* event time, Unix seconds */
+    json_t *body;          /* borrowed */
+} zt_sv_emit_args;
+
+/* Inside a write: insert into sv_events, write the audit row and append the
+ * ledger entry (payload = the event). event_id (may be NULL, room for 160
+ * bytes) gets the event's id: "platform/{subject_type}/{subject}/{seq}". */
+zt_err zt_sv_emit(zt_db *db, const zt_principal *actor, const zt_sv_emit_args *a, char *event_id, zt_error *e);
+
+/* Inside a write: the next number of a sequence per prefix and day:
+ * "{prefix}-{seq}" with seq zero-padded to width digits, into out. */
+zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e);
+
+/* Today's date in the city (YYYY-MM-DD) for a Unix time. */
+void zt_city_day(int64_t t, char out[11]);
+
+/* --- uploads.c ------------------------------------------------------- */
+
+/* The type of a file from its first bytes: "application/pdf",
+ * "application/ofd" (a ZIP with OFD.xml), "image/jpeg", "image/png", or
+ * NULL for anything else. Pure; fuzzed. */
+const char *zt_sniff_type(const unsigned char *data, size_t len);
+
+/* The largest upload (services.upload_max_bytes); set before the routes
+ * are registered. */
+void zt_uploads_set_limit(size_t bytes);
+
+/* May user_id attach upload upload_id (his own upload)? ZT_OK, or
+ * ZT_EINVAL naming field when there is no such upload of that owner. */
+zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char *field, zt_error *e);
+
+/* --- receipt.c ------------------------------------------------------- */
+
+/* What a receipt (受理通知书 and the other notices of a case) prints. */
+typedef struct zt_receipt {
+    const char *title;       /* "受理通知书" */
+    const char *number;      /* the case number */
+    const char *dept_name;   /* the department that issues it */
+    const char *applicant;   /* the applicant's name */
+    const char *item_name;   /* the power item */
+    const char *body;        /* the notice's text (paragraphs separated by \n) */
+    const char **row_labels; /* extra rows: labels and values, nrows each */
+    const char **row_values;
+    size_t nrows;
+    const char *query_password; /* printed for the status query */
+    const char *qr_url;         /* what the QR code opens */
+    const char *date;           /* the issue date, YYYY-MM-DD */
+} zt_receipt;
+
+/* Render a receipt as a PDF (A4, font embedded from font_path, the QR code
+ * drawn as vectors). *pdf is malloc'd, the caller frees it. NULL fields
+ * print as empty. ZT_EINTERNAL when the font cannot be loaded or has no
+ * Chinese glyphs, or when qr_url is too long for a QR code. */
+zt_err zt_receipt_pdf(const zt_receipt *r, const char *font_path, unsigned char **pdf, size_t *len, zt_error *e);
+
+/* --- items.c --------------------------------------------------------- */
+
+/* Import a catalogue file of the format zhengtong.items/1 (data/demo/items.json,
+ * docs/items-data.md) as published version 1 of each item (skipping codes
+ * already present), reviewed by the command line. *n (may be NULL) gets
+ * the number imported. */
+zt_err zt_items_import(zt_app *app, const char *path, int *n, zt_error *e);
+
+/* --- routes ---------------------------------------------------------- */
+
+const zt_route *zt_items_routes(size_t *n);
+const zt_route *zt_uploads_routes(size_t *n);
+const zt_route *zt_cases_routes(size_t *n);
+const zt_route *zt_messages_routes(size_t *n);
+const zt_route *zt_ratings_routes(size_t *n);
+
+#endif

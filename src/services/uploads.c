@@ -1,0 +1,353 @@
+/* uploads.c - materials uploaded by applicants and staff.
+ *
+ * POST /api/uploads?name=申请表.pdf with the file's bytes as the body. The
+ * type is decided by the bytes, never by the name or the Content-Type: PDF
+ * ("%PDF-"), OFD (a ZIP whose central directory holds OFD.xml, GB/T 33190),
+ * JPEG and PNG by their signatures; anything else (an executable renamed
+ * .pdf included) gets 415. The bytes are stored once per SHA-256 under
+ * services.files_dir/ab/cd/<hash>, written to a temporary file, fsynced and
+ * renamed, so a stored file is always whole. The upload row records who
+ * uploaded it under which name; cases refer to uploads by id. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/tsv.h"
+#include "services/services.h"
+
+/* --- sniffing -------------------------------------------------------- */
+
+static uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+
+/* An OFD package is a ZIP archive with OFD.xml at its root (GB/T 33190-2016
+ * §7.4). Find the end-of-central-directory record (within the last 64 KiB +
+ * 22 bytes), then walk the central directory's entries for that name. */
+static int zip_has_ofd_xml(const unsigned char *d, size_t len) {
+    if (len < 22) return 0;
+    size_t lo = len > 65557 ? len - 65557 : 0;
+    for (size_t i = len - 22 + 1; i-- > lo;) {
+        if (le32(d + i) != 0x06054b50u) continue;
+        uint32_t entries = le16(d + i + 10), size = le32(d + i + 12), off = le32(d + i + 16);
+        if ((size_t)off > i || (size_t)size > i - off) continue;
+        size_t p = off, end = (size_t)off + size;
+        for (uint32_t k = 0; k < entries; k++) {
+            if (end - p < 46 || le32(d + p) != 0x02014b50u) break;
+            size_t nlen = le16(d + p + 28), xlen = le16(d + p + 30), clen = le16(d + p + 32);
+            if (end - p - 46 < nlen) break;
+            if (nlen == 7 && memcmp(d + p + 46, "OFD.xml", 7) == 0) return 1;
+            size_t step = 46 + nlen + xlen + clen;
+            if (end - p < step) break;
+            p += step;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+const char *zt_sniff_type(const unsigned char *d, size_t len) {
+    if (len >= 5 && memcmp(d, "%PDF-", 5) == 0) return "application/pdf";
+    if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
+    if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return "image/jpeg";
+    if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0 && zip_has_ofd_xml(d, len)) return "application/ofd";
+    return NULL;
+}
+
+/* --- storage --------------------------------------------------------- */
+
+static size_t upload_limit = 20u << 20;
+
+void zt_uploads_set_limit(size_t bytes) { upload_limit = bytes; }
+
+static char *files_dir(const zt_config *cfg) { return zt_config_path(cfg, cfg->files_dir, "files"); }
+
+static int mkdir_p(const char *dir) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0750) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
+}
+
+static int fsync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The path of a stored file (dir/ab/cd/hash), into out. */
+static void file_path(const char *root, const char *hex, char *out, size_t cap) {
+    snprintf(out, cap, "%s/%.2s/%.2s/%s", root, hex, hex + 2, hex);
+}
+
+/* Write the bytes durably unless the same content is already there. */
+static zt_err store_bytes(const zt_config *cfg, const char *hex, const void *data, size_t len, zt_error *e) {
+    char *root = files_dir(cfg);
+    char dir[4096], path[4200], tmp[4300];
+    snprintf(dir, sizeof dir, "%s/%.2s/%.2s", root, hex, hex + 2);
+    file_path(root, hex, path, sizeof path);
+    free(root);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (size_t)sb.st_size == len) return ZT_OK;
+    if (mkdir_p(dir)) return zt_fail(e, ZT_EUNAVAIL, "file", "无法创建文件目录 %s：%s", dir, strerror(errno));
+    unsigned char rnd[8];
+    char rhex[17];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(rhex, sizeof rhex, rnd, sizeof rnd);
+    snprintf(tmp, sizeof tmp, "%s.%s.tmp", path, rhex);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(errno));
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int err = errno;
+            close(fd);
+            unlink(tmp);
+            return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(err));
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) || close(fd) || rename(tmp, path) || fsync_dir(dir)) {
+        int err = errno;
+        unlink(tmp);
+        return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(err));
+    }
+    return ZT_OK;
+}
+
+/* --- the upload row -------------------------------------------------- */
+
+typedef struct {
+    const zt_principal *p;
+    const char *hex, *mime, *name;
+    size_t size;
+    int64_t id;
+} upload_arg;
+
+static zt_err upload_write(zt_db *db, void *arg, zt_error *e) {
+    upload_arg *a = arg;
+    zt_stmt *st = zt_db_prepare(
+        db, "INSERT INTO files (sha256, mime, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->hex);
+    zt_bind_text(st, 2, a->mime);
+    zt_bind_int(st, 3, (int64_t)a->size);
+    zt_bind_int(st, 4, zt_now());
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    st = zt_db_prepare(
+        db, "INSERT INTO uploads (sha256, filename, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->hex);
+    zt_bind_text(st, 2, a->name);
+    zt_bind_int(st, 3, a->p->user_id);
+    zt_bind_int(st, 4, zt_now());
+    int s = zt_step(st, e);
+    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    a->id = zt_col_int(st, 0);
+    zt_db_release(db);
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)a->id);
+    json_t *detail = json_pack("{s:s,s:s,s:s,s:I}", "sha256", a->hex, "mime", a->mime, "filename", a->name, "size",
+                               (json_int_t)a->size);
+    rc = zt_audit_owned(db, a->p, "upload.create", "upload", idtext, a->p->user_id, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
+/* A file name as shown to people: 1-200 characters of clean UTF-8, no path
+ * separators or control characters. */
+static zt_err check_name(const char *name, zt_error *e) {
+    if (!name || !*name) return zt_fail(e, ZT_EINVAL, "name", "请在 ?name= 中给出文件名");
+    size_t chars = 0;
+    for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+        if (*s < 0x20 || *s == 0x7f || *s == '/' || *s == '\\')
+            return zt_fail(e, ZT_EINVAL, "name", "文件名不能含有路径分隔符或控制字符");
+        if ((*s & 0xC0) != 0x80) chars++;
+    }
+    char copy[1024];
+    if (strlen(name) >= sizeof copy || chars > 200) return zt_fail(e, ZT_EINVAL, "name", "文件名不能超过 200 个字符");
+    snprintf(copy, sizeof copy, "%s", name);
+    zt_utf8_clean(copy);
+    if (strcmp(copy, name) != 0) return zt_fail(e, ZT_EINVAL, "name", "文件名不是合法的 UTF-8 文本");
+    if (!strcmp(name, ".") || !strcmp(name, "..")) return zt_fail(e, ZT_EINVAL, "name", "文件名不合法");
+    return ZT_OK;
+}
+
+static json_t *upload_json(int64_t id, const char *hex, const char *mime, int64_t size, const char *name,
+                           int64_t created) {
+    char ts[32];
+    zt_time_format(created, ts);
+    return json_pack("{s:I,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)id, "sha256", hex, "mime", mime, "size",
+                     (json_int_t)size, "filename", name, "created_at", ts);
+}
+
+static zt_err h_upload(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    const char *name = zt_req_query(r, "name");
+    zt_err rc = check_name(name, e);
+    if (rc) return rc;
+    size_t len;
+    const unsigned char *body = (const unsigned char *)zt_req_body(r, &len);
+    if (!body || len == 0) return zt_fail(e, ZT_EINVAL, "file", "文件是空的");
+    const char *mime = zt_sniff_type(body, len);
+    if (!mime)
+        return zt_fail(e, ZT_EMEDIA, "file",
+                       "不支持的文件类型：只接受 PDF、OFD、JPEG、PNG 文件（按文件内容判断，与扩展名无关）");
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, body, len);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    if ((rc = store_bytes(app->cfg, hex, body, len, e))) return rc;
+    upload_arg a = {zt_req_principal(r), hex, mime, name, len, 0};
+    if ((rc = zt_store_write(app->store, upload_write, &a, e))) return rc;
+    zt_reply_json(r, 201, upload_json(a.id, hex, mime, (int64_t)len, name, zt_now()));
+    return ZT_OK;
+}
+
+zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char *field, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM uploads WHERE id = ? AND owner_id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, upload_id);
+    zt_bind_int(st, 2, user_id);
+    int rc = zt_step(st, e);
+    zt_db_release(db);
+    if (rc < 0) return (zt_err)-rc;
+    if (rc == 0) return zt_fail(e, ZT_EINVAL, field, "上传文件 %lld 不存在或不是您上传的", (long long)upload_id);
+    return ZT_OK;
+}
+
+/* May p read upload id? Its owner; staff of a department with a case that
+ * holds it; supervisors, auditors and administrators (within their region
+ * for supervisors). */
+static int may_read(zt_db *db, const zt_principal *p, int64_t id, int64_t owner, zt_error *e) {
+    if (p->user_id == owner || (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) return 1;
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT c.dept_id, c.region_code, c.applicant_id FROM case_materials m"
+                                " JOIN cases c ON c.id = m.case_id WHERE m.upload_id = ?",
+                                e);
+    if (!st) return 0;
+    zt_bind_int(st, 1, id);
+    int ok = 0;
+    while (!ok && zt_step(st, e) == 1) {
+        if ((p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == zt_col_int(st, 0)) ok = 1;
+        if ((p->role_bit & ZT_R_SUPERVISOR) && zt_region_within(zt_col_text(st, 1), p->region)) ok = 1;
+        if (p->user_id == zt_col_int(st, 2)) ok = 1;
+    }
+    return ok;
+}
+
+/* GET /api/uploads/{id}: the bytes, as an attachment. */
+static zt_err h_download(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    int64_t id;
+    zt_err rc = zt_req_param_id(r, "id", &id, e);
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT u.sha256, f.mime, f.size, u.filename, u.owner_id FROM uploads u"
+                                " JOIN files f ON f.sha256 = u.sha256 WHERE u.id = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "文件不存在");
+    zt_arena *A = zt_req_arena(r);
+    char *hex = zt_arena_strdup(A, zt_col_text(st, 0)), *mime = zt_arena_strdup(A, zt_col_text(st, 1));
+    char *name = zt_arena_strdup(A, zt_col_text(st, 3));
+    int64_t size = zt_col_int(st, 2), owner = zt_col_int(st, 4);
+    zt_db_release(db);
+    if (!may_read(db, zt_req_principal(r), id, owner, e)) {
+        zt_db_release(db);
+        return zt_fail(e, ZT_ENOTFOUND, "id", "文件不存在");
+    }
+    zt_db_release(db);
+    char *root = files_dir(app->cfg);
+    char path[4200];
+    file_path(root, hex, path, sizeof path);
+    free(root);
+    size_t len;
+    zt_error fe;
+    char *data = zt_read_file(path, &len, &fe);
+    if (!data || (int64_t)len != size) {
+        free(data);
+        return zt_fail(e, ZT_EINTERNAL, "id", "文件内容缺失，请联系管理员");
+    }
+    /* RFC 6266 / RFC 8187: an ASCII fallback and the UTF-8 name */
+    char disp[1400], *q = disp;
+    q += snprintf(q, 64, "attachment; filename=\"upload-%lld\"; filename*=UTF-8''", (long long)id);
+    for (const unsigned char *s = (const unsigned char *)name; *s && q < disp + sizeof disp - 4; s++) {
+        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("-._~", *s))
+            *q++ = (char)*s;
+        else
+            q += snprintf(q, 4, "%%%02X", *s);
+    }
+    *q = 0;
+    zt_reply_data(r, 200, mime, data, len);
+    zt_reply_header(r, "Content-Disposition", disp);
+    free(data);
+    return ZT_OK;
+}
+
+/* GET /api/my/uploads: what I uploaded, newest first. */
+static zt_err h_mine(zt_req *r, zt_error *e) {
+    int64_t limit, offset;
+    zt_err rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(((zt_app *)zt_req_app(r))->store);
+    const zt_principal *p = zt_req_principal(r);
+    zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM uploads WHERE owner_id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, p->user_id);
+    int64_t total = zt_step(st, e) == 1 ? zt_col_int(st, 0) : 0;
+    st = zt_db_prepare(db,
+                       "SELECT u.id, u.sha256, f.mime, f.size, u.filename, u.created_at FROM uploads u"
+                       " JOIN files f ON f.sha256 = u.sha256 WHERE u.owner_id = ? ORDER BY u.id DESC LIMIT ? OFFSET ?",
+                       e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, p->user_id);
+    zt_bind_int(st, 2, limit);
+    zt_bind_int(st, 3, offset);
+    json_t *items = json_array();
+    while (zt_step(st, e) == 1)
+        json_array_append_new(items, upload_json(zt_col_int(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),
+                                                 zt_col_int(st, 3), zt_col_text(st, 4), zt_col_int(st, 5)));
+    zt_reply_json(r, 200, zt_page_json(items, total, limit, offset));
+    return ZT_OK;
+}
+
+#define UPLOADERS (ZT_R_PEOPLE | ZT_R_CLERK | ZT_R_DEPT_HEAD)
+
+static zt_route routes[] = {
+    {"POST", "/api/uploads", h_upload, UPLOADERS,
+     "upload a material (body = the file; ?name=); PDF, OFD, JPEG or PNG by content"},
+    {"GET", "/api/uploads/{id}", h_download, ZT_R_USERS, "download an upload (owner, case's department, supervision)"},
+    {"GET", "/api/my/uploads", h_mine, UPLOADERS, "my uploads, newest first"},
+};
+
+const zt_route *zt_uploads_routes(size_t *n) {
+    routes[0].max_body = upload_limit;
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

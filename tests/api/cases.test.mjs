@@ -613,3 +613,45 @@ describe('好差评: rating a finished case and the follow-up of a bad rating', 
         assert.equal((await clerk.post(`/api/ratings/${r.id}/visit`, { note: 'x' })).status, 409);
     });
 });
+
+describe('a running case keeps its item version; a complaint about one\'s own case reaches its department', () => {
+    let t, zs, clerk, fzb, anon, first;
+    const ITEM = '360300-XK-GA-001';
+    before(async () => {
+        t = await startServer({ args: LONG });
+        zs = await as(t, 'zhangsan');
+        clerk = await as(t, 'gaj_clerk');
+        fzb = await as(t, 'fzb');
+        anon = new Client(t);
+        first = (await ok(zs.post('/api/cases', { item_code: ITEM, materials: await materialsFor(zs, anon, ITEM) }), 201))
+            .number;
+    });
+    after(async () => t && (await t.stop()));
+
+    test('version 2 of the item is published; the old case stays on version 1, a new one runs on version 2', async () => {
+        const draft = await ok(clerk.post(`/api/items/${ITEM}/versions`, {}), 201);
+        assert.equal(draft.version, 2);
+        const guide = { ...draft.guide, promised_limit_days: 10 }; // a longer promise, still within the law
+        await ok(clerk.put(`/api/items/${ITEM}/draft`, guide));
+        await ok(clerk.post(`/api/items/${ITEM}/submit`, {}));
+        await ok(fzb.post(`/api/items/${ITEM}/review`, { decision: 'approve', opinion: '合法' }));
+        assert.equal((await ok(anon.get(`/api/items/${ITEM}`))).version, 2);
+        await ok(act(clerk, first, 'pre_review_pass'));
+        const old = await ok(act(clerk, first, 'accept'));
+        assert.equal(old.item_version, 1);
+        assert.equal(old.promised_days, 7, 'the limits of the version it was submitted under');
+        const second = await ok(
+            zs.post('/api/cases', { item_code: ITEM, materials: await materialsFor(zs, anon, ITEM) }), 201);
+        assert.equal(second.item_version, 2);
+        assert.equal(second.promised_days, 10);
+    });
+
+    test('a complaint about one\'s own case is routed to the case\'s department', async () => {
+        const r = await ok(
+            zs.post('/api/complaints', { case_number: first, title: '办理太慢', content: '受理后迟迟没有进展' }), 201);
+        const dept = r.department.code || r.department;
+        assert.equal(dept, '360300-GA');
+        const list = await ok(clerk.get('/api/dept/messages?kind=complaint'));
+        assert.ok(list.items.some((m) => m.number === r.number));
+    });
+});

@@ -1363,11 +1363,9 @@ static zt_err h_receipt(zt_req *r, zt_error *e) {
     if (c.legal_days == 0) snprintf(limits, sizeof limits, "即办件（当场办结）");
     snprintf(promised_text, sizeof promised_text, "%s", c.promised_due ? c.promised_due : "受理后计算");
     snprintf(legal_text, sizeof legal_text, "%s", c.legal_due ? c.legal_due : "受理后计算");
-    const char *labels[] = {"申请事项", "申请人",   "办理部门",     "申请日期",
-                            "受理日期", "办理时限", "承诺办结日期", "法定办结日期"};
-    const char *values[] = {
-        c.item_name, c.applicant_name, c.dept_name, submitted, c.accept_day ? c.accept_day : "待受理",
-        limits,      promised_text,    legal_text};
+    const char *labels[] = {"申请人", "办理部门", "申请日期", "受理日期", "办理时限", "承诺办结日期", "法定办结日期"};
+    const char *values[] = {c.applicant_name, c.dept_name,   submitted, c.accept_day ? c.accept_day : "待受理",
+                            limits,           promised_text, legal_text};
     zt_receipt rec = {.title = accepted ? "受理通知书" : "网上申请回执",
                       .number = c.number,
                       .dept_name = c.dept_name,

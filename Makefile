@@ -9,7 +9,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS     = libmicrohttpd sqlite3 libsodium jansson libqrencode
+PKGS     = libmicrohttpd sqlite3 libsodium jansson libqrencode xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev
-libcmocka-dev libhpdf-dev libqrencode-dev fonts-droid-fallback poppler-utils zbar-tools
+libcmocka-dev libhpdf-dev libqrencode-dev libxlsxwriter-dev fonts-droid-fallback poppler-utils zbar-tools
 sqlite3 curl tzdata nodejs npm"
 
 missing=""

@@ -5,6 +5,7 @@
 
 #include "auth/auth.h"
 #include "base/clock.h"
+#include "supervise/supervise.h"
 #include "base/json.h"
 #include "platform/platform.h"
 #include "store/query.h"
@@ -403,6 +404,9 @@ static zt_err h_set_clock(zt_req *r, zt_error *e) {
     if (zt_time_parse(now, &t) != 0)
         return zt_fail(e, ZT_EINVAL, "now", "now 须为 RFC 3339 时间，如 2026-03-02T09:00:00+08:00");
     zt_clock_set_us(t * 1000000);
+    /* the signals now due fire at once (and the tick is done when the
+     * answer comes) */
+    if ((rc = zt_sv_tick(APP(r), t, NULL, e))) return rc;
     return h_clock(r, e);
 }
 

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "flow/flow.h"
 #include "http/http.h"
+#include "store/query.h"
 
 /* --- flows.c --------------------------------------------------------- */
 
@@ -68,10 +69,6 @@ typedef struct zt_sv_emit_args {
  * ledger entry (payload = the event). event_id (may be NULL, room for 160
  * bytes) gets the event's id: "platform/{subject_type}/{subject}/{seq}". */
 zt_err zt_sv_emit(zt_db *db, const zt_principal *actor, const zt_sv_emit_args *a, char *event_id, zt_error *e);
-
-/* Inside a write: the next number of a sequence per prefix and day:
- * "{prefix}-{seq}" with seq zero-padded to width digits, into out. */
-zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e);
 
 /* Today's date in the city (YYYY-MM-DD) for a Unix time. */
 void zt_city_day(int64_t t, char out[11]);

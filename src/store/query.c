@@ -78,3 +78,18 @@ zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *
     while ((rc = zt_step(st, e)) == 1) row(st, ctx);
     return rc < 0 ? (zt_err)-rc : ZT_OK;
 }
+
+zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO number_seq (prefix, last) VALUES (?, 1)"
+                                " ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, prefix);
+    int rc = zt_step(st, e);
+    if (rc != 1) return rc < 0 ? (zt_err)-rc : zt_fail(e, ZT_EINTERNAL, NULL, "编号分配失败");
+    long long n = (long long)zt_col_int(st, 0);
+    zt_db_release(db);
+    snprintf(out, cap, "%s-%0*lld", prefix, width, n);
+    return ZT_OK;
+}

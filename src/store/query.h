@@ -44,4 +44,10 @@ zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *
 /* Prepare on db and bind every value. */
 zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e);
 
+/* Inside a write: the next number of a sequence kept per prefix (table
+ * number_seq): "{prefix}-{seq}" with seq zero-padded to width digits, into
+ * out. Case, message and card numbers use it with a prefix per region and
+ * day. */
+zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e);
+
 #endif

@@ -1,0 +1,226 @@
+// The supervision engine on the legal clock: the exact moment each warning,
+// yellow and red card appears across the 2026 Spring Festival (holidays
+// 15-23 February, make-up working days Saturday 14 and Saturday 28
+// February), special procedures pushing deadlines, a case closed on its last
+// day never turning yellow, the pre-acceptance, consultation, supplement and
+// fee rules. Cards are read as the supervision office reads them.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, as, Client } from './lib/server.mjs';
+
+const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
+const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
+const PASSPORT = '360300-XK-GA-001'; // 普通护照签发: promised 7, legal 15 working days; fee 120 元/本
+
+async function ok(rp, status = 200) {
+    const r = await rp;
+    assert.equal(r.status, status, r.text);
+    return r.json;
+}
+
+// 10:00 in 萍乡 (UTC+8) on a day, or an exact local time
+const at = (day, time = '10:00:00') => `${day}T${time}+08:00`;
+
+describe('the legal clock across the Spring Festival', () => {
+    let t, admin, zs, clerk, head, sup, anon, yellowNumber;
+    const items = {};
+
+    async function clock(iso) {
+        await ok(admin.put('/api/admin/clock', { now: iso }));
+    }
+    async function materials(code) {
+        if (!items[code]) items[code] = (await ok(anon.get(`/api/items/${code}`))).guide;
+        const up = (await ok(
+            zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }),
+            201,
+        )).id;
+        return items[code].materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up }));
+    }
+    async function apply(code = PASSPORT) {
+        return (await ok(zs.post('/api/cases', { item_code: code, materials: await materials(code) }), 201)).number;
+    }
+    const act = (c, n, a, fields = {}) => ok(c.post(`/api/cases/${n}/actions/${a}`, { fields }));
+    async function accepted(code = PASSPORT) {
+        const n = await apply(code);
+        await act(clerk, n, 'pre_review_pass');
+        await act(clerk, n, 'accept');
+        return n;
+    }
+    async function cards(n, type = 'case') {
+        const s = await ok(sup.get(`/api/supervision/cases/${n}?type=${type}`));
+        return s.cards.filter((c) => c.state !== 'retracted');
+    }
+    const rules = (cs) => cs.map((c) => c.rule).sort();
+
+    before(async () => {
+        t = await startServer({ args: LONG });
+        admin = await as(t, 'admin');
+        zs = await as(t, 'zhangsan');
+        clerk = await as(t, 'gaj_clerk');
+        head = await as(t, 'gaj_head');
+        sup = await as(t, 'jiancha');
+        anon = new Client(t);
+    });
+    after(async () => t && (await t.stop()));
+
+    test('warning at the start of WD_5, yellow at the start of WD_8, red at the start of WD_16 (P 7, L 15)', async () => {
+        await clock(at('2026-02-10')); // Tuesday
+        const n = await accepted();
+        const s = await ok(sup.get(`/api/supervision/cases/${n}`));
+        assert.equal(s.accept_day, '2026-02-10');
+        assert.equal(s.promised_due, '2026-02-26'); // 11, 12, 13, 14 (make-up), 24, 25, 26
+        assert.equal(s.legal_due, '2026-03-09');
+        assert.deepEqual(s.timers.map((x) => x.rule).sort(), ['legal_red', 'promised_warning', 'promised_yellow', 'step_limit']);
+        assert.deepEqual(await cards(n), []);
+        await clock(at('2026-02-23', '23:59:59')); // the last day of the holiday
+        assert.deepEqual(await cards(n), []);
+        await clock(at('2026-02-24', '00:00:00')); // WD_5 begins
+        assert.deepEqual(rules(await cards(n)), ['promised_warning']);
+        await clock(at('2026-02-26', '23:59:59')); // the end of WD_7: still on time
+        assert.deepEqual(rules(await cards(n)), ['promised_warning']);
+        await clock(at('2026-02-27', '00:00:00')); // the promise is broken
+        const c = await cards(n);
+        assert.deepEqual(rules(c), ['promised_warning', 'promised_yellow']);
+        const yellow = c.find((x) => x.rule === 'promised_yellow');
+        assert.equal(yellow.level, 'yellow');
+        assert.equal(yellow.state, 'issued');
+        assert.equal(yellow.signal_at, '2026-02-27T00:00:00+08:00');
+        assert.equal(yellow.facts.deadline, '2026-02-26');
+        assert.match(yellow.number, /^JC-360300-20260227-\d{5}$/);
+        // 承办 has its own limit of 12 working days: over it from the start of WD_13
+        await clock(at('2026-03-04', '23:59:59'));
+        assert.equal((await cards(n)).length, 2);
+        await clock(at('2026-03-05', '00:00:00'));
+        assert.deepEqual(rules(await cards(n)), ['promised_warning', 'promised_yellow', 'step_limit']);
+        await clock(at('2026-03-09', '23:59:59'));
+        assert.equal((await cards(n)).length, 3);
+        await clock(at('2026-03-10', '00:00:00')); // the law is broken
+        assert.deepEqual(rules(await cards(n)), ['legal_red', 'promised_warning', 'promised_yellow', 'step_limit']);
+        yellowNumber = yellow.number;
+    });
+
+    test('a case closed on its last day never turns yellow or red, however late it is looked at', async () => {
+        await clock(at('2026-02-10'));
+        const n = await accepted();
+        await clock(at('2026-02-26', '16:00:00'));
+        await act(clerk, n, 'submit_review', { opinion: '符合' });
+        await act(head, n, 'approve');
+        await act(clerk, n, 'complete', { result_type: '准予许可', fee_charged: 12000, fee_standard: '120元/本' });
+        await clock(at('2026-04-30'));
+        assert.deepEqual(rules(await cards(n)), ['promised_warning']);
+        const s = await ok(sup.get(`/api/supervision/cases/${n}`));
+        assert.ok(s.closed_at);
+        assert.deepEqual(s.timers, []);
+        assert.equal(s.elapsed_days, 7);
+    });
+
+    test('a special procedure stops the clock and pushes both deadlines; its own days are watched', async () => {
+        await clock(at('2026-02-10'));
+        const n = await accepted();
+        await clock(at('2026-02-12')); // Thursday
+        await act(head, n, 'special_start', { type: '检验', reason: '证件检验', legal_basis: '《行政许可法》第四十五条', days: 10 });
+        await clock(at('2026-02-27')); // after the promised day: the clock stands
+        assert.deepEqual(await cards(n), [], 'no yellow while suspended');
+        await clock(at('2026-02-26', '15:00:00')); // (the clock may go back in the demo)
+        await act(clerk, n, 'special_end', { result: '检验合格' });
+        // 13, 14 (make-up), 24, 25, 26 were not counted: P moves from WD_7 to WD_12
+        const s = await ok(sup.get(`/api/supervision/cases/${n}`));
+        assert.equal(s.suspended_days, 5);
+        assert.equal(s.promised_due, '2026-03-04');
+        assert.equal(s.legal_due, '2026-03-16');
+        await clock(at('2026-03-04', '23:59:59'));
+        assert.deepEqual(rules(await cards(n)), ['promised_warning']);
+        await clock(at('2026-03-05', '00:00:00'));
+        assert.deepEqual(rules(await cards(n)), ['promised_warning', 'promised_yellow']);
+    });
+
+    test('a special procedure that outlasts its granted days gets a card', async () => {
+        await clock(at('2026-02-10'));
+        const n = await accepted();
+        await act(head, n, 'special_start', { type: '鉴定', reason: '技术鉴定', legal_basis: '《行政许可法》第四十五条', days: 3 });
+        // granted 3 working days after 10 Feb: 11, 12, 13; overdue from the start of 14 (make-up Saturday)
+        await clock(at('2026-02-13', '23:59:59'));
+        assert.deepEqual(await cards(n), []);
+        await clock(at('2026-02-14', '00:00:00'));
+        assert.deepEqual(rules(await cards(n)), ['special_overdue']);
+    });
+
+    test('online pre-acceptance: warning, yellow and red at WD_3, WD_5 and WD_7 after submission', async () => {
+        await clock(at('2026-02-10'));
+        const n = await apply();
+        await clock(at('2026-02-12', '23:59:59'));
+        assert.deepEqual(await cards(n), []);
+        await clock(at('2026-02-13', '00:00:00'));
+        assert.deepEqual(rules(await cards(n)), ['pre_acceptance_warning']);
+        await clock(at('2026-02-24', '00:00:00')); // WD_5 (14 Feb is a make-up day)
+        assert.deepEqual(rules(await cards(n)), ['pre_acceptance_warning', 'pre_acceptance_yellow']);
+        await clock(at('2026-02-26', '00:00:00'));
+        assert.deepEqual(rules(await cards(n)), ['pre_acceptance_red', 'pre_acceptance_warning', 'pre_acceptance_yellow']);
+    });
+
+    test('a 补正 notice later than 5 working days: a yellow card, and the clock runs from the submission', async () => {
+        await clock(at('2026-02-10'));
+        const n = await apply();
+        await clock(at('2026-02-25')); // WD_6 after submission
+        await act(clerk, n, 'request_supplement', { missing_materials: ['证件照片'] });
+        const c = await cards(n);
+        assert.ok(rules(c).includes('late_supplement'), rules(c));
+        const s = await ok(sup.get(`/api/supervision/cases/${n}`));
+        assert.equal(s.accept_day, '2026-02-10', 'deemed accepted on arrival');
+    });
+
+    test('a fee above the item\'s standard and a fee not in its list are red cards', async () => {
+        await clock(at('2026-03-02'));
+        const n = await accepted();
+        await act(clerk, n, 'submit_review', { opinion: '符合' });
+        await act(head, n, 'approve');
+        await act(clerk, n, 'complete', { result_type: '准予许可', fee_charged: 20000, fee_standard: '200元/本' });
+        const c = await cards(n);
+        const fee = c.find((x) => x.rule === 'fee_above_standard');
+        assert.ok(fee, rules(c));
+        assert.equal(fee.level, 'red');
+        assert.equal(fee.facts.fee_charged, 20000);
+        assert.equal(fee.facts.standard, 12000);
+        const free = '360302-QR-GA-001'; // 户口迁移（迁入）: no fee
+        const m = await apply(free);
+        // 安源区公安分局 handles it: create its clerk
+        const depts = await ok(admin.get('/api/departments?q=360302-GA'));
+        const did = depts.items.find((d) => d.code === '360302-GA').id;
+        await ok(admin.post('/api/users', { login: 'ay_ga', name: '安源公安窗口', role: 'clerk', dept_id: did, password: 'Staff2026pass' }), 201);
+        await ok(admin.post('/api/users', { login: 'ay_ga_head', name: '安源公安负责人', role: 'dept_head', dept_id: did, password: 'Staff2026pass' }), 201);
+        const ay = await as(t, 'ay_ga', 'Staff2026pass');
+        const ayh = await as(t, 'ay_ga_head', 'Staff2026pass');
+        await act(ay, m, 'pre_review_pass');
+        await act(ay, m, 'accept');
+        await act(ay, m, 'submit_review', { opinion: '符合' });
+        await act(ayh, m, 'approve');
+        await act(ay, m, 'complete', { result_type: '准予许可', fee_charged: 500, fee_standard: '工本费' });
+        assert.ok(rules(await cards(m)).includes('fee_not_listed'));
+        // 安源区's supervisor sees the district's case, not the city's
+        const ays = await as(t, 'jiancha_ay');
+        assert.equal((await ays.get(`/api/supervision/cases/${m}`)).status, 200);
+        assert.equal((await ays.get(`/api/supervision/cases/${n}`)).status, 404);
+    });
+
+    test('a consultation: warning 2 working days before its due day, yellow after it, red a day later', async () => {
+        await clock(at('2026-02-10'));
+        const msg = await ok(zs.post('/api/consultations', { department: '360300-GA', title: '护照', content: '需要多久？' }), 201);
+        const n = msg.number;
+        const s = await ok(sup.get(`/api/supervision/cases/${n}?type=consultation`));
+        assert.equal(s.due_day, '2026-02-24'); // 5 working days: 11, 12, 13, 14, 24
+        await clock(at('2026-02-13', '00:00:00')); // 2 working days before: WD_3
+        assert.deepEqual(rules(await cards(n, 'consultation')), ['consultation_warning']);
+        await clock(at('2026-02-25', '00:00:00'));
+        assert.deepEqual(rules(await cards(n, 'consultation')), ['consultation_warning', 'consultation_yellow']);
+        await clock(at('2026-02-26', '00:00:00'));
+        assert.deepEqual(rules(await cards(n, 'consultation')), ['consultation_red', 'consultation_warning', 'consultation_yellow']);
+    });
+
+    test('every card is in the ledger; the tick touches only what is due', async () => {
+        const r = await ok(admin.post('/api/admin/tick', {}));
+        assert.equal(r.subjects, 0, 'nothing due right after the clock moved');
+        const led = await ok(sup.get(`/api/ledger/entries?from=0&to=1000&subject=card/${yellowNumber}`));
+        const kinds = led.items.map((x) => JSON.parse(Buffer.from(x.entry, 'base64').toString('utf8')).kind);
+        assert.deepEqual(kinds, ['card.raise']);
+    });
+});

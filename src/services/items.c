@@ -21,6 +21,7 @@
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "services/items.h"
 #include "services/services.h"
 #include "store/query.h"
 
@@ -87,13 +88,12 @@ static const char *status_label(const char *s) {
 
 /* --- guide validation --- */
 
-/* What the columns of `items` take from a valid guide. Strings point into
- * the guide (or into dept_code/region, copied from the database). */
-typedef struct {
-    const char *code, *name, *type, *flow, *online;
-    int64_t legal, promised, dept_id;
-    char dept_code[40], region[16];
-} guide_info;
+/* What the columns of `items` take from a valid guide (items.h). */
+typedef zt_guide_info guide_info;
+
+/* How a path names a member whose key is "" (so that the field of the error
+ * is never empty: the reply leaves an empty field out). */
+#define EMPTY_KEY "\"\""
 
 static zt_err missing(zt_error *e, const char *path) { return zt_fail(e, ZT_EINVAL, path, "缺少必填字段 %s", path); }
 
@@ -151,7 +151,8 @@ static zt_err v_arr(json_t *o, const char *key, size_t min, size_t max, json_t *
     return ZT_OK;
 }
 
-/* An element or member that must be an object with only the given keys. */
+/* An element or member that must be an object with only the given keys;
+ * path NULL for the guide itself (which the caller knows is an object). */
 static zt_err v_obj(json_t *v, const char *path, const char *const *allowed, zt_error *e) {
     if (!json_is_object(v)) return zt_fail(e, ZT_EINVAL, path, "%s 必须是对象", path);
     const char *k;
@@ -159,7 +160,7 @@ static zt_err v_obj(json_t *v, const char *path, const char *const *allowed, zt_
     json_object_foreach(v, k, x) {
         if (one_of(k, allowed)) continue;
         char f[64];
-        snprintf(f, sizeof f, "%s.%s", path, k);
+        snprintf(f, sizeof f, "%s%s%s", path ? path : "", path ? "." : "", *k ? k : EMPTY_KEY);
         return zt_fail(e, ZT_EINVAL, f, "未知字段 %s", f);
     }
     return ZT_OK;
@@ -215,6 +216,15 @@ static int article_ok(const char *s) {
     return *p == 0;
 }
 
+/* The length of s cut to at most max bytes, not inside a character (a
+ * character cut in two would show as '?' in the message). */
+static int utf8_prefix(const char *s, size_t max) {
+    size_t n = strnlen(s, max);
+    if (s[n])
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return (int)n;
+}
+
 static int digits_only(const char *s, size_t n) { return strspn(s, "0123456789") >= n; }
 
 /* 0799-1234567 (an area code, 7-8 digits), or 12345. */
@@ -260,8 +270,11 @@ static zt_err v_code_agrees(const guide_info *gi, zt_error *e) {
     return ZT_OK;
 }
 
+/* The directory from the database (zt_item_lookup, items.h). */
+
 /* An active department by code: its id and region. */
-static int dept_lookup(zt_db *db, const char *code, int64_t *id, char region[16], zt_error *e) {
+static int db_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
+    zt_db *db = ctx;
     zt_stmt *st = zt_db_prepare(db, "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
     if (!st) return -ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
@@ -394,7 +407,7 @@ static zt_err v_fees(json_t *g, const char *charge, zt_error *e) {
     return v_unique_names(arr, "fees", e);
 }
 
-static zt_err v_joint(zt_db *db, json_t *g, const guide_info *gi, int parallel, zt_error *e) {
+static zt_err v_joint(const zt_item_lookup *lk, json_t *g, const guide_info *gi, int parallel, zt_error *e) {
     json_t *arr, *d;
     size_t i;
     char f[64];
@@ -416,49 +429,56 @@ static zt_err v_joint(zt_db *db, json_t *g, const guide_info *gi, int parallel, 
         if (strcmp(code, gi->dept_code) == 0) return zt_fail(e, ZT_EINVAL, f, "联审部门不能是主管部门本身");
         for (size_t j = 0; j < i; j++)
             if (json_equal(d, json_array_get(arr, j))) return zt_fail(e, ZT_EINVAL, f, "联审部门重复：%s", code);
-        int found = dept_lookup(db, code, NULL, NULL, e);
+        int found = lk->dept(lk->ctx, code, NULL, NULL, e);
         if (found < 0) return (zt_err)-found;
-        if (!found) return zt_fail(e, ZT_EINVAL, f, "联审部门 %.40s 不存在或已撤销", code);
+        if (!found) return zt_fail(e, ZT_EINVAL, f, "联审部门 %.*s 不存在或已撤销", utf8_prefix(code, 40), code);
     }
     return ZT_OK;
 }
 
-static zt_err v_place(zt_db *db, json_t *g, const guide_info *gi, zt_error *e) {
+/* An active hall by name and its active window by number (the first row:
+ * hall names are unique among active halls, window numbers within a hall). */
+static int db_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
+    zt_db *db = ctx;
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT h.id, w.dept_id FROM halls h LEFT JOIN windows w ON w.hall_id = h.id"
+                                " AND w.number = ? AND w.retired_at IS NULL WHERE h.name = ? AND h.retired_at IS NULL",
+                                e);
+    if (!st) return -ZT_EINTERNAL;
+    zt_bind_int(st, 1, number);
+    zt_bind_text(st, 2, hall);
+    int s = zt_step(st, e);
+    if (s != 1) return s;
+    if (zt_col_is_null(st, 1)) return 1;
+    *dept_id = zt_col_int(st, 1);
+    return 2;
+}
+
+static zt_err v_place(const zt_item_lookup *lk, json_t *g, const guide_info *gi, zt_error *e) {
     static const char *const keys[] = {"hall", "window", "address", NULL};
     json_t *place = json_object_get(g, "place");
     const char *hall;
-    int64_t window;
+    int64_t window, dept_id = 0;
     if (!place) return missing(e, "place");
     zt_err rc = v_obj(place, "place", keys, e);
     if (!rc) rc = v_str(place, "hall", "place.hall", 0, 64, &hall, e);
     if (!rc) rc = v_int(place, "window", "place.window", 1, 9999, &window, e);
     if (!rc) rc = v_str(place, "address", "place.address", 0, 200, NULL, e);
     if (rc) return rc;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT h.id, w.dept_id FROM halls h LEFT JOIN windows w ON w.hall_id = h.id"
-                                " AND w.number = ? AND w.retired_at IS NULL WHERE h.name = ? AND h.retired_at IS NULL",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, window);
-    zt_bind_text(st, 2, hall);
-    int s = zt_step(st, e);
+    int s = lk->window(lk->ctx, hall, window, &dept_id, e);
     if (s < 0) return (zt_err)-s;
     if (s == 0) return zt_fail(e, ZT_EINVAL, "place.hall", "办事大厅不存在或已撤销");
-    if (zt_col_is_null(st, 1))
-        return zt_fail(e, ZT_EINVAL, "place.window", "该大厅没有 %lld 号窗口", (long long)window);
-    if (zt_col_int(st, 1) != gi->dept_id)
+    if (s == 1) return zt_fail(e, ZT_EINVAL, "place.window", "该大厅没有 %lld 号窗口", (long long)window);
+    if (dept_id != gi->dept_id)
         return zt_fail(e, ZT_EINVAL, "place.window", "%lld 号窗口不属于主管部门 %s", (long long)window, gi->dept_code);
     return ZT_OK;
 }
 
-/* Validate a guide (the item object of docs/items-data.md) against every
- * rule the platform relies on, reading departments, halls and windows from
- * db. Fills gi. A missing region_code is set to the department's region
- * (g is changed). ZT_EINVAL naming the member path, e.g. "materials[2].form". */
-static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
+/* items.h; also called by tests/fuzz/fuzz_items.c, with a fixed directory. */
+zt_err zt_items_guide_check(const zt_item_lookup *lk, json_t *g, guide_info *gi, zt_error *e) {
     memset(gi, 0, sizeof *gi);
     if (!json_is_object(g)) return zt_fail(e, ZT_EINVAL, "body", "事项指南须为 JSON 对象");
-    zt_err rc = zt_json_only(g, GUIDE_KEYS, e);
+    zt_err rc = v_obj(g, NULL, GUIDE_KEYS, e);
     if (rc) return rc;
     for (int i = 0; i < NREQUIRED; i++)
         if (!json_object_get(g, GUIDE_KEYS[i])) return missing(e, GUIDE_KEYS[i]);
@@ -473,10 +493,10 @@ static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
                        "事项类型须为 11 类之一：行政许可、行政处罚、行政强制、行政征收、行政给付、"
                        "行政检查、行政确认、行政奖励、行政裁决、公共服务、其他");
     if ((rc = v_str(g, "department", "department", 0, 32, &dept, e))) return rc;
-    int found = dept_lookup(db, dept, &gi->dept_id, gi->region, e);
+    int found = lk->dept(lk->ctx, dept, &gi->dept_id, gi->region, e);
     if (found < 0) return (zt_err)-found;
     if (!found) return zt_fail(e, ZT_EINVAL, "department", "主管部门代码不存在或部门已撤销");
-    snprintf(gi->dept_code, sizeof gi->dept_code, "%s", dept);
+    gi->dept_code = dept;
     json_t *region = json_object_get(g, "region_code");
     if (!region)
         json_object_set_new(g, "region_code", json_string(gi->region));
@@ -539,7 +559,7 @@ static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
     if (forwarded != (json_object_get(g, "forward_to") != NULL))
         return zt_fail(e, ZT_EINVAL, "forward_to", "上报件须填写上报单位（forward_to），其他办件类型不填");
     if (forwarded && (rc = v_str(g, "forward_to", "forward_to", 0, 100, NULL, e))) return rc;
-    if ((rc = v_joint(db, g, gi, parallel, e))) return rc;
+    if ((rc = v_joint(lk, g, gi, parallel, e))) return rc;
     if (json_object_get(g, "special_procedures")) {
         static const char *const keys[] = {"name", "basis", "note", NULL};
         if ((rc = v_arr(g, "special_procedures", 1, 20, &arr, e))) return rc;
@@ -562,7 +582,7 @@ static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
     if ((rc = v_obj(result, "result", result_keys, e))) return rc;
     if ((rc = v_str(result, "name", "result.name", 0, 100, NULL, e))) return rc;
     if ((rc = v_enum(result, "type", "result.type", RESULT_TYPES, "办理结果类型", NULL, e))) return rc;
-    if ((rc = v_place(db, g, gi, e))) return rc;
+    if ((rc = v_place(lk, g, gi, e))) return rc;
     if ((rc = v_str(g, "hours", "hours", 0, 200, NULL, e))) return rc;
     static const char *const phones[] = {"consult_phone", "complaint_phone"};
     for (int k = 0; k < 2; k++) {
@@ -579,6 +599,12 @@ static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
     int initiated = !strcmp(gi->type, "行政处罚") || !strcmp(gi->type, "行政强制") || !strcmp(gi->type, "行政检查");
     if (!full_online && !visits && !initiated) return zt_fail(e, ZT_EINVAL, "visits", "到现场 0 次的事项须为全程网办");
     return ZT_OK;
+}
+
+/* The guide checked against the database's directory. */
+static zt_err guide_check(zt_db *db, json_t *g, guide_info *gi, zt_error *e) {
+    const zt_item_lookup lk = {.dept = db_dept, .window = db_window, .ctx = db};
+    return zt_items_guide_check(&lk, g, gi, e);
 }
 
 /* --- storage --- */

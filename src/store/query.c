@@ -8,18 +8,25 @@ void zt_qb_init(zt_qb *q, zt_arena *a, const char *sql) {
     q->a = a;
     q->sql = zt_arena_strdup(a, sql);
     q->n = 0;
+    q->over = 0;
 }
 
 void zt_qb_sql(zt_qb *q, const char *sql) { q->sql = zt_arena_printf(q->a, "%s%s", q->sql, sql); }
 
 void zt_qb_int(zt_qb *q, int64_t v) {
-    if (q->n == ZT_QB_MAX) abort(); /* a programming error: more filters than any query has */
+    if (q->n == ZT_QB_MAX) { /* more filters than any query should have: refused, not a crash */
+        q->over = 1;
+        return;
+    }
     q->v[q->n].is_text = 0;
     q->v[q->n++].i = v;
 }
 
 void zt_qb_text(zt_qb *q, const char *v) {
-    if (q->n == ZT_QB_MAX) abort();
+    if (q->n == ZT_QB_MAX) {
+        q->over = 1;
+        return;
+    }
     q->v[q->n].is_text = 1;
     q->v[q->n++].s = v;
 }
@@ -45,6 +52,10 @@ void zt_qb_search(zt_qb *q, const char *term, const char *const *cols) {
 }
 
 zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e) {
+    if (q->over) {
+        zt_fail(e, ZT_EINVAL, NULL, "查询条件过多（最多 %d 个参数）", ZT_QB_MAX);
+        return NULL;
+    }
     zt_stmt *st = zt_db_prepare(db, q->sql, e);
     if (!st) return NULL;
     for (int i = 0; i < q->n; i++) {
@@ -66,7 +77,7 @@ zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *
     zt_qb q;
     zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT count(*) FROM %s WHERE ", from), filter, "");
     zt_stmt *st = zt_qb_prepare(&q, db, e);
-    if (!st) return ZT_EINTERNAL;
+    if (!st) return e && e->code ? e->code : ZT_EINTERNAL;
     int rc = zt_step(st, e);
     if (rc < 0) return (zt_err)-rc;
     *total = zt_col_int(st, 0);

@@ -16,6 +16,7 @@ typedef struct zt_qb {
     zt_arena *a;
     char *sql;
     int n;
+    int over; /* more values than ZT_QB_MAX: zt_qb_prepare refuses the query */
     struct {
         int is_text;
         int64_t i;

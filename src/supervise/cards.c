@@ -1,0 +1,745 @@
+/* cards.c - the card lifecycle API (监察卡, R5; DOMAIN §4, docs/cards.md).
+ *
+ *   pending (待发) --confirm--> issued (已发) --feedback--> answered (已反馈) --close--> closed
+ *   issued | answered | appealed --escalate--> escalated (督办) --feedback--> answered
+ *   issued | answered --appeal (申诉)--> appealed --revoke--> revoked | --send_back--> issued
+ *
+ * The engine (engine.c) raises cards and retracts those a new picture no
+ * longer justifies; this file moves them on the request of people: the
+ * supervision office confirms, closes, escalates, revokes and sends back; the
+ * responsible department answers, and its head appeals. Each step is one
+ * write: a compare-and-set of the state (a step another request took first
+ * is a 409, never a second step), the due day, then zt_sv_card_step, which
+ * records the card event, the audit row, the ledger entry and tells the
+ * department.
+ *
+ * Who sees a card: administrators and auditors every card; supervisors those
+ * of their region (403 outside it: they know cards exist there); the
+ * department's clerks and head their own department's (404 for another's, as
+ * for cases). Also here: the inbox (站内信) the notifications land in. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "base/calendar.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "store/query.h"
+#include "supervise/supervise.h"
+
+static zt_app *APP(zt_req *r) { return zt_req_app(r); }
+
+/* The department answers by the end of the FEEDBACK_DAYS-th working day
+ * after the card is issued (or sent back to it); a 督办 card is handled by
+ * the end of the ESCALATED_DAYS-th. A rule may set its own in its params
+ * (feedback_days, escalated_days: 1..60). */
+#define FEEDBACK_DAYS  3
+#define ESCALATED_DAYS 5
+#define DUE_DAYS_MAX   60
+#define REASON_MAX     1000 /* characters */
+#define FEEDBACK_MAX   2000
+
+#define SUP         ZT_R_SUPERVISOR
+#define DEPT        (ZT_R_CLERK | ZT_R_DEPT_HEAD)
+#define ALL_READERS (ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR | ZT_R_CLERK | ZT_R_DEPT_HEAD)
+
+static const struct {
+    const char *id, *label;
+} STATES[] = {
+    {"pending", "待发"},   {"issued", "已发"},     {"answered", "已反馈"}, {"closed", "已办结"},
+    {"escalated", "督办"}, {"appealed", "申诉中"}, {"revoked", "已撤销"},  {"retracted", "已撤回"},
+};
+#define NSTATES (sizeof STATES / sizeof STATES[0])
+
+static const char *state_label(const char *s) {
+    for (size_t i = 0; i < NSTATES; i++)
+        if (strcmp(STATES[i].id, s) == 0) return STATES[i].label;
+    return s;
+}
+
+static const char *level_label(const char *l) {
+    if (strcmp(l, "warning") == 0) return "预警";
+    if (strcmp(l, "yellow") == 0) return "黄牌";
+    if (strcmp(l, "red") == 0) return "红牌";
+    return l;
+}
+
+/* One step a person may take. field: the text the body must carry
+ * ("reason" or "feedback"); NULL: an optional reason. */
+typedef struct action_def {
+    const char *id, *label;
+    uint32_t roles;
+    const char *from[4]; /* NULL-terminated */
+    const char *to;
+    const char *field;
+    int feedback_due, escalated_due; /* sets that due day */
+    const char *who;                 /* for the 403 message */
+} action_def;
+
+static const action_def ACTIONS[] = {
+    {"confirm", "确认下发", SUP, {"pending"}, "issued", NULL, 1, 0, "监察人员"},
+    {"feedback", "反馈", DEPT, {"issued", "escalated"}, "answered", "feedback", 0, 0, "责任部门的承办人员或负责人"},
+    {"close", "办结", SUP, {"answered"}, "closed", "reason", 0, 0, "监察人员"},
+    {"escalate", "督办", SUP, {"issued", "answered", "appealed"}, "escalated", "reason", 0, 1, "监察人员"},
+    {"appeal", "申诉", ZT_R_DEPT_HEAD, {"issued", "answered"}, "appealed", "reason", 0, 0, "责任部门负责人"},
+    {"revoke", "撤销", SUP, {"appealed"}, "revoked", "reason", 0, 0, "监察人员"},
+    {"send_back", "驳回申诉（退回）", SUP, {"appealed"}, "issued", "reason", 1, 0, "监察人员"},
+};
+#define NACTIONS (sizeof ACTIONS / sizeof ACTIONS[0])
+
+static int applies(const action_def *a, const char *state) {
+    for (int i = 0; a->from[i]; i++)
+        if (strcmp(a->from[i], state) == 0) return 1;
+    return 0;
+}
+
+/* --- small helpers --- */
+
+static json_t *ts_json(int64_t t) {
+    char ts[32];
+    zt_time_format(t, ts);
+    return json_string(ts);
+}
+
+static json_t *col_ts(zt_stmt *st, int col) {
+    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
+}
+
+static json_t *col_str(zt_stmt *st, int col) {
+    const char *s = zt_col_text(st, col);
+    return s && *s ? json_string(s) : json_null();
+}
+
+static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
+
+/* Only spaces, tabs, newlines and the ideographic space (U+3000)? */
+static int blank(const char *s) {
+    while (*s) {
+        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+            s += 3;
+        else
+            return 0;
+    }
+    return 1;
+}
+
+/* A text member of the body; blank counts as absent; max in characters. */
+static zt_err text_field(json_t *b, const char *key, const char *label, int required, size_t max, const char **out,
+                         zt_error *e) {
+    json_t *v = b ? json_object_get(b, key) : NULL;
+    *out = NULL;
+    if (v && !json_is_null(v) && !json_is_string(v))
+        return zt_fail(e, ZT_EINVAL, key, "%s（%s）须是字符串", label, key);
+    if (!v || json_is_null(v) || blank(json_string_value(v))) {
+        if (required) return zt_fail(e, ZT_EINVAL, key, "请填写%s（%s）", label, key);
+        return ZT_OK;
+    }
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) return zt_fail(e, ZT_EINVAL, key, "%s（%s）含有空字符", label, key);
+    if (zt_utf8_len(s) > max) return zt_fail(e, ZT_EINVAL, key, "%s（%s）最多 %zu 个字", label, key, max);
+    *out = s;
+    return ZT_OK;
+}
+
+/* The code of the principal's department ("" if none), in the arena. */
+static zt_err principal_dept(zt_req *r, const char **code, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    *code = "";
+    if (!p->dept_id) return ZT_OK;
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT code FROM departments WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, p->dept_id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 1) *code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 0));
+    return ZT_OK;
+}
+
+/* --- reading cards --- */
+
+#define CARD_COLS                                                                                                      \
+    "c.id, c.number, c.subject_id, c.rule_id, c.rule_version, c.level, c.category, c.title, c.dept_code,"              \
+    " coalesce(d.name, ''), c.region_code, coalesce(rg.name, ''), c.step, c.signal_at, c.state, c.feedback_due,"       \
+    " c.escalated_due, c.created_at, c.updated_at, coalesce(ru.name, ''), s.subject_type, s.subject,"                  \
+    " s.item_code, s.item_name"
+#define CARD_FROM                                                                                                      \
+    "sv_cards c JOIN sv_subjects s ON s.id = c.subject_id LEFT JOIN departments d ON d.code = c.dept_code"             \
+    " LEFT JOIN regions rg ON rg.code = c.region_code LEFT JOIN sv_rules ru ON ru.id = c.rule_id"
+
+/* Is a card late for its department: issued and past the feedback day, or
+ * 督办 and past its day. Answered and appealed cards wait for the office. */
+static int card_overdue(const char *state, const char *feedback_due, const char *escalated_due, const char *today) {
+    if (strcmp(state, "issued") == 0) return feedback_due && *feedback_due && strcmp(feedback_due, today) < 0;
+    if (strcmp(state, "escalated") == 0) return escalated_due && *escalated_due && strcmp(escalated_due, today) < 0;
+    return 0;
+}
+
+/* The summary of a row of CARD_COLS (lists and the head of the detail). */
+static json_t *card_json(zt_stmt *st, const char *today) {
+    const char *level = zt_col_text(st, 5), *state = zt_col_text(st, 14);
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:s,s:{s:s,s:I,s:s},s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:s,s:o,s:o,s:o,"
+        "s:b,s:o,s:o,s:{s:I,s:s,s:s,s:o,s:o}}",
+        "id", (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "level", level, "level_label",
+        level_label(level), "category", zt_col_text(st, 6), "rule", "id", zt_col_text(st, 3), "version",
+        (json_int_t)zt_col_int(st, 4), "name", zt_col_text(st, 19), "title", zt_col_text(st, 7), "state", state,
+        "state_label", state_label(state), "department", "code", zt_col_text(st, 8), "name", zt_col_text(st, 9),
+        "region", "code", zt_col_text(st, 10), "name", zt_col_text(st, 11), "step", zt_col_text(st, 12), "signal_at",
+        col_ts(st, 13), "feedback_due", col_str(st, 15), "escalated_due", col_str(st, 16), "overdue",
+        card_overdue(state, zt_col_text(st, 15), zt_col_text(st, 16), today), "created_at", col_ts(st, 17),
+        "updated_at", col_ts(st, 18), "subject", "id", (json_int_t)zt_col_int(st, 2), "type", zt_col_text(st, 20),
+        "number", zt_col_text(st, 21), "item_code", col_str(st, 22), "item_name", col_str(st, 23));
+    return o;
+}
+
+typedef struct {
+    json_t *items;
+    const char *today;
+} rows_ctx;
+
+static void card_row(zt_stmt *st, void *ctx) {
+    rows_ctx *c = ctx;
+    json_array_append_new(c->items, card_json(st, c->today));
+}
+
+/* What the handlers need of one card; strings in the request's arena. */
+typedef struct card {
+    int64_t id;
+    const char *number, *rule_id, *state, *dept_code, *region_code;
+} card;
+
+static zt_err load_card(zt_req *r, int64_t id, card *c, zt_error *e) {
+    zt_arena *a = zt_req_arena(r);
+    zt_stmt *st =
+        zt_db_prepare(zt_store_reader(APP(r)->store),
+                      "SELECT id, number, rule_id, state, dept_code, region_code FROM sv_cards WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    *c = (card){.id = zt_col_int(st, 0),
+                .number = zt_arena_strdup(a, zt_col_text(st, 1)),
+                .rule_id = zt_arena_strdup(a, zt_col_text(st, 2)),
+                .state = zt_arena_strdup(a, zt_col_text(st, 3)),
+                .dept_code = zt_arena_strdup(a, zt_col_text(st, 4)),
+                .region_code = zt_arena_strdup(a, zt_col_text(st, 5))};
+    return ZT_OK;
+}
+
+/* May the principal see the card? Administrators and auditors: all;
+ * supervisors: their region (403 outside); the department's staff: their
+ * own department's (404 for another's: they do not learn it exists). */
+static zt_err scope_check(zt_req *r, const card *c, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return ZT_OK;
+    if (p->role_bit & ZT_R_SUPERVISOR) {
+        if (zt_region_within(c->region_code, p->region)) return ZT_OK;
+        return zt_fail(e, ZT_EFORBIDDEN, "id", "监察卡 %s 不在你的监察区域内", c->number);
+    }
+    if (p->role_bit & DEPT) {
+        const char *mine;
+        zt_err rc = principal_dept(r, &mine, e);
+        if (rc) return rc;
+        if (*mine && strcmp(mine, c->dept_code) == 0) return ZT_OK;
+    }
+    return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+}
+
+/* The steps the viewer may take on a card in state now (scope checked). */
+static json_t *actions_json(const zt_principal *p, const char *state) {
+    json_t *out = json_array();
+    for (size_t i = 0; i < NACTIONS; i++) {
+        const action_def *a = &ACTIONS[i];
+        if (!(p->role_bit & a->roles) || !applies(a, state)) continue;
+        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:o}", "id", a->id, "label", a->label, "to", a->to,
+                                             "requires", a->field ? json_string(a->field) : json_null()));
+    }
+    return out;
+}
+
+/* GET /api/supervision/cards/{id} (and the reply of every step): the card,
+ * its facts, the timeline, the subject's summary, the viewer's actions. */
+static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    zt_db *db = zt_store_reader(APP(r)->store);
+    char today[11];
+    today_text(today);
+    zt_stmt *st = zt_db_prepare(db, "SELECT " CARD_COLS ", c.facts FROM " CARD_FROM " WHERE c.id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    json_t *o = card_json(st, today);
+    int64_t subject_id = zt_col_int(st, 2);
+    json_t *facts = json_loads(zt_col_text(st, 24), JSON_DECODE_ANY, NULL);
+    json_object_set_new(o, "facts", facts ? facts : json_string(zt_col_text(st, 24)));
+    json_object_set_new(o, "actions", actions_json(p, zt_col_text(st, 14)));
+    zt_err rc = ZT_OK;
+    json_t *events = json_array();
+    st = zt_db_prepare(db,
+                       "SELECT seq, action, from_state, to_state, actor, actor_role, at, reason FROM sv_card_events"
+                       " WHERE card_id = ? ORDER BY seq",
+                       e);
+    if (!st) rc = ZT_EINTERNAL;
+    if (st) {
+        zt_bind_int(st, 1, id);
+        while ((s = zt_step(st, e)) == 1) {
+            const action_def *a = NULL;
+            for (size_t i = 0; i < NACTIONS; i++)
+                if (strcmp(ACTIONS[i].id, zt_col_text(st, 1)) == 0) a = &ACTIONS[i];
+            const char *act = zt_col_text(st, 1);
+            const char *label = a                             ? a->label
+                                : strcmp(act, "raise") == 0   ? "发出"
+                                : strcmp(act, "retract") == 0 ? "撤回（重新评估）"
+                                                              : act;
+            json_array_append_new(
+                events, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)zt_col_int(st, 0),
+                                  "action", act, "action_label", label, "from", zt_col_text(st, 2), "from_label",
+                                  state_label(zt_col_text(st, 2)), "to", zt_col_text(st, 3), "to_label",
+                                  state_label(zt_col_text(st, 3)), "actor", zt_col_text(st, 4), "actor_role",
+                                  zt_col_text(st, 5), "at", col_ts(st, 6), "reason", zt_col_text(st, 7)));
+        }
+        if (s < 0) rc = (zt_err)-s;
+    }
+    json_object_set_new(o, "events", events);
+    if (!rc) {
+        st = zt_db_prepare(db,
+                           "SELECT subject_type, subject, source, dept_code, region_code, item_code, item_name, state,"
+                           " submitted_at, accepted_at, accept_day, promised_due, legal_due, due_day, closed_at,"
+                           " elapsed_days, suspended_days, legal_days, promised_days FROM sv_subjects WHERE id = ?",
+                           e);
+        if (!st) rc = ZT_EINTERNAL;
+    }
+    if (!rc) {
+        zt_bind_int(st, 1, subject_id);
+        s = zt_step(st, e);
+        if (s < 0) rc = (zt_err)-s;
+        if (s == 1)
+            json_object_set_new(
+                o, "subject",
+                json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:I,s:o,s:o}", "id",
+                          (json_int_t)subject_id, "type", zt_col_text(st, 0), "number", zt_col_text(st, 1), "source",
+                          zt_col_text(st, 2), "dept_code", zt_col_text(st, 3), "region_code", zt_col_text(st, 4),
+                          "item_code", col_str(st, 5), "item_name", col_str(st, 6), "state", zt_col_text(st, 7),
+                          "submitted_at", col_ts(st, 8), "accepted_at", col_ts(st, 9), "accept_day", col_str(st, 10),
+                          "promised_due", col_str(st, 11), "legal_due", col_str(st, 12), "due_day", col_str(st, 13),
+                          "closed_at", col_ts(st, 14), "closed", !zt_col_is_null(st, 14), "elapsed_days",
+                          zt_col_is_null(st, 15) ? json_null() : json_integer(zt_col_int(st, 15)), "suspended_days",
+                          (json_int_t)zt_col_int(st, 16), "legal_days",
+                          zt_col_is_null(st, 17) ? json_null() : json_integer(zt_col_int(st, 17)), "promised_days",
+                          zt_col_is_null(st, 18) ? json_null() : json_integer(zt_col_int(st, 18))));
+    }
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    zt_reply_json(r, 200, o);
+    return ZT_OK;
+}
+
+static zt_err h_card_get(zt_req *r, zt_error *e) {
+    int64_t id;
+    card c;
+    zt_err rc = zt_req_param_id(r, "id", &id, e);
+    if (!rc) rc = load_card(r, id, &c, e);
+    if (!rc) rc = scope_check(r, &c, e);
+    if (rc) return rc;
+    return reply_card(r, id, e);
+}
+
+/* --- lists --- */
+
+/* A comma list of names (?state=issued,escalated), each in valid, as one
+ * bound value: " AND ? LIKE '%,' || col || ',%'" with ",issued,escalated,".
+ * One value whatever the list's length: the builder has room for
+ * ZT_QB_MAX values and aborts beyond, so a client must not choose how many.
+ * The names hold no LIKE wildcards (they come from valid). */
+static zt_err in_list(zt_req *r, zt_qb *f, const char *col, const char *param, const char *const *valid,
+                      const char *what, zt_error *e) {
+    const char *v = zt_req_query(r, param);
+    if (!v || !*v) return ZT_OK;
+    zt_arena *a = zt_req_arena(r);
+    char set[160] = ",";
+    size_t used = 1;
+    for (const char *s = v;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        int i = 0;
+        while (valid[i] && !(strlen(valid[i]) == len && strncmp(valid[i], s, len) == 0)) i++;
+        if (!valid[i]) {
+            char *bad = zt_arena_strndup(a, s, len > 32 ? 32 : len);
+            zt_utf8_clean(bad);
+            return zt_fail(e, ZT_EINVAL, param, "%s（%s）不认识「%s」", what, param, bad);
+        }
+        if (used + len + 1 >= sizeof set) return zt_fail(e, ZT_EINVAL, param, "%s（%s）列得太多", what, param);
+        memcpy(set + used, s, len);
+        used += len;
+        set[used++] = ',';
+        set[used] = '\0';
+        if (!comma) break;
+        s = comma + 1;
+    }
+    zt_qb_sql(f, " AND ? LIKE '%,' || ");
+    zt_qb_sql(f, col);
+    zt_qb_sql(f, " || ',%'");
+    zt_qb_text(f, zt_arena_strdup(a, set));
+    return ZT_OK;
+}
+
+static const char *const STATE_IDS[] = {"pending",  "issued",  "answered",  "closed", "escalated",
+                                        "appealed", "revoked", "retracted", NULL};
+static const char *const LEVEL_IDS[] = {"warning", "yellow", "red", NULL};
+
+/* A day parameter ("YYYY-MM-DD") or 400 naming it. */
+static zt_err day_param(zt_req *r, const char *name, zt_day *d, int *given, zt_error *e) {
+    const char *v = zt_req_query(r, name);
+    *given = v && *v;
+    if (*given && zt_day_parse(v, d))
+        return zt_fail(e, ZT_EINVAL, name, "日期（%s）须为 YYYY-MM-DD 格式的真实日期", name);
+    return ZT_OK;
+}
+
+/* The filters both card lists share; dept_view: the department's own list
+ * (no dept/region filter: it is one department). */
+static zt_err card_filters(zt_req *r, zt_qb *f, int dept_view, const char *today, zt_error *e) {
+    zt_err rc = in_list(r, f, "c.state", "state", STATE_IDS, "状态", e);
+    if (!rc) rc = in_list(r, f, "c.level", "level", LEVEL_IDS, "级别", e);
+    if (rc) return rc;
+    static const struct {
+        const char *param, *sql;
+    } eq[] = {{"rule", " AND c.rule_id = ?"},
+              {"category", " AND c.category = ?"},
+              {"subject", " AND s.subject = ?"},
+              {"dept", " AND c.dept_code = ?"}};
+    for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++) {
+        const char *v = zt_req_query(r, eq[i].param);
+        if (!v || !*v || (dept_view && strcmp(eq[i].param, "dept") == 0)) continue;
+        zt_qb_sql(f, eq[i].sql);
+        zt_qb_text(f, v);
+    }
+    const char *region = zt_req_query(r, "region");
+    if (!dept_view && region && *region) { /* the region and everything below it */
+        size_t keep = zt_region_prefix(region);
+        zt_qb_sql(f, " AND substr(c.region_code, 1, ?) = ?");
+        zt_qb_int(f, (int64_t)keep);
+        zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+    }
+    zt_day from, to;
+    int has_from, has_to;
+    if ((rc = day_param(r, "from", &from, &has_from, e)) || (rc = day_param(r, "to", &to, &has_to, e))) return rc;
+    if (has_from) {
+        zt_qb_sql(f, " AND c.created_at >= ?");
+        zt_qb_int(f, zt_day_start(from));
+    }
+    if (has_to) {
+        zt_qb_sql(f, " AND c.created_at < ?");
+        zt_qb_int(f, zt_day_start(to + 1));
+    }
+    const char *over = zt_req_query(r, "overdue");
+    if (over && strcmp(over, "1") == 0) {
+        zt_qb_sql(f, " AND ((c.state = 'issued' AND c.feedback_due < ?) OR (c.state = 'escalated' AND"
+                     " c.escalated_due < ?))");
+        zt_qb_text(f, today);
+        zt_qb_text(f, today);
+    }
+    return ZT_OK;
+}
+
+static zt_err reply_cards(zt_req *r, zt_qb *f, const char *today, zt_error *e) {
+    int64_t limit, offset, total;
+    zt_err rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    rows_ctx c = {json_array(), today};
+    rc = zt_qb_list(zt_store_reader(APP(r)->store), f, CARD_COLS, CARD_FROM, "ORDER BY c.created_at DESC, c.id DESC",
+                    limit, offset, card_row, &c, &total, e);
+    if (rc) {
+        json_decref(c.items);
+        return rc;
+    }
+    zt_reply_json(r, 200, zt_page_json(c.items, total, limit, offset));
+    return ZT_OK;
+}
+
+/* GET /api/supervision/cards: supervisors their region's; administrators
+ * and auditors every card. */
+static zt_err h_cards(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    char *today = zt_arena_alloc(zt_req_arena(r), 11);
+    today_text(today);
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "1 = 1");
+    if (!(p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) {
+        if (!(p->region && *p->region)) {
+            zt_qb_sql(&f, " AND 1 = 0"); /* no region, no scope (as zt_region_within) */
+        } else {
+            size_t keep = zt_region_prefix(p->region);
+            zt_qb_sql(&f, " AND substr(c.region_code, 1, ?) = ?");
+            zt_qb_int(&f, (int64_t)keep);
+            zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+        }
+    }
+    zt_err rc = card_filters(r, &f, 0, today, e);
+    if (rc) return rc;
+    return reply_cards(r, &f, today, e);
+}
+
+/* GET /api/dept/cards: the department's own cards. */
+static zt_err h_dept_cards(zt_req *r, zt_error *e) {
+    char *today = zt_arena_alloc(zt_req_arena(r), 11);
+    today_text(today);
+    const char *mine;
+    zt_err rc = principal_dept(r, &mine, e);
+    if (rc) return rc;
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "c.dept_code = ?");
+    zt_qb_text(&f, mine);
+    if (!*mine) zt_qb_sql(&f, " AND 1 = 0");
+    if ((rc = card_filters(r, &f, 1, today, e))) return rc;
+    return reply_cards(r, &f, today, e);
+}
+
+/* --- steps --- */
+
+/* The due day n working days after today; a rule's params may set n. */
+static zt_err due_day(zt_req *r, const card *c, const char *param, int def, char out[11], zt_error *e) {
+    int n = def;
+    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT params FROM sv_rules WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, c->rule_id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 1) {
+        json_t *params = json_loads(zt_col_text(st, 0), 0, NULL);
+        json_t *v = params ? json_object_get(params, param) : NULL;
+        if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= DUE_DAYS_MAX)
+            n = (int)json_integer_value(v);
+        json_decref(params);
+    }
+    zt_day_format(zt_cal_add(APP(r)->cal, zt_day_of_instant(zt_now()), n), out);
+    return ZT_OK;
+}
+
+typedef struct {
+    const zt_principal *p;
+    const action_def *a;
+    int64_t id, now;
+    const char *text;
+    char feedback_due[11], escalated_due[11];
+} act_arg;
+
+/* "「已发」「已反馈」": the states an action applies to. */
+static void from_labels(const action_def *a, char *out, size_t cap) {
+    size_t n = 0;
+    out[0] = '\0';
+    for (int i = 0; a->from[i] && n < cap; i++) {
+        int w = snprintf(out + n, cap - n, "「%s」", state_label(a->from[i]));
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
+static zt_err write_act(zt_db *db, void *arg, zt_error *e) {
+    act_arg *w = arg;
+    const action_def *a = w->a;
+    zt_stmt *st = zt_db_prepare(db, "SELECT state FROM sv_cards WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, w->id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    char from[16];
+    snprintf(from, sizeof from, "%s", zt_col_text(st, 0));
+    zt_db_release(db);
+    if (!applies(a, from)) {
+        char allowed[128];
+        from_labels(a, allowed, sizeof allowed);
+        return zt_fail(e, ZT_ECONFLICT, "state", "监察卡当前为「%s」，不能%s：%s只适用于%s的监察卡", state_label(from),
+                       a->label, a->label, allowed);
+    }
+    /* compare-and-set: the state read above must still be the card's */
+    st = zt_db_prepare(db,
+                       "UPDATE sv_cards SET state = ?, updated_at = ?, feedback_due = coalesce(?, feedback_due),"
+                       " escalated_due = coalesce(?, escalated_due) WHERE id = ? AND state = ?",
+                       e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, a->to);
+    zt_bind_int(st, 2, w->now);
+    zt_bind_text(st, 3, a->feedback_due ? w->feedback_due : NULL);
+    zt_bind_text(st, 4, a->escalated_due ? w->escalated_due : NULL);
+    zt_bind_int(st, 5, w->id);
+    zt_bind_text(st, 6, from);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ECONFLICT, "state", "监察卡的状态已变化，请刷新后再试");
+    return zt_sv_card_step(db, w->p, w->id, a->id, from, a->to, w->text ? w->text : "", e);
+}
+
+/* POST /api/supervision/cards/{id}/{action} {reason} | {feedback} */
+static zt_err act(zt_req *r, const action_def *a, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    int64_t id;
+    card c;
+    zt_err rc = zt_req_param_id(r, "id", &id, e);
+    if (!rc) rc = load_card(r, id, &c, e);
+    if (!rc) rc = scope_check(r, &c, e);
+    if (rc) return rc;
+    if (!(p->role_bit & a->roles)) /* the route's mask admits no one else; kept for the table's sake */
+        return zt_fail(e, ZT_EFORBIDDEN, "role", "只有%s可以%s", a->who, a->label);
+    json_t *b = NULL;
+    size_t len = 0;
+    zt_req_body(r, &len);
+    const char *key = a->field ? a->field : "reason";
+    if (len || a->field) {
+        const char *allowed[] = {key, NULL};
+        rc = zt_req_json(r, &b, e);
+        if (!rc) rc = zt_json_only(b, allowed, e);
+        if (rc) return rc;
+    }
+    act_arg w = {.p = p, .a = a, .id = id, .now = zt_now()};
+    int is_feedback = a->field && strcmp(a->field, "feedback") == 0;
+    rc = text_field(b, key, is_feedback ? "反馈内容" : "理由", a->field != NULL,
+                    is_feedback ? FEEDBACK_MAX : REASON_MAX, &w.text, e);
+    if (!rc && a->feedback_due) rc = due_day(r, &c, "feedback_days", FEEDBACK_DAYS, w.feedback_due, e);
+    if (!rc && a->escalated_due) rc = due_day(r, &c, "escalated_days", ESCALATED_DAYS, w.escalated_due, e);
+    if (rc) return rc;
+    zt_db_release(zt_store_reader(APP(r)->store));
+    if ((rc = zt_store_write(APP(r)->store, write_act, &w, e))) return rc;
+    zt_db_release(zt_store_reader(APP(r)->store));
+    return reply_card(r, id, e);
+}
+
+static zt_err h_confirm(zt_req *r, zt_error *e) { return act(r, &ACTIONS[0], e); }
+static zt_err h_feedback(zt_req *r, zt_error *e) { return act(r, &ACTIONS[1], e); }
+static zt_err h_close(zt_req *r, zt_error *e) { return act(r, &ACTIONS[2], e); }
+static zt_err h_escalate(zt_req *r, zt_error *e) { return act(r, &ACTIONS[3], e); }
+static zt_err h_appeal(zt_req *r, zt_error *e) { return act(r, &ACTIONS[4], e); }
+static zt_err h_revoke(zt_req *r, zt_error *e) { return act(r, &ACTIONS[5], e); }
+static zt_err h_send_back(zt_req *r, zt_error *e) { return act(r, &ACTIONS[6], e); }
+
+/* --- the inbox (站内信) --- */
+
+#define INBOX_COLS "i.id, i.title, i.body, i.created_at, i.read_at, i.card_id, c.number, c.level, c.state"
+#define INBOX_FROM "sv_inbox i LEFT JOIN sv_cards c ON c.id = i.card_id"
+
+static json_t *inbox_json(zt_stmt *st) {
+    json_t *cj = json_null();
+    if (!zt_col_is_null(st, 5) && !zt_col_is_null(st, 6))
+        cj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)zt_col_int(st, 5), "number", zt_col_text(st, 6),
+                       "level", zt_col_text(st, 7), "level_label", level_label(zt_col_text(st, 7)), "state",
+                       zt_col_text(st, 8), "state_label", state_label(zt_col_text(st, 8)));
+    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:b,s:o}", "id", (json_int_t)zt_col_int(st, 0), "title", zt_col_text(st, 1),
+                     "body", zt_col_text(st, 2), "created_at", col_ts(st, 3), "read_at", col_ts(st, 4), "read",
+                     !zt_col_is_null(st, 4), "card", cj);
+}
+
+static void inbox_row(zt_stmt *st, void *ctx) { json_array_append_new(ctx, inbox_json(st)); }
+
+/* GET /api/inbox: the viewer's notifications, unread first, newest first;
+ * ?unread=1 only the unread. The page carries the unread count. */
+static zt_err h_inbox(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    int64_t limit, offset, total;
+    zt_err rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "i.user_id = ?");
+    zt_qb_int(&f, p->user_id);
+    const char *unread = zt_req_query(r, "unread");
+    if (unread && strcmp(unread, "1") == 0) zt_qb_sql(&f, " AND i.read_at IS NULL");
+    zt_db *db = zt_store_reader(APP(r)->store);
+    json_t *items = json_array();
+    rc = zt_qb_list(db, &f, INBOX_COLS, INBOX_FROM, "ORDER BY i.read_at IS NOT NULL, i.created_at DESC, i.id DESC",
+                    limit, offset, inbox_row, items, &total, e);
+    zt_stmt *st =
+        rc ? NULL : zt_db_prepare(db, "SELECT count(*) FROM sv_inbox WHERE user_id = ? AND read_at IS NULL", e);
+    if (!rc && !st) rc = ZT_EINTERNAL;
+    int64_t n_unread = 0;
+    if (!rc) {
+        zt_bind_int(st, 1, p->user_id);
+        int s = zt_step(st, e);
+        if (s < 0) rc = (zt_err)-s;
+        n_unread = zt_col_int(st, 0);
+    }
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    json_t *page = zt_page_json(items, total, limit, offset);
+    json_object_set_new(page, "unread", json_integer(n_unread));
+    zt_reply_json(r, 200, page);
+    return ZT_OK;
+}
+
+typedef struct {
+    int64_t id, user_id, now;
+} read_arg;
+
+static zt_err write_read(zt_db *db, void *arg, zt_error *e) {
+    read_arg *a = arg;
+    zt_stmt *st =
+        zt_db_prepare(db, "UPDATE sv_inbox SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, a->now);
+    zt_bind_int(st, 2, a->id);
+    zt_bind_int(st, 3, a->user_id);
+    return zt_step_done(st, e);
+}
+
+/* POST /api/inbox/{id}/read: mark one's own notification read (again: no
+ * change). Another user's is unknown (404). */
+static zt_err h_inbox_read(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    read_arg a = {.user_id = p->user_id, .now = zt_now()};
+    zt_err rc = zt_req_param_id(r, "id", &a.id, e);
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM sv_inbox WHERE id = ? AND user_id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, a.id);
+    zt_bind_int(st, 2, a.user_id);
+    int s = zt_step(st, e);
+    if (s < 0) return (zt_err)-s;
+    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "消息不存在");
+    zt_db_release(db);
+    if ((rc = zt_store_write(APP(r)->store, write_read, &a, e))) return rc;
+    st = zt_db_prepare(db, "SELECT " INBOX_COLS " FROM " INBOX_FROM " WHERE i.id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, a.id);
+    if ((s = zt_step(st, e)) != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    zt_reply_json(r, 200, inbox_json(st));
+    return ZT_OK;
+}
+
+#define READERS (ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR)
+static const zt_route routes[] = {
+    {"GET", "/api/supervision/cards", h_cards, READERS,
+     "cards (supervisors: region) (state list, level, rule, dept, region, subject, category, from, to, overdue, "
+     "page)"},
+    {"GET", "/api/dept/cards", h_dept_cards, DEPT,
+     "the department's cards (state list, level, rule, subject, category, from, to, overdue, page)"},
+    {"GET", "/api/supervision/cards/{id}", h_card_get, ALL_READERS,
+     "one card with its facts, timeline, subject and the viewer's actions"},
+    {"POST", "/api/supervision/cards/{id}/confirm", h_confirm, SUP, "confirm a pending card: issued (reason optional)"},
+    {"POST", "/api/supervision/cards/{id}/feedback", h_feedback, DEPT,
+     "the department answers an issued or escalated card (feedback)"},
+    {"POST", "/api/supervision/cards/{id}/close", h_close, SUP, "close an answered card (reason)"},
+    {"POST", "/api/supervision/cards/{id}/escalate", h_escalate, SUP,
+     "督办: escalate an issued, answered or appealed card (reason)"},
+    {"POST", "/api/supervision/cards/{id}/appeal", h_appeal, ZT_R_DEPT_HEAD,
+     "申诉: the department's head appeals an issued or answered card (reason)"},
+    {"POST", "/api/supervision/cards/{id}/revoke", h_revoke, SUP, "revoke an appealed card (reason)"},
+    {"POST", "/api/supervision/cards/{id}/send_back", h_send_back, SUP,
+     "turn an appeal down: the card is issued again (reason)"},
+    {"GET", "/api/inbox", h_inbox, ZT_R_USERS, "own notifications, unread first (unread=1, page)"},
+    {"POST", "/api/inbox/{id}/read", h_inbox_read, ZT_R_USERS, "mark a notification read"},
+};
+
+const zt_route *zt_sv_card_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,413 @@
+/* views.c - what the supervision office reads at a glance (docs/cards.md):
+ * card counts by region, department, item, rule or level; the overview the
+ * big screen (大屏) shows; the list of supervised subjects (监察对象: cases,
+ * consultations, complaints, rating follow-ups) with their open cards.
+ *
+ * Supervisors see their region (and what lies below it); administrators and
+ * auditors everything. Counts leave out retracted cards (the engine took them
+ * back) and revoked ones (an appeal succeeded) unless state=all: neither
+ * counts against a department. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "base/calendar.h"
+#include "base/clock.h"
+#include "store/query.h"
+#include "supervise/supervise.h"
+
+static zt_app *APP(zt_req *r) { return zt_req_app(r); }
+
+/* Cards still in the office's or the department's hands. */
+#define OPEN_STATES  "('pending', 'issued', 'answered', 'escalated', 'appealed')"
+#define VOID_STATES  "('retracted', 'revoked')"
+#define LEVEL_COUNTS "count(*), sum(c.level = 'warning'), sum(c.level = 'yellow'), sum(c.level = 'red')"
+
+static const char *const STATES[] = {"pending",   "issued",   "answered", "closed",
+                                     "escalated", "appealed", "revoked",  "retracted"};
+static const char *const LEVELS[] = {"warning", "yellow", "red"};
+
+static const char *level_label(const char *l) {
+    if (strcmp(l, "warning") == 0) return "预警";
+    if (strcmp(l, "yellow") == 0) return "黄牌";
+    if (strcmp(l, "red") == 0) return "红牌";
+    return l;
+}
+
+static json_t *ts_json(int64_t t) {
+    char ts[32];
+    zt_time_format(t, ts);
+    return json_string(ts);
+}
+
+static json_t *col_str(zt_stmt *st, int col) {
+    const char *s = zt_col_text(st, col);
+    return s && *s ? json_string(s) : json_null();
+}
+
+static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
+
+/* " AND substr(col, 1, n) = ?" for a supervisor's region; nothing for
+ * administrators and auditors; no rows for a supervisor without one. */
+static void scope_filter(zt_req *r, zt_qb *f, const char *col) {
+    const zt_principal *p = zt_req_principal(r);
+    if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return;
+    if (!(p->region && *p->region)) {
+        zt_qb_sql(f, " AND 1 = 0");
+        return;
+    }
+    size_t keep = zt_region_prefix(p->region);
+    zt_qb_sql(f, " AND substr(");
+    zt_qb_sql(f, col);
+    zt_qb_sql(f, ", 1, ?) = ?");
+    zt_qb_int(f, (int64_t)keep);
+    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+}
+
+/* ?region= (that region and below) on col. */
+static void region_filter(zt_req *r, zt_qb *f, const char *col) {
+    const char *region = zt_req_query(r, "region");
+    if (!region || !*region) return;
+    size_t keep = zt_region_prefix(region);
+    zt_qb_sql(f, " AND substr(");
+    zt_qb_sql(f, col);
+    zt_qb_sql(f, ", 1, ?) = ?");
+    zt_qb_int(f, (int64_t)keep);
+    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+}
+
+/* ?from= and ?to= (days, both included) on the instant column col. */
+static zt_err day_range(zt_req *r, zt_qb *f, const char *col, zt_error *e) {
+    static const char *const names[] = {"from", "to"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = zt_req_query(r, names[i]);
+        zt_day d;
+        if (!v || !*v) continue;
+        if (zt_day_parse(v, &d))
+            return zt_fail(e, ZT_EINVAL, names[i], "日期（%s）须为 YYYY-MM-DD 格式的真实日期", names[i]);
+        zt_qb_sql(f, " AND ");
+        zt_qb_sql(f, col);
+        zt_qb_sql(f, i == 0 ? " >= ?" : " < ?");
+        zt_qb_int(f, zt_day_start(i == 0 ? d : d + 1));
+    }
+    return ZT_OK;
+}
+
+/* Run a prepared builder; call row for each row. */
+static zt_err each_row(zt_db *db, zt_qb *q, void (*row)(zt_stmt *, void *), void *ctx, zt_error *e) {
+    zt_stmt *st = zt_qb_prepare(q, db, e);
+    if (!st) return ZT_EINTERNAL;
+    int s;
+    while ((s = zt_step(st, e)) == 1) row(st, ctx);
+    return s < 0 ? (zt_err)-s : ZT_OK;
+}
+
+/* {total, warning, yellow, red} from four columns starting at col. */
+static json_t *level_counts(zt_stmt *st, int col) {
+    return json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)zt_col_int(st, col), "warning",
+                     (json_int_t)zt_col_int(st, col + 1), "yellow", (json_int_t)zt_col_int(st, col + 2), "red",
+                     (json_int_t)zt_col_int(st, col + 3));
+}
+
+/* --- counts --- */
+
+static const struct {
+    const char *by, *key, *name, *from;
+} BYS[] = {
+    {"region", "c.region_code", "coalesce(rg.name, c.region_code)",
+     "sv_cards c LEFT JOIN regions rg ON rg.code = c.region_code"},
+    {"dept", "c.dept_code", "coalesce(d.name, c.dept_code)",
+     "sv_cards c LEFT JOIN departments d ON d.code = c.dept_code"},
+    {"item", "coalesce(s.item_code, '')", "coalesce(s.item_name, '')",
+     "sv_cards c JOIN sv_subjects s ON s.id = c.subject_id"},
+    {"rule", "c.rule_id", "coalesce(ru.name, c.rule_id)", "sv_cards c LEFT JOIN sv_rules ru ON ru.id = c.rule_id"},
+    {"level", "c.level", "c.level", "sv_cards c"},
+};
+
+typedef struct {
+    json_t *items;
+    int by_level;
+} count_ctx;
+
+static void count_row(zt_stmt *st, void *ctx) {
+    count_ctx *c = ctx;
+    json_t *o = level_counts(st, 2);
+    json_object_set_new(o, "key", json_string(zt_col_text(st, 0)));
+    json_object_set_new(o, "name", json_string(c->by_level ? level_label(zt_col_text(st, 1)) : zt_col_text(st, 1)));
+    json_array_append_new(c->items, o);
+}
+
+static void total_row(zt_stmt *st, void *ctx) { *(json_t **)ctx = level_counts(st, 0); }
+
+/* The card filters of the counts: scope, ?state=open|all, from/to, region. */
+static zt_err count_filters(zt_req *r, zt_qb *f, zt_error *e) {
+    scope_filter(r, f, "c.region_code");
+    const char *state = zt_req_query(r, "state");
+    if (!state || !*state)
+        zt_qb_sql(f, " AND c.state NOT IN " VOID_STATES);
+    else if (strcmp(state, "open") == 0)
+        zt_qb_sql(f, " AND c.state IN " OPEN_STATES);
+    else if (strcmp(state, "all") != 0)
+        return zt_fail(e, ZT_EINVAL, "state", "状态（state）须为 open 或 all（不填：除已撤回、已撤销外的全部）");
+    region_filter(r, f, "c.region_code");
+    return day_range(r, f, "c.created_at", e);
+}
+
+/* GET /api/supervision/counts?by=region|dept|item|rule|level */
+static zt_err h_counts(zt_req *r, zt_error *e) {
+    const char *by = zt_req_query(r, "by");
+    size_t k = 0, nby = sizeof BYS / sizeof BYS[0];
+    if (!by || !*by) by = "dept";
+    while (k < nby && strcmp(BYS[k].by, by) != 0) k++;
+    if (k == nby) return zt_fail(e, ZT_EINVAL, "by", "分组（by）须为 region、dept、item、rule 或 level");
+    zt_arena *a = zt_req_arena(r);
+    zt_qb f;
+    zt_qb_init(&f, a, "1 = 1");
+    zt_err rc = count_filters(r, &f, e);
+    if (rc) return rc;
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_qb q;
+    zt_qb_wrap(
+        &q, zt_arena_printf(a, "SELECT %s, %s, " LEVEL_COUNTS " FROM %s WHERE ", BYS[k].key, BYS[k].name, BYS[k].from),
+        &f, zt_arena_printf(a, " GROUP BY %s, %s ORDER BY 3 DESC, 1", BYS[k].key, BYS[k].name));
+    count_ctx c = {json_array(), strcmp(by, "level") == 0};
+    json_t *total = NULL;
+    rc = each_row(db, &q, count_row, &c, e);
+    if (!rc) {
+        zt_qb_wrap(&q, "SELECT " LEVEL_COUNTS " FROM sv_cards c WHERE ", &f, "");
+        rc = each_row(db, &q, total_row, &total, e);
+    }
+    if (rc) {
+        json_decref(c.items);
+        json_decref(total);
+        return rc;
+    }
+    zt_reply_json(r, 200, json_pack("{s:s,s:o,s:o}", "by", BYS[k].by, "items", c.items, "total", total));
+    return ZT_OK;
+}
+
+/* --- the overview (大屏) --- */
+
+static void subjects_row(zt_stmt *st, void *ctx) {
+    json_t *o = ctx;
+    json_object_set_new(o, "total", json_integer(zt_col_int(st, 0)));
+    json_object_set_new(o, "open", json_integer(zt_col_int(st, 1)));
+    json_object_set_new(o, "closed", json_integer(zt_col_int(st, 2)));
+    json_object_set_new(o, "overdue", json_integer(zt_col_int(st, 3)));
+}
+
+static void subject_type_row(zt_stmt *st, void *ctx) {
+    json_object_set_new(ctx, zt_col_text(st, 0),
+                        json_pack("{s:I,s:I,s:I}", "total", (json_int_t)zt_col_int(st, 1), "open",
+                                  (json_int_t)zt_col_int(st, 2), "overdue", (json_int_t)zt_col_int(st, 3)));
+}
+
+static void kv_row(zt_stmt *st, void *ctx) {
+    json_t *o = ctx;
+    json_object_set_new(o, zt_col_text(st, 0), json_integer(zt_col_int(st, 1)));
+}
+
+static void dept_row(zt_stmt *st, void *ctx) {
+    json_t *o = level_counts(st, 2);
+    json_object_set_new(o, "code", json_string(zt_col_text(st, 0)));
+    json_object_set_new(o, "name", json_string(zt_col_text(st, 1)));
+    json_array_append_new(ctx, o);
+}
+
+static void region_row(zt_stmt *st, void *ctx) {
+    json_t *o = level_counts(st, 3);
+    json_object_set_new(o, "code", json_string(zt_col_text(st, 0)));
+    json_object_set_new(o, "name", json_string(zt_col_text(st, 1)));
+    json_object_set_new(o, "level", zt_col_is_null(st, 2) ? json_null() : json_integer(zt_col_int(st, 2)));
+    json_array_append_new(ctx, o);
+}
+
+/* GET /api/supervision/overview: supervised subjects (open, closed, overdue:
+ * open past the promised or answer day), cards by level and by state, the
+ * ten departments with most open cards, open cards per region. */
+static zt_err h_overview(zt_req *r, zt_error *e) {
+    zt_arena *a = zt_req_arena(r);
+    zt_db *db = zt_store_reader(APP(r)->store);
+    char *today = zt_arena_alloc(a, 11);
+    today_text(today);
+    json_t *subjects = json_object(), *by_type = json_object(), *levels = json_object(), *open_levels = json_object(),
+           *states = json_object(), *depts = json_array(), *regions = json_array();
+    for (size_t i = 0; i < sizeof LEVELS / sizeof LEVELS[0]; i++) {
+        json_object_set_new(levels, LEVELS[i], json_integer(0));
+        json_object_set_new(open_levels, LEVELS[i], json_integer(0));
+    }
+    for (size_t i = 0; i < sizeof STATES / sizeof STATES[0]; i++)
+        json_object_set_new(states, STATES[i], json_integer(0));
+
+    /* each query: its own values first, then the scope's (scope_filter
+     * appends SQL and values in order) */
+    zt_qb q;
+    zt_qb_init(&q, a,
+               "SELECT count(*), coalesce(sum(s.closed_at IS NULL), 0), coalesce(sum(s.closed_at IS NOT NULL), 0),"
+               " coalesce(sum(s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?), 0)"
+               " FROM sv_subjects s WHERE 1 = 1");
+    zt_qb_text(&q, today);
+    scope_filter(r, &q, "s.region_code");
+    zt_err rc = each_row(db, &q, subjects_row, subjects, e);
+    if (!rc) {
+        zt_qb_init(&q, a,
+                   "SELECT s.subject_type, count(*), coalesce(sum(s.closed_at IS NULL), 0),"
+                   " coalesce(sum(s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?), 0)"
+                   " FROM sv_subjects s WHERE 1 = 1");
+        zt_qb_text(&q, today);
+        scope_filter(r, &q, "s.region_code");
+        zt_qb_sql(&q, " GROUP BY s.subject_type ORDER BY s.subject_type");
+        rc = each_row(db, &q, subject_type_row, by_type, e);
+    }
+    if (!rc) {
+        zt_qb_init(&q, a, "SELECT c.level, count(*) FROM sv_cards c WHERE c.state NOT IN " VOID_STATES);
+        scope_filter(r, &q, "c.region_code");
+        zt_qb_sql(&q, " GROUP BY c.level");
+        rc = each_row(db, &q, kv_row, levels, e);
+    }
+    if (!rc) {
+        zt_qb_init(&q, a, "SELECT c.level, count(*) FROM sv_cards c WHERE c.state IN " OPEN_STATES);
+        scope_filter(r, &q, "c.region_code");
+        zt_qb_sql(&q, " GROUP BY c.level");
+        rc = each_row(db, &q, kv_row, open_levels, e);
+    }
+    if (!rc) {
+        zt_qb_init(&q, a, "SELECT c.state, count(*) FROM sv_cards c WHERE 1 = 1");
+        scope_filter(r, &q, "c.region_code");
+        zt_qb_sql(&q, " GROUP BY c.state");
+        rc = each_row(db, &q, kv_row, states, e);
+    }
+    if (!rc) {
+        zt_qb_init(&q, a,
+                   "SELECT c.dept_code, coalesce(d.name, c.dept_code), " LEVEL_COUNTS
+                   " FROM sv_cards c LEFT JOIN departments d ON d.code = c.dept_code WHERE c.state IN " OPEN_STATES);
+        scope_filter(r, &q, "c.region_code");
+        zt_qb_sql(&q, " GROUP BY c.dept_code, d.name ORDER BY 3 DESC, 1 LIMIT 10");
+        rc = each_row(db, &q, dept_row, depts, e);
+    }
+    if (!rc) {
+        zt_qb_init(&q, a,
+                   "SELECT c.region_code, coalesce(rg.name, c.region_code), rg.level, " LEVEL_COUNTS
+                   " FROM sv_cards c LEFT JOIN regions rg ON rg.code = c.region_code WHERE c.state IN " OPEN_STATES);
+        scope_filter(r, &q, "c.region_code");
+        zt_qb_sql(&q, " GROUP BY c.region_code, rg.name, rg.level ORDER BY 1");
+        rc = each_row(db, &q, region_row, regions, e);
+    }
+    int64_t open = 0, total = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(open_levels, k, v) open += json_integer_value(v);
+    json_object_foreach(levels, k, v) total += json_integer_value(v);
+    json_t *out = json_pack("{s:o,s:s,s:o,s:{s:I,s:I,s:o,s:o,s:o},s:o,s:o}", "as_of", ts_json(zt_now()), "today", today,
+                            "subjects", subjects, "cards", "total", (json_int_t)total, "open", (json_int_t)open,
+                            "by_level", levels, "open_by_level", open_levels, "by_state", states, "top_departments",
+                            depts, "regions", regions);
+    if (rc) {
+        json_decref(out);
+        json_decref(by_type);
+        return rc;
+    }
+    json_object_set_new(json_object_get(out, "subjects"), "by_type", by_type);
+    zt_reply_json(r, 200, out);
+    return ZT_OK;
+}
+
+/* --- supervised subjects --- */
+
+#define CASE_COLS                                                                                                      \
+    "s.id, s.subject_type, s.subject, s.source, s.dept_code, coalesce(d.name, s.dept_code), s.region_code,"            \
+    " coalesce(rg.name, s.region_code), s.item_code, s.item_name, s.state, s.submitted_at, s.accepted_at,"             \
+    " s.promised_due, s.legal_due, s.due_day, s.closed_at, s.elapsed_days, s.updated_at,"                              \
+    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES "),"                     \
+    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES                          \
+    " AND c.level = 'warning'),"                                                                                       \
+    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES                          \
+    " AND c.level = 'yellow'),"                                                                                        \
+    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES " AND c.level = 'red')"
+#define CASE_FROM                                                                                                      \
+    "sv_subjects s LEFT JOIN departments d ON d.code = s.dept_code LEFT JOIN regions rg ON rg.code = s.region_code"
+
+typedef struct {
+    json_t *items;
+    const char *today;
+} case_ctx;
+
+static json_t *col_ts_json(zt_stmt *st, int col) {
+    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
+}
+
+static void case_row(zt_stmt *st, void *ctx) {
+    case_ctx *c = ctx;
+    const char *due = !zt_col_is_null(st, 13) ? zt_col_text(st, 13) : zt_col_text(st, 15);
+    int closed = !zt_col_is_null(st, 16);
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "id",
+        (json_int_t)zt_col_int(st, 0), "type", zt_col_text(st, 1), "number", zt_col_text(st, 2), "source",
+        zt_col_text(st, 3), "department", "code", zt_col_text(st, 4), "name", zt_col_text(st, 5), "region", "code",
+        zt_col_text(st, 6), "name", zt_col_text(st, 7), "item_code", col_str(st, 8), "item_name", col_str(st, 9),
+        "state", zt_col_text(st, 10), "submitted_at", col_ts_json(st, 11), "accepted_at", col_ts_json(st, 12),
+        "promised_due", col_str(st, 13), "legal_due", col_str(st, 14), "due_day", col_str(st, 15), "closed_at",
+        col_ts_json(st, 16), "closed", closed, "overdue", !closed && due && *due && strcmp(due, c->today) < 0,
+        "elapsed_days", zt_col_is_null(st, 17) ? json_null() : json_integer(zt_col_int(st, 17)), "updated_at",
+        col_ts_json(st, 18), "open_cards", level_counts(st, 19));
+    json_array_append_new(c->items, o);
+}
+
+/* GET /api/supervision/cases: supervised subjects with their open cards
+ * (subject_type, dept, region, state, open=1, overdue=1, q, page). */
+static zt_err h_cases(zt_req *r, zt_error *e) {
+    zt_arena *a = zt_req_arena(r);
+    char *today = zt_arena_alloc(a, 11);
+    today_text(today);
+    zt_qb f;
+    zt_qb_init(&f, a, "1 = 1");
+    scope_filter(r, &f, "s.region_code");
+    static const struct {
+        const char *param, *sql;
+    } eq[] = {
+        {"subject_type", " AND s.subject_type = ?"}, {"dept", " AND s.dept_code = ?"}, {"state", " AND s.state = ?"}};
+    for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++) {
+        const char *v = zt_req_query(r, eq[i].param);
+        if (!v || !*v) continue;
+        zt_qb_sql(&f, eq[i].sql);
+        zt_qb_text(&f, v);
+    }
+    region_filter(r, &f, "s.region_code");
+    const char *open = zt_req_query(r, "open"), *over = zt_req_query(r, "overdue"), *q = zt_req_query(r, "q");
+    if (open && strcmp(open, "1") == 0) zt_qb_sql(&f, " AND s.closed_at IS NULL");
+    if (over && strcmp(over, "1") == 0) {
+        zt_qb_sql(&f, " AND s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?");
+        zt_qb_text(&f, today);
+    }
+    if (q && *q) zt_qb_search(&f, q, (const char *const[]){"s.subject", "s.item_name", NULL});
+    int64_t limit, offset, total;
+    zt_err rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    case_ctx c = {json_array(), today};
+    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f, CASE_COLS, CASE_FROM,
+                    "ORDER BY coalesce(s.submitted_at, s.updated_at) DESC, s.id DESC", limit, offset, case_row, &c,
+                    &total, e);
+    if (rc) {
+        json_decref(c.items);
+        return rc;
+    }
+    zt_reply_json(r, 200, zt_page_json(c.items, total, limit, offset));
+    return ZT_OK;
+}
+
+#define READERS (ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR)
+static const zt_route routes[] = {
+    {"GET", "/api/supervision/counts", h_counts, READERS,
+     "card counts per region, dept, item, rule or level, with warning/yellow/red (by, from, to, state=open|all, "
+     "region)"},
+    {"GET", "/api/supervision/overview", h_overview, READERS,
+     "the big screen's figures: subjects, cards by level and state, top 10 departments, regions"},
+    {"GET", "/api/supervision/cases", h_cases, READERS,
+     "supervised subjects with their open cards (subject_type, dept, region, state, open, overdue, q, page)"},
+};
+
+const zt_route *zt_sv_view_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -33,6 +33,7 @@ static const key_desc keys[] = {
     I("http.max_body", http_max_body, "1048576", 1024, 1073741824),
     I("http.timeout", http_timeout, "30", 1, 3600),
     I("http.max_connections", http_max_conns, "4096", 16, 1000000),
+    I("http.max_streams", http_max_streams, "256", 1, 100000),
     S("store.synchronous", store_synchronous, "FULL"),
     I("store.batch_max", store_batch_max, "100", 1, 100000),
     I("store.batch_window_us", store_batch_window_us, "5000", 0, 1000000),

@@ -24,6 +24,7 @@ typedef struct zt_config {
     int64_t http_max_body;         /* http.max_body bytes */
     int64_t http_timeout;          /* http.timeout seconds of idle connection */
     int64_t http_max_conns;        /* http.max_connections */
+    int64_t http_max_streams;      /* http.max_streams: open event streams (SSE) */
     char *store_synchronous;       /* store.synchronous: FULL|NORMAL */
     int64_t store_batch_max;       /* store.batch_max writes per commit */
     int64_t store_batch_window_us; /* store.batch_window_us */

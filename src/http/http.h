@@ -65,6 +65,7 @@ typedef struct zt_server_options {
     int max_conns;
     const char *web_root;
     int access_log;
+    int max_streams; /* open event streams at most (http.max_streams); 0 = ZT_STREAM_MAX_DEFAULT */
 } zt_server_options;
 
 zt_server *zt_server_new(const zt_server_options *o, void *app);
@@ -118,6 +119,59 @@ void zt_reply_empty(zt_req *r, int status);
 void zt_reply_header(zt_req *r, const char *name, const char *value);
 /* A page of results: {"items":[...],"total":N,"page":P,"per_page":K}. */
 json_t *zt_page_json(json_t *items, int64_t total, int64_t limit, int64_t offset);
+
+/* --- server-sent events (sse.c; docs/stream.md) ---
+ *
+ * A handler answers 200 text/event-stream with zt_reply_stream and returns
+ * ZT_OK; the connection then stays open. The server calls the stream's fn
+ * on one of its threads whenever there may be something to send: once at
+ * the start, after every zt_stream_wake_all(), at every ping (below), and
+ * again while fn says it has more. When fn has nothing to send the connection is suspended
+ * (MHD_suspend_connection): no thread waits on it and nothing polls, until
+ * the next wake. Every 15 s without output the server sends the comment
+ * ": ping" so that proxies keep the connection. zt_server_stop ends every
+ * stream (a drain never waits for one). A client that went away is noticed
+ * at the next write, at the latest with the next ping. */
+#define ZT_STREAM_MAX_DEFAULT 256
+#define ZT_STREAM_PING_S      15
+
+typedef struct zt_stream zt_stream;
+/* Append complete events to st (zt_stream_event, zt_stream_write) and
+ * return ZT_STREAM_IDLE when caught up, ZT_STREAM_MORE to be called again
+ * as soon as the output was handed to the socket (stop appending once
+ * zt_stream_pending passes ZT_STREAM_CHUNK: a slow reader must not make the
+ * server buffer without limit), or ZT_STREAM_END to end the stream after
+ * what was appended. fn runs on the server's threads (one call at a time
+ * per stream); it may use the thread's store reader and must release it
+ * (zt_db_release) before returning. */
+enum { ZT_STREAM_END = -1, ZT_STREAM_IDLE = 0, ZT_STREAM_MORE = 1 };
+#define ZT_STREAM_CHUNK 65536
+typedef int (*zt_stream_fn)(zt_stream *st, void *ctx);
+
+/* Reply with an event stream produced by fn. ctx belongs to the stream from
+ * this call on, success or not: free_ctx(ctx) (may be NULL) runs, on any
+ * thread, after the stream ended. ZT_EUNAVAIL (503, e filled) when
+ * max_streams streams are open or the server is stopping. The response
+ * carries Cache-Control: no-store and X-Accel-Buffering: no (nginx). */
+zt_err zt_reply_stream(zt_req *r, zt_stream_fn fn, void *ctx, void (*free_ctx)(void *ctx), zt_error *e);
+/* Append bytes to the stream's output (from fn only). */
+void zt_stream_write(zt_stream *st, const char *data, size_t len);
+/* Append one event: "id: ID\nevent: NAME\ndata: DATA\n\n". id and name
+ * may be NULL; data must be one line (compact JSON). From fn only. */
+void zt_stream_event(zt_stream *st, const char *id, const char *name, const char *data);
+/* Bytes appended and not yet handed to the socket. */
+size_t zt_stream_pending(const zt_stream *st);
+/* Wake every open stream (their fn runs soon; wakes closer together than a
+ * few milliseconds are merged). Cheap and callable from any thread: made to
+ * be a store commit hook, zt_store_on_commit(store, zt_stream_wake_all,
+ * NULL); arg is unused. */
+void zt_stream_wake_all(void *arg);
+/* Open event streams of s (for /metrics and tests). */
+int zt_stream_count(zt_server *s);
+/* zt_server_stop's part: end s's streams and refuse new ones (on = 1, after
+ * the listening socket closed), then forget s once its daemon stopped
+ * (on = 0). */
+void zt_stream_shutdown(zt_server *s, int on);
 
 /* HTTP status for an error code. */
 int zt_http_status(zt_err code);

@@ -476,8 +476,8 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
     int threads = s->o.threads > 0 ? s->o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     s->d =
-        MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+                         NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                          /* headers and query strings live in this per-connection pool: MHD's
                           * 32 KiB default overflows on long query strings (and 0.9.75 then
                           * never sends its 431) */
@@ -497,9 +497,11 @@ void zt_server_stop(zt_server *s, int grace_s) {
     if (!s->d) return;
     MHD_socket ls = MHD_quiesce_daemon(s->d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
+    zt_stream_shutdown(s, 1); /* event streams end now: they never finish by themselves */
     int64_t until = zt_mono_us() + (int64_t)grace_s * 1000000;
     while (atomic_load(&s->inflight) > 0 && zt_mono_us() < until) usleep(10000);
     MHD_stop_daemon(s->d);
+    zt_stream_shutdown(s, 0);
     s->d = NULL;
 }
 

@@ -15,6 +15,7 @@
 #include "store/store.h"
 
 #define CACHE_SLOTS 512 /* power of two; statements beyond it are not cached */
+#define MAX_HOOKS   8   /* commit hooks: a few subscribers (live feeds), not a plug-in system */
 
 struct zt_stmt {
     sqlite3_stmt *st;
@@ -63,6 +64,11 @@ struct zt_store {
     int schema_version;
     _Atomic int64_t queue_depth;
     _Atomic uint64_t writes, commits, failed_writes, failed_commits, write_us, read_us, reads;
+    struct commit_hook {
+        void (*fn)(void *arg);
+        void *arg;
+    } hooks[MAX_HOOKS]; /* under mu */
+    int nhooks;
 };
 
 static uint64_t fnv(const char *s) {
@@ -323,6 +329,32 @@ static void finish(zt_store *s, job *list, zt_err commit_rc, const zt_error *ce)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* After a durable commit, once per batch; outside mu, so a hook may take
+ * its own locks (it only signals: the writer must get back to work). */
+static void run_hooks(zt_store *s) {
+    struct commit_hook h[MAX_HOOKS];
+    pthread_mutex_lock(&s->mu);
+    int n = s->nhooks;
+    memcpy(h, s->hooks, sizeof h);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < n; i++) h[i].fn(h[i].arg);
+}
+
+void zt_store_on_commit(zt_store *s, void (*fn)(void *arg), void *arg) {
+    pthread_mutex_lock(&s->mu);
+    int i = 0;
+    while (i < s->nhooks && !(s->hooks[i].fn == fn && s->hooks[i].arg == arg)) i++;
+    if (i == s->nhooks) {
+        if (s->nhooks == MAX_HOOKS) {
+            pthread_mutex_unlock(&s->mu);
+            zt_error_log("zt_store_on_commit: more than %d hooks", MAX_HOOKS);
+            abort(); /* a programming error, found at the first start */
+        }
+        s->hooks[s->nhooks++] = (struct commit_hook){fn, arg};
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void *writer_main(void *arg) {
     zt_store *s = arg;
     zt_db *db = s->writer;
@@ -387,6 +419,7 @@ static void *writer_main(void *arg) {
         atomic_fetch_add(&s->writes, (uint64_t)n);
         atomic_fetch_add(&s->write_us, (uint64_t)(zt_mono_us() - t0));
         finish(s, batch, crc, &ce);
+        if (!crc) run_hooks(s);
     }
     return NULL;
 }

@@ -63,6 +63,16 @@ void zt_db_release(zt_db *db);
 typedef zt_err (*zt_write_fn)(zt_db *db, void *arg, zt_error *e);
 zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e);
 
+/* Call fn(arg) on the writer thread after each successful durable commit
+ * (once per group-commit batch, after its writers were told), so that live
+ * readers (the SSE feed) look for new rows without polling. fn must be
+ * cheap and must not block: signal and return; it must not write to the
+ * store. Registering the same fn and arg again does nothing; at most 8
+ * hooks (more is a programming error: logged, then abort). Hooks stay until
+ * zt_store_close; arg must outlive the store. A read-only store never
+ * calls them. */
+void zt_store_on_commit(zt_store *s, void (*fn)(void *arg), void *arg);
+
 /* Prepare (from the connection's cache) and reset a statement. NULL on a
  * SQL error, with e filled (ZT_EINTERNAL: SQL is the programmer's). */
 zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e);

@@ -343,7 +343,7 @@ static void fold(proj *p, const zt_calendar *cal) {
                 if (b > a) p->susp_done += zt_cal_between(cal, a, b);
             }
         }
-        if (!strcmp(p->subject_type, "rating") && act && !strcmp(act, "fix") && !p->fixed_at) p->fixed_at = at;
+        if (!strcmp(p->subject_type, "rating") && type && !strcmp(type, "rating.fix") && !p->fixed_at) p->fixed_at = at;
         if (!p->closed_at && terminal_step(p, ev)) p->closed_at = at;
     }
     /* a late 补正 notice: the application counts as accepted on arrival */
@@ -742,36 +742,31 @@ static void evaluate_rule(zt_db *db, const rule *r, const proj *p, int64_t now, 
 
 /* --- cards ------------------------------------------------------------------ */
 
-zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, const char *action, const char *from,
-                       const char *to, const char *reason, zt_error *e) {
-    int64_t now = zt_now();
-    zt_stmt *st =
-        zt_db_prepare(db,
-                      "UPDATE sv_cards SET state = ?, updated_at = ? WHERE id = ?"
-                      " RETURNING number, rule_id, rule_version, level, dept_code, region_code,"
-                      " (SELECT subject_type || '/' || subject FROM sv_subjects s WHERE s.id = subject_id),"
-                      " (SELECT coalesce(max(seq), 0) + 1 FROM sv_card_events v WHERE v.card_id = sv_cards.id)",
-                      e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, to);
-    zt_bind_int(st, 2, now);
-    zt_bind_int(st, 3, card_id);
-    if (zt_step(st, e) != 1) {
-        zt_db_release(db);
-        return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
-    }
-    json_t *detail = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "card", zt_col_text(st, 0), "rule",
-                               zt_col_text(st, 1), "rule_version", (json_int_t)zt_col_int(st, 2), "level",
-                               zt_col_text(st, 3), "department", zt_col_text(st, 4), "region", zt_col_text(st, 5),
-                               "subject", zt_col_text(st, 6), "from", from, "to", to, "reason", reason ? reason : "");
+/* What a step records beside the card's own row: the card's identity (for
+ * the audit detail and the ledger entry) and the step's seq. */
+typedef struct {
+    const char *number, *rule_id, *level, *dept, *region, *subject;
+    int64_t rule_version, seq;
+} card_info;
+
+/* The sv_card_events row, the audit row and ledger entry, the notifications
+ * of one step at time now. The strings of ci may be a statement's columns:
+ * they are copied before the statements are released. */
+static zt_err record_step(zt_db *db, const zt_principal *actor, int64_t card_id, const card_info *ci,
+                          const char *action, const char *from, const char *to, const char *reason, int64_t now,
+                          zt_error *e) {
+    json_t *detail =
+        json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "card", ci->number, "rule", ci->rule_id, "rule_version",
+                  (json_int_t)ci->rule_version, "level", ci->level, "department", ci->dept, "region", ci->region,
+                  "subject", ci->subject, "from", from, "to", to, "reason", reason ? reason : "");
     char number[64];
-    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
-    int64_t seq = zt_col_int(st, 7);
+    snprintf(number, sizeof number, "%s", ci->number);
+    int64_t seq = ci->seq;
     zt_db_release(db);
-    st = zt_db_prepare(db,
-                       "INSERT INTO sv_card_events (card_id, seq, action, from_state, to_state, actor, actor_role, at,"
-                       " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO sv_card_events (card_id, seq, action, from_state, to_state, actor,"
+                                " actor_role, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                e);
     zt_err rc = ZT_EINTERNAL;
     if (st) {
         zt_bind_int(st, 1, card_id);
@@ -791,6 +786,29 @@ zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, co
     json_decref(detail);
     if (!rc) rc = zt_sv_notify(db, card_id, action, e);
     return rc;
+}
+
+zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, const char *action, const char *from,
+                       const char *to, const char *reason, zt_error *e) {
+    int64_t now = zt_now();
+    zt_stmt *st =
+        zt_db_prepare(db,
+                      "UPDATE sv_cards SET state = ?, updated_at = ? WHERE id = ?"
+                      " RETURNING number, rule_id, rule_version, level, dept_code, region_code,"
+                      " (SELECT subject_type || '/' || subject FROM sv_subjects s WHERE s.id = subject_id),"
+                      " (SELECT coalesce(max(seq), 0) + 1 FROM sv_card_events v WHERE v.card_id = sv_cards.id)",
+                      e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, to);
+    zt_bind_int(st, 2, now);
+    zt_bind_int(st, 3, card_id);
+    if (zt_step(st, e) != 1) {
+        zt_db_release(db);
+        return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    }
+    card_info ci = {zt_col_text(st, 0), zt_col_text(st, 1), zt_col_text(st, 3), zt_col_text(st, 4),
+                    zt_col_text(st, 5), zt_col_text(st, 6), zt_col_int(st, 2),  zt_col_int(st, 7)};
+    return record_step(db, actor, card_id, &ci, action, from, to, reason, now, e);
 }
 
 typedef struct {
@@ -877,7 +895,16 @@ static zt_err raise_card(zt_db *db, const rule *r, const proj *p, int64_t subjec
     if (sr != 1) return sr < 0 ? (zt_err)-sr : ZT_EINTERNAL;
     int64_t id = zt_col_int(st, 0);
     zt_db_release(db);
-    return zt_sv_card_step(db, &SYSTEM, id, "raise", "", to, "", e);
+    /* A new card's row already holds what the step's UPDATE would write
+     * (its state, updated_at = now) and it has no step yet: record the step
+     * without reading the card back, unless the clock has moved on since. */
+    char subject[192];
+    if (zt_now() != now ||
+        snprintf(subject, sizeof subject, "%s/%s", p->subject_type, p->subject) >= (int)sizeof subject)
+        return zt_sv_card_step(db, &SYSTEM, id, "raise", "", to, "", e);
+    card_info ci = {number,  r->id,      r->level, p->dept ? p->dept : "", p->region ? p->region : "",
+                    subject, r->version, 1};
+    return record_step(db, &SYSTEM, id, &ci, "raise", "", to, "", now, e);
 }
 
 static int retractable(const char *state) {
@@ -893,6 +920,54 @@ static void bind_opt_text(zt_stmt *st, int k, const char *v) {
 }
 
 /* --- evaluation ------------------------------------------------------------ */
+
+/* Parsed events by arrival seq. Every evaluation folds all the subject's
+ * events again, and parsing their bodies was half of an evaluation's cost
+ * (profile in docs/performance.md): a case's events usually come in
+ * together, so each body would be parsed once per later event. A slot is
+ * used only when its text is byte for byte the row's (a seq can be reused
+ * after a rollback), so a hit is exactly what json_loads would return; the
+ * engine only reads events. Evaluations run on the writer thread; the lock
+ * is uncontended. At most PARSED_SLOTS events are kept. */
+#define PARSED_SLOTS 1024
+
+typedef struct {
+    int64_t seq;
+    char *text;
+    size_t len;
+    json_t *ev;
+} parsed_slot;
+
+static parsed_slot parsed[PARSED_SLOTS];
+static pthread_mutex_t parsed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The event of row seq with body text, parsed (a new reference), or NULL. */
+static json_t *parse_event(int64_t seq, const char *text) {
+    size_t len = strlen(text);
+    pthread_mutex_lock(&parsed_lock);
+    parsed_slot *slot = &parsed[(uint64_t)seq % PARSED_SLOTS];
+    json_t *ev;
+    if (slot->ev && slot->seq == seq && slot->len == len && !memcmp(slot->text, text, len)) {
+        ev = json_incref(slot->ev);
+    } else if ((ev = json_loadb(text, len, 0, NULL))) {
+        free(slot->text);
+        json_decref(slot->ev);
+        slot->seq = seq;
+        slot->text = zt_malloc(len);
+        memcpy(slot->text, text, len);
+        slot->len = len;
+        slot->ev = json_incref(ev);
+    }
+    pthread_mutex_unlock(&parsed_lock);
+    return ev;
+}
+
+/* A timer the subject had before this evaluation. */
+typedef struct {
+    char rule[64], level[8];
+    int64_t due;
+    int keep; /* the new picture has it too */
+} old_timer;
 
 static int in_scope(const rule *r, const proj *p) {
     return !r->region_scope[0] || (p->region && zt_region_within(p->region, r->region_scope));
@@ -916,7 +991,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     /* the events, in event time order (arrival order within a second) */
     json_t *all = json_array();
     st = zt_db_prepare(db,
-                       "SELECT body, occurred_at, event_id FROM sv_events WHERE subject_type = ? AND subject = ?"
+                       "SELECT body, occurred_at, event_id, seq FROM sv_events WHERE subject_type = ? AND subject = ?"
                        " ORDER BY occurred_at, seq",
                        e);
     if (!st) goto internal;
@@ -924,7 +999,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     zt_bind_text(st, 2, p.subject);
     size_t cap = 0;
     while (zt_step(st, e) == 1) {
-        json_t *ev = json_loads(zt_col_text(st, 0), 0, NULL);
+        json_t *ev = parse_event(zt_col_int(st, 3), zt_col_text(st, 0));
         if (!ev) continue;
         json_array_append_new(all, ev);
         if (p.nevs == cap) {
@@ -954,11 +1029,30 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         nrefs++;
     }
     zt_db_release(db);
-    zt_err rc = ZT_OK;
-    st = zt_db_prepare(db, "DELETE FROM sv_timers WHERE subject_id = ?", e);
+    /* the timers it has: only those the new picture changes are written
+     * (a tick's subject keeps all but the one that came due) */
+    old_timer *olds = NULL;
+    size_t nold = 0, oldcap = 0;
+    st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ?", e);
     if (!st) goto internal;
     zt_bind_int(st, 1, subject_id);
-    if ((rc = zt_step_done(st, e))) goto out;
+    int sr;
+    while ((sr = zt_step(st, e)) == 1) {
+        if (nold == oldcap) {
+            oldcap = oldcap ? oldcap * 2 : 8;
+            old_timer *grown = zt_arena_alloc(&a, oldcap * sizeof *grown);
+            if (nold) memcpy(grown, olds, nold * sizeof *grown);
+            olds = grown;
+        }
+        old_timer *o = &olds[nold++];
+        snprintf(o->rule, sizeof o->rule, "%s", zt_col_text(st, 0));
+        snprintf(o->level, sizeof o->level, "%s", zt_col_text(st, 1));
+        o->due = zt_col_int(st, 2);
+        o->keep = 0;
+    }
+    zt_db_release(db);
+    zt_err rc = sr < 0 ? (zt_err)-sr : ZT_OK;
+    if (rc) goto out;
 
     pthread_rwlock_rdlock(&rules_lock);
     for (size_t i = 0; i < nrules && !rc; i++) {
@@ -977,10 +1071,15 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
             rc = zt_sv_card_step(db, &SYSTEM, ref->id, "retract", ref->state, "retracted",
                                  "依据迟到或更正的报送重新评估，该信号不再成立", e);
         }
-        if (!rc && s.timer) {
+        old_timer *o = NULL;
+        for (size_t k = 0; s.timer && k < nold; k++)
+            if (!strcmp(olds[k].rule, r->id) && !strcmp(olds[k].level, r->level)) o = &olds[k];
+        if (o) o->keep = 1;
+        if (!rc && s.timer && (!o || o->due != s.at)) {
+            /* rule ids are unique: the only row this can meet is the old one */
             zt_stmt *ts = zt_db_prepare(db,
                                         "INSERT INTO sv_timers (subject_id, rule_id, level, due_at) VALUES (?, ?, ?, ?)"
-                                        " ON CONFLICT DO UPDATE SET due_at = min(due_at, excluded.due_at)",
+                                        " ON CONFLICT DO UPDATE SET due_at = excluded.due_at",
                                         e);
             if (!ts) rc = ZT_EINTERNAL;
             if (ts) {
@@ -994,6 +1093,18 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         json_decref(s.facts);
     }
     pthread_rwlock_unlock(&rules_lock);
+    for (size_t k = 0; k < nold && !rc; k++) {
+        if (olds[k].keep) continue;
+        zt_stmt *ts = zt_db_prepare(db, "DELETE FROM sv_timers WHERE subject_id = ? AND rule_id = ? AND level = ?", e);
+        if (!ts) {
+            rc = ZT_EINTERNAL;
+            break;
+        }
+        zt_bind_int(ts, 1, subject_id);
+        zt_bind_text(ts, 2, olds[k].rule);
+        zt_bind_text(ts, 3, olds[k].level);
+        rc = zt_step_done(ts, e);
+    }
     if (rc) goto out;
 
     /* the projection */

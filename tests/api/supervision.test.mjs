@@ -216,6 +216,31 @@ describe('the legal clock across the Spring Festival', () => {
         assert.deepEqual(rules(await cards(n, 'consultation')), ['consultation_red', 'consultation_warning', 'consultation_yellow']);
     });
 
+    test('a bad rating fixed in time gets no card; one left unfixed turns yellow the day after its fix day', async () => {
+        await clock(at('2026-03-02')); // Monday
+        const done = [];
+        for (let i = 0; i < 2; i++) {
+            const n = await accepted();
+            await act(clerk, n, 'submit_review', { opinion: '符合' });
+            await act(head, n, 'approve');
+            await act(clerk, n, 'complete', { result_type: '准予许可', fee_charged: 12000, fee_standard: '120元/本' });
+            done.push(n);
+        }
+        const ids = [];
+        for (const n of done)
+            ids.push((await ok(zs.post(`/api/cases/${n}/rating`, { level: 1, criteria: ['服务态度差'] }), 201)).id);
+        // fix due 10 working days later: 3, 4, 5, 6, 9, 10, 11, 12, 13, 16 March
+        const r = await ok(sup.get(`/api/supervision/cases/${done[0]}?type=rating`));
+        assert.equal(r.due_day, '2026-03-16');
+        await clock(at('2026-03-16', '17:00:00'));
+        await ok(clerk.post(`/api/ratings/${ids[0]}/fix`, { note: '已整改' }));
+        await clock(at('2026-03-16', '23:59:59'));
+        assert.deepEqual(await cards(done[1], 'rating'), []);
+        await clock(at('2026-03-17', '00:00:00'));
+        assert.deepEqual(rules(await cards(done[0], 'rating')), [], 'fixed on its last day');
+        assert.deepEqual(rules(await cards(done[1], 'rating')), ['rating_fix_yellow']);
+    });
+
     test('every card is in the ledger; the tick touches only what is due', async () => {
         const r = await ok(admin.post('/api/admin/tick', {}));
         assert.equal(r.subjects, 0, 'nothing due right after the clock moved');

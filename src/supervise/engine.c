@@ -414,6 +414,8 @@ static void eval_limit(const rule *r, const proj *p, int64_t now, int legal, sig
     int stopped = susp_running(p) && m > p->susps[p->nsusp - 1].start;
     if (stopped) return;
     at_moment(p, m, now, 0, s);
+    s->step = p->state;
+    if (!s->fires) return; /* a timer: its facts would be dropped (evaluate_rule) */
     s->facts = json_object();
     day_fact(s->facts, "accept_day", p->accept_day);
     json_object_set_new(s->facts, legal ? "legal_days" : "promised_days", json_integer(base));
@@ -422,7 +424,6 @@ static void eval_limit(const rule *r, const proj *p, int64_t now, int legal, sig
     time_fact(s->facts, "moment", m);
     if (p->deemed) json_object_set_new(s->facts, "deemed_accepted", json_true());
     if (p->closed_at) time_fact(s->facts, "closed_at", p->closed_at);
-    s->step = p->state;
 }
 
 static void eval_step_limit(const rule *r, const proj *p, int64_t now, signal *s, const zt_calendar *cal) {
@@ -523,11 +524,12 @@ static void eval_message_due(const rule *r, const proj *p, int64_t now, signal *
     int64_t off = param(r, "offset", 1);
     int64_t m = zt_day_start(zt_cal_add(cal, p->due_day, (int)off));
     at_moment(p, m, now, 0, s);
+    s->step = p->state;
+    if (!s->fires) return; /* a timer: its facts would be dropped (evaluate_rule) */
     s->facts = json_object();
     day_fact(s->facts, "due_day", p->due_day);
     time_fact(s->facts, "moment", m);
     if (p->closed_at) time_fact(s->facts, "closed_at", p->closed_at);
-    s->step = p->state;
 }
 
 static void eval_rating_fix(const rule *r, const proj *p, int64_t now, signal *s, const zt_calendar *cal) {
@@ -1240,5 +1242,9 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
     int same = !strcmp(zt_col_text(st, 1), source);
     zt_db_release(db);
     if (!same) return zt_fail(e, ZT_ECONFLICT, "subject", "编号 %s 已由其他来源报送", subject);
-    return zt_sv_evaluate(db, sid, zt_now(), e);
+    rc = zt_sv_evaluate(db, sid, zt_now(), e);
+    /* a constraint the engine's own rows break is the engine's fault, not
+     * the reporter's: not a conflict to tell a department about */
+    if (rc == ZT_ECONFLICT) rc = ZT_EINTERNAL, e->code = ZT_EINTERNAL;
+    return rc;
 }

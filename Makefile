@@ -82,7 +82,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBOBJ)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS)
 
 # Benchmarks: figures go to docs/performance.md (see bench/README.md)
-bench: $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench
+bench: $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
 	sh bench/run.sh
 
 clean:

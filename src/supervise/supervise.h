@@ -89,5 +89,6 @@ const zt_route *zt_sv_card_routes(size_t *n);   /* cards.c */
 const zt_route *zt_sv_intake_routes(size_t *n); /* intake.c */
 const zt_route *zt_sv_view_routes(size_t *n);   /* views.c */
 const zt_route *zt_sv_score_routes(size_t *n);  /* scores.c */
+const zt_route *zt_sv_rule_routes(size_t *n);   /* rules.c */
 
 #endif

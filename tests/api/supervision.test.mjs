@@ -249,3 +249,62 @@ describe('the legal clock across the Spring Festival', () => {
         assert.deepEqual(kinds, ['card.raise']);
     });
 });
+
+describe('rules as data: a change is a new version and re-evaluates open cases', () => {
+    let t, admin, zs, clerk, sup, anon;
+    before(async () => {
+        t = await startServer({ args: LONG });
+        admin = await as(t, 'admin');
+        zs = await as(t, 'zhangsan');
+        clerk = await as(t, 'gaj_clerk');
+        sup = await as(t, 'jiancha');
+        anon = new Client(t);
+    });
+    after(async () => t && (await t.stop()));
+
+    test('the rules are listed with their parameters; only the city changes them, validly', async () => {
+        const list = await ok(sup.get('/api/supervision/rules'));
+        assert.ok(list.total >= 24);
+        const y = list.items.find((r) => r.id === 'promised_yellow');
+        assert.deepEqual([y.level, y.version, y.params.offset, y.enabled], ['yellow', 1, 1, true]);
+        const ay = await as(t, 'jiancha_ay');
+        assert.equal((await ay.patch('/api/supervision/rules/promised_yellow', { enabled: false, reason: 'x' })).status, 403);
+        assert.equal((await zs.patch('/api/supervision/rules/promised_yellow', { enabled: false, reason: 'x' })).status, 403);
+        for (const [body, field] of [
+            [{ enabled: false }, 'reason'],
+            [{ params: { level: 'red' }, reason: 'x' }, 'params.level'],
+            [{ params: { offset: 'one' }, reason: 'x' }, 'params.offset'],
+            [{ region_scope: '36', reason: 'x' }, 'region_scope'],
+            [{ colour: 1, reason: 'x' }, 'colour'],
+        ]) {
+            const r = await sup.patch('/api/supervision/rules/promised_yellow', body);
+            assert.equal(r.status, 400, JSON.stringify(body));
+            assert.equal(JSON.parse(r.text).error.field, field);
+        }
+        assert.equal((await sup.patch('/api/supervision/rules/nope', { enabled: false, reason: 'x' })).status, 404);
+    });
+
+    test('moving the yellow card one working day later moves the timers of open cases (onto the make-up Saturday)', async () => {
+        await ok(admin.put('/api/admin/clock', { now: at('2026-02-10') }));
+        const g = (await ok(anon.get(`/api/items/${PASSPORT}`))).guide;
+        const up = (await ok(zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }), 201)).id;
+        const n = (await ok(zs.post('/api/cases', { item_code: PASSPORT, materials: g.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up })) }), 201)).number;
+        await ok(clerk.post(`/api/cases/${n}/actions/pre_review_pass`, { fields: {} }));
+        await ok(clerk.post(`/api/cases/${n}/actions/accept`, { fields: {} }));
+        const due = async () => (await ok(sup.get(`/api/supervision/cases/${n}`))).timers.find((x) => x.rule === 'promised_yellow')?.due_at;
+        assert.equal(await due(), '2026-02-27T00:00:00+08:00');
+        const r = await ok(sup.patch('/api/supervision/rules/promised_yellow', { params: { offset: 2 }, reason: '试行：承诺期满后宽限一日' }));
+        assert.equal(r.version, 2);
+        assert.equal(r.versions.length, 2);
+        assert.equal(r.versions[0].rule.reason, '试行：承诺期满后宽限一日');
+        await ok(admin.post('/api/admin/tick', {}));
+        assert.equal(await due(), '2026-02-28T00:00:00+08:00');
+        await ok(admin.put('/api/admin/clock', { now: at('2026-02-28', '00:00:00') }));
+        const c = (await ok(sup.get(`/api/supervision/cases/${n}`))).cards.find((x) => x.rule === 'promised_yellow');
+        assert.equal(c.rule_version, 2);
+        // switched off: its timer goes, no card is raised
+        await ok(sup.patch('/api/supervision/rules/legal_red', { enabled: false, reason: '停用' }));
+        await ok(admin.post('/api/admin/tick', {}));
+        assert.equal((await ok(sup.get(`/api/supervision/cases/${n}`))).timers.some((x) => x.rule === 'legal_red'), false);
+    });
+});

@@ -64,7 +64,10 @@ zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e)
     int rc;
     char text[1100];
     snprintf(text, sizeof text, "%s %s", title, body);
-    while ((rc = zt_step(st, e)) == 1) sender("sms", zt_col_text(st, 0), zt_col_text(st, 1), text);
+    while ((rc = zt_step(st, e)) == 1) {
+        sender("sms", zt_col_text(st, 0), zt_col_text(st, 1), text);
+        sender("email", zt_col_text(st, 0), NULL, text);
+    }
     zt_db_release(db);
     return rc < 0 ? (zt_err)-rc : ZT_OK;
 }

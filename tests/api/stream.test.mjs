@@ -366,3 +366,49 @@ describe('limits and shutdown', () => {
         assert.match(srv.log(), /ending 1 event stream/);
     });
 });
+
+describe('cards on the live feed', () => {
+    let srv;
+    const open = [];
+    before(async () => {
+        srv = await startServer({ args: ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'] });
+    });
+    after(async () => {
+        for (const s of open) s.close();
+        if (srv) await srv.stop();
+    });
+
+    test('a yellow card appears live when the clock passes the promised day; a county supervisor does not see it', async () => {
+        const [admin, zs, clerk, jiancha, ay] = await Promise.all(
+            ['admin', 'zhangsan', 'gaj_clerk', 'jiancha', 'jiancha_ay'].map((l) => as(srv, l)),
+        );
+        assert.equal((await admin.put('/api/admin/clock', { now: '2026-02-10T10:00:00+08:00' })).status, 200);
+        const item = '360300-XK-GA-001';
+        const guide = (await zs.get(`/api/items/${item}`)).json.guide;
+        const up = await zs.req('POST', '/api/uploads?name=m.pdf', {
+            body: Buffer.from('%PDF-1.4\n%%EOF\n'),
+            headers: { 'Content-Type': 'application/octet-stream' },
+        });
+        const materials = guide.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up.json.id }));
+        const c = await zs.post('/api/cases', { item_code: item, materials });
+        assert.equal(c.status, 201, c.text);
+        for (const a of ['pre_review_pass', 'accept'])
+            assert.equal((await clerk.post(`/api/cases/${c.json.number}/actions/${a}`, { fields: {} })).status, 200);
+        const city = await openStream(srv, jiancha, { query: '?level=yellow' });
+        const county = await openStream(srv, ay);
+        open.push(city, county);
+        assert.equal((await admin.put('/api/admin/clock', { now: '2026-02-27T00:00:00+08:00' })).status, 200);
+        await city.waitFor((s) => s.events.some((e) => e.event === 'card'), 'the yellow card');
+        const card = city.events.find((e) => e.event === 'card').data;
+        assert.equal(card.level, 'yellow');
+        assert.equal(card.rule_id, 'promised_yellow');
+        assert.equal(card.action, 'raise');
+        assert.equal(card.subject, c.json.number);
+        assert.ok(city.events.filter((e) => e.event === 'card').every((e) => e.data.level === 'yellow'), '?level=yellow');
+        // the county's feed carries a later event of its own region, and no card of the city's
+        const mine = await zs.post('/api/consultations', { department: '360302-GA', title: '咨询', content: '内容' });
+        assert.equal(mine.status, 201, mine.text);
+        await county.waitFor((s) => s.events.some((e) => e.data.subject === mine.json.number), 'the district event');
+        assert.equal(county.events.some((e) => e.event === 'card'), false);
+    });
+});

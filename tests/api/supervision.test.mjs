@@ -308,3 +308,108 @@ describe('rules as data: a change is a new version and re-evaluates open cases',
         assert.equal((await ok(sup.get(`/api/supervision/cases/${n}`))).timers.some((x) => x.rule === 'legal_red'), false);
     });
 });
+
+describe('a department\'s own system reports: procedure rules, late and out-of-order events, retraction', () => {
+    let t, admin, sup, ga;
+    const day = (d, time = '10:00:00') => `${d}T${time}+08:00`;
+    function ev(number, seq, action, result, time, fields = {}, extra = {}) {
+        return {
+            id: `ga-sys/${number}/${seq}`,
+            type: `case.${action}`,
+            time,
+            subject_type: 'case',
+            subject: number,
+            seq,
+            case: {
+                number, item_code: PASSPORT, item_version: 1, item_name: '普通护照签发', department: '360300-GA',
+                region: '360300', applicant_type: 'citizen', channel: 'window', legal_days: 15, promised_days: 7,
+            },
+            step: { action, result, actor: 'ga_ext', actor_role: 'clerk', fields },
+            ...extra,
+        };
+    }
+    async function report(...events) {
+        const r = await ok(ga.post('/api/supervision/events', { events }));
+        assert.deepEqual(r.rejected, [], JSON.stringify(r.rejected));
+        return r;
+    }
+    async function cardsOf(n) {
+        return (await ok(sup.get(`/api/supervision/cases/${n}`))).cards;
+    }
+    const live = (cs) => cs.filter((c) => c.state !== 'retracted').map((c) => c.rule).sort();
+
+    before(async () => {
+        t = await startServer({ args: LONG });
+        admin = await as(t, 'admin');
+        sup = await as(t, 'jiancha');
+        const head = await as(t, 'gaj_head');
+        const key = await ok(head.post('/api/keys', { dept_id: 7, name: '公安出入境系统' }), 201);
+        ga = new Client(t, { key: key.key });
+        await ok(admin.put('/api/admin/clock', { now: day('2026-03-20') }));
+    });
+    after(async () => t && (await t.stop()));
+
+    test('refusal without legal basis and notice of remedies: a red card naming what is missing', async () => {
+        const n = 'GA-EXT-0001';
+        await report(ev(n, 1, 'submit', null, day('2026-03-02')),
+            ev(n, 2, 'refuse', 'refuse', day('2026-03-03'), { reason: '材料不全' }));
+        const c = (await cardsOf(n)).find((x) => x.rule === 'refusal_without_reason');
+        assert.equal(c.level, 'red');
+        assert.deepEqual(c.facts.missing, ['legal_basis', 'remedy_notice']);
+        assert.equal(c.signal_at, day('2026-03-03'));
+    });
+
+    test('a second 补正 request, a decision without acceptance, completion without acceptance; missing data waits for confirmation', async () => {
+        const a = 'GA-EXT-0002';
+        await report(ev(a, 1, 'submit', null, day('2026-03-02')),
+            ev(a, 2, 'request_supplement', 'supplement', day('2026-03-03')),
+            ev(a, 3, 'resubmit', null, day('2026-03-04')),
+            ev(a, 4, 'request_supplement', 'supplement', day('2026-03-05')));
+        assert.ok(live(await cardsOf(a)).includes('repeated_supplement'));
+        const b = 'GA-EXT-0003';
+        await report(ev(b, 1, 'submit', null, day('2026-03-02')),
+            ev(b, 2, 'approve', 'approve', day('2026-03-03')),
+            ev(b, 3, 'complete', 'complete', day('2026-03-04'), { result_type: '准予许可' }));
+        const cs = await cardsOf(b);
+        assert.deepEqual(live(cs), ['complete_without_accept', 'missing_data', 'skipped_step']);
+        assert.equal(cs.find((x) => x.rule === 'missing_data').state, 'pending', 'confirm-before-issue');
+        assert.deepEqual(cs.find((x) => x.rule === 'missing_data').facts.missing, ['fee_charged', 'fee_standard']);
+    });
+
+    test('events out of order are placed by their time; a resend changes nothing', async () => {
+        const n = 'GA-EXT-0004';
+        const evs = [ev(n, 1, 'submit', null, day('2026-03-02')), ev(n, 2, 'accept', 'accept', day('2026-03-02', '15:00:00')),
+            ev(n, 3, 'approve', 'approve', day('2026-03-05')),
+            ev(n, 4, 'complete', 'complete', day('2026-03-06'), { result_type: '准予许可', fee_charged: 12000, fee_standard: '120元/本' })];
+        await report(evs[3], evs[1]);
+        await report(evs[2], evs[0]);
+        const s = await ok(sup.get(`/api/supervision/cases/${n}`));
+        assert.deepEqual(s.steps.map((x) => x.step.action), ['submit', 'accept', 'approve', 'complete']);
+        assert.equal(s.accept_day, '2026-03-02');
+        assert.ok(s.closed_at);
+        assert.deepEqual(live(s.cards), []);
+        const again = await ok(ga.post('/api/supervision/events', { events: evs }));
+        assert.equal(again.duplicates.length, 4);
+        assert.equal((await ok(sup.get(`/api/supervision/cases/${n}`))).events, 4);
+    });
+
+    test('a card raised on a wrong picture is retracted when the late acceptance arrives, and that is recorded', async () => {
+        const n = 'GA-EXT-0005';
+        await report(ev(n, 1, 'submit', null, day('2026-03-02')),
+            ev(n, 3, 'approve', 'approve', day('2026-03-06')));
+        let cs = await cardsOf(n);
+        assert.deepEqual(live(cs), ['skipped_step']);
+        await report(ev(n, 2, 'accept', 'accept', day('2026-03-03'))); // it happened before the approval
+        cs = await cardsOf(n);
+        // now on the clock from 3 March: its promise (WD_7, 12 March) has passed by 20 March
+        assert.deepEqual(live(cs), ['promised_warning', 'promised_yellow']);
+        const c = cs.find((x) => x.rule === 'skipped_step');
+        assert.equal(c.state, 'retracted');
+        const detail = await ok(sup.get(`/api/supervision/cards/${c.id}`));
+        const steps = (detail.events || detail.timeline).map((x) => x.action);
+        assert.deepEqual(steps, ['raise', 'retract']);
+        const led = await ok(sup.get(`/api/ledger/entries?from=0&to=1000&subject=card/${c.number}`));
+        const kinds = led.items.map((x) => JSON.parse(Buffer.from(x.entry, 'base64').toString('utf8')).kind);
+        assert.deepEqual(kinds, ['card.raise', 'card.retract']);
+    });
+});

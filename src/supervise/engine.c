@@ -346,6 +346,9 @@ static void fold(proj *p, const zt_calendar *cal) {
         if (!strcmp(p->subject_type, "rating") && type && !strcmp(type, "rating.fix") && !p->fixed_at) p->fixed_at = at;
         if (!p->closed_at && terminal_step(p, ev)) p->closed_at = at;
     }
+    /* a rating is finished when it needs no follow-up, or once fixed */
+    if (!strcmp(p->subject_type, "rating") && p->nevs && !p->closed_at)
+        p->closed_at = !p->has_fix_due ? p->evs[0].at : p->fixed_at;
     /* a late 补正 notice: the application counts as accepted on arrival */
     if (!strcmp(p->subject_type, "case") && p->submitted_at) {
         for (size_t i = 0; i < p->nevs; i++) {

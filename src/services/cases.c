@@ -1297,11 +1297,26 @@ static zt_err h_status(zt_req *r, zt_error *e) {
                           "department_name", c.dept_name, "state", c.state, "state_label", state_label(f, c.state),
                           "applicant_name", c.applicant_name, "submitted_at", ts_json(c.submitted_at), "accepted_at",
                           ts_json(c.accepted_at), "promised_due", day_json(c.promised_due), "result", result_json(&c),
-                          "timeline", events_json(db, f, c.id, 0, e));
-    /* a refusal's reasons are the applicant's to read */
+                          "timeline", events_json(db, f, c.id, 1, e));
+    /* what a step told the applicant is his to read (a refusal's reason,
+     * legal basis and remedies, the materials to supplement, a special
+     * procedure's kind and days); staff names, roles and internal opinions
+     * are not */
+    static const char *const public_fields[] = {
+        "reason",      "legal_basis",    "remedy_notice", "missing_materials", "type", "days",
+        "result_type", "certificate_no", "fee_charged",   "delivery",          NULL};
     json_t *tl = json_object_get(j, "timeline"), *ev;
     size_t i;
-    json_array_foreach(tl, i, ev) json_object_del(ev, "actor_role");
+    json_array_foreach(tl, i, ev) {
+        json_object_del(ev, "actor_role");
+        json_object_del(ev, "actor");
+        json_t *fields = json_object_get(ev, "fields"), *keep = json_object();
+        for (int k = 0; public_fields[k]; k++) {
+            json_t *v = json_object_get(fields, public_fields[k]);
+            if (v) json_object_set(keep, public_fields[k], v);
+        }
+        json_object_set_new(ev, "fields", keep);
+    }
     zt_reply_json(r, 200, j);
     return ZT_OK;
 }

@@ -281,6 +281,8 @@ describe('a licensing case from application to completion, on the legal clock', 
         assert.equal(good.applicant_name, '张三');
         assert.equal(good.applicant_number, undefined);
         assert.deepEqual(good.timeline.map((e) => e.action), ['submit', 'pre_review_pass', 'accept']);
+        assert.ok(good.timeline.every((e) => e.actor === undefined && e.actor_role === undefined), 'no staff names');
+        assert.deepEqual(good.timeline[2].fields, {}, 'internal notes (notice_no, opinion) are not shown');
         const wrong = await anon.post('/api/public/case-status', { number, password: 'AAAAAAAA' });
         const unknown = await anon.post('/api/public/case-status', { number: '360300-20260923-999999', password });
         assert.equal(wrong.status, 404);
@@ -394,6 +396,12 @@ describe('refusals, supplements, withdrawal and bad applications', () => {
         );
         assert.equal(done.state, 'not_accepted');
         assert.ok(done.result.closed_at);
+        // the applicant reads the reason, the basis and his remedies in the status query
+        const pw = (await ok(zs.get(`/api/cases/${n}`))).query_password;
+        const st = await ok(anon.post('/api/public/case-status', { number: n, password: pw }));
+        assert.equal(st.state_label, '不予受理');
+        assert.deepEqual(Object.keys(st.timeline.at(-1).fields).sort(), ['legal_basis', 'reason', 'remedy_notice']);
+        assert.equal(st.timeline.at(-1).fields.reason, '不属于本机关受理范围');
         const again = await act(clerk, n, 'accept');
         assert.equal(again.status, 409);
         assert.equal(errorOf(again).field, 'state');

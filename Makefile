@@ -1,7 +1,8 @@
 # zhengtong - one plain Makefile (see README.md).
 #   make            build build/zhengtong
 #   make run        install deps, build, create the demo database, serve on 127.0.0.1:8080
-#   make test       every test: unit + API on the normal build, then again under ASan/UBSan
+#   make test       every test: unit + API (+ browser) on the normal build, then unit + API under ASan/UBSan
+#   make browser    the browser tests: web/ in headless Chromium (Debian's) against a live server
 #   make asan       the sanitizer build in build-asan/
 #   make lint       clang-format check and banned functions
 #   make fuzz       libFuzzer campaigns (clang); make fuzz-replay replays the corpus (part of make test)
@@ -29,7 +30,7 @@ UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 
-.PHONY: all run test unit api asan lint clean deps demo bench
+.PHONY: all run test unit api browser asan lint clean deps demo bench
 all: $(BUILD)/zhengtong
 
 $(BUILD)/zhengtong: $(OBJ)
@@ -59,15 +60,19 @@ unit: $(UNIT_BIN)
 api: $(BUILD)/zhengtong
 	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/api/
 
+# web/ in Debian's headless Chromium, driven by playwright-core (tests/browser/)
+browser: $(BUILD)/zhengtong
+	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/browser/
+
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 all $(UNIT_BIN:build/%=build-asan/%)
 
 test:
 	sh scripts/deps.sh
 	node scripts/check-items.mjs
-	$(MAKE) all unit fuzz-replay api
+	$(MAKE) all unit fuzz-replay api browser
 	$(MAKE) BUILD=build-asan SAN=1 unit fuzz-replay api
-	@echo "make test: all suites passed (normal and ASan/UBSan builds)"
+	@echo "make test: all suites passed (normal and ASan/UBSan builds, browser tests on the normal build)"
 
 run:
 	sh scripts/deps.sh

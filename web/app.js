@@ -1,6 +1,9 @@
 // The foundation's page: login, the working-day calendar and the directory,
-// against the real API. The full portal, console and dashboard come with
-// issue #6 (Vue 3 + Element Plus).
+// against the real API, and the status page (#/status, web/status.js) where
+// the receipt's QR code lands. The full portal, console and dashboard come
+// with issue #6 (Vue 3 + Element Plus).
+import { showStatus } from './status.js';
+
 const $ = (s) => document.querySelector(s);
 let csrf = '';
 
@@ -83,6 +86,32 @@ async function loadTree() {
   } catch (e) { $('#org-loading').textContent = `加载失败：${e.message}`; }
 }
 
+// Routes live in the fragment: #/status?no=…&pw=… is the status page,
+// anything else the landing page. The status page is public: it asks
+// nothing of the session (who is logged in shows once the landing page ran).
+const HOME_TITLE = document.title;
+let homeLoaded = false;
+
+function route() {
+  const m = /^#\/status(?:\?(.*))?$/.exec(location.hash);
+  $('#home').hidden = !!m;
+  $('#status-page').hidden = !m;
+  const here = m ? '#nav-status' : '#nav-home';
+  for (const a of document.querySelectorAll('header nav a')) a.removeAttribute('aria-current');
+  $(here).setAttribute('aria-current', 'page');
+  $('#who').hidden = !!m && !homeLoaded;
+  if (m) {
+    showStatus(new URLSearchParams(m[1] || ''));
+  } else {
+    document.title = HOME_TITLE;
+    if (!homeLoaded) {
+      homeLoaded = true;
+      loadMe();
+      loadTree();
+    }
+  }
+}
+
 document.querySelector('#cal input[name=date]').value = new Date().toISOString().slice(0, 10);
-loadMe();
-loadTree();
+window.addEventListener('hashchange', route);
+route();

@@ -295,6 +295,10 @@ static void dispatch(zt_req *r) {
         return;
     }
     zt_err rc = ZT_OK;
+    /* the thread's read statements may still hold the snapshot of a request
+     * whose answer is queued but not yet completed (another connection on
+     * this thread): end it, so this request reads what is committed now */
+    if (s->cleanup) s->cleanup(s->app);
     if (s->auth) rc = s->auth(r, &r->principal, &e);
     const char *m = r->method;
     int unsafe = strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");

@@ -132,6 +132,9 @@ static int cards(zt_stream *st, feed *f, zt_db *db) {
 static int produce(zt_stream *st, void *ctx) {
     feed *f = ctx;
     zt_db *db = zt_store_reader(f->store);
+    /* another request on this thread may have left a read snapshot open
+     * (its answer queued, not yet completed): start from what is committed */
+    zt_db_release(db);
     int rc = events(st, f, db);
     zt_db_release(db);
     if (rc == 0) {

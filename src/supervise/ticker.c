@@ -51,6 +51,18 @@ static pthread_mutex_t tick_mu = PTHREAD_MUTEX_INITIALIZER;
 zt_err zt_sv_tick(zt_app *app, int64_t now, int *n, zt_error *e) {
     tick_arg a = {now, 0, 1};
     zt_err rc = ZT_OK;
+    /* nothing due (most seconds): no write, no commit, no wake-up */
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM sv_timers WHERE due_at <= ? LIMIT 1", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, now);
+    int due = zt_step(st, e);
+    zt_db_release(db);
+    if (due < 0) return (zt_err)-due;
+    if (due == 0) {
+        if (n) *n = 0;
+        return ZT_OK;
+    }
     /* one tick at a time: the thread and a fake-clock move do not race */
     pthread_mutex_lock(&tick_mu);
     while (a.more && !rc) rc = zt_store_write(app->store, tick_write, &a, e);

@@ -272,14 +272,11 @@ static void user_row(zt_stmt *st, void *ctx) {
 
 /* Limit q to the users p may see: administrators all, supervisors the staff
  * of their region, department heads and other staff their department. */
-static void user_scope(zt_qb *q, const zt_principal *p, zt_arena *a) {
+static void user_scope(zt_qb *q, const zt_principal *p) {
     if (p->role_bit & ZT_R_ADMIN) return;
     if (p->role_bit & ZT_R_SUPERVISOR) {
-        size_t keep = zt_region_prefix(p->region);
-        zt_qb_sql(q, " AND u.role NOT IN ('citizen', 'enterprise')"
-                     " AND substr(coalesce(u.region_code, d.region_code, ''), 1, ?) = ?");
-        zt_qb_int(q, (int64_t)keep);
-        zt_qb_text(q, zt_arena_strndup(a, p->region, keep));
+        zt_qb_sql(q, " AND u.role NOT IN ('citizen', 'enterprise')");
+        zt_qb_region(q, "coalesce(u.region_code, d.region_code, '')", p->region);
     } else {
         zt_qb_sql(q, " AND u.dept_id = ?");
         zt_qb_int(q, p->dept_id);
@@ -297,7 +294,7 @@ static zt_err list_users(zt_req *r, int64_t dept, int scoped, zt_error *e) {
     if (role && *role && !zt_role_bit(role)) return zt_fail(e, ZT_EINVAL, "role", "未知角色：%s", role);
     zt_qb f;
     zt_qb_init(&f, a, "1 = 1");
-    if (scoped) user_scope(&f, p, a);
+    if (scoped) user_scope(&f, p);
     if (q && *q) zt_qb_search(&f, q, (const char *const[]){"u.login", "u.name", NULL});
     if (role && *role) {
         zt_qb_sql(&f, " AND u.role = ?");

@@ -67,6 +67,15 @@ size_t zt_region_prefix(const char *scope) {
     return n;
 }
 
+void zt_qb_region(zt_qb *q, const char *col, const char *scope) {
+    size_t keep = zt_region_prefix(scope);
+    zt_qb_sql(q, " AND substr(");
+    zt_qb_sql(q, col);
+    zt_qb_sql(q, ", 1, ?) = ?");
+    zt_qb_int(q, (int64_t)keep);
+    zt_qb_text(q, zt_arena_strndup(q->a, scope, keep));
+}
+
 int zt_region_within(const char *code, const char *scope) {
     if (!code || !scope || !*scope) return 0;
     size_t p = zt_region_prefix(scope);

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "base/err.h"
 #include "http/http.h"
+#include "store/query.h"
 
 enum {
     ZT_R_CITIZEN = 1u << 0,    /* 自然人 */
@@ -49,6 +50,10 @@ int zt_region_within(const char *code, const char *scope);
  * rule zt_region_within uses): 4 for a city, 6 for a county, all of a
  * township's. SQL filters compare substr(code, 1, n) with scope's first n. */
 size_t zt_region_prefix(const char *scope);
+/* Append " AND substr(col, 1, n) = ?" to a filter: rows whose region
+ * column col lies in scope (the zt_region_within rule, in SQL). col is
+ * literal SQL, never input. */
+void zt_qb_region(zt_qb *q, const char *col, const char *scope);
 
 /* May p see data of department dept_id (in region dept_region)?
  * Administrators: all; supervisors: departments in their region; other

@@ -63,3 +63,16 @@ zt_err zt_json_only(json_t *o, const char *const *allowed, zt_error *e) {
     }
     return ZT_OK;
 }
+
+int zt_blank(const char *s) {
+    if (!s) return 1;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') continue;
+        if (strncmp(s, "\xE3\x80\x80", 3) == 0) {
+            s += 2;
+            continue;
+        }
+        return 0;
+    }
+    return 1;
+}

@@ -20,6 +20,9 @@ zt_err zt_json_int(json_t *o, const char *key, int required, int64_t lo, int64_t
 zt_err zt_json_bool(json_t *o, const char *key, int def, int *out, zt_error *e);
 /* Refuse keys not in the NULL-terminated list (a typo must not pass silently). */
 zt_err zt_json_only(json_t *o, const char *const *allowed, zt_error *e);
+/* Blank text: NULL, empty, or only ASCII white space and the ideographic
+ * space U+3000 (what a required text field must not be). */
+int zt_blank(const char *s);
 /* Count of UTF-8 characters (not bytes). */
 size_t zt_utf8_len(const char *s);
 

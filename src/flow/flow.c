@@ -772,19 +772,6 @@ zt_err zt_flow_allowed(const zt_flow *f, const char *state, const char *action, 
 
 /* --- fields ------------------------------------------------------------- */
 
-/* Nothing but ASCII white space and U+3000 (the ideographic space). */
-static int blank(const char *s) {
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') continue;
-        if (strncmp(s, "\xE3\x80\x80", 3) == 0) {
-            s += 2;
-            continue;
-        }
-        return 0;
-    }
-    return 1;
-}
-
 /* A text, or item n (1-based) of a list. */
 static zt_err check_text(const field_def *fd, json_t *v, size_t n, zt_error *e) {
     char what[256];
@@ -795,7 +782,7 @@ static zt_err check_text(const field_def *fd, json_t *v, size_t n, zt_error *e) 
     if (!json_is_string(v)) return zt_fail(e, ZT_EINVAL, fd->name, "%s必须是文本", what);
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v)) return zt_fail(e, ZT_EINVAL, fd->name, "%s含有空字符", what);
-    if (n && blank(s)) return zt_fail(e, ZT_EINVAL, fd->name, "%s不能为空", what);
+    if (n && zt_blank(s)) return zt_fail(e, ZT_EINVAL, fd->name, "%s不能为空", what);
     if ((json_int_t)zt_utf8_len(s) > fd->max)
         return zt_fail(e, ZT_EINVAL, fd->name, "%s最多 %lld 个字", what, (long long)fd->max);
     return ZT_OK;
@@ -824,7 +811,7 @@ static zt_err check_value(const action_def *a, const field_def *fd, json_t *v, z
     size_t i;
     zt_err rc;
     zt_day day;
-    if (!v || json_is_null(v) || (json_is_string(v) && blank(json_string_value(v))) ||
+    if (!v || json_is_null(v) || (json_is_string(v) && zt_blank(json_string_value(v))) ||
         (json_is_array(v) && json_array_size(v) == 0))
         return fd->required ? zt_fail(e, ZT_EINVAL, n, "%s须%s%s（%s）", a->label, verbs[fd->type], l, n) : ZT_OK;
     switch (fd->type) {

@@ -329,10 +329,7 @@ static zt_err h_depts(zt_req *r, zt_error *e) {
     common_filters(r, &f, "d", (const char *const[]){"d.name", "d.short_name", "d.code", NULL});
     const char *region = zt_req_query(r, "region"), *kind = zt_req_query(r, "kind");
     if (region && *region) { /* the region and everything below it */
-        size_t keep = zt_region_prefix(region);
-        zt_qb_sql(&f, " AND substr(d.region_code, 1, ?) = ?");
-        zt_qb_int(&f, (int64_t)keep);
-        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), region, keep));
+        zt_qb_region(&f, "d.region_code", region);
     }
     if (kind && *kind) {
         zt_qb_sql(&f, " AND d.kind = ?");

@@ -1227,10 +1227,7 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
     zt_qb f;
     zt_qb_init(&f, zt_req_arena(r), "1 = 1");
     if (p->role_bit & ZT_R_SUPERVISOR) {
-        size_t keep = zt_region_prefix(p->region);
-        zt_qb_sql(&f, " AND substr(c.region_code, 1, ?) = ?");
-        zt_qb_int(&f, (int64_t)keep);
-        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+        zt_qb_region(&f, "c.region_code", p->region);
     } else if (!(p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) {
         zt_qb_sql(&f, " AND (c.dept_id = ? OR c.id IN (SELECT case_id FROM case_joint WHERE dept_id = ?))");
         zt_qb_int(&f, p->dept_id);

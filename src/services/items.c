@@ -895,10 +895,7 @@ static zt_err region_filter(zt_req *r, zt_qb *f, zt_error *e) {
     size_t len = strlen(region);
     if ((len != 6 && len != 9) || !digits_only(region, len))
         return zt_fail(e, ZT_EINVAL, "region", "行政区划代码须为 6 位或 9 位数字");
-    size_t keep = zt_region_prefix(region);
-    zt_qb_sql(f, " AND substr(i.region_code, 1, ?) = ?");
-    zt_qb_int(f, (int64_t)keep);
-    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+    zt_qb_region(f, "i.region_code", region);
     return ZT_OK;
 }
 
@@ -992,10 +989,7 @@ static zt_err h_review_queue(zt_req *r, zt_error *e) {
     zt_qb_init(&f, zt_req_arena(r), "i.status = 'in_review'");
     if (!(p->role_bit & ZT_R_ADMIN)) {
         if (!p->region || !*p->region) return zt_fail(e, ZT_EFORBIDDEN, "region", "当前账户没有审查的行政区划");
-        size_t keep = zt_region_prefix(p->region);
-        zt_qb_sql(&f, " AND substr(i.region_code, 1, ?) = ?");
-        zt_qb_int(&f, (int64_t)keep);
-        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+        zt_qb_region(&f, "i.region_code", p->region);
     }
     zt_err rc = region_filter(r, &f, e);
     if (rc) return rc;

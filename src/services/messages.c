@@ -61,17 +61,6 @@ static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : js
 static json_t *col_str(zt_stmt *st, int col) { return str_or_null(zt_col_text(st, col)); }
 
 /* Only spaces, tabs, newlines and the ideographic space (U+3000)? */
-static int blank(const char *s) {
-    while (*s) {
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-            s++;
-        else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
-            s += 3;
-        else
-            return 0;
-    }
-    return 1;
-}
 
 /* A text member of the body, its error naming it in Chinese. Blank counts
  * as absent. max is in characters. */
@@ -81,7 +70,7 @@ static zt_err text_field(json_t *b, const char *key, const char *label, int requ
     *out = NULL;
     if (v && !json_is_null(v) && !json_is_string(v))
         return zt_fail(e, ZT_EINVAL, key, "%s（%s）须是字符串", label, key);
-    if (!v || json_is_null(v) || blank(json_string_value(v))) {
+    if (!v || json_is_null(v) || zt_blank(json_string_value(v))) {
         if (required) return zt_fail(e, ZT_EINVAL, key, "请填写%s（%s）", label, key);
         return ZT_OK;
     }
@@ -240,10 +229,7 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
     } else if ((p->role_bit & ZT_R_SUPERVISOR) && !(p->region && *p->region)) {
         zt_qb_sql(&f, " AND 1 = 0"); /* no region, no scope (as zt_region_within) */
     } else if (p->role_bit & ZT_R_SUPERVISOR) {
-        size_t keep = zt_region_prefix(p->region);
-        zt_qb_sql(&f, " AND substr(m.region_code, 1, ?) = ?");
-        zt_qb_int(&f, (int64_t)keep);
-        zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+        zt_qb_region(&f, "m.region_code", p->region);
     } else {
         zt_qb_sql(&f, " AND m.dept_id = ?");
         zt_qb_int(&f, p->dept_id);
@@ -756,7 +742,7 @@ static zt_err h_act(zt_req *r, zt_error *e) {
     a.terminal = si.terminal;
     const kind_info *k = kind_by_name(m.kind);
     json_t *ans = k && fields ? json_object_get(fields, k->answer_field) : NULL;
-    if (ans && json_is_string(ans) && !blank(json_string_value(ans))) a.answer = json_string_value(ans);
+    if (ans && json_is_string(ans) && !zt_blank(json_string_value(ans))) a.answer = json_string_value(ans);
     json_t *to_dept = fields ? json_object_get(fields, "to_department") : NULL;
     if (to_dept && json_is_string(to_dept) && (rc = transfer_target(r, &a, json_string_value(to_dept), e))) return rc;
     json_t *none = NULL;

@@ -113,19 +113,6 @@ static json_t *col_str(zt_stmt *st, int col) {
 
 static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
 
-/* Only spaces, tabs, newlines and the ideographic space (U+3000)? */
-static int blank(const char *s) {
-    while (*s) {
-        if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-            s++;
-        else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
-            s += 3;
-        else
-            return 0;
-    }
-    return 1;
-}
-
 /* A text member of the body; blank counts as absent; max in characters. */
 static zt_err text_field(json_t *b, const char *key, const char *label, int required, size_t max, const char **out,
                          zt_error *e) {
@@ -133,7 +120,7 @@ static zt_err text_field(json_t *b, const char *key, const char *label, int requ
     *out = NULL;
     if (v && !json_is_null(v) && !json_is_string(v))
         return zt_fail(e, ZT_EINVAL, key, "%s（%s）须是字符串", label, key);
-    if (!v || json_is_null(v) || blank(json_string_value(v))) {
+    if (!v || json_is_null(v) || zt_blank(json_string_value(v))) {
         if (required) return zt_fail(e, ZT_EINVAL, key, "请填写%s（%s）", label, key);
         return ZT_OK;
     }
@@ -424,10 +411,7 @@ static zt_err card_filters(zt_req *r, zt_qb *f, int dept_view, const char *today
     }
     const char *region = zt_req_query(r, "region");
     if (!dept_view && region && *region) { /* the region and everything below it */
-        size_t keep = zt_region_prefix(region);
-        zt_qb_sql(f, " AND substr(c.region_code, 1, ?) = ?");
-        zt_qb_int(f, (int64_t)keep);
-        zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+        zt_qb_region(f, "c.region_code", region);
     }
     zt_day from, to;
     int has_from, has_to;
@@ -477,10 +461,7 @@ static zt_err h_cards(zt_req *r, zt_error *e) {
         if (!(p->region && *p->region)) {
             zt_qb_sql(&f, " AND 1 = 0"); /* no region, no scope (as zt_region_within) */
         } else {
-            size_t keep = zt_region_prefix(p->region);
-            zt_qb_sql(&f, " AND substr(c.region_code, 1, ?) = ?");
-            zt_qb_int(&f, (int64_t)keep);
-            zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+            zt_qb_region(&f, "c.region_code", p->region);
         }
     }
     zt_err rc = card_filters(r, &f, 0, today, e);

@@ -18,6 +18,7 @@
 #include "base/arena.h"
 #include "base/calendar.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/tsv.h"
 #include "flow/flow.h"
@@ -240,19 +241,6 @@ typedef struct {
 static const char *str(json_t *o, const char *k) {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int blank(const char *s) {
-    if (!s) return 1;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
-            if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
-                s += 2; /* U+3000 */
-                continue;
-            }
-            return 0;
-        }
-    return 1;
 }
 
 /* The member that carries a subject's basic information. */
@@ -567,7 +555,7 @@ static void eval_refusal(const proj *p, signal *s) {
         json_t *f = fields_of(p->evs[i].ev), *missing = json_array();
         static const char *const need[] = {"reason", "legal_basis", "remedy_notice", NULL};
         for (int k = 0; need[k]; k++)
-            if (blank(str(f, need[k]))) json_array_append_new(missing, json_string(need[k]));
+            if (zt_blank(str(f, need[k]))) json_array_append_new(missing, json_string(need[k]));
         if (json_array_size(missing)) {
             at_event(p, i, s, json_pack("{s:s,s:o}", "result", res, "missing", missing), action_of(p->evs[i].ev));
             return;
@@ -697,7 +685,7 @@ static void eval_missing(const proj *p, signal *s) {
         json_t *f = fields_of(p->evs[i].ev), *missing = json_array();
         for (int k = 0; need[k]; k++) {
             json_t *v = json_object_get(f, need[k]);
-            if (!v || json_is_null(v) || (json_is_string(v) && blank(json_string_value(v))))
+            if (!v || json_is_null(v) || (json_is_string(v) && zt_blank(json_string_value(v))))
                 json_array_append_new(missing, json_string(need[k]));
         }
         if (json_array_size(missing)) {

@@ -890,10 +890,7 @@ static void region_filter(zt_req *r, zt_qb *f) {
     const zt_principal *p = zt_req_principal(r);
     if ((p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) || !(p->role_bit & ZT_R_SUPERVISOR)) return;
     const char *region = p->region ? p->region : "";
-    size_t keep = zt_region_prefix(region);
-    zt_qb_sql(f, " AND substr(coalesce(d.region_code, ''), 1, ?) = ?");
-    zt_qb_int(f, (int64_t)keep);
-    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+    zt_qb_region(f, "coalesce(d.region_code, '')", region);
 }
 
 static zt_err dept_code_of(zt_db *db, int64_t dept_id, char out[64], char region[16], zt_error *e) {

@@ -57,24 +57,14 @@ static void scope_filter(zt_req *r, zt_qb *f, const char *col) {
         zt_qb_sql(f, " AND 1 = 0");
         return;
     }
-    size_t keep = zt_region_prefix(p->region);
-    zt_qb_sql(f, " AND substr(");
-    zt_qb_sql(f, col);
-    zt_qb_sql(f, ", 1, ?) = ?");
-    zt_qb_int(f, (int64_t)keep);
-    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+    zt_qb_region(f, col, p->region);
 }
 
 /* ?region= (that region and below) on col. */
 static void region_filter(zt_req *r, zt_qb *f, const char *col) {
     const char *region = zt_req_query(r, "region");
     if (!region || !*region) return;
-    size_t keep = zt_region_prefix(region);
-    zt_qb_sql(f, " AND substr(");
-    zt_qb_sql(f, col);
-    zt_qb_sql(f, ", 1, ?) = ?");
-    zt_qb_int(f, (int64_t)keep);
-    zt_qb_text(f, zt_arena_strndup(zt_req_arena(r), region, keep));
+    zt_qb_region(f, col, region);
 }
 
 /* ?from= and ?to= (days, both included) on the instant column col. */

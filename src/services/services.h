@@ -2,8 +2,6 @@
  * cases (办件), uploads, receipts, consultations, complaints and ratings.
  *
  * One file per concern:
- *   flows.c     the process definitions of data/flows, loaded at start and
- *               stored versioned (flow_defs)
  *   events.c    supervision events (docs/supervision-events.md): one call
  *               records the sv_events row, the audit row and the ledger entry
  *   uploads.c   uploaded files, sniffed by magic bytes, stored by SHA-256
@@ -23,21 +21,9 @@
 
 #include "app.h"
 #include "flow/flow.h"
+#include "flow/registry.h"
 #include "http/http.h"
 #include "store/query.h"
-
-/* --- flows.c --------------------------------------------------------- */
-
-/* Load every *.json of the flows directory (services.flows_dir), validate
- * it, and store each (id, version) in flow_defs (a known version whose text
- * changed is refused: a change must be a new version). Keeps every version
- * found in flow_defs in memory too, so that a running case keeps the
- * version it started under. Called by serve and init. */
-zt_err zt_flows_load(zt_app *app, zt_error *e);
-/* The definition id at version (0 = the newest), or NULL. Valid until
- * zt_flows_unload. */
-const zt_flow *zt_flows_get(const char *id, int version);
-void zt_flows_unload(void);
 
 /* --- cases.c --------------------------------------------------------- */
 

@@ -22,13 +22,9 @@
 #include "base/log.h"
 #include "base/tsv.h"
 #include "flow/flow.h"
+#include "flow/registry.h"
 #include "store/query.h"
 #include "supervise/supervise.h"
-
-/* The services' registry of process definitions (for step limits and
- * terminal states of the platform's own cases): flows.c. Declared here, not
- * included, because supervise does not include a domain. */
-const zt_flow *zt_flows_get(const char *id, int version);
 
 static zt_app *APP;
 

@@ -1,4 +1,4 @@
-/* flows.c - the process definitions of the running platform.
+/* registry.c - the process definitions of the running platform.
  *
  * At start every *.json of the flows directory is validated (src/flow) and
  * stored in flow_defs under its (id, version); a file whose version is
@@ -19,7 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/tsv.h"
-#include "services/services.h"
+#include "flow/registry.h"
 
 #define MAX_FLOWS 256
 

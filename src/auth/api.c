@@ -227,6 +227,20 @@ static zt_err h_me(zt_req *r, zt_error *e) {
     return ZT_OK;
 }
 
+/* GET /api/auth/session: what /me answers, but public: an anonymous visitor
+ * gets 200 {"user": null} (the web pages ask it on every load; a 401 there
+ * would be logged by the browser as an error) */
+static zt_err h_session(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    if (p->user_id || p->key_id) {
+        zt_err rc = h_me(r, e);
+        if (rc != ZT_EUNAUTH) return rc;
+        e->code = 0;
+    }
+    zt_reply_json(r, 200, json_pack("{s:n}", "user"));
+    return ZT_OK;
+}
+
 /* --- registration --- */
 
 static zt_err h_register(zt_req *r, zt_error *e) {
@@ -791,6 +805,7 @@ static const zt_route routes[] = {
     {"POST", "/api/auth/login", h_login, ZT_PUBLIC, "log in: {login, password} -> session cookie + csrf_token"},
     {"POST", "/api/auth/logout", h_logout, ZT_R_USERS, "end the session"},
     {"GET", "/api/auth/me", h_me, ZT_R_USERS | ZT_R_SYSTEM, "who am I, with the CSRF token"},
+    {"GET", "/api/auth/session", h_session, ZT_PUBLIC, "who am I, or {user: null} when not logged in"},
     {"POST", "/api/auth/register", h_register, ZT_PUBLIC, "citizen/enterprise registration"},
     {"POST", "/api/auth/password", h_own_password, ZT_R_USERS, "change one's own password"},
     {"GET", "/api/roles", h_roles, ZT_R_STAFF, "the roles"},

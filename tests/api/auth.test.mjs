@@ -91,6 +91,19 @@ describe('login and logout', () => {
         assert.equal(bogus.status, 401);
     });
 
+    test('GET /api/auth/session: the same user and token, or {user: null} (200) when not logged in', async () => {
+        const c = await as(srv, 'mzj_clerk');
+        const r = await c.get('/api/auth/session');
+        assert.equal(r.status, 200);
+        assert.equal(r.json.user.login, 'mzj_clerk');
+        assert.equal(r.json.csrf_token, c.csrf);
+        for (const cookie of [undefined, 'not-a-session']) {
+            const anon = await new Client(srv).get('/api/auth/session', cookie ? { cookie } : {});
+            assert.equal(anon.status, 200);
+            assert.deepEqual(anon.json, { user: null });
+        }
+    });
+
     test('logout ends the session: the cookie is cleared and the token no longer works', async () => {
         const c = await as(srv, 'fzb');
         const token = c.cookie;

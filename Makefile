@@ -2,7 +2,8 @@
 #   make            build build/zhengtong
 #   make run        install deps, build, create the demo database, serve on 127.0.0.1:8080
 #   make test       every test: unit + API (+ browser) on the normal build, then unit + API under ASan/UBSan
-#   make browser    the browser tests: web/ in headless Chromium (Debian's) against a live server
+#   make browser    the browser tests: the web UI in headless Chromium (Debian's) against a live server
+#   make web        the served web tree build/web/ from web/ and node_modules (scripts/build-web.mjs)
 #   make asan       the sanitizer build in build-asan/
 #   make lint       clang-format check and banned functions
 #   make fuzz       libFuzzer campaigns (clang); make fuzz-replay replays the corpus (part of make test)
@@ -30,8 +31,15 @@ UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 
-.PHONY: all run test unit api browser asan lint clean deps demo bench
-all: $(BUILD)/zhengtong
+.PHONY: all run test unit api browser asan lint clean deps demo bench web
+all: $(BUILD)/zhengtong web
+
+# the web UI: Vue single-file components compiled ahead of time, vendor files
+# copied (no bundler, no CDN); always build/web whatever BUILD is
+WEB_SRC := $(shell find web -type f 2>/dev/null | sort)
+web: build/web/index.html
+build/web/index.html: $(WEB_SRC) scripts/build-web.mjs package-lock.json
+	node scripts/build-web.mjs build/web
 
 $(BUILD)/zhengtong: $(OBJ)
 	$(CC) $(LDSAN) -o $@ $^ $(LIBS)
@@ -57,11 +65,11 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ZT_DATA_DIR=data $$t; done
 
-api: $(BUILD)/zhengtong
+api: $(BUILD)/zhengtong web
 	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/api/
 
 # web/ in Debian's headless Chromium, driven by playwright-core (tests/browser/)
-browser: $(BUILD)/zhengtong
+browser: $(BUILD)/zhengtong web
 	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/browser/
 
 asan:

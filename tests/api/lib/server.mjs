@@ -73,7 +73,9 @@ export async function startServer({ args = [], dir = null, keep = false } = {}) 
             throw err;
         }
     }
-    const proc = spawn(BIN, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...args], {
+    // ZT_WEB_ROOT: serve another build of the web UI (node scripts/build-web.mjs DIR)
+    const web = process.env.ZT_WEB_ROOT ? ['--web.root', path.resolve(process.env.ZT_WEB_ROOT)] : [];
+    const proc = spawn(BIN, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...web, ...args], {
         cwd: REPO,
         env: cleanEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],

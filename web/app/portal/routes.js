@@ -1,0 +1,2 @@
+// portal/routes.js - the pages of this area (see ../routes.js for meta).
+export const portalRoutes = [];

@@ -1,0 +1,2 @@
+// staff/routes.js - the pages of this area (see ../routes.js for meta).
+export const staffRoutes = [];

@@ -1,0 +1,2 @@
+// supervise/routes.js - the pages of this area (see ../routes.js for meta).
+export const superviseRoutes = [];

@@ -41,12 +41,14 @@ export function withQuery(path, query) {
 async function request(method, path, body, opts = {}) {
     const headers = { Accept: 'application/json' };
     if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
-    if (opts.headers) Object.assign(headers, opts.headers);
     let payload;
-    if (body !== undefined && body !== null) {
+    if (opts.rawBody !== undefined) {
+        payload = opts.rawBody; // a file's text (calendar import): Content-Type from opts.headers
+    } else if (body !== undefined && body !== null) {
         headers['Content-Type'] = 'application/json';
         payload = JSON.stringify(body);
     }
+    if (opts.headers) Object.assign(headers, opts.headers);
     let res;
     try {
         res = await fetch(withQuery(path, opts.query), { method, headers, body: payload, credentials: 'same-origin' });

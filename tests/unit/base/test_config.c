@@ -85,7 +85,7 @@ static void defaults(void **state) {
     assert_int_equal(c.listen_port, 8080);
     assert_string_equal(c.data_dir, "var");
     assert_string_equal(c.db_path, "");
-    assert_string_equal(c.web_root, "web");
+    assert_string_equal(c.web_root, "build/web");
     assert_string_equal(c.source_dir, "data");
     assert_int_equal(c.http_threads, 0);
     assert_int_equal(c.http_max_body, 1048576);

@@ -1,0 +1,50 @@
+// staff/util.js - small helpers the staff pages share.
+import { ElMessageBox } from 'element-plus';
+
+/** Ask "are you sure"; resolves true or false (cancel, Esc, close). */
+export async function confirmStep(message, title = '请确认') {
+    try {
+        await ElMessageBox.confirm(message, title, { confirmButtonText: '确定', cancelButtonText: '取消', type: 'warning' });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Groups of case states for the to-do tabs (every flow's states). */
+export const CASE_TABS = [
+    { key: 'pending', label: '待受理', states: ['submitted', 'pre_reviewed', 'received'] },
+    { key: 'handling', label: '办理中', states: ['handling', 'review', 'joint_review', 'approved', 'denied'] },
+    { key: 'supplement', label: '补正', states: ['supplementing'] },
+    { key: 'special', label: '特别程序', states: ['handling_suspended', 'review_suspended', 'suspended'] },
+    { key: 'done', label: '已办结', open: 0 },
+    { key: 'all', label: '全部' },
+];
+
+/** File size as "12.3 KB". */
+export function fmtSize(n) {
+    if (n === null || n === undefined) return '';
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A field value of a timeline step as text. */
+export function fieldText(v) {
+    if (v === null || v === undefined) return '';
+    if (Array.isArray(v)) return v.join('、');
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+}
+
+/** The role names a timeline shows. */
+export const ROLE_LABELS = {
+    citizen: '申请人',
+    enterprise: '申请单位',
+    clerk: '窗口/承办',
+    dept_head: '部门负责人',
+    legal_reviewer: '法制审查',
+    supervisor: '监察',
+    admin: '管理员',
+    system: '系统',
+};

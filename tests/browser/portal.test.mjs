@@ -190,7 +190,7 @@ describe('the portal: a citizen finds an item, applies with a file, gets the rec
         const act = (who, a, fields = {}) => ok(who.post(`/api/cases/${number}/actions/${a}`, { fields }));
         await act(clerk, 'request_supplement', { missing_materials: ['证件照片'], notice: '照片不清晰，请重新上传' });
         const zs = await as(srv, 'zhangsan');
-        const pg = await openPage(browser, { allow: [{ status: 404, path: `/api/cases/${number}/rating` }] });
+        const pg = await openPage(browser);
         const { page, context } = pg;
         await context.addCookies([{ name: 'zt_session', value: zs.cookie, url: srv.url('/') }]);
         await page.goto(srv.url(`/#/my/cases/${number}`));

@@ -1,15 +1,4 @@
 // staff/util.js - small helpers the staff pages share.
-import { ElMessageBox } from 'element-plus';
-
-/** Ask "are you sure"; resolves true or false (cancel, Esc, close). */
-export async function confirmStep(message, title = '请确认') {
-    try {
-        await ElMessageBox.confirm(message, title, { confirmButtonText: '确定', cancelButtonText: '取消', type: 'warning' });
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 /** Groups of case states for the to-do tabs (every flow's states). */
 export const CASE_TABS = [

@@ -1,4 +1,5 @@
 /* import.c - loading the committed directory files into the database. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,52 @@ typedef struct {
     zt_org_counts *counts;
 } import_ctx;
 
+/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF):
+ * every imported text is served as JSON, which carries nothing else. */
+static int utf8_valid(const char *str) {
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        unsigned c = *s, len, cp, min;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, min = 0x80;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, min = 0x800;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, min = 0x10000;
+        else
+            return 0;
+        cp = c & (0xFFu >> (len + 1));
+        for (unsigned j = 1; j < len; j++) {
+            if ((s[j] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        s += len;
+    }
+    return 1;
+}
+
+static zt_err check_utf8(char **f, int n, zt_error *e) {
+    for (int i = 0; i < n; i++)
+        if (!utf8_valid(f[i])) return zt_fail(e, ZT_EINVAL, "file", "field %d is not valid UTF-8", i + 1);
+    return ZT_OK;
+}
+
+/* Does the region exist? (A missing one would otherwise surface as SQLite's
+ * "FOREIGN KEY constraint failed", a conflict that names nothing.) */
+static zt_err need_region(zt_db *db, const char *code, const char *what, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, code);
+    int rc = zt_step(st, e);
+    if (rc < 0) return (zt_err)-rc;
+    return rc == 1 ? ZT_OK : zt_fail(e, ZT_EINVAL, what, "unknown region %s", code);
+}
+
 static zt_err region_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     import_ctx *c = arg;
     char *end;
@@ -23,6 +70,9 @@ static zt_err region_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     if ((len != 6 && len != 9) || strspn(f[0], "0123456789") != len)
         return zt_fail(e, ZT_EINVAL, "code", "region code must be 6 or 9 digits: %s", f[0]);
     if (*end || level < 1 || level > 3) return zt_fail(e, ZT_EINVAL, "level", "level must be 1, 2 or 3");
+    zt_err vrc = check_utf8(f, n, e);
+    if (!vrc && n > 3 && *f[3] && strcmp(f[3], f[0]) != 0) vrc = need_region(c->db, f[3], "parent_code", e);
+    if (vrc) return vrc;
     zt_stmt *st = zt_db_prepare(c->db,
                                 "INSERT INTO regions (code, name, level, parent_code, created_at, updated_at)"
                                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
@@ -60,6 +110,14 @@ zt_err zt_org_import_regions(zt_app *app, const char *path, int *count, zt_error
 
 static zt_err dept_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     import_ctx *c = arg;
+    static const char *const kinds[] = {"bureau", "committee", "office", "centre"}; /* as org/api.c */
+    int known = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(f[4], kinds[i]) == 0;
+    zt_err vrc = check_utf8(f, n, e);
+    if (!vrc && !*f[1]) vrc = zt_fail(e, ZT_EINVAL, "code", "empty department code");
+    if (!vrc && !known) vrc = zt_fail(e, ZT_EINVAL, "kind", "kind must be bureau, committee, office or centre");
+    if (!vrc) vrc = need_region(c->db, f[0], "region_code", e);
+    if (vrc) return vrc;
     zt_stmt *st = zt_db_prepare(c->db,
                                 "INSERT INTO departments (region_code, code, name, short_name, kind, phone, address,"
                                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -76,6 +134,9 @@ static zt_err dept_line(char **f, int n, int lineno, void *arg, zt_error *e) {
 
 static zt_err hall_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     import_ctx *c = arg;
+    zt_err vrc = check_utf8(f, n, e);
+    if (!vrc) vrc = need_region(c->db, f[0], "region_code", e);
+    if (vrc) return vrc;
     zt_stmt *st = zt_db_prepare(c->db,
                                 "INSERT INTO halls (region_code, name, address, hours, phone, created_at, updated_at)"
                                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
@@ -99,8 +160,13 @@ static zt_err window_line(char **f, int n, int lineno, void *arg, zt_error *e) {
         e);
     if (!st) return ZT_EINTERNAL;
     char *end;
+    errno = 0;
     long num = strtol(f[1], &end, 10);
-    if (*end || num < 1) return zt_fail(e, ZT_EINVAL, "number", "window number must be a positive integer");
+    /* the bounds of POST /api/halls/{id}/windows */
+    if (*end || end == f[1] || errno || num < 1 || num > 9999)
+        return zt_fail(e, ZT_EINVAL, "number", "window number must be an integer from 1 to 9999");
+    zt_err vrc = check_utf8(f, n, e);
+    if (vrc) return vrc;
     int64_t now = zt_now();
     zt_bind_int(st, 1, num);
     zt_bind_text(st, 2, f[2]);

@@ -126,7 +126,10 @@ static zt_err sign_cp(zt_db *db, void *arg, zt_error *e) {
 zt_err zt_ledger_checkpoint_now(zt_app *app, uint64_t *size, zt_error *e) {
     cp_arg a = {.origin = app->cfg->ledger_origin, .signer = app->ledger_signer};
     zt_err rc = zt_store_write(app->store, sign_cp, &a, e);
-    if (rc) return rc;
+    if (rc) {
+        free(a.note); /* signed, then the commit failed (disk full, read-only) */
+        return rc;
+    }
     /* a copy outside the database: the DR issue ships this folder off-site */
     char *dir = zt_config_path(app->cfg, app->cfg->ledger_cp_dir, "checkpoints");
     char path[4096];

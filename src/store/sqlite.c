@@ -1,12 +1,17 @@
 /* sqlite.c - the SQLite implementation of store.h: WAL mode, a read
  * connection per thread, a prepared-statement cache per connection, and one
  * writer thread with group commit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/clock.h"
@@ -14,8 +19,9 @@
 #include "store/migrate.h"
 #include "store/store.h"
 
-#define CACHE_SLOTS 512 /* power of two; statements beyond it are not cached */
-#define MAX_HOOKS   8   /* commit hooks: a few subscribers (live feeds), not a plug-in system */
+#define CACHE_SLOTS 512     /* power of two; statements beyond it are not cached */
+#define MAX_HOOKS   8       /* commit hooks: a few subscribers (live feeds), not a plug-in system */
+#define PROBE_US    1000000 /* while degraded, the idle writer tries a probe write this often */
 
 struct zt_stmt {
     sqlite3_stmt *st;
@@ -50,7 +56,7 @@ typedef struct job {
 struct zt_store {
     char *path;
     char synchronous[8];
-    int batch_max, batch_window_us, readonly;
+    int batch_max, batch_window_us, readonly, busy_timeout_ms;
     pthread_key_t reader_key;
     pthread_mutex_t readers_mu;
     zt_db *readers;
@@ -69,6 +75,10 @@ struct zt_store {
         void *arg;
     } hooks[MAX_HOOKS]; /* under mu */
     int nhooks;
+    /* the last write outcome (under mu): ZT_FAULT_NONE after a durable commit */
+    zt_store_fault fault;
+    int64_t fault_since; /* Unix seconds (the real clock, not the fake one) */
+    char fault_detail[200];
 };
 
 static uint64_t fnv(const char *s) {
@@ -77,15 +87,87 @@ static uint64_t fnv(const char *s) {
     return h;
 }
 
+/* SQLite often reports a failed write as a plain I/O error without errno
+ * (once its pager is in the error state, later writes fail without calling
+ * the OS). Ask the volume: an unnamed file in the database's directory
+ * (O_TMPFILE: nothing to clean up) fails with EROFS on a read-only volume,
+ * also one the kernel turned read-only after an error. */
+static zt_store_fault volume_fault(sqlite3 *h) {
+    const char *file = h ? sqlite3_db_filename(h, "main") : NULL;
+    if (!file || !*file) return ZT_FAULT_NONE;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = 0;
+    else if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        return ZT_FAULT_NONE;
+    }
+    if (errno == EROFS) return ZT_FAULT_READONLY;
+    if (errno == ENOSPC || errno == EDQUOT) return ZT_FAULT_FULL;
+    return ZT_FAULT_NONE;
+}
+
+/* What kind of unavailability an SQLite error is (ZT_FAULT_NONE: not one). */
+static zt_store_fault fault_of(sqlite3 *h, int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return ZT_FAULT_FULL;
+    case SQLITE_READONLY:
+        return ZT_FAULT_READONLY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ZT_FAULT_BUSY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        /* a volume the kernel turned read-only under us fails writes with
+         * EROFS, and a full one may surface as an I/O error with ENOSPC */
+        if (h && sqlite3_system_errno(h) == EROFS) return ZT_FAULT_READONLY;
+        if (h && (sqlite3_system_errno(h) == ENOSPC || sqlite3_system_errno(h) == EDQUOT)) return ZT_FAULT_FULL;
+        zt_store_fault v = volume_fault(h);
+        return v != ZT_FAULT_NONE ? v : ZT_FAULT_IO;
+    default:
+        return ZT_FAULT_NONE;
+    }
+}
+
+const char *zt_store_fault_name(zt_store_fault f) {
+    static const char *const names[] = {"none", "disk_full", "read_only", "busy", "io_error"};
+    return f >= ZT_FAULT_NONE && f <= ZT_FAULT_IO ? names[f] : "unknown";
+}
+
+/* The message a user reads in the 503 (the SQLite detail goes to the log). */
+static const char *fault_message(zt_store_fault f) {
+    switch (f) {
+    case ZT_FAULT_FULL:
+        return "服务器存储空间已满，数据暂时无法保存，请稍后重试";
+    case ZT_FAULT_READONLY:
+        return "数据库当前处于只读状态，数据暂时无法保存，请稍后重试";
+    case ZT_FAULT_BUSY:
+        return "数据库繁忙，写入等待超时，请稍后重试";
+    default:
+        return "服务器存储读写出错，请稍后重试";
+    }
+}
+
 static zt_err sql_fail(zt_error *e, sqlite3 *h, int rc, const char *what) {
     int base = rc & 0xff;
-    zt_err code = ZT_EINTERNAL;
     if (base == SQLITE_CONSTRAINT)
-        code = ZT_ECONFLICT;
-    else if (base == SQLITE_BUSY || base == SQLITE_LOCKED || base == SQLITE_FULL || base == SQLITE_READONLY ||
-             base == SQLITE_IOERR || base == SQLITE_CANTOPEN)
-        code = ZT_EUNAVAIL;
-    return zt_fail(e, code, NULL, "%s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+        return zt_fail(e, ZT_ECONFLICT, NULL, "%s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+    zt_store_fault f = fault_of(h, rc);
+    if (f != ZT_FAULT_NONE) {
+        /* operators read the cause in the log; users a plain sentence */
+        zt_error_log("storage unavailable (%s) in %s: %s (errno %d)", zt_store_fault_name(f), what,
+                     h ? sqlite3_errmsg(h) : sqlite3_errstr(rc), h ? sqlite3_system_errno(h) : 0);
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "%s", fault_message(f));
+    }
+    return zt_fail(e, ZT_EINTERNAL, NULL, "%s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
 }
 
 static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
@@ -102,7 +184,7 @@ static zt_err open_conn(zt_store *s, int writer, zt_db **out, zt_error *e) {
         free(db);
         return r;
     }
-    sqlite3_busy_timeout(db->h, 5000);
+    sqlite3_busy_timeout(db->h, s->busy_timeout_ms);
     sqlite3_extended_result_codes(db->h, 1);
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;%s",
@@ -355,27 +437,114 @@ void zt_store_on_commit(zt_store *s, void (*fn)(void *arg), void *arg) {
     pthread_mutex_unlock(&s->mu);
 }
 
+static int64_t real_now(void) { return (int64_t)time(NULL); }
+
+/* Record the outcome of a write transaction (f == ZT_FAULT_NONE: durable).
+ * The log says when the state changes, not on every failure after. */
+static void set_fault(zt_store *s, zt_store_fault f, const char *detail) {
+    pthread_mutex_lock(&s->mu);
+    zt_store_fault was = s->fault;
+    if (f != was) s->fault_since = real_now();
+    s->fault = f;
+    snprintf(s->fault_detail, sizeof s->fault_detail, "%s", detail ? detail : "");
+    pthread_mutex_unlock(&s->mu);
+    if (f != was && f == ZT_FAULT_NONE)
+        zt_info("storage writable again (was %s)", zt_store_fault_name(was));
+    else if (f != was)
+        zt_error_log("storage degraded: %s (%s)", zt_store_fault_name(f), detail ? detail : "");
+}
+
+/* The fault of the writer's last failed statement, read before anything
+ * else runs on the connection. */
+static zt_store_fault writer_fault(zt_db *db, char *detail, size_t n) {
+    int rc = sqlite3_extended_errcode(db->h);
+    zt_store_fault f = fault_of(db->h, rc);
+    snprintf(detail, n, "%s (errno %d)", sqlite3_errmsg(db->h), sqlite3_system_errno(db->h));
+    return f == ZT_FAULT_NONE ? ZT_FAULT_IO : f;
+}
+
+/* While degraded and idle: one small real write (page 1 is rewritten with
+ * the same user_version), so that /healthz turns back to ok when the fault
+ * clears even if no client writes. Uses sqlite3_exec directly: a failing
+ * probe every second must not flood the log. */
+static void probe(zt_store *s) {
+    zt_db *db = s->writer;
+    char detail[200];
+    /* no waiting for a lock: writes queued meanwhile must not wait twice */
+    sqlite3_busy_timeout(db->h, 0);
+    int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        int v = 0;
+        if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v);
+        rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        set_fault(s, ZT_FAULT_NONE, NULL);
+    } else {
+        zt_store_fault f = writer_fault(db, detail, sizeof detail);
+        if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        set_fault(s, f, detail);
+    }
+    sqlite3_busy_timeout(db->h, s->busy_timeout_ms);
+}
+
 static void *writer_main(void *arg) {
     zt_store *s = arg;
     zt_db *db = s->writer;
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping) pthread_cond_wait(&s->work_cv, &s->mu);
+        int probe_due = 0;
+        while (!s->head && !s->stopping && !probe_due) {
+            if (s->fault == ZT_FAULT_NONE) {
+                pthread_cond_wait(&s->work_cv, &s->mu);
+                continue;
+            }
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += PROBE_US / 1000000;
+            if (pthread_cond_timedwait(&s->work_cv, &s->mu, &until) == ETIMEDOUT && !s->head) probe_due = 1;
+        }
         if (!s->head) {
             pthread_mutex_unlock(&s->mu);
+            if (probe_due) {
+                probe(s);
+                continue;
+            }
             break;
         }
         pthread_mutex_unlock(&s->mu);
 
         int64_t t0 = zt_mono_us();
         zt_error ce = {0};
+        char detail[200] = "";
+        zt_store_fault fault = ZT_FAULT_NONE;
+        /* while another process is known to hold the lock, writes fail at
+         * once instead of each batch waiting busy_timeout_ms (which would
+         * also hold every HTTP thread); the probe and the next batch after
+         * the lock is free succeed again */
+        int fail_fast = s->fault == ZT_FAULT_BUSY; /* s->fault is written on this thread only */
+        if (fail_fast) sqlite3_busy_timeout(db->h, 0);
         zt_err begin_rc = zt_db_exec(db, "BEGIN IMMEDIATE", &ce);
+        if (begin_rc) fault = writer_fault(db, detail, sizeof detail);
+        if (fail_fast) sqlite3_busy_timeout(db->h, s->busy_timeout_ms);
+        /* the window counts from when the transaction is open: a BEGIN that
+         * waited for a lock must not shrink the batch to one write */
+        int64_t opened = zt_mono_us();
         job *batch = NULL, **tail = &batch;
         int n = 0;
         for (;;) {
             pthread_mutex_lock(&s->mu);
             job *j = s->head;
-            if (j && n < s->batch_max && (n == 0 || zt_mono_us() - t0 < s->batch_window_us)) {
+            /* after a failed BEGIN every queued write fails now: each would
+             * otherwise wait store.busy_timeout_ms again, one after another */
+            if (j && (begin_rc || (n < s->batch_max && (n == 0 || zt_mono_us() - opened < s->batch_window_us)))) {
                 s->head = j->next;
                 if (!s->head) s->tail = NULL;
                 atomic_fetch_sub(&s->queue_depth, 1);
@@ -389,6 +558,17 @@ static void *writer_main(void *arg) {
             tail = &j->next;
             n++;
             if (begin_rc) continue; /* every job of the batch fails with the begin error */
+            if (fault != ZT_FAULT_NONE || sqlite3_get_autocommit(db->h)) {
+                /* SQLite rolled the whole transaction back after an I/O
+                 * error, disk full or similar: a SAVEPOINT now would start
+                 * (and RELEASE commit) a transaction of its own, outside
+                 * the batch. The rest of the batch fails with the batch. */
+                if (fault == ZT_FAULT_NONE) {
+                    fault = ZT_FAULT_IO;
+                    snprintf(detail, sizeof detail, "transaction rolled back by SQLite");
+                }
+                continue;
+            }
             zt_error se;
             if (run_cached(db, "SAVEPOINT w", &se) != ZT_OK) {
                 j->rc = se.code;
@@ -399,22 +579,40 @@ static void *writer_main(void *arg) {
             zt_db_release(db);
             if (j->rc) {
                 atomic_fetch_add(&s->failed_writes, 1);
-                run_cached(db, "ROLLBACK TO w", NULL);
+                /* a storage fault inside the write dooms the batch (the
+                 * transaction may be gone); a refusal (400, 409) does not */
+                if (j->rc == ZT_EUNAVAIL) {
+                    zt_store_fault f = fault_of(db->h, sqlite3_extended_errcode(db->h));
+                    if (f != ZT_FAULT_NONE) {
+                        fault = f;
+                        snprintf(detail, sizeof detail, "%s (errno %d)", sqlite3_errmsg(db->h),
+                                 sqlite3_system_errno(db->h));
+                    }
+                }
+                if (!sqlite3_get_autocommit(db->h)) run_cached(db, "ROLLBACK TO w", NULL);
             }
-            run_cached(db, "RELEASE w", NULL);
+            if (!sqlite3_get_autocommit(db->h)) run_cached(db, "RELEASE w", NULL);
         }
         zt_err crc = begin_rc;
-        if (!crc) {
+        if (!crc && fault != ZT_FAULT_NONE) {
+            crc = ZT_EUNAVAIL;
+            if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", NULL);
+        } else if (!crc) {
             crc = zt_db_exec(db, "COMMIT", &ce);
-            if (crc) zt_db_exec(db, "ROLLBACK", NULL);
+            if (crc) {
+                fault = writer_fault(db, detail, sizeof detail);
+                if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", NULL);
+            }
         }
         if (crc) {
             atomic_fetch_add(&s->failed_commits, 1);
-            zt_error_log("write batch of %d failed: %s", n, ce.message);
-            ce.code = ZT_EUNAVAIL;
+            zt_error_log("write batch of %d failed: %s", n, detail);
+            zt_fail(&ce, ZT_EUNAVAIL, NULL, "%s", fault_message(fault));
             crc = ZT_EUNAVAIL;
+            set_fault(s, fault, detail);
         } else {
             atomic_fetch_add(&s->commits, 1);
+            set_fault(s, ZT_FAULT_NONE, NULL);
         }
         atomic_fetch_add(&s->writes, (uint64_t)n);
         atomic_fetch_add(&s->write_us, (uint64_t)(zt_mono_us() - t0));
@@ -455,10 +653,15 @@ zt_err zt_store_open(const zt_store_options *o, zt_store **out, zt_error *e) {
     s->batch_max = o->batch_max > 0 ? o->batch_max : 100;
     s->batch_window_us = o->batch_window_us >= 0 ? o->batch_window_us : 5000;
     s->readonly = o->readonly;
+    s->busy_timeout_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     pthread_key_create(&s->reader_key, NULL);
     pthread_mutex_init(&s->readers_mu, NULL);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->work_cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the probe's timed wait */
+    pthread_cond_init(&s->work_cv, &ca);
+    pthread_condattr_destroy(&ca);
     zt_err rc = open_conn(s, 1, &s->writer, e);
     if (!rc && !s->readonly) rc = migrate(s, e);
     if (rc) {
@@ -508,3 +711,19 @@ void zt_store_stats_get(zt_store *s, zt_store_stats *st) {
 }
 
 int zt_store_schema_version(zt_store *s) { return s->schema_version; }
+
+void zt_store_health_get(zt_store *s, zt_store_health *h) {
+    memset(h, 0, sizeof *h);
+    if (s->readonly) {
+        h->fault = ZT_FAULT_READONLY;
+        snprintf(h->detail, sizeof h->detail, "opened read-only");
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    h->fault = s->fault;
+    h->since = s->fault_since;
+    snprintf(h->detail, sizeof h->detail, "%s", s->fault_detail);
+    pthread_mutex_unlock(&s->mu);
+    h->failed_commits = atomic_load(&s->failed_commits);
+    if (h->fault != ZT_FAULT_NONE) snprintf(h->message, sizeof h->message, "%s", fault_message(h->fault));
+}

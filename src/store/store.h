@@ -33,7 +33,25 @@ typedef struct zt_store_options {
     int batch_max;           /* writes per commit, default 100 */
     int batch_window_us;     /* default 5000 */
     int readonly;            /* open for reading only (auditor tools); no writer thread */
+    int busy_timeout_ms;     /* how long a connection waits for a lock another process holds; 0 = 5000 */
 } zt_store_options;
+
+/* Why writes are failing (docs/reliability.md). */
+typedef enum {
+    ZT_FAULT_NONE = 0, /* the last write transaction committed */
+    ZT_FAULT_FULL,     /* disk or quota full (SQLITE_FULL, ENOSPC) */
+    ZT_FAULT_READONLY, /* the file or its volume is read-only (SQLITE_READONLY, EROFS) */
+    ZT_FAULT_BUSY,     /* another process held the write lock past busy_timeout_ms */
+    ZT_FAULT_IO        /* any other I/O error */
+} zt_store_fault;
+
+typedef struct zt_store_health {
+    zt_store_fault fault; /* of the last write transaction, or the last probe */
+    int64_t since;        /* Unix seconds when the current state began (0: since start) */
+    uint64_t failed_commits;
+    char detail[200];  /* SQLite's message and errno, for operators (English) */
+    char message[160]; /* what users are told in the 503 (Chinese); empty when writable */
+} zt_store_health;
 
 typedef struct zt_store_stats {
     uint64_t writes, commits, failed_writes, failed_commits;
@@ -48,6 +66,15 @@ zt_err zt_store_open(const zt_store_options *o, zt_store **out, zt_error *e);
 /* Stop the writer after the queued writes, close every connection. */
 void zt_store_close(zt_store *s);
 void zt_store_stats_get(zt_store *s, zt_store_stats *st);
+/* The writer's state: ZT_FAULT_NONE after a durable commit; set by a failed
+ * commit (every write of its batch got ZT_EUNAVAIL with a Chinese message
+ * naming the fault). While degraded, the idle writer makes a small probe
+ * write every second, so the state turns back to none when the fault clears
+ * even without client writes. A read-only store reports ZT_FAULT_READONLY. */
+void zt_store_health_get(zt_store *s, zt_store_health *h);
+/* "none", "disk_full", "read_only", "busy", "io_error". */
+const char *zt_store_fault_name(zt_store_fault f);
+
 /* Schema version after migrations. */
 int zt_store_schema_version(zt_store *s);
 
@@ -59,7 +86,10 @@ void zt_db_release(zt_db *db);
 /* Run fn(db, arg, e) in a write transaction on the writer thread and wait
  * until it is committed durably. fn returns ZT_OK to keep its changes, or an
  * error (with e filled) to roll them back. Returns fn's result, or
- * ZT_EUNAVAIL if the commit itself failed (disk full, read-only file). */
+ * ZT_EUNAVAIL if the commit itself failed (disk full, read-only file, the
+ * write lock held by another process past busy_timeout_ms, I/O error):
+ * then nothing of the batch is visible, although fn ran and returned ZT_OK:
+ * whatever fn allocated for the caller is still the caller's to free. */
 typedef zt_err (*zt_write_fn)(zt_db *db, void *arg, zt_error *e);
 zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e);
 

@@ -25,9 +25,11 @@ typedef struct zt_config {
     int64_t http_timeout;          /* http.timeout seconds of idle connection */
     int64_t http_max_conns;        /* http.max_connections */
     int64_t http_max_streams;      /* http.max_streams: open event streams (SSE) */
+    char *http_trusted_proxy;      /* http.trusted_proxy: the one peer whose X-Forwarded-For is believed */
     char *store_synchronous;       /* store.synchronous: FULL|NORMAL */
     int64_t store_batch_max;       /* store.batch_max writes per commit */
     int64_t store_batch_window_us; /* store.batch_window_us */
+    int64_t store_busy_timeout_ms; /* store.busy_timeout_ms: wait for another process's write lock */
     char *timezone;                /* city.timezone */
     char *office_hours;            /* calendar.office_hours "09:00-12:00,13:30-17:30" */
     int64_t session_ttl;           /* auth.session_ttl seconds */

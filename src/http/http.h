@@ -65,7 +65,9 @@ typedef struct zt_server_options {
     int max_conns;
     const char *web_root;
     int access_log;
-    int max_streams; /* open event streams at most (http.max_streams); 0 = ZT_STREAM_MAX_DEFAULT */
+    int max_streams;           /* open event streams at most (http.max_streams); 0 = ZT_STREAM_MAX_DEFAULT */
+    const char *trusted_proxy; /* http.trusted_proxy: a peer address whose X-Forwarded-For names the client;
+                                * NULL or "" = the peer is the client */
 } zt_server_options;
 
 zt_server *zt_server_new(const zt_server_options *o, void *app);
@@ -77,6 +79,8 @@ void zt_server_set_auth(zt_server *s, zt_auth_fn fn);
 void zt_server_set_cleanup(zt_server *s, void (*fn)(void *app));
 /* Extra metrics text appended to /metrics (writer queue, database time). */
 void zt_server_set_metrics(zt_server *s, void (*fn)(void *app, char **buf, size_t *len, size_t *cap));
+/* The body of GET /healthz (a new JSON object; default {"status":"ok"}). */
+void zt_server_set_health(zt_server *s, json_t *(*fn)(void *app));
 zt_err zt_server_start(zt_server *s, zt_error *e);
 /* The port actually bound (listen.port 0 picks a free one). */
 int zt_server_port(zt_server *s);

@@ -21,6 +21,15 @@ typedef struct route_stats {
     _Atomic uint64_t sum_us;
 } route_stats;
 
+/* A connection waiting for a request's head (slowloris defence): its socket
+ * and since when it waits. MHD's own timeout restarts on every byte. */
+typedef struct conn_watch {
+    struct conn_watch *prev, *next;
+    int fd;
+    int in_request; /* the head is complete: a request is being read or answered */
+    int64_t since;  /* monotonic us: connection start or the end of the last request */
+} conn_watch;
+
 typedef struct hdr {
     char *name, *value;
     struct hdr *next;
@@ -36,9 +45,17 @@ struct zt_server {
     zt_auth_fn auth;
     void (*cleanup)(void *app);
     void (*metrics)(void *app, char **buf, size_t *len, size_t *cap);
+    json_t *(*health)(void *app);
     _Atomic int64_t inflight;
     _Atomic uint64_t total;
     int port;
+    /* the head deadline: connections, and the thread that cuts the slow ones */
+    pthread_mutex_t watch_mu;
+    pthread_cond_t watch_cv;
+    conn_watch *watch;
+    pthread_t reaper;
+    int reaper_on, reaper_stop;
+    _Atomic uint64_t reaped;
 };
 
 struct zt_req {
@@ -52,6 +69,7 @@ struct zt_req {
     char *body;
     size_t body_len, body_cap, max_body;
     int too_large, ambiguous, started;
+    int via_proxy; /* the peer is http.trusted_proxy */
     /* routing */
     zt_param params[ZT_MAX_PARAMS];
     int nparams;

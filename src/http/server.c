@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -57,7 +58,8 @@ int zt_http_status(zt_err code) {
 /* --- built-in routes --- */
 
 static zt_err h_healthz(zt_req *r, zt_error *e) {
-    zt_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    zt_server *s = r->srv;
+    zt_reply_json(r, 200, s->health ? s->health(s->app) : json_pack("{s:s}", "status", "ok"));
     return ZT_OK;
 }
 
@@ -78,6 +80,9 @@ zt_server *zt_server_new(const zt_server_options *o, void *app) {
     s->o = *o;
     s->o.web_root = zt_strdup(o->web_root ? o->web_root : "web");
     s->o.address = zt_strdup(o->address ? o->address : "127.0.0.1");
+    s->o.trusted_proxy = zt_strdup(o->trusted_proxy ? o->trusted_proxy : "");
+    pthread_mutex_init(&s->watch_mu, NULL);
+    pthread_cond_init(&s->watch_cv, NULL);
     s->app = app;
     zt_server_routes(s, builtin, sizeof builtin / sizeof builtin[0]);
     return s;
@@ -94,6 +99,7 @@ void zt_server_routes(zt_server *s, const zt_route *routes, size_t n) {
 void zt_server_set_auth(zt_server *s, zt_auth_fn fn) { s->auth = fn; }
 void zt_server_set_cleanup(zt_server *s, void (*fn)(void *)) { s->cleanup = fn; }
 void zt_server_set_metrics(zt_server *s, void (*fn)(void *, char **, size_t *, size_t *)) { s->metrics = fn; }
+void zt_server_set_health(zt_server *s, json_t *(*fn)(void *)) { s->health = fn; }
 int zt_server_port(zt_server *s) { return s->port; }
 
 /* --- request accessors --- */
@@ -250,6 +256,61 @@ static void reply_error(zt_req *r, const zt_error *e) {
 
 /* --- dispatch --- */
 
+/* A query value longer than this is refused: no filter needs more, and
+ * SQLite refuses LIKE patterns over 50000 bytes with an error (a 500). */
+#define MAX_QUERY_VALUE 4096
+
+typedef struct {
+    const char *name;
+} long_arg;
+
+static enum MHD_Result find_long(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    long_arg *a = cls;
+    if (value && strlen(value) > MAX_QUERY_VALUE) {
+        a->name = key;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* MHD decodes %XX in the path and the query in place; a decoded NUL would
+ * cut the string short ("/x%00../y" is served as "/x"). Keep "%00" as
+ * written instead: such a path names no route and no file. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
+/* CSRF, second line: a browser names the page that sent a write in Origin.
+ * When it is there it must be this site ("scheme://" + our Host); "null"
+ * (sandboxed frames, some redirects) is refused too. No Origin (old
+ * browsers, curl) leaves the decision to the CSRF token. */
+static int same_origin(zt_req *r) {
+    const char *origin = zt_req_header(r, "Origin");
+    if (!origin) return 1;
+    const char *host = zt_req_header(r, "Host");
+    const char *sep = strstr(origin, "://");
+    if (!host || !sep) return 0;
+    return strcasecmp(sep + 3, host) == 0;
+}
+
 static void dispatch(zt_req *r) {
     zt_server *s = r->srv;
     zt_error e = {0};
@@ -264,6 +325,13 @@ static void dispatch(zt_req *r) {
         zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", r->max_body);
         reply_error(r, &e);
         zt_reply_header(r, "Connection", "close");
+        return;
+    }
+    long_arg la = {0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, find_long, &la);
+    if (la.name) {
+        zt_fail(&e, ZT_EINVAL, la.name, "参数 %s 过长（最多 %d 字节）", la.name, MAX_QUERY_VALUE);
+        reply_error(r, &e);
         return;
     }
     size_t idx;
@@ -305,6 +373,8 @@ static void dispatch(zt_req *r) {
     if (!rc && route->access) {
         if (r->principal.via_cookie && unsafe && !r->principal.csrf_ok)
             rc = zt_fail(&e, ZT_EFORBIDDEN, "X-CSRF-Token", "缺少或错误的 CSRF 令牌（X-CSRF-Token）");
+        else if (r->principal.via_cookie && unsafe && !same_origin(r))
+            rc = zt_fail(&e, ZT_EFORBIDDEN, "Origin", "跨站请求被拒绝（Origin 与本站不同）");
         else if (!r->principal.user_id && !r->principal.key_id)
             rc = zt_fail(&e, ZT_EUNAUTH, NULL, "请先登录");
         else if (!(route->access & r->principal.role_bit))
@@ -339,6 +409,53 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+/* The client's address: the peer, or - when the peer is http.trusted_proxy
+ * (nginx in front) - the last address of X-Forwarded-For, the one that proxy
+ * saw (nginx appends it). Anybody else's X-Forwarded-For is ignored: a client
+ * must not choose the address its login failures are counted under. */
+static void client_address(zt_server *s, zt_req *r) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->client, sizeof r->client, "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client, sizeof r->client);
+    }
+    if (!s->o.trusted_proxy[0] || strcmp(r->client, s->o.trusted_proxy) != 0) return;
+    r->via_proxy = 1;
+    const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff) return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ' || *last == '\t') last++;
+    char addr[64];
+    size_t n = strcspn(last, " \t");
+    if (n == 0 || n >= sizeof addr) return;
+    memcpy(addr, last, n);
+    addr[n] = 0;
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, addr, bin) == 1)
+        inet_ntop(AF_INET, bin, r->client, sizeof r->client);
+    else if (inet_pton(AF_INET6, addr, bin) == 1)
+        inet_ntop(AF_INET6, bin, r->client, sizeof r->client);
+}
+
+static conn_watch *watch_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void watch_mark(zt_server *s, struct MHD_Connection *conn, int in_request) {
+    conn_watch *w = watch_of(conn);
+    if (!w) return;
+    pthread_mutex_lock(&s->watch_mu);
+    w->in_request = in_request;
+    w->since = zt_mono_us();
+    pthread_mutex_unlock(&s->watch_mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     zt_server *s = cls;
@@ -352,15 +469,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         zt_arena_init(&r->arena);
         r->method = zt_arena_strdup(&r->arena, method);
         r->path = zt_arena_strdup(&r->arena, url);
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        snprintf(r->client, sizeof r->client, "-");
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client, sizeof r->client);
-        }
+        client_address(s, r);
+        watch_mark(s, conn, 1);
         /* request smuggling: refuse what MHD lets through */
         int counts[2] = {0, 0};
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, counts);
@@ -384,7 +494,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         atomic_fetch_add(&s->inflight, 1);
         *con_cls = r;
-        return MHD_YES;
+        /* Refused by its head alone: answer now, before a byte of the body is
+         * read (no "100 Continue"); MHD then closes the connection. Not to the
+         * trusted proxy: nginx has already taken the whole body (within its
+         * client_max_body_size) and is sending it; closing under it turns our
+         * 413 into its 502. Its body is read and dropped instead. */
+        if ((!r->too_large && !r->ambiguous) || r->via_proxy) return MHD_YES;
+        r->started = 1;
+        dispatch(r);
+        add_headers(r);
+        return MHD_queue_response(conn, (unsigned)r->status, r->resp);
     }
     if (*upload_size) {
         if (!r->too_large && !r->ambiguous) {
@@ -426,6 +545,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     zt_server *s = cls;
     zt_req *r = *con_cls;
     if (!r) return;
+    watch_mark(s, conn, 0);
     int64_t dur = zt_mono_us() - r->t0;
     size_t slot = r->route_index >= 0 ? (size_t)r->route_index : r->route_index == -2 ? s->nroutes : s->nroutes + 1;
     route_stats *st = &s->stats[slot];
@@ -457,6 +577,68 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    zt_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *w = zt_calloc(1, sizeof *w);
+        w->fd = ci ? ci->connect_fd : -1;
+        w->since = zt_mono_us();
+        pthread_mutex_lock(&s->watch_mu);
+        w->next = s->watch;
+        if (s->watch) s->watch->prev = w;
+        s->watch = w;
+        pthread_mutex_unlock(&s->watch_mu);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_watch *w = *socket_context;
+        if (!w) return;
+        /* MHD closes the socket after this call: under the lock the reaper
+         * never shuts down a descriptor that was closed and reused */
+        pthread_mutex_lock(&s->watch_mu);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watch = w->next;
+        if (w->next) w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_mu);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Slowloris: MHD's http.timeout restarts with every byte received, so a
+ * client sending its head a byte at a time would hold a connection forever.
+ * A connection must complete a request's head within http.timeout of its
+ * start (or of the end of its previous request); otherwise its socket is
+ * shut down and MHD closes it. Requests being read or answered (uploads,
+ * event streams) are not touched. */
+static void *reaper_main(void *arg) {
+    zt_server *s = arg;
+    int64_t limit = (int64_t)s->o.timeout * 1000000;
+    pthread_mutex_lock(&s->watch_mu);
+    while (!s->reaper_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250000000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
+        int64_t now = zt_mono_us();
+        for (conn_watch *w = s->watch; w; w = w->next)
+            if (!w->in_request && w->fd >= 0 && now - w->since >= limit) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->since = INT64_MAX / 2; /* once */
+                atomic_fetch_add(&s->reaped, 1);
+            }
+    }
+    pthread_mutex_unlock(&s->watch_mu);
+    return NULL;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -477,6 +659,11 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
     sa.sin_port = htons((uint16_t)s->o.port);
     if (inet_pton(AF_INET, s->o.address, &sa.sin_addr) != 1)
         return zt_fail(e, ZT_EINVAL, "listen.address", "listen.address must be an IPv4 address, not %s", s->o.address);
+    unsigned char bin[16];
+    if (s->o.trusted_proxy[0] && inet_pton(AF_INET, s->o.trusted_proxy, bin) != 1 &&
+        inet_pton(AF_INET6, s->o.trusted_proxy, bin) != 1)
+        return zt_fail(e, ZT_EINVAL, "http.trusted_proxy", "http.trusted_proxy must be an IP address, not %s",
+                       s->o.trusted_proxy);
     int threads = s->o.threads > 0 ? s->o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     s->d =
@@ -487,13 +674,17 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
                           * never sends its 431) */
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR,
                          (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                         MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT,
                          (unsigned)s->o.timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_END);
     if (!s->d)
         return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,
                        strerror(errno));
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : s->o.port;
+    if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0)
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "cannot start the connection reaper thread");
+    s->reaper_on = 1;
     return ZT_OK;
 }
 
@@ -504,6 +695,14 @@ void zt_server_stop(zt_server *s, int grace_s) {
     zt_stream_shutdown(s, 1); /* event streams end now: they never finish by themselves */
     int64_t until = zt_mono_us() + (int64_t)grace_s * 1000000;
     while (atomic_load(&s->inflight) > 0 && zt_mono_us() < until) usleep(10000);
+    if (s->reaper_on) {
+        pthread_mutex_lock(&s->watch_mu);
+        s->reaper_stop = 1;
+        pthread_cond_signal(&s->watch_cv);
+        pthread_mutex_unlock(&s->watch_mu);
+        pthread_join(s->reaper, NULL);
+        s->reaper_on = 0;
+    }
     MHD_stop_daemon(s->d);
     zt_stream_shutdown(s, 0);
     s->d = NULL;
@@ -514,6 +713,9 @@ void zt_server_free(zt_server *s) {
     if (s->d) zt_server_stop(s, 0);
     free((void *)s->o.web_root);
     free((void *)s->o.address);
+    free((void *)s->o.trusted_proxy);
+    pthread_mutex_destroy(&s->watch_mu);
+    pthread_cond_destroy(&s->watch_cv);
     free(s->routes);
     free(s->stats);
     free(s);

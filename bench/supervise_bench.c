@@ -248,6 +248,38 @@ static size_t event_text(char *b, size_t cap, const zt_calendar *cal, const bcas
     return k;
 }
 
+/* The digest the engine keeps in sv_subjects.facts after folding events
+ * 1 .. last of c (src/supervise/engine.c: for each event its time, id and
+ * the members the engine reads, in the engine's member order). Returns its
+ * length. */
+static size_t digest_text(char *b, size_t cap, const bcase *c, int last) {
+    static const char *const type[] = {"", "submit", "accept"};
+    static const char *const state[] = {"", "submitted", "accepted"};
+    size_t k = 0;
+    char subject[32];
+    subject_of(c, subject);
+    PUT("{\"v\":1,\"n\":%d,\"events\":[", last);
+    for (int seq = 1; seq <= last; seq++) {
+        PUT("%s[%lld,\"ga/%s/%d\",{\"type\":\"case.%s\",\"case\":{\"department\":\"" DEPT "\",\"region\":\"" REGION
+            "\",\"item_code\":\"%s\",\"item_name\":\"%s\",\"applicant_type\":\"%s\",\"channel\":\"%s\","
+            "\"item_version\":%d,\"legal_days\":%d,\"promised_days\":%d",
+            seq > 1 ? "," : "", (long long)c->at[seq], subject, seq, type[seq], c->it->code, c->it->name,
+            c->applicant_type, c->channel, c->it->version, c->it->legal, c->it->promised);
+        if (seq >= 2) {
+            char a[11];
+            day_text(c->accept_day, a);
+            PUT(",\"accept_day\":\"%s\"", a);
+        }
+        if (seq == 1)
+            PUT("},\"step\":{\"to\":\"%s\",\"result\":null,\"action\":\"%s\",\"fields\":{}}}]", state[seq], type[seq]);
+        else
+            PUT("},\"step\":{\"to\":\"%s\",\"result\":\"%s\",\"action\":\"%s\",\"fields\":{}}}]", state[seq], type[seq],
+                type[seq]);
+    }
+    PUT("]}");
+    return k;
+}
+
 /* --- 1. intake ------------------------------------------------------------- */
 
 /* The intake cases: submitted, accepted, approved and completed on one day,
@@ -455,7 +487,8 @@ static void open_case(const plan *p, const zt_calendar *cal, long n, bcase *c) {
  * each when it happened (received_at = the event's time; the engine's clock
  * was then at the accept event): the two sv_events rows; the projection,
  * folded from them and evaluated at the acceptance (elapsed 0 working days,
- * deadlines WD P and WD L after the acceptance day); and the timers of the
+ * deadlines WD P and WD L after the acceptance day, the digest of the two
+ * events in facts: the subject keeps timers); and the timers of the
  * three limit rules (promised_warning at WD P-2, promised_yellow at WD P+1,
  * legal_red at WD L+1, each at 00:00), all still ahead of the evaluation.
  * The pre-acceptance timers the submission set were cleared by the
@@ -488,7 +521,7 @@ static void loader_open(loader *l, const char *path) {
          " accept_day, promised_due, legal_due, suspended_days, suspended_at, suspend_days, due_day, closed_at,"
          " elapsed_days, events, last_event_at, facts, evaluated_at, updated_at) VALUES ('case', ?, '" SOURCE
          "', '" DEPT "', '" REGION "', ?, ?, ?, ?, ?, NULL, ?, ?, 'accepted', ?, ?, ?, ?, ?, 0, NULL, NULL, NULL,"
-         " NULL, 0, 2, ?, '{}', ?, ?)",
+         " NULL, 0, 2, ?, ?, ?, ?)",
          &l->subj);
     prep(l->db, "INSERT INTO sv_timers (subject_id, rule_id, level, due_at) VALUES (?, ?, ?, ?)", &l->timer);
 }
@@ -546,8 +579,10 @@ static void load_case(loader *l, const zt_calendar *cal, const bcase *c) {
     sqlite3_bind_text(s, k++, p, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, k++, lg, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, k++, c->at[2]); /* last_event_at */
-    sqlite3_bind_int64(s, k++, c->at[2]); /* evaluated_at */
-    sqlite3_bind_int64(s, k++, c->at[2]); /* updated_at */
+    size_t dlen = digest_text(buf, sizeof buf, c, 2);
+    sqlite3_bind_text(s, k++, buf, (int)dlen, SQLITE_TRANSIENT); /* facts */
+    sqlite3_bind_int64(s, k++, c->at[2]);                        /* evaluated_at */
+    sqlite3_bind_int64(s, k++, c->at[2]);                        /* updated_at */
     step_done(l->db, s);
     int64_t sid = sqlite3_last_insert_rowid(l->db);
     const struct {

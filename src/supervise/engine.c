@@ -736,6 +736,7 @@ static void evaluate_rule(zt_db *db, const rule *r, const proj *p, int64_t now, 
 typedef struct {
     const char *number, *rule_id, *level, *dept, *region, *subject;
     int64_t rule_version, seq;
+    const char *title; /* NULL: the notifications read the card */
 } card_info;
 
 /* The sv_card_events row, the audit row and ledger entry, the notifications
@@ -773,7 +774,10 @@ static zt_err record_step(zt_db *db, const zt_principal *actor, int64_t card_id,
     snprintf(kind, sizeof kind, "card.%s", action);
     if (!rc) rc = zt_audit_owned(db, actor, kind, "card", number, 0, detail, e);
     json_decref(detail);
-    if (!rc) rc = zt_sv_notify(db, card_id, action, e);
+    if (!rc && ci->title)
+        rc = zt_sv_notify_card(db, card_id, number, ci->level, ci->title, ci->dept, to, action, e);
+    else if (!rc)
+        rc = zt_sv_notify(db, card_id, action, e);
     return rc;
 }
 
@@ -891,8 +895,8 @@ static zt_err raise_card(zt_db *db, const rule *r, const proj *p, int64_t subjec
     if (zt_now() != now ||
         snprintf(subject, sizeof subject, "%s/%s", p->subject_type, p->subject) >= (int)sizeof subject)
         return zt_sv_card_step(db, &SYSTEM, id, "raise", "", to, "", e);
-    card_info ci = {number,  r->id,      r->level, p->dept ? p->dept : "", p->region ? p->region : "",
-                    subject, r->version, 1};
+    card_info ci = {number,     r->id, r->level, p->dept ? p->dept : "", p->region ? p->region : "", subject,
+                    r->version, 1,     title};
     return record_step(db, &SYSTEM, id, &ci, "raise", "", to, "", now, e);
 }
 
@@ -951,6 +955,104 @@ static json_t *parse_event(int64_t seq, const char *text) {
     return ev;
 }
 
+/* --- the digest of a subject's events ---------------------------------------
+ *
+ * A tick re-evaluates subjects whose events did not change since their last
+ * evaluation, and parsing those events' bodies again was the largest single
+ * cost of a tick subject (docs/performance.md, issue #7 profile). So an
+ * evaluation that leaves timers behind stores, in sv_subjects.facts, the
+ * digest of the events it folded: for each event (in event time order) its
+ * time, its id and only the members fold() and the evaluators read, with
+ * their values as sent. The next evaluation uses the digest instead of the
+ * bodies when it counted as many events as the subject has now (events are
+ * only ever added, and every added event re-evaluates its subject in the same
+ * write, which rewrites the digest); otherwise it reads the bodies. A subject
+ * without timers keeps '{}' (only ticks profit): an ingest that closes its
+ * subject writes none; one that leaves timers pays for building it.
+ *
+ *   {"v":1,"n":rows,"events":[[at,"id",{pruned event}], ...]}
+ *
+ * n counts every row, also one whose body failed to parse (and is skipped,
+ * as when reading the bodies). The member lists below are what the engine
+ * reads; a new read of an event member must be added here. */
+#define DIGEST_PREFIX "{\"v\":1,\"n\":" /* then n: read before the whole digest is parsed */
+
+static const char *const EV_KEYS[] = {"type", "department", "region", NULL};
+static const char *const INFO_KEYS[] = {"department",    "region",  "item_code",    "item_name",    "applicant_type",
+                                        "channel",       "flow",    "item_version", "flow_version", "legal_days",
+                                        "promised_days", "due_day", "fix_due",      "accept_day",   NULL};
+static const char *const STEP_KEYS[] = {"to", "result", "action", NULL};
+static const char *const FIELD_KEYS[] = {
+    "days", "reason", "legal_basis", "remedy_notice", "result_type", "fee_charged", "fee_standard", "type", NULL};
+
+/* Copy the members keys of from (if it is an object) into a new object. */
+static json_t *pick(json_t *from, const char *const *keys) {
+    json_t *o = json_object();
+    for (int k = 0; keys[k]; k++) {
+        json_t *v = json_object_get(from, keys[k]);
+        if (v) json_object_set_new(o, keys[k], json_deep_copy(v));
+    }
+    return o;
+}
+
+/* The members of ev that the engine reads (info: the member that carries the
+ * subject's basic information). */
+static json_t *prune(json_t *ev, const char *info) {
+    json_t *o = pick(ev, EV_KEYS), *v;
+    if (json_is_object(v = json_object_get(ev, info))) json_object_set_new(o, info, pick(v, INFO_KEYS));
+    if (json_is_object(v = json_object_get(ev, "step"))) {
+        json_t *step = pick(v, STEP_KEYS), *f = json_object_get(v, "fields");
+        if (json_is_object(f)) json_object_set_new(step, "fields", pick(f, FIELD_KEYS));
+        json_object_set_new(o, "step", step);
+    }
+    if (json_is_object(v = json_object_get(ev, "result")) && json_object_get(v, "fee_charged"))
+        json_object_set_new(o, "result", json_pack("{s:O}", "fee_charged", json_object_get(v, "fee_charged")));
+    return o;
+}
+
+/* The digest text of p's events (rows: the events read, parsed or not);
+ * malloc'ed. */
+static char *digest_dump(const proj *p, size_t rows) {
+    json_t *list = json_array();
+    const char *info = info_key(p->subject_type);
+    for (size_t i = 0; i < p->nevs; i++)
+        json_array_append_new(list,
+                              json_pack("[I,s,o]", (json_int_t)p->evs[i].at, p->evs[i].id, prune(p->evs[i].ev, info)));
+    json_t *d = json_pack("{s:i,s:I,s:o}", "v", 1, "n", (json_int_t)rows, "events", list);
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    return text;
+}
+
+/* Fill p's events from the digest text (which must have the digest's
+ * prefix) if it counts rows events. The events borrow from *root (a new
+ * reference, set on success). 0 on success, -1 if not usable. */
+static int digest_load(proj *p, zt_arena *a, const char *text, size_t len, int64_t rows, json_t **root) {
+    json_t *d = json_loadb(text, len, 0, NULL);
+    json_t *list = json_object_get(d, "events");
+    json_t *n = json_object_get(d, "n");
+    if (!json_is_integer(n) || json_integer_value(n) != rows || !json_is_array(list)) {
+        json_decref(d);
+        return -1;
+    }
+    size_t count = json_array_size(list), i;
+    p->evs = zt_arena_alloc(a, (count ? count : 1) * sizeof *p->evs);
+    p->nevs = 0;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        json_t *at = json_array_get(item, 0), *id = json_array_get(item, 1), *ev = json_array_get(item, 2);
+        if (!json_is_integer(at) || !json_is_string(id) || !json_is_object(ev)) {
+            json_decref(d);
+            p->evs = NULL;
+            p->nevs = 0;
+            return -1;
+        }
+        p->evs[p->nevs++] = (sev){json_integer_value(at), json_string_value(id), ev};
+    }
+    *root = d;
+    return 0;
+}
+
 /* A timer the subject had before this evaluation. */
 typedef struct {
     char rule[64], level[8];
@@ -964,7 +1066,7 @@ static int in_scope(const rule *r, const proj *p) {
 
 zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     const zt_calendar *cal = APP->cal;
-    zt_stmt *st = zt_db_prepare(db, "SELECT subject_type, subject FROM sv_subjects WHERE id = ?", e);
+    zt_stmt *st = zt_db_prepare(db, "SELECT subject_type, subject, facts FROM sv_subjects WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, subject_id);
     if (zt_step(st, e) != 1) {
@@ -976,18 +1078,46 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     proj p = {0};
     p.subject_type = zt_arena_strdup(&a, zt_col_text(st, 0));
     p.subject = zt_arena_strdup(&a, zt_col_text(st, 1));
+    /* the digest of the events the last evaluation folded, if it left one */
+    const char *ftext = zt_col_text(st, 2);
+    char *digest = NULL;
+    size_t dlen = 0;
+    if (ftext && !strncmp(ftext, DIGEST_PREFIX, strlen(DIGEST_PREFIX))) {
+        dlen = strlen(ftext);
+        digest = memcpy(zt_arena_alloc(&a, dlen + 1), ftext, dlen + 1);
+    }
     zt_db_release(db);
+    json_t *all = NULL;
+    size_t rows = 0;
+    if (digest) {
+        /* usable while the subject has exactly the events it counted */
+        st = zt_db_prepare(db, "SELECT count(*) FROM sv_events WHERE subject_type = ? AND subject = ?", e);
+        if (!st) goto internal;
+        zt_bind_text(st, 1, p.subject_type);
+        zt_bind_text(st, 2, p.subject);
+        int64_t now_rows = zt_step(st, e) == 1 ? zt_col_int(st, 0) : -1;
+        zt_db_release(db);
+        /* a new event (every ingest) is seen here, without parsing the digest */
+        int64_t counted = strtoll(digest + strlen(DIGEST_PREFIX), NULL, 10);
+        if (now_rows < 0 || now_rows != counted || digest_load(&p, &a, digest, dlen, now_rows, &all)) digest = NULL;
+        rows = (size_t)now_rows;
+    }
+    if (!digest) all = json_array();
     /* the events, in event time order (arrival order within a second) */
-    json_t *all = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT body, occurred_at, event_id, seq FROM sv_events WHERE subject_type = ? AND subject = ?"
-                       " ORDER BY occurred_at, seq",
-                       e);
-    if (!st) goto internal;
-    zt_bind_text(st, 1, p.subject_type);
-    zt_bind_text(st, 2, p.subject);
+    st = digest ? NULL
+                : zt_db_prepare(db,
+                                "SELECT body, occurred_at, event_id, seq FROM sv_events WHERE subject_type = ? AND"
+                                " subject = ? ORDER BY occurred_at, seq",
+                                e);
+    if (!digest && !st) goto internal;
+    if (st) {
+        zt_bind_text(st, 1, p.subject_type);
+        zt_bind_text(st, 2, p.subject);
+    }
     size_t cap = 0;
-    while (zt_step(st, e) == 1) {
+    rows = digest ? rows : 0;
+    while (st && zt_step(st, e) == 1) {
+        rows++;
         json_t *ev = parse_event(zt_col_int(st, 3), zt_col_text(st, 0));
         if (!ev) continue;
         json_array_append_new(all, ev);
@@ -1043,6 +1173,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     zt_err rc = sr < 0 ? (zt_err)-sr : ZT_OK;
     if (rc) goto out;
 
+    size_t ntimers = 0; /* the timers the subject keeps */
     pthread_rwlock_rdlock(&rules_lock);
     for (size_t i = 0; i < nrules && !rc; i++) {
         const rule *r = &rules[i];
@@ -1064,6 +1195,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         for (size_t k = 0; s.timer && k < nold; k++)
             if (!strcmp(olds[k].rule, r->id) && !strcmp(olds[k].level, r->level)) o = &olds[k];
         if (o) o->keep = 1;
+        if (s.timer) ntimers++;
         if (!rc && s.timer && (!o || o->due != s.at)) {
             /* rule ids are unique: the only row this can meet is the old one */
             zt_stmt *ts = zt_db_prepare(db,
@@ -1103,7 +1235,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         " applicant_type = ?, channel = ?, flow = ?, legal_days = ?, promised_days = ?, state = ?, submitted_at = ?,"
         " accepted_at = ?, accept_day = ?, promised_due = ?, legal_due = ?, suspended_days = ?, suspended_at = ?,"
         " suspend_days = ?, due_day = ?, closed_at = ?, elapsed_days = ?, events = ?, last_event_at = ?,"
-        " evaluated_at = ?, updated_at = ? WHERE id = ?",
+        " evaluated_at = ?, updated_at = ?, facts = ? WHERE id = ?",
         e);
     if (!st) goto internal;
     int k = 1;
@@ -1156,6 +1288,10 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     OPT_INT(p.nevs, p.nevs ? p.evs[p.nevs - 1].at : 0);
     zt_bind_int(st, k++, now);
     zt_bind_int(st, k++, zt_now());
+    /* the digest, for the tick that will come (none needed without timers) */
+    char *dumped = ntimers && !digest ? digest_dump(&p, rows) : NULL;
+    zt_bind_text(st, k++, ntimers ? (digest ? digest : dumped) : "{}");
+    free(dumped);
     zt_bind_int(st, k++, subject_id);
 #undef OPT_TEXT
 #undef OPT_INT

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "supervise/supervise.h"
@@ -32,6 +33,119 @@ static void log_sender(const char *channel, const char *login, const char *phone
 
 static void (*sender)(const char *, const char *, const char *, const char *) = log_sender;
 
+/* The recipients of a department's cards: its active clerks and head, by
+ * user id. While a batch is open (zt_sv_notify_batch, the ticker's write)
+ * each department's list is read once: nothing else writes users in the
+ * middle of that write. Writer thread only. */
+typedef struct {
+    int64_t id;
+    char login[65], phone[64];
+} recipient;
+
+typedef struct {
+    char dept[64];
+    recipient *r;
+    size_t n;
+} dept_recipients;
+
+static int batch_open;
+static dept_recipients *cache;
+static size_t ncache, capcache;
+
+static void cache_clear(void) {
+    for (size_t i = 0; i < ncache; i++) free(cache[i].r);
+    free(cache);
+    cache = NULL;
+    ncache = capcache = 0;
+}
+
+void zt_sv_notify_batch(int open) {
+    cache_clear();
+    batch_open = open;
+}
+
+/* The recipients of dept into *out (owned by the cache while a batch is
+ * open, else by the caller: *owned set). */
+static zt_err recipients(zt_db *db, const char *dept, dept_recipients *out, int *owned, zt_error *e) {
+    *owned = 0;
+    for (size_t i = 0; batch_open && i < ncache; i++)
+        if (!strcmp(cache[i].dept, dept)) {
+            *out = cache[i];
+            return ZT_OK;
+        }
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT u.id, u.login, coalesce(u.phone, '') FROM users u JOIN departments d"
+                                " ON d.id = u.dept_id WHERE d.code = ? AND u.role IN ('clerk', 'dept_head')"
+                                " AND u.disabled = 0 ORDER BY u.id",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, dept);
+    dept_recipients d = {0};
+    snprintf(d.dept, sizeof d.dept, "%s", dept);
+    size_t cap = 0;
+    int rc;
+    while ((rc = zt_step(st, e)) == 1) {
+        if (d.n == cap) {
+            cap = cap ? cap * 2 : 4;
+            d.r = zt_realloc(d.r, cap * sizeof *d.r);
+        }
+        recipient *r = &d.r[d.n++];
+        r->id = zt_col_int(st, 0);
+        snprintf(r->login, sizeof r->login, "%s", zt_col_text(st, 1));
+        snprintf(r->phone, sizeof r->phone, "%s", zt_col_text(st, 2));
+    }
+    zt_db_release(db);
+    if (rc < 0) {
+        free(d.r);
+        return (zt_err)-rc;
+    }
+    if (batch_open) {
+        if (ncache == capcache) {
+            capcache = capcache ? capcache * 2 : 16;
+            cache = zt_realloc(cache, capcache * sizeof *cache);
+        }
+        cache[ncache++] = d;
+    } else {
+        *owned = 1;
+    }
+    *out = d;
+    return ZT_OK;
+}
+
+zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const char *level, const char *card_title,
+                         const char *dept, const char *state, const char *action, zt_error *e) {
+    if (!strcmp(state, "pending")) return ZT_OK; /* not yet issued: the department is told on confirmation */
+    char title[256], body[768], text[1100];
+    snprintf(title, sizeof title, "【%s%s】%s", level_label(level), action_label(action), number);
+    snprintf(body, sizeof body, "%s", card_title);
+    snprintf(text, sizeof text, "%s %s", title, body);
+    dept_recipients d;
+    int owned;
+    zt_err rc = recipients(db, dept, &d, &owned, e);
+    if (rc) return rc;
+    int64_t now = zt_now();
+    for (size_t i = 0; i < d.n && !rc; i++) {
+        zt_stmt *st = zt_db_prepare(
+            db, "INSERT INTO sv_inbox (user_id, card_id, title, body, created_at) VALUES (?, ?, ?, ?, ?)", e);
+        if (!st) {
+            rc = ZT_EINTERNAL;
+            break;
+        }
+        zt_bind_int(st, 1, d.r[i].id);
+        zt_bind_int(st, 2, card_id);
+        zt_bind_text(st, 3, title);
+        zt_bind_text(st, 4, body);
+        zt_bind_int(st, 5, now);
+        rc = zt_step_done(st, e);
+    }
+    for (size_t i = 0; i < d.n && !rc; i++) {
+        sender("sms", d.r[i].login, d.r[i].phone, text);
+        sender("email", d.r[i].login, NULL, text);
+    }
+    if (owned) free(d.r);
+    return rc;
+}
+
 zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
@@ -40,34 +154,12 @@ zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e)
         zt_db_release(db);
         return ZT_OK;
     }
-    char title[256], body[768], dept[64];
-    snprintf(title, sizeof title, "【%s%s】%s", level_label(zt_col_text(st, 1)), action_label(action),
-             zt_col_text(st, 0));
+    char number[64], level[16], body[768], dept[64], state[16]; /* as the columns are declared */
+    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
+    snprintf(level, sizeof level, "%s", zt_col_text(st, 1));
     snprintf(body, sizeof body, "%s", zt_col_text(st, 2));
     snprintf(dept, sizeof dept, "%s", zt_col_text(st, 3));
-    int pending = !strcmp(zt_col_text(st, 4), "pending");
+    snprintf(state, sizeof state, "%s", zt_col_text(st, 4));
     zt_db_release(db);
-    if (pending) return ZT_OK; /* not yet issued: the department is told on confirmation */
-    st = zt_db_prepare(db,
-                       "INSERT INTO sv_inbox (user_id, card_id, title, body, created_at)"
-                       " SELECT u.id, ?, ?, ?, ? FROM users u JOIN departments d ON d.id = u.dept_id"
-                       " WHERE d.code = ? AND u.role IN ('clerk', 'dept_head') AND u.disabled = 0"
-                       " RETURNING (SELECT login FROM users WHERE id = user_id),"
-                       " (SELECT phone FROM users WHERE id = user_id)",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, card_id);
-    zt_bind_text(st, 2, title);
-    zt_bind_text(st, 3, body);
-    zt_bind_int(st, 4, zt_now());
-    zt_bind_text(st, 5, dept);
-    int rc;
-    char text[1100];
-    snprintf(text, sizeof text, "%s %s", title, body);
-    while ((rc = zt_step(st, e)) == 1) {
-        sender("sms", zt_col_text(st, 0), zt_col_text(st, 1), text);
-        sender("email", zt_col_text(st, 0), NULL, text);
-    }
-    zt_db_release(db);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_sv_notify_card(db, card_id, number, level, body, dept, state, action, e);
 }

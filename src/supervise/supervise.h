@@ -82,6 +82,17 @@ zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, co
  * to the pluggable SMS/e-mail sender (the demo's sender logs it). */
 zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e);
 
+/* The same for a card whose number, level, title, department and (new)
+ * state the caller holds (borrowed): the engine's raise, without reading the
+ * card back. */
+zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const char *level, const char *title,
+                         const char *dept, const char *state, const char *action, zt_error *e);
+
+/* Open (1) or close (0) a batch on the writer thread, inside one write: while
+ * it is open, each department's recipients are read once (the ticker's
+ * write, which raises many cards; nothing else changes users meanwhile). */
+void zt_sv_notify_batch(int open);
+
 /* --- routes ------------------------------------------------------------ */
 
 const zt_route *zt_sv_routes(size_t *n);        /* ticker.c: case view, tick */

@@ -40,7 +40,9 @@ static zt_err tick_write(zt_db *db, void *arg, zt_error *e) {
     a->more = n > TICK_BATCH;
     if (a->more) n = TICK_BATCH;
     zt_err rc = ZT_OK;
+    zt_sv_notify_batch(1);
     for (int i = 0; i < n && !rc; i++) rc = zt_sv_evaluate(db, ids[i], a->now, e);
+    zt_sv_notify_batch(0);
     free(ids);
     a->n += n;
     return rc;

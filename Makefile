@@ -94,9 +94,10 @@ $(BUILD)/bench/%: bench/%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS)
 
-# Benchmarks: figures go to docs/performance.md (see bench/README.md)
-bench: $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
-	sh bench/run.sh
+# Benchmarks side by side with their references; one table, written into
+# docs/performance.md (BENCH_QUICK=1: small sizes, a smoke check). Not part of make test.
+bench: $(BUILD)/zhengtong $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
+	BUILD=$(BUILD) sh bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

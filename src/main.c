@@ -26,6 +26,7 @@
 #include "services/services.h"
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
+#include "tools/benchgen.h"
 
 #define ZT_VERSION "0.1.0"
 
@@ -42,6 +43,7 @@ static const char USAGE[] =
     "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
+    "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"
     "Every command takes configuration flags (--port 8080, --data-dir var, --db PATH, --config FILE,\n"
@@ -126,7 +128,8 @@ static int app_open(zt_app *app, zt_config *cfg, int create, zt_error *e) {
     zt_store_options so = {.path = path,
                            .synchronous = cfg->store_synchronous,
                            .batch_max = (int)cfg->store_batch_max,
-                           .batch_window_us = (int)cfg->store_batch_window_us};
+                           .batch_window_us = (int)cfg->store_batch_window_us,
+                           .busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
     zt_err rc = zt_store_open(&so, &app->store, e);
     free(path);
     if (rc) return -1;
@@ -180,6 +183,22 @@ static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
     *len += (size_t)n;
 }
 
+/* /healthz: 200 while the process answers; "degraded" with the store's
+ * fault while writes fail (reads still work): docs/reliability.md. */
+static json_t *store_health(void *arg) {
+    zt_app *app = arg;
+    zt_store_health h;
+    zt_store_health_get(app->store, &h);
+    json_t *store = json_pack("{s:b,s:s}", "writable", h.fault == ZT_FAULT_NONE, "fault", zt_store_fault_name(h.fault));
+    if (h.fault != ZT_FAULT_NONE) {
+        json_object_set_new(store, "message", json_string(h.message));
+        json_object_set_new(store, "detail", json_string(h.detail));
+        json_object_set_new(store, "since", json_integer(h.since));
+    }
+    json_object_set_new(store, "failed_commits", json_integer((json_int_t)h.failed_commits));
+    return json_pack("{s:s,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store);
+}
+
 static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     if (has_flag(argc, argv, "--help")) {
         puts("usage: zhengtong serve [--fake-clock] [--port N] [--address A] [--config FILE] [--key value ...]\n"
@@ -210,7 +229,8 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
                             .max_conns = (int)cfg->http_max_conns,
                             .web_root = cfg->web_root,
                             .access_log = (int)cfg->access_log,
-                            .max_streams = (int)cfg->http_max_streams};
+                            .max_streams = (int)cfg->http_max_streams,
+                            .trusted_proxy = cfg->http_trusted_proxy};
     zt_server *srv = zt_server_new(&so, &app);
     size_t n;
     const zt_route *rt = zt_auth_routes(&n);
@@ -233,6 +253,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_server_set_auth(srv, zt_auth_authenticate);
     zt_server_set_cleanup(srv, release_reader);
     zt_server_set_metrics(srv, store_metrics);
+    zt_server_set_health(srv, store_health);
     if (zt_server_start(srv, &e)) {
         zt_server_free(srv);
         app_close(&app);
@@ -690,6 +711,46 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
     return rc;
 }
 
+/* --- bench-gen --- */
+
+static int cmd_benchgen(zt_config *cfg, int argc, char **argv) {
+    const char *n = opt(argc, argv, "--cases");
+    if (has_flag(argc, argv, "--help") || !n) {
+        puts("usage: zhengtong bench-gen --cases N [--passwords FILE [--sample K]] [--batch B] [--quiet]\n"
+             "Adds N cases to the database by cloning, round-robin, every case made through the API that has no\n"
+             "supervision card (bench/seed.mjs makes such templates on a database from 'init --demo'). A clone\n"
+             "is its template's rows (case, events, materials, supervision events, subject and timers, audit\n"
+             "rows, ledger entries) under a new number of the same numbering; see docs/performance.md.\n"
+             "--passwords FILE writes 'number<TAB>query password<TAB>state<TAB>department' for about K clones\n"
+             "(default 10000), for the status-query benchmark. B clones per transaction (default 1000).");
+        return has_flag(argc, argv, "--help") ? 0 : 2;
+    }
+    zt_benchgen_options o = {.passwords = opt(argc, argv, "--passwords"), .quiet = has_flag(argc, argv, "--quiet")};
+    uint64_t v;
+    if (parse_u64(n, &v) || v > 100000000) {
+        fputs("zhengtong: --cases must be a number of cases (0 to 100000000)\n", stderr);
+        return 2;
+    }
+    o.cases = (int64_t)v;
+    if (opt(argc, argv, "--sample") && !parse_u64(opt(argc, argv, "--sample"), &v)) o.sample = (int64_t)v;
+    if (opt(argc, argv, "--batch") && !parse_u64(opt(argc, argv, "--batch"), &v) && v > 0 && v <= 100000)
+        o.batch = (int)v;
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    zt_benchgen_stats st;
+    int rc = 0;
+    if (zt_services_start(&app, &e) || zt_benchgen_run(&app, &o, &st, &e))
+        rc = die(&e);
+    else
+        printf("bench-gen: %lld cases from %lld templates, %lld ledger entries, %.1f s (%.0f cases/s)%s%s\n",
+               (long long)st.cases, (long long)st.templates, (long long)st.ledger_entries, st.seconds,
+               st.seconds > 0 ? (double)st.cases / st.seconds : 0.0, o.passwords ? "; passwords in " : "",
+               o.passwords ? o.passwords : "");
+    app_close(&app);
+    return rc;
+}
+
 /* The route table: the API reference (docs/api-routes.md is this output
  * with --markdown; a test keeps the two equal). */
 static int cmd_routes(int argc, char **argv) {
@@ -779,7 +840,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(cmd, "config")) {
         zt_config_print(&cfg);
         rc = 0;
-    } else if (!strcmp(cmd, "routes"))
+    } else if (!strcmp(cmd, "bench-gen"))
+        rc = cmd_benchgen(&cfg, argc, argv);
+    else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "version")) {
         puts("zhengtong " ZT_VERSION);

@@ -14,6 +14,7 @@
  *     the supplement arrived), the issue step 10 after the decision.
  * The status query (number + query password) needs no login. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,11 @@ static void query_hash(const char *number, const char *password, unsigned char o
     crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
     crypto_hash_sha256_update(&st, (const unsigned char *)password, strlen(password));
     crypto_hash_sha256_final(&st, out);
+}
+
+void zt_case_query_secret(const char *number, char password[9], unsigned char hash[32]) {
+    query_password(number, password);
+    query_hash(number, password, hash);
 }
 
 /* data_dir/query.key: created once (0600), then read at every start. */
@@ -354,6 +360,39 @@ static json_t *events_json(zt_db *db, const zt_flow *f, int64_t case_id, int wit
     return arr;
 }
 
+/* What a step told the applicant is his to read (a refusal's reason, legal
+ * basis and remedies, the materials to supplement and the 补正 notice, a special procedure's
+ * kind and days, the result); staff names, roles and internal opinions are
+ * not. The applicant's own steps (补正, withdrawal) keep what he entered.
+ * Used by the status query and by the case detail the applicant reads. */
+static void applicant_timeline(json_t *tl) {
+    static const char *const public_fields[] = {"reason",         "legal_basis", "remedy_notice", "missing_materials",
+                                                "notice",         "type",        "days",          "result_type",
+                                                "certificate_no", "fee_charged", "delivery",      NULL};
+    static const char *const internal_actions[] = {"return", "opinion", "assign", "submit_review", NULL};
+    json_t *ev;
+    size_t i;
+    json_array_foreach(tl, i, ev) {
+        const char *role = json_string_value(json_object_get(ev, "actor_role"));
+        int own = role && (!strcmp(role, "citizen") || !strcmp(role, "enterprise"));
+        json_object_del(ev, "actor");
+        json_object_del(ev, "actor_role");
+        if (own) continue;
+        json_t *fields = json_object_get(ev, "fields"), *keep = json_object();
+        /* the steps between staff (a head returning the file to the clerk, a joint
+         * department's opinion, assignment, submission for review) tell the
+         * applicant only that they happened */
+        const char *action = json_string_value(json_object_get(ev, "action"));
+        for (int k = 0; internal_actions[k]; k++)
+            if (action && !strcmp(action, internal_actions[k])) fields = NULL;
+        for (int k = 0; fields && public_fields[k]; k++) {
+            json_t *v = json_object_get(fields, public_fields[k]);
+            if (v) json_object_set(keep, public_fields[k], v);
+        }
+        json_object_set_new(ev, "fields", keep);
+    }
+}
+
 static json_t *materials_json(zt_db *db, int64_t case_id, zt_error *e) {
     json_t *arr = json_array();
     zt_stmt *st = zt_db_prepare(db,
@@ -390,13 +429,47 @@ static json_t *joint_json(zt_db *db, const case_row *c, zt_error *e) {
     return arr;
 }
 
+/* Each loaded definition as JSON, made once: a case view used to copy the
+ * whole definition for the forms of one or two actions (6 % of a case
+ * action's CPU in the profile, docs/performance.md). Definitions are loaded
+ * at start and live until exit, so the copies do too; readers only read
+ * them, and copy what they hand out. */
+static pthread_mutex_t defs_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    const zt_flow *f;
+    json_t *actions;
+} defs_cache[64];
+
+static json_t *flow_actions_def(const zt_flow *f) {
+    json_t *found = NULL;
+    pthread_mutex_lock(&defs_mu);
+    size_t i = 0;
+    for (; i < sizeof defs_cache / sizeof defs_cache[0] && defs_cache[i].f; i++)
+        if (defs_cache[i].f == f) break;
+    if (i < sizeof defs_cache / sizeof defs_cache[0]) {
+        if (!defs_cache[i].f) {
+            json_t *def = zt_flow_json(f);
+            defs_cache[i].actions = json_incref(json_object_get(def, "actions"));
+            defs_cache[i].f = f;
+            json_decref(def);
+        }
+        found = defs_cache[i].actions;
+    }
+    pthread_mutex_unlock(&defs_mu);
+    return found;
+}
+
 /* The actions the viewer may take now, with their forms. */
 static json_t *actions_json(zt_db *db, const zt_flow *f, const zt_principal *p, const case_row *c) {
     json_t *arr = json_array();
     if (!f || !p->role || c->closed_at) return arr;
     const char *ids[ZT_FLOW_MAX_ACTIONS];
     size_t n = zt_flow_actions(f, c->state, p->role, ids, ZT_FLOW_MAX_ACTIONS);
-    json_t *def = zt_flow_json(f), *defs = json_object_get(def, "actions");
+    json_t *own = NULL, *defs = n ? flow_actions_def(f) : NULL;
+    if (n && !defs) { /* more definitions than the cache holds: a copy of our own */
+        own = zt_flow_json(f);
+        defs = json_object_get(own, "actions");
+    }
     for (size_t i = 0; i < n; i++) {
         zt_flow_action_info ai;
         zt_error e;
@@ -405,13 +478,14 @@ static json_t *actions_json(zt_db *db, const zt_flow *f, const zt_principal *p, 
         size_t k;
         json_t *a;
         json_array_foreach(defs, k, a) if (!strcmp(json_string_value(json_object_get(a, "id")), ids[i])) {
-            json_t *fs = json_object_get(a, "fields");
+            json_t *fs = json_deep_copy(json_object_get(a, "fields"));
             if (fs) json_array_extend(fields, fs);
+            json_decref(fs);
         }
         json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o}", "id", ids[i], "label", ai.label, "result",
                                              ai.result ? json_string(ai.result) : json_null(), "fields", fields));
     }
-    json_decref(def);
+    json_decref(own);
     return arr;
 }
 
@@ -443,6 +517,8 @@ static json_t *case_detail(zt_app *app, const zt_principal *p, const case_row *c
     json_object_set_new(j, "supplements", json_integer(c->supplements));
     json_object_set_new(j, "result", result_json(c));
     json_object_set_new(j, "timeline", events_json(db, f, c->id, 1, e));
+    /* the applicant (not staff who happen to have applied) reads the public timeline */
+    if (own && (p->role_bit & ZT_R_PEOPLE)) applicant_timeline(json_object_get(j, "timeline"));
     json_object_set_new(j, "materials", materials_json(db, c->id, e));
     json_object_set_new(j, "joint_departments", joint_json(db, c, e));
     json_object_set_new(j, "actions", actions_json(db, f, p, c));
@@ -1266,27 +1342,31 @@ static zt_err h_status(zt_req *r, zt_error *e) {
         zt_reply_header(r, "Retry-After", ra);
         return zt_fail(e, ZT_ETHROTTLED, "password", "查询失败次数过多，请 %lld 秒后再试", (long long)retry);
     }
+    /* the case and its stored hash in one read (the profile of this
+     * endpoint: each statement is a read transaction of its own) */
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT query_hash FROM cases WHERE number = ?", e);
+    zt_stmt *st = zt_db_prepare(db, "SELECT " CASE_COLS ", c.query_hash FROM " CASE_FROM " WHERE c.number = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, number);
     unsigned char want[32], got[32];
-    int found = zt_step(st, e) == 1;
+    case_row c;
+    int step = zt_step(st, e);
+    if (step < 0) return (zt_err)-step;
+    int found = step == 1;
     if (found) {
         size_t n;
-        const void *h = zt_col_blob(st, 0, &n);
+        const void *h = zt_col_blob(st, 40, &n);
         found = n == 32;
         if (found) memcpy(want, h, 32);
-    } else
-        memset(want, 0, sizeof want);
+        row_from(st, zt_req_arena(r), &c);
+    }
+    if (!found) memset(want, 0, sizeof want);
     zt_db_release(db);
     query_hash(number, password, got);
     if (sodium_memcmp(want, got, 32) != 0 || !found) {
         zt_throttle_fail(key, now, win);
         return zt_fail(e, ZT_ENOTFOUND, "password", "办件编号或查询密码不正确");
     }
-    case_row c;
-    if ((rc = load_case(db, zt_req_arena(r), number, &c, e))) return rc;
     const zt_flow *f = zt_flows_get(c.flow_id, c.flow_version);
     /* what the holder of the receipt may know: no personal numbers, no
      * staff names */
@@ -1295,25 +1375,7 @@ static zt_err h_status(zt_req *r, zt_error *e) {
                           "applicant_name", c.applicant_name, "submitted_at", ts_json(c.submitted_at), "accepted_at",
                           ts_json(c.accepted_at), "promised_due", day_json(c.promised_due), "result", result_json(&c),
                           "timeline", events_json(db, f, c.id, 1, e));
-    /* what a step told the applicant is his to read (a refusal's reason,
-     * legal basis and remedies, the materials to supplement, a special
-     * procedure's kind and days); staff names, roles and internal opinions
-     * are not */
-    static const char *const public_fields[] = {
-        "reason",      "legal_basis",    "remedy_notice", "missing_materials", "type", "days",
-        "result_type", "certificate_no", "fee_charged",   "delivery",          NULL};
-    json_t *tl = json_object_get(j, "timeline"), *ev;
-    size_t i;
-    json_array_foreach(tl, i, ev) {
-        json_object_del(ev, "actor_role");
-        json_object_del(ev, "actor");
-        json_t *fields = json_object_get(ev, "fields"), *keep = json_object();
-        for (int k = 0; public_fields[k]; k++) {
-            json_t *v = json_object_get(fields, public_fields[k]);
-            if (v) json_object_set(keep, public_fields[k], v);
-        }
-        json_object_set_new(ev, "fields", keep);
-    }
+    applicant_timeline(json_object_get(j, "timeline"));
     zt_reply_json(r, 200, j);
     return ZT_OK;
 }

@@ -30,6 +30,10 @@
 /* What serve and init call once: zt_flows_load, then the key that derives
  * each case's query password (data_dir/query.key, created on first use). */
 zt_err zt_services_start(zt_app *app, zt_error *e);
+/* A case number's query password (8 characters + NUL) and the SHA-256
+ * stored in cases.query_hash; zt_services_start must have loaded the key.
+ * The bulk generator (src/tools/benchgen.c) numbers its cases with it. */
+void zt_case_query_secret(const char *number, char password[9], unsigned char hash[32]);
 /* The status page a receipt's QR code opens:
  * "{public.url}/#/status?no={number}&pw={password}". */
 void zt_case_status_url(const zt_config *cfg, const char *number, const char *password, char *out, size_t cap);

@@ -59,18 +59,24 @@ static zt_err check_owner(zt_req *r, uint64_t index, zt_error *e) {
 static zt_err h_entries(zt_req *r, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     int64_t from, to;
-    zt_err rc = zt_req_query_int(r, "from", 0, 0, INT64_MAX, &from, e);
-    if (!rc) rc = zt_req_query_int(r, "to", from + 100, 0, INT64_MAX, &to, e);
-    if (!rc && to < from) rc = zt_fail(e, ZT_EINVAL, "to", "to 不能小于 from");
-    if (!rc && to - from > 1000) rc = zt_fail(e, ZT_EINVAL, "to", "一次最多取 1000 条（to - from <= 1000）");
-    if (rc) return rc;
     const char *subject = zt_req_query(r, "subject");
+    if (subject && !*subject) subject = NULL;
+    /* by subject (an index): any range, at most 1000 entries an answer, with
+     * next_from when there are more; otherwise at most 1000 indexes */
+    zt_err rc = zt_req_query_int(r, "from", 0, 0, INT64_MAX, &from, e);
+    if (!rc) rc = zt_req_query_int(r, "to", subject ? INT64_MAX : from + 100, 0, INT64_MAX, &to, e);
+    if (!rc && to < from) rc = zt_fail(e, ZT_EINVAL, "to", "to 不能小于 from");
+    if (!rc && !subject && to - from > 1000)
+        rc = zt_fail(e, ZT_EINVAL, "to", "一次最多取 1000 条（to - from <= 1000）");
+    if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
     uint64_t size;
     if ((rc = zt_ledger_size(db, &size, e))) return rc;
+    if (to > (int64_t)size) to = from > (int64_t)size ? from : (int64_t)size;
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT idx, entry, leaf_hash, subject FROM ledger_entries WHERE idx >= ? AND idx < ?"
-                                " AND (? IS NULL OR subject = ?) AND (? = 0 OR owner_user_id = ?) ORDER BY idx",
+                                " AND (? IS NULL OR subject = ?) AND (? = 0 OR owner_user_id = ?) ORDER BY idx"
+                                " LIMIT 1001",
                                 e);
     if (!st) return ZT_EINTERNAL;
     int own = owner_only(p);
@@ -82,7 +88,13 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
     zt_bind_int(st, 6, p->user_id);
     json_t *items = json_array();
     int s;
+    int64_t next_from = -1;
     while ((s = zt_step(st, e)) == 1) {
+        if (json_array_size(items) == 1000) { /* one more than an answer holds: say where to go on */
+            next_from = zt_col_int(st, 0);
+            zt_db_release(db);
+            break;
+        }
         size_t n, hn;
         const void *entry = zt_col_blob(st, 1, &n);
         const void *leaf = zt_col_blob(st, 2, &hn);
@@ -96,9 +108,10 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
         json_decref(items);
         return (zt_err)-s;
     }
-    zt_reply_json(r, 200,
-                  json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
-                            (json_int_t)to, "items", items));
+    json_t *out = json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
+                            (json_int_t)(next_from >= 0 ? next_from : to), "items", items);
+    if (next_from >= 0) json_object_set_new(out, "next_from", json_integer(next_from));
+    zt_reply_json(r, 200, out);
     return ZT_OK;
 }
 
@@ -152,7 +165,8 @@ static zt_err h_consistency(zt_req *r, zt_error *e) {
 static const zt_route routes[] = {
     {"GET", "/api/ledger/key", h_key, ZT_PUBLIC, "the checkpoint verifier key (C2SP note format)"},
     {"GET", "/api/ledger/checkpoint", h_checkpoint, ZT_PUBLIC, "the latest signed checkpoint (text/plain)"},
-    {"GET", "/api/ledger/entries", h_entries, READERS | ZT_R_PEOPLE, "entries [from, to), at most 1000 (subject)"},
+    {"GET", "/api/ledger/entries", h_entries, READERS | ZT_R_PEOPLE,
+     "entries [from, to), at most 1000; ?subject= any range (next_from)"},
     {"GET", "/api/ledger/proof/inclusion", h_inclusion, READERS | ZT_R_PEOPLE, "inclusion proof of index in size"},
     {"GET", "/api/ledger/proof/consistency", h_consistency, READERS, "consistency proof between sizes from and to"},
 };

@@ -182,21 +182,39 @@ static zt_err h_rate(zt_req *r, zt_error *e) {
 }
 
 /* May p see (and, staff of its department, follow up) the rating? */
-static int may_see(const zt_principal *p, zt_stmt *st) {
-    if (p->user_id == zt_col_int(st, 18)) return 1;
+/* Who reads a case's rating: its applicant, administrators and auditors,
+ * supervisors of its region, staff of the rated department. */
+static int may_see(const zt_principal *p, const char *region, int64_t dept_id, int64_t applicant_id) {
+    if (p->user_id == applicant_id) return 1;
     if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return 1;
-    if (p->role_bit & ZT_R_SUPERVISOR) return zt_region_within(zt_col_text(st, 16), p->region);
-    return (p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == zt_col_int(st, 17);
+    if (p->role_bit & ZT_R_SUPERVISOR) return zt_region_within(region, p->region);
+    return (p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == dept_id;
 }
 
+/* GET /api/cases/{number}/rating: the rating; 204 when the case (which the
+ * viewer may see) is not rated yet; 404 when there is no such case for him */
 static zt_err h_get(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
+    const zt_principal *p = zt_req_principal(r);
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?", e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT r.id IS NULL, c.region_code, coalesce(r.dept_id, c.dept_id), c.applicant_id"
+                                " FROM cases c LEFT JOIN ratings r ON r.case_id = c.id WHERE c.number = ?",
+                                e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, zt_req_param(r, "number"));
-    if (zt_step(st, e) != 1 || !may_see(zt_req_principal(r), st))
-        return zt_fail(e, ZT_ENOTFOUND, "number", "该办件没有评价");
+    int found = zt_step(st, e) == 1 && may_see(p, zt_col_text(st, 1), zt_col_int(st, 2), zt_col_int(st, 3));
+    int unrated = found && zt_col_int(st, 0);
+    zt_db_release(db);
+    if (!found) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
+    if (unrated) {
+        zt_reply_empty(r, 204);
+        return ZT_OK;
+    }
+    st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, zt_req_param(r, "number"));
+    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
     zt_reply_json(r, 200, rating_json(st, app->cal));
     return ZT_OK;
 }
@@ -337,7 +355,8 @@ static zt_err h_list(zt_req *r, zt_error *e) {
 static const zt_route routes[] = {
     {"POST", "/api/cases/{number}/rating", h_rate, ZT_R_PEOPLE,
      "rate a finished case (好差评): {level 1-5, criteria, comment}; 1-2 open a follow-up"},
-    {"GET", "/api/cases/{number}/rating", h_get, ZT_R_USERS, "the rating of a case and its follow-up"},
+    {"GET", "/api/cases/{number}/rating", h_get, ZT_R_USERS,
+     "the rating of a case and its follow-up (204: not rated yet)"},
     {"GET", "/api/dept/ratings", h_list, FOLLOWERS | ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR,
      "ratings of the department (?followup ?bad=1 ?level, paged)"},
     {"POST", "/api/ratings/{id}/visit", h_visit, FOLLOWERS,

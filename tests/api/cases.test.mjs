@@ -283,6 +283,15 @@ describe('a licensing case from application to completion, on the legal clock', 
         assert.deepEqual(good.timeline.map((e) => e.action), ['submit', 'pre_review_pass', 'accept']);
         assert.ok(good.timeline.every((e) => e.actor === undefined && e.actor_role === undefined), 'no staff names');
         assert.deepEqual(good.timeline[2].fields, {}, 'internal notes (notice_no, opinion) are not shown');
+        // the applicant's own view of the case shows the same: no staff names, no internal notes
+        const own = await ok(zs.get(`/api/cases/${number}`));
+        assert.deepEqual(own.timeline.map((e) => e.action), ['submit', 'pre_review_pass', 'accept']);
+        assert.ok(own.timeline.every((e) => e.actor === undefined && e.actor_role === undefined), 'applicant: no staff names');
+        assert.deepEqual(own.timeline[2].fields, {}, 'applicant: internal notes are not shown');
+        // staff handling it see who did what, and the notes
+        const staff = await ok(clerk.get(`/api/cases/${number}`));
+        assert.equal(staff.timeline[2].actor, 'gaj_clerk');
+        assert.notDeepEqual(staff.timeline[2].fields, {});
         const wrong = await anon.post('/api/public/case-status', { number, password: 'AAAAAAAA' });
         const unknown = await anon.post('/api/public/case-status', { number: '360300-20260923-999999', password });
         assert.equal(wrong.status, 404);
@@ -347,6 +356,15 @@ describe('a licensing case from application to completion, on the legal clock', 
         const mine = await ok(zs.get(`/api/cases/${number}`));
         assert.equal(mine.state_label, '办结');
         assert.equal(mine.result.fee_charged, 12000);
+        // the steps between staff show that they happened, not what was said: the head's
+        // return reason stays inside; what the completion told the applicant does not
+        const step = (a) => mine.timeline.findLast((e) => e.action === a);
+        assert.deepEqual(step('return').fields, {});
+        assert.deepEqual(step('submit_review').fields, {});
+        assert.equal(step('complete').fields.certificate_no, 'E12345678');
+        assert.equal(step('complete').fields.delivery, '邮寄送达');
+        assert.equal((await ok(clerk.get(`/api/cases/${number}`))).timeline.findLast((e) => e.action === 'return').fields.reason,
+            '照片不清晰，补充核实');
     });
 
     test('every step is in the ledger, readable by the applicant', async () => {
@@ -577,6 +595,11 @@ describe('好差评: rating a finished case and the follow-up of a bad rating', 
     });
 
     test('a bad rating opens a follow-up due in services.rating_fix_days working days', async () => {
+        // not rated yet: 204 to those who may see the case, 404 to others
+        const before = await zs.get(`/api/cases/${done}/rating`);
+        assert.equal(before.status, 204);
+        assert.equal((await clerk.get(`/api/cases/${done}/rating`)).status, 204);
+        assert.equal((await mzj.get(`/api/cases/${done}/rating`)).status, 404);
         const r = await ok(
             zs.post(`/api/cases/${done}/rating`, { level: 2, criteria: ['多次跑动', '服务态度差'], comment: '跑了三次' }),
             201,

@@ -156,6 +156,32 @@ describe('the ledger over HTTP', () => {
         assert.deepEqual(mth(leaves), cp.root);
     });
 
+    test('a subject\'s entries over the whole log in one request (?subject=), in pages of 1000 with next_from', async () => {
+        const admin = await as(srv, 'admin');
+        const r = await admin.post('/api/users', {
+            login: 'ledger_zhao', name: '赵账本', role: 'clerk', dept_id: 7, password: 'Ledger2026x',
+        });
+        assert.equal(r.status, 201);
+        for (const phone of ['13800000001', '13800000002'])
+            assert.equal((await admin.patch(`/api/users/${r.json.id}`, { phone })).status, 200);
+        const subject = `user/${r.json.id}`;
+        const all = (await sup.get('/api/ledger/entries?from=0&to=1000')).json;
+        const want = all.items.filter((it) => it.subject === subject).map((it) => it.index);
+        assert.equal(want.length, 3);
+        // no range given: the whole log, only that subject
+        const one = await sup.get(`/api/ledger/entries?subject=${encodeURIComponent(subject)}`);
+        assert.equal(one.status, 200);
+        assert.deepEqual(one.json.items.map((it) => it.index), want);
+        assert.equal(one.json.to, all.size);
+        assert.equal(one.json.next_from, undefined);
+        // a range past the 1000-index cap is fine with a subject, refused without one
+        assert.equal((await sup.get(`/api/ledger/entries?from=0&to=5000&subject=${subject}`)).status, 200);
+        assert.equal((await sup.get('/api/ledger/entries?from=0&to=5000')).status, 400);
+        // from after the first entry: the rest
+        const rest = (await sup.get(`/api/ledger/entries?from=${want[0] + 1}&subject=${subject}`)).json;
+        assert.deepEqual(rest.items.map((it) => it.index), want.slice(1));
+    });
+
     test('inclusion proofs of every entry and consistency proofs verify with an independent verifier', async () => {
         const list = (await sup.get('/api/ledger/entries?from=0&to=1000')).json;
         const size = list.size;

@@ -152,13 +152,13 @@ for _ in 1 2 3; do # the fastest of three: the reference at its best
     t0=$(date +%s.%N)
     sha256sum "$dir/entries.bin" >/dev/null
     s=$(echo "$(date +%s.%N) $t0" | awk '{printf "%.3f", $1 - $2}')
-    sha_s=$(echo "${sha_s:-$s} $s" | awk '{print $2 < $1 ? $2 : $1}')
+    sha_s=$(echo "${sha_s:-$s} $s" | awk '{print ($2 < $1 ? $2 : $1)}')
 done
 rm -f "$dir/entries.bin"
 
 # 2-3 references and 4: raw SQLite commits, raw batched inserts, the tick
 say "references: raw SQLite commits (store_bench), supervision (supervise_bench $sv_cases $sv_due $sv_events)"
-raw_commit=$("$B/bench/store_bench" "$dir" 1 5 | awk '/^raw SQLite/ {print $NF == "rows/s" ? $(NF - 1) : $NF}')
+raw_commit=$("$B/bench/store_bench" "$dir" 1 5 | awk '/^raw SQLite/ {print ($NF == "rows/s" ? $(NF - 1) : $NF)}')
 "$B/bench/supervise_bench" "$dir" "$sv_cases" "$sv_due" "$sv_events" >"$dir/sv.txt"
 cat "$dir/sv.txt" >&2
 raw_intake=$(awk '/raw SQLite/ && /zt_sv_ingest/ {print $3}' "$dir/sv.txt")
@@ -174,7 +174,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f×", a / b; els
 met() { awk -v v="$1" -v g="$2" -v dir="$3" 'BEGIN {print ((dir == "ge" ? v >= g : v <= g) ? "met" : "**missed**")}'; }
 st_ratio=$(awk -v a="$st_rps" -v b="$ngx_rps" 'BEGIN {print a / b}')
 acc_ratio=$(awk -v a="$acc_rps" -v b="$raw_commit" 'BEGIN {print a / b}')
-int_ratio=$(awk -v a="$int_rps" -v b="$raw_intake" 'BEGIN {print b > 0 ? a / b : 0}')
+int_ratio=$(awk -v a="$int_rps" -v b="$raw_intake" 'BEGIN {print (b > 0 ? a / b : 0)}')
 ver_rate=$(awk -v n="$entries" -v s="$vsecs" 'BEGIN {printf "%.0f", n / s}')
 sha_rate=$(awk -v n="$entries" -v s="$sha_s" 'BEGIN {printf "%.0f", n / s}')
 table=$(

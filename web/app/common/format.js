@@ -29,6 +29,14 @@ export function fmtDate(s) {
     return dateFmt.format(d).replace(/\//g, '-');
 }
 
+/** A file size as "12.3 KB" (empty for nothing). */
+export function fmtSize(n) {
+    if (n === null || n === undefined) return '';
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** Yuan from fen (分) or a number of yuan: "¥1,234.50". */
 export function fmtYuan(v, fen = false) {
     if (v === null || v === undefined || v === '') return '';

@@ -89,13 +89,6 @@ export function toldFields(fields) {
     return TOLD.filter(([k]) => f[k] !== undefined && f[k] !== null && f[k] !== '').map(([k, label]) => [label, fieldText(k, f[k])]);
 }
 
-/** "12.3 KB" */
-export function fmtSize(n) {
-    if (n < 1024) return `${n} B`;
-    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-    return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** A random idempotency key for one submission attempt (kept across retries of it). */
 export function newKey(prefix) {
     const rnd = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;

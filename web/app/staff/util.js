@@ -10,14 +10,6 @@ export const CASE_TABS = [
     { key: 'all', label: '全部' },
 ];
 
-/** File size as "12.3 KB". */
-export function fmtSize(n) {
-    if (n === null || n === undefined) return '';
-    if (n < 1024) return `${n} B`;
-    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-    return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** A field value of a timeline step as text. */
 export function fieldText(v) {
     if (v === null || v === undefined) return '';

@@ -24,6 +24,7 @@
  * Locking: a pthread rwlock; exported functions lock, static helpers named
  * *_locked / taking the calendar assume the caller holds it. */
 #include "base/calendar.h"
+#include "base/err.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -629,38 +630,9 @@ static int fail_line(char *err, size_t errlen, int line, const char *fmt, ...) {
 /* Well-formed UTF-8 without control characters (names end up in JSON and
  * on printed notices). */
 static int clean_utf8(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x20 || c == 0x7F) return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (n - i < len) return 0;
-        unsigned cp = c & (0xFF >> (len + 1));
-        for (size_t j = 1; j < len; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        i += len;
-    }
-    return 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] == 0x7F) return 0;
+    return zt_utf8_valid((const char *)s, n);
 }
 
 static int field_is(const char *f, size_t n, const char *word) { return n == strlen(word) && memcmp(f, word, n) == 0; }

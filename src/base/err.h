@@ -6,6 +6,8 @@
 #ifndef ZT_ERR_H
 #define ZT_ERR_H
 
+#include <stddef.h>
+
 typedef enum {
     ZT_OK = 0,
     ZT_EINVAL,     /* bad input: 400 (422 is not used; one status for bad input) */
@@ -31,6 +33,10 @@ zt_err zt_fail(zt_error *e, zt_err code, const char *field, const char *fmt, ...
 
 /* Put context before e's message ("file:12: " + message), truncating. */
 void zt_error_prefix(zt_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Is s[0..n) well-formed UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF)? The one check every importer and parser uses. */
+int zt_utf8_valid(const char *s, size_t n);
 
 /* Replace every byte of s that does not start a valid UTF-8 sequence with
  * '?', in place (messages quote paths and keys sent by clients). */

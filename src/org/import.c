@@ -16,38 +16,12 @@ typedef struct {
     zt_org_counts *counts;
 } import_ctx;
 
-/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF):
- * every imported text is served as JSON, which carries nothing else. */
-static int utf8_valid(const char *str) {
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        unsigned c = *s, len, cp, min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, min = 0x10000;
-        else
-            return 0;
-        cp = c & (0xFFu >> (len + 1));
-        for (unsigned j = 1; j < len; j++) {
-            if ((s[j] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        s += len;
-    }
-    return 1;
-}
-
+/* Strict UTF-8 (zt_utf8_valid): every imported text is served as JSON,
+ * which carries nothing else. */
 static zt_err check_utf8(char **f, int n, zt_error *e) {
     for (int i = 0; i < n; i++)
-        if (!utf8_valid(f[i])) return zt_fail(e, ZT_EINVAL, "file", "field %d is not valid UTF-8", i + 1);
+        if (!zt_utf8_valid(f[i], strlen(f[i])))
+            return zt_fail(e, ZT_EINVAL, "file", "field %d is not valid UTF-8", i + 1);
     return ZT_OK;
 }
 

@@ -59,6 +59,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "routes.h"
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -607,24 +608,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                            .access_log = 0,
                            .max_streams = (int)cfg.http_max_streams};
     srv = zt_server_new(&o, &app);
-    size_t nr;
-    const zt_route *rt = zt_auth_routes(&nr);
-    zt_server_routes(srv, rt, nr);
-    rt = zt_org_routes(&nr);
-    zt_server_routes(srv, rt, nr);
-    rt = zt_platform_routes(1, &nr);
-    zt_server_routes(srv, rt, nr);
-    rt = zt_ledger_routes(&nr);
-    zt_server_routes(srv, rt, nr);
     zt_uploads_set_limit((size_t)cfg.upload_max_bytes);
-    const zt_route *(*services[])(size_t *) = {zt_items_routes,     zt_uploads_routes,   zt_cases_routes,
-                                               zt_messages_routes,  zt_ratings_routes,   zt_sv_routes,
-                                               zt_sv_score_routes,  zt_sv_card_routes,   zt_sv_view_routes,
-                                               zt_sv_stream_routes, zt_sv_intake_routes, zt_sv_rule_routes};
-    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
-        rt = services[i](&nr);
-        zt_server_routes(srv, rt, nr);
-    }
+    zt_serve_routes(srv, 1); /* every route of `serve --fake-clock` */
     zt_server_set_auth(srv, zt_auth_authenticate);
     zt_server_set_cleanup(srv, release_reader);
     if (zt_server_start(srv, &e)) die("server", &e);

@@ -4,7 +4,7 @@
 // a reason and gets a new version. Every change is confirmed first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, startServer, as, Client, PASSWORD } from './lib/browser.mjs';
+import { launch, openPage, screenshot, startServer, as, Client, loginAs, confirmBox } from './lib/browser.mjs';
 
 describe('administration', () => {
     let srv, browser;
@@ -18,26 +18,11 @@ describe('administration', () => {
         if (srv) await srv.stop();
     });
 
-    async function loginAs(page, login) {
-        await page.goto(srv.url('/#/login'));
-        await page.getByLabel('登录名').fill(login);
-        await page.getByLabel('密码').fill(PASSWORD);
-        await page.getByRole('button', { name: '登录' }).click();
-    }
-
-    // Element Plus's MessageBox: press its confirm button
-    async function confirm(page, text = '确定') {
-        const box = page.locator('.el-message-box');
-        await box.waitFor();
-        await box.getByRole('button', { name: text }).click();
-        await box.waitFor({ state: 'hidden' });
-    }
-
     test('an administrator adds a user, who can then log in', async () => {
         // the refused password is a 400 the page provokes on purpose
         const pg = await openPage(browser, { allow: [{ status: 400, path: '/api/users' }] });
         const { page } = pg;
-        await loginAs(page, 'admin');
+        await loginAs(page, srv, 'admin');
         await page.waitForURL(/#\/admin$/);
         await page.getByRole('heading', { name: '用户与角色' }).waitFor();
         await page.getByRole('cell', { name: 'gaj_clerk', exact: true }).waitFor();
@@ -53,13 +38,13 @@ describe('administration', () => {
         await page.getByRole('option', { name: /萍乡市公安局/ }).first().click();
         await dlg.getByLabel('初始密码').fill('short');
         await page.locator('[data-test=user-save]').click();
-        await confirm(page);
+        await confirmBox(page);
         await dlg.locator('.el-form-item__error').filter({ hasText: /密码/ }).waitFor();
         await screenshot(page, 'admin-user-create-error');
 
         await dlg.getByLabel('初始密码').fill('Li2026police');
         await page.locator('[data-test=user-save]').click();
-        await confirm(page);
+        await confirmBox(page);
         await dlg.waitFor({ state: 'hidden' });
         await page.getByText('账号已创建').waitFor();
         await page.getByLabel('搜索登录名或姓名').fill('gaj_li');
@@ -82,7 +67,7 @@ describe('administration', () => {
     test('an API key is shown once and works for its department', async () => {
         const pg = await openPage(browser);
         const { page } = pg;
-        await loginAs(page, 'admin');
+        await loginAs(page, srv, 'admin');
         await page.waitForURL(/#\/admin$/);
         await page.goto(srv.url('/#/admin/keys'));
         await page.locator('[data-test=key-create]').click();
@@ -92,7 +77,7 @@ describe('administration', () => {
         await page.getByRole('option', { name: /萍乡市民政局/ }).first().click();
         await dlg.getByLabel('名称').fill('民政业务系统');
         await dlg.getByRole('button', { name: '创建' }).click();
-        await confirm(page);
+        await confirmBox(page);
         const once = page.locator('[data-test=key-once]');
         await once.waitFor();
         const key = (await once.locator('code').innerText()).trim();
@@ -113,7 +98,7 @@ describe('administration', () => {
     test('a local holiday moves the working-day calculator', async () => {
         const pg = await openPage(browser);
         const { page } = pg;
-        await loginAs(page, 'admin');
+        await loginAs(page, srv, 'admin');
         await page.waitForURL(/#\/admin$/);
         await page.goto(srv.url('/#/admin/calendar'));
         await page.getByRole('cell', { name: '国庆节' }).first().waitFor();
@@ -130,7 +115,7 @@ describe('administration', () => {
         await page.getByLabel('日期', { exact: true }).press('Enter');
         await page.getByLabel('名称').fill('市庆');
         await page.getByRole('button', { name: '保存' }).click();
-        await confirm(page);
+        await confirmBox(page);
         await page.getByRole('row').filter({ hasText: '2026-06-16' }).filter({ hasText: '本地安排' }).waitFor();
         await page.getByRole('button', { name: '计算' }).click();
         await page.locator('[data-test=calc-result]').filter({ hasText: '2026-06-17' }).waitFor();
@@ -144,7 +129,7 @@ describe('administration', () => {
     test('a rule is disabled with a reason: a new version', async () => {
         const pg = await openPage(browser);
         const { page } = pg;
-        await loginAs(page, 'admin');
+        await loginAs(page, srv, 'admin');
         await page.waitForURL(/#\/admin$/);
         await page.goto(srv.url('/#/admin/rules'));
         // Element Plus draws the switch over a visually hidden input[role=switch]
@@ -166,7 +151,7 @@ describe('administration', () => {
     test('the directory: a department head may edit only their own department', async () => {
         const pg = await openPage(browser);
         const { page } = pg;
-        await loginAs(page, 'gaj_head');
+        await loginAs(page, srv, 'gaj_head');
         await page.waitForURL(/#\/staff/);
         await page.goto(srv.url('/#/admin/org'));
         await page.getByRole('tab', { name: '部门' }).click();
@@ -177,7 +162,7 @@ describe('administration', () => {
         const dlg = page.getByRole('dialog', { name: '修改部门' });
         await dlg.getByLabel('电话').fill('0799-6666110');
         await dlg.getByRole('button', { name: '保存' }).click();
-        await confirm(page);
+        await confirmBox(page);
         await dlg.waitFor({ state: 'hidden' });
         await page.getByRole('cell', { name: '0799-6666110' }).waitFor();
         await screenshot(page, 'admin-org');

@@ -8,7 +8,7 @@
 // Every page must log no console error (what the CSP blocks shows there).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, startServer, as, Client, DESKTOP, MOBILE } from './lib/browser.mjs';
+import { launch, openPage, screenshot, startServer, as, Client, DESKTOP, MOBILE, confirmBox } from './lib/browser.mjs';
 import { creditCodeProblem, idNumberProblem } from '../../web/app/portal/idcheck.js';
 
 const ITEM = '360300-XK-GA-001'; // 普通护照签发: three required materials
@@ -39,14 +39,6 @@ async function ok(rp, status = 200) {
     const r = await rp;
     assert.equal(r.status, status, r.text);
     return r.json;
-}
-
-/** Accept the ElMessageBox.confirm that is open. */
-async function confirmBox(page, name) {
-    const box = page.getByRole('dialog');
-    await box.waitFor({ state: 'visible' });
-    await box.getByRole('button', { name }).click();
-    await box.waitFor({ state: 'hidden' });
 }
 
 describe('the portal: a citizen finds an item, applies with a file, gets the receipt and queries the status', () => {

@@ -10,7 +10,7 @@
 // Screenshots of each page, the big screen also in full-screen mode.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, startServer, as, Client, DESKTOP, MOBILE, PASSWORD } from './lib/browser.mjs';
+import { launch, openPage, screenshot, startServer, as, Client, DESKTOP, MOBILE, loginAs, confirmBox } from './lib/browser.mjs';
 
 const ITEM = '360300-XK-GA-001'; // 普通护照签发
 const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
@@ -54,26 +54,12 @@ describe('the supervision dashboard', () => {
         await srv?.stop();
     });
 
-    async function loginAs(page, login) {
-        await page.goto(srv.url('/#/login'));
-        await page.getByLabel('登录名').fill(login);
-        await page.getByLabel('密码').fill(PASSWORD);
-        await page.getByRole('button', { name: '登录' }).click();
-    }
-
-    async function confirmBox(page, text) {
-        const box = page.locator('.el-message-box');
-        await box.waitFor();
-        await box.getByRole('button', { name: text }).click();
-        await box.waitFor({ state: 'hidden' });
-    }
-
     const kpi = (page, id) => page.locator(`[data-test="kpi-${id}"] .kpi-value`);
 
     test('the yellow card appears live on the big screen; the supervisor escalates it (督办)', async () => {
         const pg = await openPage(browser, { device: DESKTOP });
         const { page } = pg;
-        await loginAs(page, 'jiancha');
+        await loginAs(page, srv, 'jiancha');
         await page.waitForURL(/#\/sv$/);
         await page.getByText('实时动态已连接').waitFor();
         assert.equal(await kpi(page, 'warning').textContent(), '1');
@@ -148,7 +134,7 @@ describe('the supervision dashboard', () => {
     test('a subject\'s view: deadlines, steps and its cards; the subjects list finds it', async () => {
         const pg = await openPage(browser, { device: DESKTOP });
         const { page } = pg;
-        await loginAs(page, 'jiancha');
+        await loginAs(page, srv, 'jiancha');
         await page.waitForURL(/#\/sv$/);
         await page.goto(srv.url('/#/sv/cases'));
         await page.getByLabel('编号或事项名称').fill(number);
@@ -166,7 +152,7 @@ describe('the supervision dashboard', () => {
     test('the month\'s scores are computed from the page, with the reasons of every point lost', async () => {
         const pg = await openPage(browser, { device: DESKTOP });
         const { page } = pg;
-        await loginAs(page, 'jiancha');
+        await loginAs(page, srv, 'jiancha');
         await page.waitForURL(/#\/sv$/);
         await page.goto(srv.url('/#/sv/scores?month=2026-09'));
         await page.getByText('该月尚未计算').waitFor();
@@ -203,7 +189,7 @@ describe('the supervision dashboard', () => {
 
         const pg = await openPage(browser, { device: DESKTOP });
         const { page } = pg;
-        await loginAs(page, 'shenji'); // the auditor lands on the ledger
+        await loginAs(page, srv, 'shenji'); // the auditor lands on the ledger
         await page.waitForURL(/#\/sv\/ledger$/);
         await page.locator('[data-test="cp-signature"]').getByText('✓ 签名有效').waitFor();
         await page.getByLabel('编号').fill(number);
@@ -232,7 +218,7 @@ describe('the supervision dashboard', () => {
     test('the big screen on a phone', async () => {
         const pg = await openPage(browser, { device: MOBILE });
         const { page } = pg;
-        await loginAs(page, 'jiancha');
+        await loginAs(page, srv, 'jiancha');
         await page.waitForURL(/#\/sv$/);
         await page.getByText('实时动态已连接').waitFor();
         await page.locator('[data-test="feed-item"]').first().waitFor();

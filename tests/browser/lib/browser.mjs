@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO } from '../../api/lib/server.mjs';
+import { PASSWORD, REPO } from '../../api/lib/server.mjs';
 
 export { startServer, as, Client, PASSWORD, REPO } from '../../api/lib/server.mjs';
 
@@ -92,4 +92,20 @@ export async function screenshot(page, name) {
     const file = path.join(SCREENSHOTS, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
     return file;
+}
+
+/** Log in through the login page (the demo password unless given); does not wait for where it lands. */
+export async function loginAs(page, srv, login, password = PASSWORD) {
+    await page.goto(srv.url('/#/login'));
+    await page.getByLabel('登录名').fill(login);
+    await page.getByLabel('密码').fill(password);
+    await page.getByRole('button', { name: '登录' }).click();
+}
+
+/** Press a button (by its name) of the Element Plus message box that is open, and wait for it to close. */
+export async function confirmBox(page, name = '确定') {
+    const box = page.locator('.el-message-box');
+    await box.waitFor();
+    await box.getByRole('button', { name }).click();
+    await box.waitFor({ state: 'hidden' });
 }

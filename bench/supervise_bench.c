@@ -377,7 +377,7 @@ static int64_t count(const char *sql) {
     zt_error e;
     zt_db *db = zt_store_reader(app.store);
     zt_stmt *st = zt_db_prepare(db, sql, &e);
-    if (!st || zt_step(st, &e) != 1) fail(sql, &e);
+    if (!st || zt_step(st, &e) != ZT_ROW) fail(sql, &e);
     int64_t n = zt_col_int(st, 0);
     zt_db_release(db);
     return n;

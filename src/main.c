@@ -440,7 +440,7 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
             zt_bind_text(st, 1, role);
             zt_bind_text(st, 2, role);
             printf("%-6s %-16s %-16s %-8s %s\n", "id", "login", "role", "state", "name / department");
-            while (zt_step(st, &e) == 1)
+            while (zt_step(st, &e) == ZT_ROW)
                 printf("%-6lld %-16s %-16s %-8s %s %s\n", (long long)zt_col_int(st, 0), zt_col_text(st, 1),
                        zt_col_text(st, 2), zt_col_int(st, 5) ? "disabled" : "active", zt_col_text(st, 3),
                        zt_col_text(st, 4));

@@ -127,7 +127,7 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT id, password_hash, disabled FROM users WHERE login = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, login);
-    int found = zt_step(st, e) == 1;
+    int found = zt_step(st, e) == ZT_ROW;
     int64_t uid = found ? zt_col_int(st, 0) : 0;
     int disabled = found ? (int)zt_col_int(st, 2) : 0;
     char hash[128];
@@ -166,7 +166,7 @@ static zt_err h_login(zt_req *r, zt_error *e) {
                        e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, uid);
-    if (zt_step(st, e) != 1) return ZT_EINTERNAL;
+    if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
     zt_principal self = {.user_id = uid};
     zt_reply_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(&self, st), "csrf_token", csrf));
     return ZT_OK;
@@ -205,7 +205,7 @@ static zt_err h_me(zt_req *r, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->user_id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
     json_t *user = user_json(p, st);
     const char *tok = zt_req_cookie(r, "zt_session");
     unsigned char hash[32];
@@ -217,7 +217,7 @@ static zt_err h_me(zt_req *r, zt_error *e) {
     }
     zt_bind_blob(st, 1, hash, 32);
     json_t *out = json_pack("{s:o}", "user", user);
-    if (zt_step(st, e) == 1) {
+    if (zt_step(st, e) == ZT_ROW) {
         char ts[32];
         zt_time_format(zt_col_int(st, 1), ts);
         json_object_set_new(out, "csrf_token", json_string(zt_col_text(st, 0)));
@@ -342,7 +342,7 @@ static zt_err h_dept_staff(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT region_code FROM departments WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, dept);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
     if (!zt_scope_dept_read(zt_req_principal(r), dept, zt_col_text(st, 0)))
         return zt_fail(e, ZT_EFORBIDDEN, "id", "无权查看其他部门的人员");
     zt_db_release(db);
@@ -356,7 +356,7 @@ static zt_err load_user(zt_req *r, int64_t id, zt_stmt **out, zt_error *e) {
     zt_qb_int(&f, id);
     zt_stmt *st = zt_qb_prepare(&f, zt_store_reader(APP(r)->store), e);
     if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
     int64_t dept = zt_col_int(st, 4);
     const char *region = zt_col_text(st, 6);
     const char *role = zt_col_text(st, 3);
@@ -419,7 +419,7 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a->id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
     json_t *before =
         json_pack("{s:s,s:s,s:s,s:I,s:s}", "name", zt_col_text(st, 0), "phone", zt_col_text(st, 1), "role",
                   zt_col_text(st, 2), "dept_id", (json_int_t)zt_col_int(st, 3), "region_code", zt_col_text(st, 4));
@@ -444,7 +444,7 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
             rc = ZT_EINTERNAL;
         else {
             zt_bind_text(st, 1, a->region_code);
-            if (zt_step(st, e) != 1) rc = zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
+            if (zt_step(st, e) != ZT_ROW) rc = zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
         }
         snprintf(region, sizeof region, "%s", a->region_code);
     }
@@ -453,7 +453,7 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
             rc = ZT_EINTERNAL;
         else {
             zt_bind_int(st, 1, dept);
-            if (zt_step(st, e) != 1)
+            if (zt_step(st, e) != ZT_ROW)
                 rc = zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
             else if (!a->region_code)
                 snprintf(region, sizeof region, "%s", zt_col_text(st, 0));
@@ -556,7 +556,7 @@ static zt_err h_own_password(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT password_hash FROM users WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->user_id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
     int ok = crypto_pwhash_str_verify(zt_col_text(st, 0), old, strlen(old)) == 0;
     zt_db_release(db);
     if (!ok) return zt_fail(e, ZT_EINVAL, "old_password", "原密码错误");
@@ -644,7 +644,7 @@ static zt_err create_key(zt_db *db, void *arg, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM departments WHERE id = ? AND retired_at IS NULL", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, k->dept_id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
     st = zt_db_prepare(db,
                        "INSERT INTO api_keys (dept_id, name, prefix, key_hash, created_by, created_at)"
                        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -659,8 +659,8 @@ static zt_err create_key(zt_db *db, void *arg, zt_error *e) {
     else
         zt_bind_null(st, 5);
     zt_bind_int(st, 6, zt_now());
-    int rc = zt_step(st, e);
-    if (rc != 1) return rc < 0 ? (zt_err)-rc : ZT_EINTERNAL;
+    zt_err rc = zt_step(st, e);
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : ZT_EINTERNAL;
     k->id = zt_col_int(st, 0);
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)k->id);
@@ -701,7 +701,7 @@ static zt_err revoke_key(zt_db *db, void *arg, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT dept_id, revoked_at FROM api_keys WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, k->id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "密钥不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "密钥不存在");
     if (!zt_scope_dept_write(k->actor, zt_col_int(st, 0)))
         return zt_fail(e, ZT_EFORBIDDEN, "id", "无权吊销其他部门的密钥");
     if (!zt_col_is_null(st, 1)) return zt_fail(e, ZT_ECONFLICT, "id", "密钥已被吊销");

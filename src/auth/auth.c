@@ -211,9 +211,9 @@ static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p,
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_blob(st, 1, t.hash, 32);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) return zt_fail(e, ZT_EUNAUTH, "Authorization", "API 密钥无效");
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_EUNAUTH, "Authorization", "API 密钥无效");
     if (!zt_col_is_null(st, 3)) return zt_fail(e, ZT_EUNAUTH, "Authorization", "API 密钥已被吊销");
     zt_arena *a = zt_req_arena(r);
     p->key_id = zt_col_int(st, 0);
@@ -225,7 +225,10 @@ static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p,
     p->name = zt_arena_strdup(a, zt_col_text(st, 5));
     int64_t last = zt_col_int(st, 4);
     zt_db_release(db);
-    if (t.now - last >= 60) zt_store_write(app->store, touch, &t, NULL); /* last use, to the minute */
+    if (t.now - last >= 60) {
+        zt_error ignored = {0};                          /* a lost touch costs nothing: the next request tries again */
+        zt_store_write(app->store, touch, &t, &ignored); /* last use, to the minute */
+    }
     return ZT_OK;
 }
 
@@ -252,10 +255,10 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
         e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_blob(st, 1, t.hash, 32);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
     /* an unknown or expired cookie is anonymous: public pages keep working */
-    if (rc == 0 || zt_col_int(st, 9) || zt_col_int(st, 7) <= t.now ||
+    if (rc == ZT_DONE || zt_col_int(st, 9) || zt_col_int(st, 7) <= t.now ||
         zt_col_int(st, 8) + app->cfg->session_idle <= t.now)
         return ZT_OK;
     zt_arena *a = zt_req_arena(r);
@@ -272,7 +275,10 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
     zt_db_release(db);
     const char *given = zt_req_header(r, "X-CSRF-Token");
     p->csrf_ok = given && strlen(given) == strlen(csrf) && sodium_memcmp(given, csrf, strlen(csrf)) == 0;
-    if (t.now - last >= 60) zt_store_write(app->store, touch, &t, NULL); /* idle clock, to the minute */
+    if (t.now - last >= 60) {
+        zt_error ignored = {0};                          /* a lost touch costs nothing: the next request tries again */
+        zt_store_write(app->store, touch, &t, &ignored); /* idle clock, to the minute */
+    }
     return ZT_OK;
 }
 
@@ -352,7 +358,7 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
             zt_bind_text(st, 1, u->dept_code);
         else
             zt_bind_int(st, 1, dept);
-        if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "dept", "部门不存在或已撤销");
+        if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "dept", "部门不存在或已撤销");
         dept = zt_col_int(st, 0);
         snprintf(region, sizeof region, "%s", zt_col_text(st, 1));
     }
@@ -360,7 +366,7 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
         zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, u->region_code);
-        if (zt_step(st, e) != 1) return zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
+        if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
         snprintf(region, sizeof region, "%s", u->region_code);
     }
     zt_stmt *st = zt_db_prepare(db,
@@ -384,14 +390,14 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     zt_bind_text(st, 9, c->hash);
     zt_bind_int(st, 10, now);
     zt_bind_int(st, 11, now);
-    int rc = zt_step(st, e);
-    if (rc == -ZT_ECONFLICT) {
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ECONFLICT) {
         const char *field = strstr(e->message, "id_number")     ? "id_number"
                             : strstr(e->message, "credit_code") ? "credit_code"
                                                                 : "login";
         return zt_fail(e, ZT_ECONFLICT, field, strcmp(field, "login") == 0 ? "登录名已被使用" : "该证件号码已注册");
     }
-    if (rc != 1) return rc < 0 ? (zt_err)-rc : ZT_EINTERNAL;
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : ZT_EINTERNAL;
     c->id = zt_col_int(st, 0);
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
@@ -521,10 +527,10 @@ zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT id FROM users WHERE login = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, login);
-    int rc = zt_step(st, e);
-    if (rc == 1) *id = zt_col_int(st, 0);
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ROW) *id = zt_col_int(st, 0);
     zt_db_release(db);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) return zt_fail(e, ZT_ENOTFOUND, "login", "用户 %s 不存在", login);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "login", "用户 %s 不存在", login);
     return ZT_OK;
 }

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Shorten s (len bytes) so that it does not end inside a UTF-8 sequence:
@@ -109,6 +110,10 @@ const char *zt_err_name(zt_err code) {
         return "internal";
     case ZT_EMEDIA:
         return "unsupported_media_type";
+    case ZT_ROW:
+        return "row";
+    case ZT_DONE:
+        return "done";
     }
     return "internal";
 }
@@ -128,4 +133,18 @@ void zt_error_prefix(zt_error *e, const char *fmt, ...) {
     utf8_cut(msg, a + b);
     zt_utf8_clean(msg);
     memcpy(e->message, msg, a + b + 1);
+}
+
+void zt_assert_fail(const char *file, int line, const char *func, const char *cond, const char *fmt, ...) {
+    char msg[512] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
+    fprintf(stderr, "zhengtong: assertion failed at %s:%d in %s: %s%s%s%s\n", file, line, func, cond, fmt ? " (" : "",
+            msg, fmt ? ")" : "");
+    fflush(stderr);
+    abort();
 }

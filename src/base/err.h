@@ -19,7 +19,11 @@ typedef enum {
     ZT_ETHROTTLED, /* 429 */
     ZT_EUNAVAIL,   /* storage unavailable, shutting down: 503 */
     ZT_EINTERNAL,  /* a bug or an unexpected library failure: 500 */
-    ZT_EMEDIA      /* a file of a type not accepted (sniffed from its bytes): 415 */
+    ZT_EMEDIA,     /* a file of a type not accepted (sniffed from its bytes): 415 */
+    /* results of zt_step, as SQLITE_ROW/SQLITE_DONE; never errors (never
+     * returned by a function that reports success as ZT_OK) */
+    ZT_ROW = 100,
+    ZT_DONE = 101
 } zt_err;
 
 typedef struct zt_error {
@@ -42,7 +46,28 @@ int zt_utf8_valid(const char *s, size_t n);
  * '?', in place (messages quote paths and keys sent by clients). */
 void zt_utf8_clean(char *s);
 
-/* Stable machine-readable name of a code: "invalid", "forbidden", ... */
+/* Stable machine-readable name of a code: "invalid", "forbidden", ...;
+ * "row" and "done" for ZT_ROW and ZT_DONE. */
 const char *zt_err_name(zt_err code);
+
+/* Invariants (STYLE.md habit 7). ZT_ASSERT(cond) and ZT_ASSERTF(cond, fmt,
+ * ...): in builds with ZT_DEBUG defined (the sanitizer and fuzz builds), a
+ * false cond prints "zhengtong: assertion failed at FILE:LINE in FUNC: COND
+ * (message)" to stderr and aborts. Without ZT_DEBUG they compile to nothing:
+ * cond is not evaluated (it must have no side effects that matter) but is
+ * still compiled, so it cannot rot. What must never happen even in
+ * production (a broken ledger chain) is checked always, not with these. */
+#ifdef ZT_DEBUG
+#define ZT_ASSERT(cond)       ((cond) ? (void)0 : zt_assert_fail(__FILE__, __LINE__, __func__, #cond, NULL))
+#define ZT_ASSERTF(cond, ...) ((cond) ? (void)0 : zt_assert_fail(__FILE__, __LINE__, __func__, #cond, __VA_ARGS__))
+#else
+#define ZT_ASSERT(cond)       ((void)sizeof(!(cond)))
+#define ZT_ASSERTF(cond, ...) ((void)sizeof(!(cond)))
+#endif
+
+/* What a failed ZT_ASSERT calls: prints the line above (fmt may be NULL:
+ * no message) and aborts. */
+void zt_assert_fail(const char *file, int line, const char *func, const char *cond, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 5, 6)));
 
 #endif

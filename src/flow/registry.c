@@ -78,8 +78,8 @@ static zt_err store_defs(zt_db *db, void *arg, zt_error *e) {
         }
         zt_bind_text(st, 1, zt_flow_id(f));
         zt_bind_int(st, 2, zt_flow_version(f));
-        int rc = zt_step(st, e);
-        if (rc == 1) {
+        zt_err rc = zt_step(st, e);
+        if (rc == ZT_ROW) {
             int same = strcmp(zt_col_text(st, 0), hex) == 0;
             free(text);
             if (!same)
@@ -88,9 +88,9 @@ static zt_err store_defs(zt_db *db, void *arg, zt_error *e) {
                                a->paths[i], zt_flow_id(f), zt_flow_version(f));
             continue;
         }
-        if (rc < 0) {
+        if (zt_step_failed(rc)) {
             free(text);
-            return (zt_err)-rc;
+            return rc;
         }
         st = zt_db_prepare(db,
                            "INSERT INTO flow_defs (id, version, kind, name, body, sha256, loaded_at)"
@@ -168,8 +168,8 @@ zt_err zt_flows_load(zt_app *app, zt_error *e) {
     zt_db *db = zt_store_reader(app->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT id, version, body FROM flow_defs ORDER BY id, version", e);
     if (!st) return ZT_EINTERNAL;
-    int step;
-    while ((step = zt_step(st, e)) == 1) {
+    zt_err step;
+    while ((step = zt_step(st, e)) == ZT_ROW) {
         if (nflows == MAX_FLOWS) {
             zt_db_release(db);
             return zt_fail(e, ZT_EINVAL, "flow_defs", "流程定义版本过多（上限 %d）", MAX_FLOWS);
@@ -184,7 +184,7 @@ zt_err zt_flows_load(zt_app *app, zt_error *e) {
         flows[nflows++] = f;
     }
     zt_db_release(db);
-    if (step < 0) return (zt_err)-step;
+    if (zt_step_failed(step)) return step;
     if (a.stored) zt_info("flows: %d new definition version(s) stored from %s", a.stored, dir);
     return ZT_OK;
 }

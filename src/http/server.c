@@ -51,6 +51,9 @@ int zt_http_status(zt_err code) {
         return 500;
     case ZT_EMEDIA:
         return 415;
+    case ZT_ROW: /* results of zt_step, never errors: reaching here is a bug */
+    case ZT_DONE:
+        return 500;
     }
     return 500;
 }

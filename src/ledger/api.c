@@ -35,7 +35,7 @@ static zt_err h_checkpoint(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store),
                                 "SELECT note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1", e);
     if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, NULL, "还没有签名的检查点");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, NULL, "还没有签名的检查点");
     const char *note = zt_col_text(st, 0);
     zt_reply_data(r, 200, "text/plain; charset=utf-8", note, strlen(note));
     return ZT_OK;
@@ -51,7 +51,7 @@ static zt_err check_owner(zt_req *r, uint64_t index, zt_error *e) {
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT owner_user_id FROM ledger_entries WHERE idx = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, (int64_t)index);
-    if (zt_step(st, e) != 1 || zt_col_is_null(st, 0) || zt_col_int(st, 0) != p->user_id)
+    if (zt_step(st, e) != ZT_ROW || zt_col_is_null(st, 0) || zt_col_int(st, 0) != p->user_id)
         return zt_fail(e, ZT_EFORBIDDEN, "index", "只能查看与本人有关的账本记录");
     return ZT_OK;
 }
@@ -87,9 +87,9 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
     zt_bind_int(st, 5, own);
     zt_bind_int(st, 6, p->user_id);
     json_t *items = json_array();
-    int s;
+    zt_err s;
     int64_t next_from = -1;
-    while ((s = zt_step(st, e)) == 1) {
+    while ((s = zt_step(st, e)) == ZT_ROW) {
         if (json_array_size(items) == 1000) { /* one more than an answer holds: say where to go on */
             next_from = zt_col_int(st, 0);
             zt_db_release(db);
@@ -104,9 +104,9 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
                                                b64_json(entry, n), "leaf_hash", b64_json(leaf, hn), "subject",
                                                zt_col_text(st, 3), "event", ev ? ev : json_null()));
     }
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(items);
-        return (zt_err)-s;
+        return s;
     }
     json_t *out = json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
                             (json_int_t)(next_from >= 0 ? next_from : to), "items", items);
@@ -136,7 +136,7 @@ static zt_err h_inclusion(zt_req *r, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, index);
     size_t hn;
-    if (zt_step(st, e) != 1) return ZT_EINTERNAL;
+    if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
     memcpy(leaf.b, zt_col_blob(st, 0, &hn), ZT_HASH_LEN);
     zt_reply_json(r, 200,
                   json_pack("{s:I,s:I,s:o,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",

@@ -31,7 +31,7 @@ static int fetch_node(int level, uint64_t index, zt_hash *out, void *ctx) {
         zt_bind_int(st, 1, level);
         zt_bind_int(st, 2, (int64_t)index);
     }
-    if (zt_step(st, &e) != 1) return -1;
+    if (zt_step(st, &e) != ZT_ROW) return -1;
     size_t n;
     const void *b = zt_col_blob(st, 0, &n);
     if (n != ZT_HASH_LEN) return -1;
@@ -42,14 +42,14 @@ static int fetch_node(int level, uint64_t index, zt_hash *out, void *ctx) {
 zt_err zt_ledger_size(zt_db *db, uint64_t *size, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries", e);
     if (!st) return ZT_EINTERNAL;
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
     *size = (uint64_t)zt_col_int(st, 0);
     return ZT_OK;
 }
 
 zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt_error *e) {
-    uint64_t size;
+    uint64_t size = 0;
     zt_err rc = zt_ledger_size(db, &size, e);
     if (rc) return rc;
     char et[32], rt[32];
@@ -88,6 +88,18 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
         zt_bind_null(st, 5);
     free(entry);
     if ((rc = zt_step_done(st, e))) return rc;
+#ifdef ZT_DEBUG
+    /* ledger continuity: the entry just appended is at the log's size before
+     * the append (idx 0, 1, 2, ... without a gap). A count reads the whole
+     * index, so only debug builds pay for it. */
+    zt_error ce = {0};
+    int64_t count = -1;
+    zt_stmt *cs = zt_db_prepare(db, "SELECT count(*) FROM ledger_entries", &ce);
+    if (cs && zt_step(cs, &ce) == ZT_ROW) count = zt_col_int(cs, 0);
+    ZT_ASSERTF(count >= 1 && (uint64_t)count - 1 == size,
+               "entry appended at index %" PRIu64 ", %lld entries after the append%s%s", size, (long long)count,
+               ce.message[0] ? "; " : "", ce.message);
+#endif
     /* the perfect subtrees this leaf completes: one read and one insert per
      * level, about one level per append on average */
     zt_hash cur = leaf;
@@ -115,7 +127,7 @@ zt_err zt_ledger_root(zt_db *db, uint64_t size, zt_hash *root, zt_error *e) {
 }
 
 zt_err zt_ledger_inclusion(zt_db *db, uint64_t index, uint64_t size, zt_hash *proof, size_t *n, zt_error *e) {
-    uint64_t have;
+    uint64_t have = 0;
     zt_err rc = zt_ledger_size(db, &have, e);
     if (rc) return rc;
     if (size > have) return zt_fail(e, ZT_EINVAL, "size", "账本只有 %" PRIu64 " 条记录", have);
@@ -126,7 +138,7 @@ zt_err zt_ledger_inclusion(zt_db *db, uint64_t index, uint64_t size, zt_hash *pr
 }
 
 zt_err zt_ledger_consistency(zt_db *db, uint64_t size1, uint64_t size2, zt_hash *proof, size_t *n, zt_error *e) {
-    uint64_t have;
+    uint64_t have = 0;
     zt_err rc = zt_ledger_size(db, &have, e);
     if (rc) return rc;
     if (size2 > have) return zt_fail(e, ZT_EINVAL, "to", "账本只有 %" PRIu64 " 条记录", have);
@@ -138,7 +150,7 @@ zt_err zt_ledger_consistency(zt_db *db, uint64_t size1, uint64_t size2, zt_hash 
 
 zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, uint64_t *size_out, char **note_out,
                             zt_error *e) {
-    uint64_t size;
+    uint64_t size = 0;
     zt_hash root;
     zt_err rc = zt_ledger_size(db, &size, e);
     if (!rc) rc = zt_ledger_root(db, size, &root, e);
@@ -147,7 +159,7 @@ zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, u
     zt_stmt *st = zt_db_prepare(db, "SELECT note FROM ledger_checkpoints WHERE size = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, (int64_t)size);
-    if (zt_step(st, e) == 1) {
+    if (zt_step(st, e) == ZT_ROW) {
         if (note_out) *note_out = strdup(zt_col_text(st, 0));
         return ZT_OK;
     }
@@ -196,7 +208,7 @@ static void check_node(int level, uint64_t index, const zt_hash *h, void *arg) {
     }
     size_t n = 0;
     const void *b = NULL;
-    int ok = v->level[level] && zt_step(v->level[level], &se) == 1 &&
+    int ok = v->level[level] && zt_step(v->level[level], &se) == ZT_ROW &&
              (uint64_t)zt_col_int(v->level[level], 0) == index && (b = zt_col_blob(v->level[level], 1, &n)) &&
              n == ZT_HASH_LEN && memcmp(b, h->b, ZT_HASH_LEN) == 0;
     if (!ok) {
@@ -226,8 +238,8 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         free(cps);
         return ZT_EINTERNAL;
     }
-    int s;
-    while ((s = zt_step(st, e)) == 1) {
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW) {
         if (ncp == capcp) cps = realloc(cps, (capcp *= 2) * sizeof *cps);
         if (!cps) abort();
         size_t n;
@@ -238,7 +250,7 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         cps[ncp].note = strdup(zt_col_text(st, 2));
         ncp++;
     }
-    zt_err rc = s < 0 ? (zt_err)-s : ZT_OK;
+    zt_err rc = zt_step_failed(s) ? s : ZT_OK;
     /* every checkpoint's signature, and its note against its row */
     for (size_t i = 0; !rc && i < ncp; i++) {
         char *text = NULL;
@@ -271,7 +283,7 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         if (memcmp(empty.b, cps[next].root.b, ZT_HASH_LEN) != 0)
             rc = zt_fail(e, ZT_ECONFLICT, "ledger", "checkpoint mismatch: the empty checkpoint's root is not empty");
     }
-    while (!rc && (s = zt_step(st, e)) == 1) {
+    while (!rc && (s = zt_step(st, e)) == ZT_ROW) {
         uint64_t idx = (uint64_t)zt_col_int(st, 0);
         size_t len, hl;
         const char *entry = zt_col_blob(st, 1, &len);
@@ -322,7 +334,7 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
             next++;
         }
     }
-    if (!rc && s < 0) rc = (zt_err)-s;
+    if (!rc && zt_step_failed(s)) rc = s;
     /* a checkpoint beyond the last entry: entries were removed from the end */
     if (!rc && next < ncp) {
         *bad_index = (int64_t)expect;

@@ -166,7 +166,7 @@ static void *checkpointer_main(void *arg) {
     /* start from the newest stored checkpoint */
     zt_db *db = zt_store_reader(app->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(size), 0) FROM ledger_checkpoints", &e);
-    if (st && zt_step(st, &e) == 1) last = (uint64_t)zt_col_int(st, 0);
+    if (st && zt_step(st, &e) == ZT_ROW) last = (uint64_t)zt_col_int(st, 0);
     zt_db_release(db);
     pthread_mutex_lock(&c->mu);
     while (!c->stop) {

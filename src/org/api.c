@@ -95,14 +95,15 @@ static zt_err run_write(zt_db *db, void *arg, zt_error *e) {
             zt_bind_text(st, 1, w->code);
         else
             zt_bind_int(st, 1, w->id);
-        if (zt_step(st, e) == 1 && zt_col_int(st, 0) > 0) return zt_fail(e, ZT_ECONFLICT, "id", "%s", w->check_msg);
+        if (zt_step(st, e) == ZT_ROW && zt_col_int(st, 0) > 0)
+            return zt_fail(e, ZT_ECONFLICT, "id", "%s", w->check_msg);
     }
     zt_stmt *st = zt_qb_prepare(&w->q, db, e);
     if (!st) return ZT_EINTERNAL;
-    int rc = zt_step(st, e);
-    if (rc == -ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "code", "代码或名称与已有记录重复");
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 1)
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "code", "代码或名称与已有记录重复");
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_ROW)
         w->id = zt_col_int(st, 0); /* RETURNING id */
     else if (zt_db_changes(db) == 0)
         return zt_fail(e, ZT_ENOTFOUND, "id", "%s", w->notfound);
@@ -193,7 +194,7 @@ static zt_err region_reply(zt_req *r, const char *code, int status, zt_error *e)
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " REGION_COLS " FROM regions r WHERE code = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "code", "行政区划不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "code", "行政区划不存在");
     zt_reply_json(r, status, region_json(st));
     return ZT_OK;
 }
@@ -210,8 +211,8 @@ static zt_err h_region_tree(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(
         db, "SELECT " REGION_COLS " FROM regions r WHERE r.retired_at IS NULL ORDER BY r.level, r.code", e);
     if (!st) return ZT_EINTERNAL;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         json_t *node = region_json(st);
         json_object_set_new(node, "children", json_array());
         if (with_depts) json_object_set_new(node, "departments", json_array());
@@ -219,12 +220,12 @@ static zt_err h_region_tree(zt_req *r, zt_error *e) {
         json_array_append(parent ? json_object_get(parent, "children") : roots, node);
         json_object_set_new(by_code, zt_col_text(st, 0), node);
     }
-    if (!rc && with_depts) {
+    if (rc == ZT_DONE && with_depts) {
         st = zt_db_prepare(
             db, "SELECT id, code, name, short_name, region_code FROM departments WHERE retired_at IS NULL ORDER BY id",
             e);
-        if (!st) rc = -ZT_EINTERNAL;
-        while (st && (rc = zt_step(st, e)) == 1) {
+        if (!st) rc = ZT_EINTERNAL;
+        while (st && (rc = zt_step(st, e)) == ZT_ROW) {
             json_t *reg = json_object_get(by_code, zt_col_text(st, 4));
             if (reg)
                 json_array_append_new(json_object_get(reg, "departments"),
@@ -234,9 +235,9 @@ static zt_err h_region_tree(zt_req *r, zt_error *e) {
         }
     }
     json_decref(by_code);
-    if (rc < 0) {
+    if (zt_step_failed(rc)) {
         json_decref(roots);
-        return (zt_err)-rc;
+        return rc;
     }
     zt_reply_json(r, 200, json_pack("{s:o}", "items", roots));
     return ZT_OK;
@@ -346,7 +347,7 @@ static zt_err h_dept_get(zt_req *r, zt_error *e) {
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
     zt_reply_json(r, 200, dept_json(st));
     return ZT_OK;
 }
@@ -392,7 +393,7 @@ static zt_err h_dept_create(zt_req *r, zt_error *e) {
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " DEPT_COLS " FROM " DEPT_FROM " WHERE d.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, w.id);
-    if (zt_step(st, e) != 1) return ZT_EINTERNAL;
+    if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
     zt_reply_json(r, 201, dept_json(st));
     return ZT_OK;
 }
@@ -476,7 +477,7 @@ static zt_err window_reply(zt_req *r, int64_t id, int status, zt_error *e) {
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " WINDOW_COLS " FROM " WINDOW_FROM " WHERE w.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
     zt_reply_json(r, status, window_json(st));
     return ZT_OK;
 }
@@ -499,19 +500,19 @@ static zt_err hall_reply(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " HALL_COLS " FROM " HALL_FROM " WHERE h.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
     json_t *hall = hall_json(st), *wins = json_array();
     st = zt_db_prepare(db,
                        "SELECT " WINDOW_COLS " FROM " WINDOW_FROM
                        " WHERE w.hall_id = ? AND w.retired_at IS NULL ORDER BY w.number",
                        e);
-    int s = st ? 0 : -ZT_EINTERNAL;
+    zt_err s = st ? ZT_DONE : ZT_EINTERNAL;
     if (st) zt_bind_int(st, 1, id);
-    while (st && (s = zt_step(st, e)) == 1) json_array_append_new(wins, window_json(st));
+    while (st && (s = zt_step(st, e)) == ZT_ROW) json_array_append_new(wins, window_json(st));
     json_object_set_new(hall, "windows", wins);
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(hall);
-        return (zt_err)-s;
+        return s;
     }
     zt_reply_json(r, status, hall);
     return ZT_OK;
@@ -604,7 +605,7 @@ static zt_err h_window_create(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT retired_at FROM halls WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, hall);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
     if (!zt_col_is_null(st, 0)) return zt_fail(e, ZT_ECONFLICT, "id", "大厅已撤销");
     zt_db_release(zt_store_reader(APP(r)->store));
     write_arg w = {.action = "window.create", .type = "window", .notfound = "部门不存在或已撤销"};
@@ -647,7 +648,7 @@ static zt_err window_change(zt_req *r, int retire, zt_error *e) {
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT dept_id FROM windows WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
     if (!zt_scope_dept_write(p, zt_col_int(st, 0))) return zt_fail(e, ZT_EFORBIDDEN, "id", "无权修改其他部门的窗口");
     if ((dept || retire) && !(p->role_bit & ZT_R_ADMIN))
         return zt_fail(e, ZT_EFORBIDDEN, retire ? "id" : "dept_id", "窗口的所属部门和撤销只能由系统管理员操作");

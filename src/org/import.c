@@ -31,9 +31,9 @@ static zt_err need_region(zt_db *db, const char *code, const char *what, zt_erro
     zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    return rc == 1 ? ZT_OK : zt_fail(e, ZT_EINVAL, what, "unknown region %s", code);
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    return rc == ZT_ROW ? ZT_OK : zt_fail(e, ZT_EINVAL, what, "unknown region %s", code);
 }
 
 static zt_err region_line(char **f, int n, int lineno, void *arg, zt_error *e) {
@@ -158,7 +158,7 @@ static zt_err window_line(char **f, int n, int lineno, void *arg, zt_error *e) {
         if (!chk) return ZT_EINTERNAL;
         zt_bind_text(chk, 1, f[0]);
         zt_bind_int(chk, 2, num);
-        if (zt_step(chk, e) != 1)
+        if (zt_step(chk, e) != ZT_ROW)
             return zt_fail(e, ZT_EINVAL, "window", "unknown hall \"%s\" or department \"%s\"", f[0], f[3]);
     }
     c->counts->windows++;

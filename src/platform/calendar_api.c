@@ -18,17 +18,17 @@ zt_err zt_calendar_load_db(zt_app *app, zt_error *e) {
     zt_db *db = zt_store_reader(app->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT day, kind, name, local FROM calendar_days", e);
     if (!st) return ZT_EINTERNAL;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         zt_day d;
         if (zt_day_parse(zt_col_text(st, 0), &d) == 0)
             zt_cal_set(app->cal, d, kind_of(zt_col_text(st, 1)), zt_col_text(st, 2), (int)zt_col_int(st, 3));
     }
-    if (rc < 0) return (zt_err)-rc;
+    if (zt_step_failed(rc)) return rc;
     if (!(st = zt_db_prepare(db, "SELECT year FROM calendar_years", e))) return ZT_EINTERNAL;
-    while ((rc = zt_step(st, e)) == 1) zt_cal_cover_year(app->cal, (int)zt_col_int(st, 0));
+    while ((rc = zt_step(st, e)) == ZT_ROW) zt_cal_cover_year(app->cal, (int)zt_col_int(st, 0));
     zt_db_release(db);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* --- import --- */
@@ -175,7 +175,7 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
             db, "SELECT local, official_kind, coalesce(official_name, '') FROM calendar_days WHERE day = ?", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, a->date);
-        if (zt_step(st, e) != 1 || zt_col_int(st, 0) == 0)
+        if (zt_step(st, e) != ZT_ROW || zt_col_int(st, 0) == 0)
             return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有本地安排（官方安排须以导入方式更改）");
         if (!zt_col_is_null(st, 1)) {
             snprintf(a->restored_kind, sizeof a->restored_kind, "%s", zt_col_text(st, 1));
@@ -331,14 +331,14 @@ static zt_err h_days(zt_req *r, zt_error *e) {
     snprintf(like, sizeof like, "%04d-%%", (int)year);
     zt_bind_text(st, 1, like);
     json_t *items = json_array();
-    int s;
-    while ((s = zt_step(st, e)) == 1)
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(items,
                               json_pack("{s:s,s:s,s:s,s:b}", "date", zt_col_text(st, 0), "kind", zt_col_text(st, 1),
                                         "name", zt_col_text(st, 2), "local", (int)zt_col_int(st, 3)));
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(items);
-        return (zt_err)-s;
+        return s;
     }
     zt_reply_json(r, 200,
                   json_pack("{s:I,s:b,s:o}", "year", (json_int_t)year, "covered", zt_cal_covers(APP(r)->cal, (int)year),

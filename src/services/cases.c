@@ -197,9 +197,9 @@ static zt_err load_case(zt_db *db, zt_arena *a, const char *number, case_row *c,
     zt_stmt *st = zt_db_prepare(db, "SELECT " CASE_COLS " FROM " CASE_FROM " WHERE c.number = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, number);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) {
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
     }
@@ -210,11 +210,12 @@ static zt_err load_case(zt_db *db, zt_arena *a, const char *number, case_row *c,
 
 /* Is the department one of the case's joint-review departments? */
 static int is_joint(zt_db *db, int64_t case_id, int64_t dept_id) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM case_joint WHERE case_id = ? AND dept_id = ?", NULL);
+    zt_error ignored = {0}; /* a failed read answers no */
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM case_joint WHERE case_id = ? AND dept_id = ?", &ignored);
     if (!st) return 0;
     zt_bind_int(st, 1, case_id);
     zt_bind_int(st, 2, dept_id);
-    int ok = zt_step(st, NULL) == 1;
+    int ok = zt_step(st, &ignored) == ZT_ROW;
     zt_db_release(db);
     return ok;
 }
@@ -241,31 +242,33 @@ static zt_err load_visible(zt_req *r, case_row *c, zt_error *e) {
 /* --- history ------------------------------------------------------------ */
 
 static int64_t count_events(zt_db *db, int64_t case_id, const char *action, int64_t dept_id) {
+    zt_error ignored = {0}; /* a failed read counts 0 */
     zt_stmt *st = zt_db_prepare(db,
                                 dept_id ? "SELECT count(*) FROM case_events WHERE case_id = ? AND action = ?"
                                           " AND actor_dept = ?"
                                         : "SELECT count(*) FROM case_events WHERE case_id = ? AND action = ?",
-                                NULL);
+                                &ignored);
     if (!st) return 0;
     zt_bind_int(st, 1, case_id);
     zt_bind_text(st, 2, action);
     if (dept_id) zt_bind_int(st, 3, dept_id);
-    int64_t n = zt_step(st, NULL) == 1 ? zt_col_int(st, 0) : 0;
+    int64_t n = zt_step(st, &ignored) == ZT_ROW ? zt_col_int(st, 0) : 0;
     zt_db_release(db);
     return n;
 }
 
 /* Have all joint departments taken the parallel action? */
 static int parallel_done(zt_db *db, int64_t case_id, const char *action) {
+    zt_error ignored = {0}; /* a failed read answers not done */
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT count(*) FROM case_joint j WHERE j.case_id = ?1 AND NOT EXISTS"
                                 " (SELECT 1 FROM case_events v WHERE v.case_id = ?1 AND v.action = ?2"
                                 " AND v.actor_dept = j.dept_id)",
-                                NULL);
+                                &ignored);
     if (!st) return 0;
     zt_bind_int(st, 1, case_id);
     zt_bind_text(st, 2, action);
-    int done = zt_step(st, NULL) == 1 && zt_col_int(st, 0) == 0;
+    int done = zt_step(st, &ignored) == ZT_ROW && zt_col_int(st, 0) == 0;
     zt_db_release(db);
     return done;
 }
@@ -343,7 +346,7 @@ static json_t *events_json(zt_db *db, const zt_flow *f, int64_t case_id, int wit
                                 e);
     if (!st) return arr;
     zt_bind_int(st, 1, case_id);
-    while (zt_step(st, e) == 1) {
+    while (zt_step(st, e) == ZT_ROW) {
         json_t *ev =
             json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)zt_col_int(st, 0), "action",
                       zt_col_text(st, 1), "label", action_label(f, zt_col_text(st, 1)), "from", zt_col_text(st, 2),
@@ -402,7 +405,7 @@ static json_t *materials_json(zt_db *db, int64_t case_id, zt_error *e) {
                                 e);
     if (!st) return arr;
     zt_bind_int(st, 1, case_id);
-    while (zt_step(st, e) == 1)
+    while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(arr, json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:o,s:o}", "material", zt_col_text(st, 0),
                                              "upload_id", (json_int_t)zt_col_int(st, 1), "filename", zt_col_text(st, 2),
                                              "mime", zt_col_text(st, 3), "size", (json_int_t)zt_col_int(st, 4),
@@ -422,7 +425,7 @@ static json_t *joint_json(zt_db *db, const case_row *c, zt_error *e) {
                                 e);
     if (!st) return arr;
     zt_bind_int(st, 1, c->id);
-    while (zt_step(st, e) == 1)
+    while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "department", zt_col_text(st, 0), "name",
                                              zt_col_text(st, 1), "opinion_given", zt_col_int(st, 2) > 0));
     zt_db_release(db);
@@ -611,14 +614,15 @@ static zt_err insert_materials(zt_db *db, int64_t case_id, const attach *a, size
 
 static json_t *attachments_event_json(zt_db *db, const attach *a, size_t n) {
     json_t *arr = json_array();
+    zt_error ignored = {0}; /* what cannot be read is left out of the event */
     for (size_t i = 0; i < n; i++) {
         zt_stmt *st = zt_db_prepare(db,
                                     "SELECT u.sha256, f.mime, f.size FROM uploads u JOIN files f"
                                     " ON f.sha256 = u.sha256 WHERE u.id = ?",
-                                    NULL);
+                                    &ignored);
         if (!st) break;
         zt_bind_int(st, 1, a[i].upload_id);
-        if (zt_step(st, NULL) == 1)
+        if (zt_step(st, &ignored) == ZT_ROW)
             json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:I}", "material", a[i].material, "sha256",
                                                  zt_col_text(st, 0), "mime", zt_col_text(st, 1), "size",
                                                  (json_int_t)zt_col_int(st, 2)));
@@ -725,7 +729,7 @@ static zt_err apply_write(zt_db *db, void *arg, zt_error *e) {
         if (!st) return ZT_EINTERNAL;
         zt_bind_int(st, 1, a->p->user_id);
         zt_bind_text(st, 2, a->idem);
-        if (zt_step(st, e) == 1) {
+        if (zt_step(st, e) == ZT_ROW) {
             snprintf(a->number, sizeof a->number, "%s", zt_col_text(st, 0));
             a->existing = 1;
             zt_db_release(db);
@@ -787,8 +791,8 @@ static zt_err apply_write(zt_db *db, void *arg, zt_error *e) {
     bind_opt(st, 22, promised);
     bind_opt(st, 23, legal);
     zt_bind_int(st, 24, now);
-    int s = zt_step(st, e);
-    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     int64_t case_id = zt_col_int(st, 0);
     zt_db_release(db);
     size_t i;
@@ -894,7 +898,7 @@ static zt_err h_apply(zt_req *r, zt_error *e) {
                                 e);
     if (!st) goto internal;
     zt_bind_text(st, 1, code);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         free(a.form);
         return zt_fail(e, ZT_ENOTFOUND, "item_code", "事项 %s 不存在或未发布", code);
@@ -967,7 +971,7 @@ static zt_err h_apply(zt_req *r, zt_error *e) {
     st = zt_db_prepare(db, "SELECT name, coalesce(id_number, credit_code, '') FROM users WHERE id = ?", e);
     if (!st) goto internal_guide;
     zt_bind_int(st, 1, p->user_id);
-    if (zt_step(st, e) != 1) goto internal_guide;
+    if (zt_step(st, e) != ZT_ROW) goto internal_guide;
     a.applicant_name = col_dup(A, st, 0);
     a.applicant_no = col_dup(A, st, 1);
     zt_db_release(db);
@@ -1116,7 +1120,7 @@ static zt_err act_write(zt_db *db, void *arg, zt_error *e) {
     st = zt_db_prepare(db, "SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, c->id);
-    int64_t seq = zt_step(st, e) == 1 ? zt_col_int(st, 0) : 1;
+    int64_t seq = zt_step(st, e) == ZT_ROW ? zt_col_int(st, 0) : 1;
     zt_db_release(db);
     if ((rc = insert_materials(db, c->id, a->atts, a->natts, seq, a->p->user_id, e))) return rc;
     /* the supervision event */
@@ -1132,10 +1136,12 @@ static zt_err act_write(zt_db *db, void *arg, zt_error *e) {
                              a->to, "actor", a->p->login, "actor_role", a->p->role, "fields", a->fields, "attachments",
                              attachments_event_json(db, a->atts, a->natts));
     if (a->p->dept_id) {
-        zt_stmt *ds = zt_db_prepare(db, "SELECT code FROM departments WHERE id = ?", NULL);
+        zt_error ignored = {0}; /* the event is written without the department's code */
+        zt_stmt *ds = zt_db_prepare(db, "SELECT code FROM departments WHERE id = ?", &ignored);
         if (ds) {
             zt_bind_int(ds, 1, a->p->dept_id);
-            if (zt_step(ds, NULL) == 1) json_object_set_new(step, "actor_department", json_string(zt_col_text(ds, 0)));
+            if (zt_step(ds, &ignored) == ZT_ROW)
+                json_object_set_new(step, "actor_department", json_string(zt_col_text(ds, 0)));
             zt_db_release(db);
         }
     }
@@ -1350,9 +1356,9 @@ static zt_err h_status(zt_req *r, zt_error *e) {
     zt_bind_text(st, 1, number);
     unsigned char want[32], got[32];
     case_row c;
-    int step = zt_step(st, e);
-    if (step < 0) return (zt_err)-step;
-    int found = step == 1;
+    zt_err step = zt_step(st, e);
+    if (zt_step_failed(step)) return step;
+    int found = step == ZT_ROW;
     if (found) {
         size_t n;
         const void *h = zt_col_blob(st, 40, &n);

@@ -273,16 +273,16 @@ static zt_err v_code_agrees(const guide_info *gi, zt_error *e) {
 /* The directory from the database (zt_item_lookup, items.h). */
 
 /* An active department by code: its id and region. */
-static int db_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
+static zt_err db_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
     zt_db *db = ctx;
     zt_stmt *st = zt_db_prepare(db, "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
-    if (!st) return -ZT_EINTERNAL;
+    if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    int rc = zt_step(st, e);
-    if (rc != 1) return rc;
+    zt_err rc = zt_step(st, e);
+    if (rc != ZT_ROW) return rc;
     if (id) *id = zt_col_int(st, 0);
     if (region) snprintf(region, 16, "%s", zt_col_text(st, 1));
-    return 1;
+    return ZT_ROW;
 }
 
 static zt_err v_legal_basis(json_t *g, zt_error *e) {
@@ -429,29 +429,29 @@ static zt_err v_joint(const zt_item_lookup *lk, json_t *g, const guide_info *gi,
         if (strcmp(code, gi->dept_code) == 0) return zt_fail(e, ZT_EINVAL, f, "联审部门不能是主管部门本身");
         for (size_t j = 0; j < i; j++)
             if (json_equal(d, json_array_get(arr, j))) return zt_fail(e, ZT_EINVAL, f, "联审部门重复：%s", code);
-        int found = lk->dept(lk->ctx, code, NULL, NULL, e);
-        if (found < 0) return (zt_err)-found;
-        if (!found) return zt_fail(e, ZT_EINVAL, f, "联审部门 %.*s 不存在或已撤销", utf8_prefix(code, 40), code);
+        zt_err found = lk->dept(lk->ctx, code, NULL, NULL, e);
+        if (zt_step_failed(found)) return found;
+        if (found == ZT_DONE)
+            return zt_fail(e, ZT_EINVAL, f, "联审部门 %.*s 不存在或已撤销", utf8_prefix(code, 40), code);
     }
     return ZT_OK;
 }
 
 /* An active hall by name and its active window by number (the first row:
  * hall names are unique among active halls, window numbers within a hall). */
-static int db_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
+static zt_err db_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
     zt_db *db = ctx;
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT h.id, w.dept_id FROM halls h LEFT JOIN windows w ON w.hall_id = h.id"
                                 " AND w.number = ? AND w.retired_at IS NULL WHERE h.name = ? AND h.retired_at IS NULL",
                                 e);
-    if (!st) return -ZT_EINTERNAL;
+    if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, number);
     zt_bind_text(st, 2, hall);
-    int s = zt_step(st, e);
-    if (s != 1) return s;
-    if (zt_col_is_null(st, 1)) return 1;
-    *dept_id = zt_col_int(st, 1);
-    return 2;
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return s;
+    *dept_id = zt_col_is_null(st, 1) ? 0 : zt_col_int(st, 1);
+    return ZT_ROW;
 }
 
 static zt_err v_place(const zt_item_lookup *lk, json_t *g, const guide_info *gi, zt_error *e) {
@@ -465,10 +465,10 @@ static zt_err v_place(const zt_item_lookup *lk, json_t *g, const guide_info *gi,
     if (!rc) rc = v_int(place, "window", "place.window", 1, 9999, &window, e);
     if (!rc) rc = v_str(place, "address", "place.address", 0, 200, NULL, e);
     if (rc) return rc;
-    int s = lk->window(lk->ctx, hall, window, &dept_id, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_EINVAL, "place.hall", "办事大厅不存在或已撤销");
-    if (s == 1) return zt_fail(e, ZT_EINVAL, "place.window", "该大厅没有 %lld 号窗口", (long long)window);
+    zt_err s = lk->window(lk->ctx, hall, window, &dept_id, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_EINVAL, "place.hall", "办事大厅不存在或已撤销");
+    if (dept_id == 0) return zt_fail(e, ZT_EINVAL, "place.window", "该大厅没有 %lld 号窗口", (long long)window);
     if (dept_id != gi->dept_id)
         return zt_fail(e, ZT_EINVAL, "place.window", "%lld 号窗口不属于主管部门 %s", (long long)window, gi->dept_code);
     return ZT_OK;
@@ -493,9 +493,9 @@ zt_err zt_items_guide_check(const zt_item_lookup *lk, json_t *g, guide_info *gi,
                        "事项类型须为 11 类之一：行政许可、行政处罚、行政强制、行政征收、行政给付、"
                        "行政检查、行政确认、行政奖励、行政裁决、公共服务、其他");
     if ((rc = v_str(g, "department", "department", 0, 32, &dept, e))) return rc;
-    int found = lk->dept(lk->ctx, dept, &gi->dept_id, gi->region, e);
-    if (found < 0) return (zt_err)-found;
-    if (!found) return zt_fail(e, ZT_EINVAL, "department", "主管部门代码不存在或部门已撤销");
+    zt_err found = lk->dept(lk->ctx, dept, &gi->dept_id, gi->region, e);
+    if (zt_step_failed(found)) return found;
+    if (found == ZT_DONE) return zt_fail(e, ZT_EINVAL, "department", "主管部门代码不存在或部门已撤销");
     gi->dept_code = dept;
     json_t *region = json_object_get(g, "region_code");
     if (!region)
@@ -682,18 +682,19 @@ static zt_err insert_item(zt_db *db, const guide_info *gi, json_t *guide, int64_
         zt_bind_int(st, 19, now);
     else
         zt_bind_null(st, 19);
-    int rc = zt_step(st, e);
-    if (rc == -ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "code", "事项编码 %s 已存在", gi->code);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc != 1) return zt_fail(e, ZT_EINTERNAL, NULL, "insert returned no id");
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "code", "事项编码 %s 已存在", gi->code);
+    if (zt_step_failed(rc)) return rc;
+    if (rc != ZT_ROW) return zt_fail(e, ZT_EINTERNAL, NULL, "insert returned no id");
     *id = zt_col_int(st, 0);
     zt_db_release(db);
     return ZT_OK;
 }
 
-static int code_exists(zt_db *db, const char *code, zt_error *e) {
+/* ZT_ROW when an item has the code, ZT_DONE when none, or the error. */
+static zt_err code_exists(zt_db *db, const char *code, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM items WHERE code = ? LIMIT 1", e);
-    if (!st) return -ZT_EINTERNAL;
+    if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
     return zt_step(st, e);
 }
@@ -719,9 +720,9 @@ static zt_err import_items(zt_db *db, void *arg, zt_error *e) {
             zt_error_prefix(e, "%s: items[%zu]: ", a->path, i);
             return ZT_EINVAL;
         }
-        int exists = code_exists(db, json_string_value(code), e);
-        if (exists < 0) return (zt_err)-exists;
-        if (exists) continue; /* re-running init keeps what is there */
+        zt_err exists = code_exists(db, json_string_value(code), e);
+        if (zt_step_failed(exists)) return exists;
+        if (exists == ZT_ROW) continue; /* re-running init keeps what is there */
         guide_info gi;
         int64_t id;
         zt_err rc = guide_check(db, it, &gi, e);
@@ -825,16 +826,16 @@ static zt_err item_reply(zt_req *r, const char *code, int64_t version, int statu
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
     if (version) zt_bind_int(st, 2, version);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) {
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) {
         if (version) return zt_fail(e, ZT_ENOTFOUND, "version", "事项 %s 没有第 %lld 版", code, (long long)version);
         /* say why an item known to the catalogue is not shown */
         st = zt_db_prepare(db, "SELECT status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, code);
         char last[16] = "";
-        if (zt_step(st, e) == 1) snprintf(last, sizeof last, "%s", zt_col_text(st, 0));
+        if (zt_step(st, e) == ZT_ROW) snprintf(last, sizeof last, "%s", zt_col_text(st, 0));
         if (!strcmp(last, "suspended")) return zt_fail(e, ZT_ENOTFOUND, "code", "事项 %s 已暂停办理", code);
         if (!strcmp(last, "cancelled")) return zt_fail(e, ZT_ENOTFOUND, "code", "事项 %s 已取消", code);
         return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在或尚未发布");
@@ -862,9 +863,9 @@ static zt_err item_owner(zt_req *r, const char *code, int64_t *dept_id, char reg
     zt_stmt *st = zt_db_prepare(db, "SELECT dept_id, region_code FROM items WHERE code = ? LIMIT 1", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
     *dept_id = zt_col_int(st, 0);
     snprintf(region, 16, "%s", zt_col_text(st, 1));
     zt_db_release(db);
@@ -1014,15 +1015,15 @@ static zt_err h_history(zt_req *r, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
     json_t *items = json_array();
-    int s;
-    while ((s = zt_step(st, e)) == 1)
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(items,
                               json_pack("{s:I,s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)zt_col_int(st, 0), "version",
                                         (json_int_t)zt_col_int(st, 1), "action", zt_col_text(st, 2), "actor",
                                         zt_col_text(st, 3), "at", ts_json(st, 4), "opinion", zt_col_text(st, 5)));
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(items);
-        return (zt_err)-s;
+        return s;
     }
     zt_reply_json(r, 200, json_pack("{s:s,s:o}", "code", code, "items", items));
     return ZT_OK;
@@ -1041,9 +1042,9 @@ typedef struct {
 static zt_err write_create(zt_db *db, void *arg, zt_error *e) {
     draft_arg *a = arg;
     int64_t now = zt_now();
-    int exists = code_exists(db, a->gi.code, e);
-    if (exists < 0) return (zt_err)-exists;
-    if (exists) return zt_fail(e, ZT_ECONFLICT, "code", "事项编码 %s 已存在（修改请启动新版本）", a->gi.code);
+    zt_err exists = code_exists(db, a->gi.code, e);
+    if (zt_step_failed(exists)) return exists;
+    if (exists == ZT_ROW) return zt_fail(e, ZT_ECONFLICT, "code", "事项编码 %s 已存在（修改请启动新版本）", a->gi.code);
     a->version = 1;
     zt_err rc = insert_item(db, &a->gi, a->guide, 1, "draft", a->p, now, &a->id, e);
     if (!rc) rc = add_event(db, a->id, "create", a->p, now, NULL, e);
@@ -1051,16 +1052,17 @@ static zt_err write_create(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
-/* The open version (draft, in_review, returned) of a code: 1 found, 0 not. */
-static int open_version(zt_db *db, const char *code, int64_t *id, int64_t *version, char status[16], zt_error *e) {
+/* The open version (draft, in_review, returned) of a code: ZT_ROW found,
+ * ZT_DONE not, or the error. */
+static zt_err open_version(zt_db *db, const char *code, int64_t *id, int64_t *version, char status[16], zt_error *e) {
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT id, version, status FROM items WHERE code = ?"
                                 " AND status IN ('draft', 'in_review', 'returned')",
                                 e);
-    if (!st) return -ZT_EINTERNAL;
+    if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    int rc = zt_step(st, e);
-    if (rc == 1) {
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ROW) {
         *id = zt_col_int(st, 0);
         *version = zt_col_int(st, 1);
         snprintf(status, 16, "%s", zt_col_text(st, 2));
@@ -1071,9 +1073,9 @@ static int open_version(zt_db *db, const char *code, int64_t *id, int64_t *versi
 static zt_err write_edit(zt_db *db, void *arg, zt_error *e) {
     draft_arg *a = arg;
     char status[16];
-    int found = open_version(db, a->code, &a->id, &a->version, status, e);
-    if (found < 0) return (zt_err)-found;
-    if (!found) return zt_fail(e, ZT_ECONFLICT, "status", "事项没有可修改的草稿，请先启动新版本");
+    zt_err found = open_version(db, a->code, &a->id, &a->version, status, e);
+    if (zt_step_failed(found)) return found;
+    if (found == ZT_DONE) return zt_fail(e, ZT_ECONFLICT, "status", "事项没有可修改的草稿，请先启动新版本");
     if (!strcmp(status, "in_review"))
         return zt_fail(e, ZT_ECONFLICT, "status", "第 %lld 版正在法制审查中，不能修改", (long long)a->version);
     zt_stmt *st = zt_db_prepare(db,
@@ -1105,22 +1107,24 @@ static zt_err write_new_version(zt_db *db, void *arg, zt_error *e) {
     draft_arg *a = arg;
     char status[16];
     int64_t open_id, open_v;
-    int found = open_version(db, a->code, &open_id, &open_v, status, e);
-    if (found < 0) return (zt_err)-found;
-    if (found)
+    zt_err found = open_version(db, a->code, &open_id, &open_v, status, e);
+    if (zt_step_failed(found)) return found;
+    if (found == ZT_ROW)
         return zt_fail(e, ZT_ECONFLICT, "status", "已有正在编制或审查的第 %lld 版（%s），不能再启动新版本",
                        (long long)open_v, status_label(status));
     zt_stmt *st = zt_db_prepare(db, "SELECT id, status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->code);
-    if ((found = zt_step(st, e)) < 0) return (zt_err)-found;
-    if (!found) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
+    found = zt_step(st, e);
+    if (zt_step_failed(found)) return found;
+    if (found == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
     snprintf(status, sizeof status, "%s", zt_col_text(st, 1));
     st = zt_db_prepare(db, "SELECT id FROM items WHERE code = ? AND status = 'published'", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->code);
-    if ((found = zt_step(st, e)) < 0) return (zt_err)-found;
-    if (!found)
+    found = zt_step(st, e);
+    if (zt_step_failed(found)) return found;
+    if (found == ZT_DONE)
         return zt_fail(e, ZT_ECONFLICT, "status", "只有已发布的事项可以启动新版本（当前状态：%s）",
                        status_label(status));
     int64_t from = zt_col_int(st, 0), now = zt_now();
@@ -1140,10 +1144,10 @@ static zt_err write_new_version(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 3, now);
     zt_bind_int(st, 4, now);
     zt_bind_int(st, 5, from);
-    int rc = zt_step(st, e);
-    if (rc == -ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "status", "已有正在编制或审查的版本");
-    if (rc < 0) return (zt_err)-rc;
-    if (rc != 1) return zt_fail(e, ZT_EINTERNAL, NULL, "copy returned no row");
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "status", "已有正在编制或审查的版本");
+    if (zt_step_failed(rc)) return rc;
+    if (rc != ZT_ROW) return zt_fail(e, ZT_EINTERNAL, NULL, "copy returned no row");
     a->id = zt_col_int(st, 0);
     a->version = zt_col_int(st, 1);
     zt_db_release(db);
@@ -1237,9 +1241,9 @@ static zt_err set_status(zt_db *db, const step_arg *a, int64_t id, const char *t
     }
     if (!strcmp(a->action, "approve")) zt_bind_int(st, i++, now);
     zt_bind_int(st, i, id);
-    int rc = zt_step(st, e);
-    if (rc == -ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "status", "事项同时只能有一个已发布版本和一个在编版本");
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ECONFLICT) return zt_fail(e, ZT_ECONFLICT, "status", "事项同时只能有一个已发布版本和一个在编版本");
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 static zt_err write_step(zt_db *db, void *arg, zt_error *e) {
@@ -1248,12 +1252,13 @@ static zt_err write_step(zt_db *db, void *arg, zt_error *e) {
         int64_t id, version;
         char status[16];
     } rows[8];
-    int n = 0, rc;
+    int n = 0;
+    zt_err rc;
     char newest[16] = "";
     zt_stmt *st = zt_db_prepare(db, "SELECT id, version, status FROM items WHERE code = ? ORDER BY version DESC", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->code);
-    while ((rc = zt_step(st, e)) == 1) {
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         const char *s = zt_col_text(st, 2);
         if (!newest[0]) snprintf(newest, sizeof newest, "%s", s);
         if (one_of(s, a->from) && n < 8) {
@@ -1263,7 +1268,7 @@ static zt_err write_step(zt_db *db, void *arg, zt_error *e) {
             n++;
         }
     }
-    if (rc < 0) return (zt_err)-rc;
+    if (zt_step_failed(rc)) return rc;
     if (!newest[0]) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
     if (!n) return zt_fail(e, ZT_ECONFLICT, "status", "事项当前状态为「%s」，不能%s", status_label(newest), a->verb);
     int64_t now = zt_now();
@@ -1281,13 +1286,13 @@ static zt_err write_step(zt_db *db, void *arg, zt_error *e) {
             int64_t id, version;
             char status[16];
         } old[4];
-        while ((rc = zt_step(st, e)) == 1 && m < 4) {
+        while ((rc = zt_step(st, e)) == ZT_ROW && m < 4) {
             old[m].id = zt_col_int(st, 0);
             old[m].version = zt_col_int(st, 1);
             snprintf(old[m].status, sizeof old[m].status, "%s", zt_col_text(st, 2));
             m++;
         }
-        if (rc < 0) return (zt_err)-rc;
+        if (zt_step_failed(rc)) return rc;
         zt_db_release(db);
         for (int i = 0; i < m && !err; i++) {
             step_arg sup = *a;

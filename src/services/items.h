@@ -22,17 +22,18 @@ typedef struct {
     char region[16];
 } zt_guide_info;
 
-/* The directory the checker consults. Each callback returns a negative
- * zt_err (-ZT_EINTERNAL, ... with e filled) when the lookup itself fails.
+/* The directory the checker consults. Each callback answers as zt_step
+ * does: ZT_ROW found, ZT_DONE not found, or the error (ZT_EINTERNAL, ...
+ * with e filled) when the lookup itself fails.
  *
- * dept: an active department by code: 1 found (*id and region filled when
- *   not NULL; region is a NUL-terminated region code), 0 not found.
- * window: an active hall by name and its active window `number`: 0 no such
- *   hall, 1 the hall has no such window, 2 found (*dept_id = the department
- *   the window belongs to). */
+ * dept: an active department by code (*id and region filled when found and
+ *   not NULL; region is a NUL-terminated region code).
+ * window: an active hall by name and its active window `number`: ZT_DONE
+ *   no such hall; ZT_ROW the hall exists, with *dept_id = the department
+ *   the window belongs to, or 0 when the hall has no such window. */
 typedef struct {
-    int (*dept)(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e);
-    int (*window)(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e);
+    zt_err (*dept)(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e);
+    zt_err (*window)(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e);
     void *ctx;
 } zt_item_lookup;
 

@@ -269,9 +269,9 @@ static zt_err load_msg(zt_req *r, const char *number, msg *m, zt_error *e) {
         zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.number = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, number);
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
     *m = (msg){.id = zt_col_int(st, 19),
                .dept_id = zt_col_int(st, 18),
                .submitter_id = zt_col_int(st, 20),
@@ -309,9 +309,9 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
                       e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, number);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
     msg m = {.id = zt_col_int(st, 19),
              .dept_id = zt_col_int(st, 18),
              .submitter_id = zt_col_int(st, 20),
@@ -343,9 +343,9 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
                        " e.at, e.fields FROM message_events e LEFT JOIN users u ON u.id = e.actor_id"
                        " WHERE e.message_id = ? ORDER BY e.seq",
                        e);
-    s = st ? 0 : -ZT_EINTERNAL;
+    s = st ? ZT_DONE : ZT_EINTERNAL;
     if (st) zt_bind_int(st, 1, m.id);
-    while (st && (s = zt_step(st, e)) == 1) {
+    while (st && (s = zt_step(st, e)) == ZT_ROW) {
         const char *action = zt_col_text(st, 1), *from = zt_col_text(st, 2);
         zt_flow_action_info ai;
         const char *label = strcmp(action, "submit") == 0              ? "提交"
@@ -362,9 +362,9 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
                                                 ts_json(zt_col_int(st, 6)), "fields", fields ? fields : json_object()));
     }
     json_object_set_new(o, "events", events);
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(o);
-        return (zt_err)-s;
+        return s;
     }
     zt_reply_json(r, status, o);
     return ZT_OK;
@@ -457,9 +457,9 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
         if (!st) return ZT_EINTERNAL;
         zt_bind_int(st, 1, a->p->user_id);
         zt_bind_text(st, 2, a->idem);
-        int rc = zt_step(st, e);
-        if (rc < 0) return (zt_err)-rc;
-        if (rc == 1) {
+        zt_err rc = zt_step(st, e);
+        if (zt_step_failed(rc)) return rc;
+        if (rc == ZT_ROW) {
             int same = strcmp(zt_col_text(st, 1), a->k->kind) == 0;
             snprintf(a->number, sizeof a->number, "%s", zt_col_text(st, 0));
             zt_db_release(db);
@@ -505,8 +505,8 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 17, a->now);
     zt_bind_text(st, 18, a->due_day);
     zt_bind_int(st, 19, a->now);
-    int s = zt_step(st, e);
-    if (s != 1) return s < 0 ? (zt_err)-s : zt_fail(e, ZT_EINTERNAL, NULL, "写入咨询投诉失败");
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : zt_fail(e, ZT_EINTERNAL, NULL, "写入咨询投诉失败");
     int64_t id = zt_col_int(st, 0);
     zt_db_release(db);
     snapshot snap = {a->number,      a->k->kind, a->dept_code, a->region_code, a->item_code,
@@ -554,9 +554,9 @@ static zt_err route_target(zt_req *r, submit_arg *a, const char *dept, zt_error 
         zt_bind_text(st, 1, a->case_number);
         zt_bind_int(st, 2, a->p->user_id);
     }
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) {
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) {
         if (dept) return zt_fail(e, ZT_EINVAL, "department", "部门（department）不存在或已撤销");
         if (a->item_code) return zt_fail(e, ZT_EINVAL, "item_code", "事项（item_code）不存在或未发布");
         return zt_fail(e, ZT_ENOTFOUND, "case_number", "办件不存在"); /* another's case: as if unknown */
@@ -657,8 +657,8 @@ static zt_err write_act(zt_db *db, void *arg, zt_error *e) {
     st = zt_db_prepare(db, "SELECT coalesce(max(seq), 0) + 1 FROM message_events WHERE message_id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, m->id);
-    int s = zt_step(st, e);
-    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     int64_t seq = zt_col_int(st, 0);
     zt_db_release(db);
     snapshot snap = {m->number,
@@ -681,8 +681,8 @@ static zt_err times_taken(zt_req *r, int64_t id, const char *action, int *n, zt_
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
     zt_bind_text(st, 2, action);
-    int s = zt_step(st, e);
-    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     *n = (int)zt_col_int(st, 0);
     return ZT_OK;
 }
@@ -694,9 +694,9 @@ static zt_err transfer_target(zt_req *r, act_arg *a, const char *code, zt_error 
                       "SELECT id, code, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, code);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_EINVAL, "to_department", "转至部门（to_department）不存在或已撤销");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_EINVAL, "to_department", "转至部门（to_department）不存在或已撤销");
     if (zt_col_int(st, 0) == a->m->dept_id)
         return zt_fail(e, ZT_EINVAL, "to_department", "不能转办给本部门（to_department）");
     a->new_dept_id = zt_col_int(st, 0);
@@ -729,7 +729,7 @@ static zt_err h_act(zt_req *r, zt_error *e) {
         return zt_fail(e, ZT_EFORBIDDEN, "number", "无权办理其他部门（区域）的咨询投诉");
     const zt_flow *f = zt_flows_get(m.flow_id, m.flow_version);
     if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义「%s」第 %d 版未加载", m.flow_id, m.flow_version);
-    int times;
+    int times = 0;
     if ((rc = times_taken(r, m.id, action, &times, e))) return rc;
     if ((rc = zt_flow_check(f, m.state, action, p->role, times, 1, fields, e))) return rc;
     zt_flow_action_info ai;

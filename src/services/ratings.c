@@ -86,7 +86,7 @@ static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->number);
-    if (zt_step(st, e) != 1 || zt_col_int(st, 1) != a->p->user_id) {
+    if (zt_step(st, e) != ZT_ROW || zt_col_int(st, 1) != a->p->user_id) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
     }
@@ -125,9 +125,9 @@ static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
     else
         zt_bind_null(st, 9);
     zt_bind_int(st, 10, now);
-    int s = zt_step(st, e);
+    zt_err s = zt_step(st, e);
     free(crit);
-    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     a->id = zt_col_int(st, 0);
     zt_db_release(db);
     json_t *body = json_pack("{s:{s:s,s:I,s:s,s:b,s:O,s:s,s:s,s:s,s:o}}", "rating", "case_number", a->number, "level",
@@ -146,7 +146,7 @@ static zt_err reply_rating(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE r.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
     zt_reply_json(r, status, rating_json(st, app->cal));
     return ZT_OK;
 }
@@ -203,7 +203,7 @@ static zt_err h_get(zt_req *r, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, zt_req_param(r, "number"));
-    int found = zt_step(st, e) == 1 && may_see(p, zt_col_text(st, 1), zt_col_int(st, 2), zt_col_int(st, 3));
+    int found = zt_step(st, e) == ZT_ROW && may_see(p, zt_col_text(st, 1), zt_col_int(st, 2), zt_col_int(st, 3));
     int unrated = found && zt_col_int(st, 0);
     zt_db_release(db);
     if (!found) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
@@ -214,7 +214,7 @@ static zt_err h_get(zt_req *r, zt_error *e) {
     st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, zt_req_param(r, "number"));
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
     zt_reply_json(r, 200, rating_json(st, app->cal));
     return ZT_OK;
 }
@@ -237,7 +237,7 @@ static zt_err follow_write(zt_db *db, void *arg, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a->id);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
     }

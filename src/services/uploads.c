@@ -164,8 +164,8 @@ static zt_err upload_write(zt_db *db, void *arg, zt_error *e) {
     zt_bind_text(st, 2, a->name);
     zt_bind_int(st, 3, a->p->user_id);
     zt_bind_int(st, 4, zt_now());
-    int s = zt_step(st, e);
-    if (s != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    zt_err s = zt_step(st, e);
+    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     a->id = zt_col_int(st, 0);
     zt_db_release(db);
     char idtext[24];
@@ -232,10 +232,10 @@ zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, upload_id);
     zt_bind_int(st, 2, user_id);
-    int rc = zt_step(st, e);
+    zt_err rc = zt_step(st, e);
     zt_db_release(db);
-    if (rc < 0) return (zt_err)-rc;
-    if (rc == 0) return zt_fail(e, ZT_EINVAL, field, "上传文件 %lld 不存在或不是您上传的", (long long)upload_id);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_EINVAL, field, "上传文件 %lld 不存在或不是您上传的", (long long)upload_id);
     return ZT_OK;
 }
 
@@ -251,7 +251,7 @@ static int may_read(zt_db *db, const zt_principal *p, int64_t id, int64_t owner,
     if (!st) return 0;
     zt_bind_int(st, 1, id);
     int ok = 0;
-    while (!ok && zt_step(st, e) == 1) {
+    while (!ok && zt_step(st, e) == ZT_ROW) {
         if ((p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == zt_col_int(st, 0)) ok = 1;
         if ((p->role_bit & ZT_R_SUPERVISOR) && zt_region_within(zt_col_text(st, 1), p->region)) ok = 1;
         if (p->user_id == zt_col_int(st, 2)) ok = 1;
@@ -272,7 +272,7 @@ static zt_err h_download(zt_req *r, zt_error *e) {
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "文件不存在");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "文件不存在");
     zt_arena *A = zt_req_arena(r);
     char *hex = zt_arena_strdup(A, zt_col_text(st, 0)), *mime = zt_arena_strdup(A, zt_col_text(st, 1));
     char *name = zt_arena_strdup(A, zt_col_text(st, 3));
@@ -320,7 +320,7 @@ static zt_err h_mine(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM uploads WHERE owner_id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->user_id);
-    int64_t total = zt_step(st, e) == 1 ? zt_col_int(st, 0) : 0;
+    int64_t total = zt_step(st, e) == ZT_ROW ? zt_col_int(st, 0) : 0;
     st = zt_db_prepare(db,
                        "SELECT u.id, u.sha256, f.mime, f.size, u.filename, u.created_at FROM uploads u"
                        " JOIN files f ON f.sha256 = u.sha256 WHERE u.owner_id = ? ORDER BY u.id DESC LIMIT ? OFFSET ?",
@@ -330,7 +330,7 @@ static zt_err h_mine(zt_req *r, zt_error *e) {
     zt_bind_int(st, 2, limit);
     zt_bind_int(st, 3, offset);
     json_t *items = json_array();
-    while (zt_step(st, e) == 1)
+    while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(items, upload_json(zt_col_int(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),
                                                  zt_col_int(st, 3), zt_col_text(st, 4), zt_col_int(st, 5)));
     zt_reply_json(r, 200, zt_page_json(items, total, limit, offset));

@@ -78,16 +78,16 @@ zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *
     zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT count(*) FROM %s WHERE ", from), filter, "");
     zt_stmt *st = zt_qb_prepare(&q, db, e);
     if (!st) return e && e->code ? e->code : ZT_EINTERNAL;
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
     *total = zt_col_int(st, 0);
     zt_qb_wrap(&q, zt_arena_printf(filter->a, "SELECT %s FROM %s WHERE ", cols, from), filter,
                zt_arena_printf(filter->a, " %s LIMIT ? OFFSET ?", order));
     zt_qb_int(&q, limit);
     zt_qb_int(&q, offset);
     if (!(st = zt_qb_prepare(&q, db, e))) return ZT_EINTERNAL;
-    while ((rc = zt_step(st, e)) == 1) row(st, ctx);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    while ((rc = zt_step(st, e)) == ZT_ROW) row(st, ctx);
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e) {
@@ -97,8 +97,8 @@ zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, prefix);
-    int rc = zt_step(st, e);
-    if (rc != 1) return rc < 0 ? (zt_err)-rc : zt_fail(e, ZT_EINTERNAL, NULL, "编号分配失败");
+    zt_err rc = zt_step(st, e);
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EINTERNAL, NULL, "编号分配失败");
     long long n = (long long)zt_col_int(st, 0);
     zt_db_release(db);
     snprintf(out, cap, "%s-%0*lld", prefix, width, n);

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/migrate.h"
+#define ZT_STORE_IMPL /* no nonnull attribute on the definitions: see store.h */
 #include "store/store.h"
 
 #define CACHE_SLOTS 512     /* power of two; statements beyond it are not cached */
@@ -214,6 +215,7 @@ static void close_conn(zt_db *db) {
 }
 
 zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e) {
+    ZT_ASSERT(e);
     uint64_t h = fnv(sql);
     unsigned slot = (unsigned)h & (CACHE_SLOTS - 1);
     zt_stmt *st = NULL;
@@ -276,6 +278,7 @@ void zt_db_release(zt_db *db) {
 }
 
 zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) {
+    ZT_ASSERT(e);
     char *msg = NULL;
     int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
@@ -298,21 +301,23 @@ void zt_bind_blob(zt_stmt *st, int i, const void *v, size_t n) {
 }
 void zt_bind_null(zt_stmt *st, int i) { sqlite3_bind_null(st->st, i); }
 
-int zt_step(zt_stmt *st, zt_error *e) {
+zt_err zt_step(zt_stmt *st, zt_error *e) {
+    ZT_ASSERT(e);
     int64_t t0 = st->db->is_writer ? 0 : zt_mono_us();
     int rc = sqlite3_step(st->st);
     if (!st->db->is_writer) {
         atomic_fetch_add(&st->db->store->read_us, (uint64_t)(zt_mono_us() - t0));
         atomic_fetch_add(&st->db->store->reads, 1);
     }
-    if (rc == SQLITE_ROW) return 1;
-    if (rc == SQLITE_DONE) return 0;
-    return -(int)sql_fail(e, st->db->h, rc, "step");
+    if (rc == SQLITE_ROW) return ZT_ROW;
+    if (rc == SQLITE_DONE) return ZT_DONE;
+    return sql_fail(e, st->db->h, rc, "step");
 }
 
 zt_err zt_step_done(zt_stmt *st, zt_error *e) {
-    int rc = zt_step(st, e);
-    if (rc < 0) return (zt_err)-rc;
+    ZT_ASSERT(e);
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
     return ZT_OK;
 }
 
@@ -355,7 +360,7 @@ static zt_err migrate(zt_store *s, zt_error *e) {
     int have = 0;
     zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", e);
     if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) == 1) have = (int)zt_col_int(st, 0);
+    if (zt_step(st, e) == ZT_ROW) have = (int)zt_col_int(st, 0);
     zt_db_release(db);
     for (const zt_migration *m = zt_migrations; m->version; m++) {
         if (m->version <= have) continue;
@@ -374,7 +379,8 @@ static zt_err migrate(zt_store *s, zt_error *e) {
             zt_db_release(db);
         }
         if (rc) {
-            zt_db_exec(db, "ROLLBACK", NULL);
+            zt_error ignored = {0}; /* e keeps the migration's error */
+            zt_db_exec(db, "ROLLBACK", &ignored);
             zt_error_prefix(e, "migration %s: ", m->name);
             return rc;
         }
@@ -523,6 +529,7 @@ static void *writer_main(void *arg) {
 
         int64_t t0 = zt_mono_us();
         zt_error ce = {0};
+        zt_error ignored = {0}; /* rollbacks and releases: what failed is already known */
         char detail[200] = "";
         zt_store_fault fault = ZT_FAULT_NONE;
         /* while another process is known to hold the lock, writes fail at
@@ -589,19 +596,19 @@ static void *writer_main(void *arg) {
                                  sqlite3_system_errno(db->h));
                     }
                 }
-                if (!sqlite3_get_autocommit(db->h)) run_cached(db, "ROLLBACK TO w", NULL);
+                if (!sqlite3_get_autocommit(db->h)) run_cached(db, "ROLLBACK TO w", &ignored);
             }
-            if (!sqlite3_get_autocommit(db->h)) run_cached(db, "RELEASE w", NULL);
+            if (!sqlite3_get_autocommit(db->h)) run_cached(db, "RELEASE w", &ignored);
         }
         zt_err crc = begin_rc;
         if (!crc && fault != ZT_FAULT_NONE) {
             crc = ZT_EUNAVAIL;
-            if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", NULL);
+            if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", &ignored);
         } else if (!crc) {
             crc = zt_db_exec(db, "COMMIT", &ce);
             if (crc) {
                 fault = writer_fault(db, detail, sizeof detail);
-                if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", NULL);
+                if (!sqlite3_get_autocommit(db->h)) zt_db_exec(db, "ROLLBACK", &ignored);
             }
         }
         if (crc) {
@@ -623,6 +630,7 @@ static void *writer_main(void *arg) {
 }
 
 zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) {
+    ZT_ASSERT(e);
     if (s->readonly) return zt_fail(e, ZT_EUNAVAIL, NULL, "the database is open read-only");
     job j = {.fn = fn, .arg = arg, .e = e};
     pthread_mutex_lock(&s->mu);

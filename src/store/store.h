@@ -23,6 +23,19 @@
 
 #include "base/err.h"
 
+/* The error context of zt_db_prepare, zt_db_exec, zt_step, zt_step_done and
+ * zt_store_write is required: a literal NULL is a compile error (-Werror),
+ * a NULL at run time is caught by UBSan at the call and by ZT_ASSERT inside.
+ * A caller that ignores the error passes a local `zt_error ignored = {0};`.
+ * sqlite.c defines ZT_STORE_IMPL before including this header: with the
+ * attribute on its own definitions the compiler would assume e is not NULL
+ * and drop those assertions. */
+#ifdef ZT_STORE_IMPL
+#define ZT_STORE_NONNULL(...)
+#else
+#define ZT_STORE_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
+#endif
+
 typedef struct zt_store zt_store;
 typedef struct zt_db zt_db;
 typedef struct zt_stmt zt_stmt;
@@ -91,7 +104,7 @@ void zt_db_release(zt_db *db);
  * then nothing of the batch is visible, although fn ran and returned ZT_OK:
  * whatever fn allocated for the caller is still the caller's to free. */
 typedef zt_err (*zt_write_fn)(zt_db *db, void *arg, zt_error *e);
-zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e);
+zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) ZT_STORE_NONNULL(4);
 
 /* Call fn(arg) on the writer thread after each successful durable commit
  * (once per group-commit batch, after its writers were told), so that live
@@ -105,9 +118,9 @@ void zt_store_on_commit(zt_store *s, void (*fn)(void *arg), void *arg);
 
 /* Prepare (from the connection's cache) and reset a statement. NULL on a
  * SQL error, with e filled (ZT_EINTERNAL: SQL is the programmer's). */
-zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e);
+zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e) ZT_STORE_NONNULL(3);
 /* Run a statement with no parameters and no result rows (DDL, pragmas). */
-zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e);
+zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) ZT_STORE_NONNULL(3);
 
 /* Bind by 1-based index. Text and blobs are copied. A NULL text binds NULL. */
 void zt_bind_int(zt_stmt *st, int i, int64_t v);
@@ -115,11 +128,14 @@ void zt_bind_text(zt_stmt *st, int i, const char *v);
 void zt_bind_blob(zt_stmt *st, int i, const void *v, size_t n);
 void zt_bind_null(zt_stmt *st, int i);
 
-/* 1 = a row is ready, 0 = done, or a zt_err (negated, < 0) with e filled:
- * -ZT_ECONFLICT for a constraint violation, -ZT_EUNAVAIL for busy/full. */
-int zt_step(zt_stmt *st, zt_error *e);
+/* As sqlite3_step: ZT_ROW (a row is ready), ZT_DONE, or an error with e
+ * filled: ZT_ECONFLICT for a constraint violation, ZT_EUNAVAIL for
+ * busy/full/read-only/I/O, ZT_EINTERNAL otherwise. Never ZT_OK. */
+zt_err zt_step(zt_stmt *st, zt_error *e) ZT_STORE_NONNULL(2);
+/* Is a result of zt_step an error (neither ZT_ROW nor ZT_DONE)? */
+static inline int zt_step_failed(zt_err rc) { return rc != ZT_ROW && rc != ZT_DONE; }
 /* Step a statement that returns no rows; ZT_OK or the error. */
-zt_err zt_step_done(zt_stmt *st, zt_error *e);
+zt_err zt_step_done(zt_stmt *st, zt_error *e) ZT_STORE_NONNULL(2);
 
 /* Column values of the current row, 0-based. Text is valid until the next
  * step or reset; NULL for SQL NULL. */

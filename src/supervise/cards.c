@@ -139,9 +139,9 @@ static zt_err principal_dept(zt_req *r, const char **code, zt_error *e) {
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT code FROM departments WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->dept_id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 1) *code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 0));
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_ROW) *code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 0));
     return ZT_OK;
 }
 
@@ -205,9 +205,9 @@ static zt_err load_card(zt_req *r, int64_t id, card *c, zt_error *e) {
                       "SELECT id, number, rule_id, state, dept_code, region_code FROM sv_cards WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
     *c = (card){.id = zt_col_int(st, 0),
                 .number = zt_arena_strdup(a, zt_col_text(st, 1)),
                 .rule_id = zt_arena_strdup(a, zt_col_text(st, 2)),
@@ -258,9 +258,9 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " CARD_COLS ", c.facts FROM " CARD_FROM " WHERE c.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
     json_t *o = card_json(st, today);
     int64_t subject_id = zt_col_int(st, 2);
     json_t *facts = json_loads(zt_col_text(st, 24), JSON_DECODE_ANY, NULL);
@@ -275,7 +275,7 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     if (!st) rc = ZT_EINTERNAL;
     if (st) {
         zt_bind_int(st, 1, id);
-        while ((s = zt_step(st, e)) == 1) {
+        while ((s = zt_step(st, e)) == ZT_ROW) {
             const action_def *a = NULL;
             for (size_t i = 0; i < NACTIONS; i++)
                 if (strcmp(ACTIONS[i].id, zt_col_text(st, 1)) == 0) a = &ACTIONS[i];
@@ -291,7 +291,7 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
                                   state_label(zt_col_text(st, 3)), "actor", zt_col_text(st, 4), "actor_role",
                                   zt_col_text(st, 5), "at", col_ts(st, 6), "reason", zt_col_text(st, 7)));
         }
-        if (s < 0) rc = (zt_err)-s;
+        if (zt_step_failed(s)) rc = s;
     }
     json_object_set_new(o, "events", events);
     if (!rc) {
@@ -305,8 +305,8 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     if (!rc) {
         zt_bind_int(st, 1, subject_id);
         s = zt_step(st, e);
-        if (s < 0) rc = (zt_err)-s;
-        if (s == 1)
+        if (zt_step_failed(s)) rc = s;
+        if (s == ZT_ROW)
             json_object_set_new(
                 o, "subject",
                 json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:I,s:o,s:o}", "id",
@@ -492,9 +492,9 @@ static zt_err due_day(zt_req *r, const card *c, const char *param, int def, char
     zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT params FROM sv_rules WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, c->rule_id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 1) {
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_ROW) {
         json_t *params = json_loads(zt_col_text(st, 0), 0, NULL);
         json_t *v = params ? json_object_get(params, param) : NULL;
         if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= DUE_DAYS_MAX)
@@ -530,9 +530,9 @@ static zt_err write_act(zt_db *db, void *arg, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT state FROM sv_cards WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, w->id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
     char from[16];
     snprintf(from, sizeof from, "%s", zt_col_text(st, 0));
     zt_db_release(db);
@@ -642,8 +642,8 @@ static zt_err h_inbox(zt_req *r, zt_error *e) {
     int64_t n_unread = 0;
     if (!rc) {
         zt_bind_int(st, 1, p->user_id);
-        int s = zt_step(st, e);
-        if (s < 0) rc = (zt_err)-s;
+        zt_err s = zt_step(st, e);
+        if (zt_step_failed(s)) rc = s;
         n_unread = zt_col_int(st, 0);
     }
     if (rc) {
@@ -683,15 +683,15 @@ static zt_err h_inbox_read(zt_req *r, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a.id);
     zt_bind_int(st, 2, a.user_id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "消息不存在");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "消息不存在");
     zt_db_release(db);
     if ((rc = zt_store_write(APP(r)->store, write_read, &a, e))) return rc;
     st = zt_db_prepare(db, "SELECT " INBOX_COLS " FROM " INBOX_FROM " WHERE i.id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a.id);
-    if ((s = zt_step(st, e)) != 1) return s < 0 ? (zt_err)-s : ZT_EINTERNAL;
+    if ((s = zt_step(st, e)) != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     zt_reply_json(r, 200, inbox_json(st));
     return ZT_OK;
 }

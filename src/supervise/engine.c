@@ -57,8 +57,8 @@ zt_err zt_sv_rules_reload(zt_db *db, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     rule *list = NULL;
     size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             list = zt_realloc(list, cap * sizeof *list);
@@ -81,10 +81,10 @@ zt_err zt_sv_rules_reload(zt_db *db, zt_error *e) {
         snprintf(r->level, sizeof r->level, "%s", json_is_string(lv) ? json_string_value(lv) : "yellow");
     }
     zt_db_release(db);
-    if (rc < 0) {
+    if (zt_step_failed(rc)) {
         for (size_t i = 0; i < n; i++) json_decref(list[i].params);
         free(list);
-        return (zt_err)-rc;
+        return rc;
     }
     pthread_rwlock_wrlock(&rules_lock);
     for (size_t i = 0; i < nrules; i++) json_decref(rules[i].params);
@@ -625,14 +625,15 @@ static int64_t fee_charged(json_t *ev) {
  * that version) is not in the catalogue. */
 static int item_fees(zt_db *db, const proj *p, int64_t *count, int64_t *cap) {
     if (!p->item_code) return -1;
+    zt_error ignored = {0}; /* an item that cannot be read is as one not in the catalogue */
     zt_stmt *st = zt_db_prepare(db,
                                 p->item_version ? "SELECT guide FROM items WHERE code = ? AND version = ?"
                                                 : "SELECT guide FROM items WHERE code = ? ORDER BY version DESC",
-                                NULL);
+                                &ignored);
     if (!st) return -1;
     zt_bind_text(st, 1, p->item_code);
     if (p->item_version) zt_bind_int(st, 2, p->item_version);
-    json_t *g = zt_step(st, NULL) == 1 ? json_loads(zt_col_text(st, 0), 0, NULL) : NULL;
+    json_t *g = zt_step(st, &ignored) == ZT_ROW ? json_loads(zt_col_text(st, 0), 0, NULL) : NULL;
     zt_db_release(db);
     if (!g) return -1;
     json_t *fees = json_object_get(g, "fees"), *f;
@@ -795,7 +796,7 @@ zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, co
     zt_bind_text(st, 1, to);
     zt_bind_int(st, 2, now);
     zt_bind_int(st, 3, card_id);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
     }
@@ -883,9 +884,9 @@ static zt_err raise_card(zt_db *db, const rule *r, const proj *p, int64_t subjec
         zt_bind_null(st, 14);
     zt_bind_int(st, 15, now);
     zt_bind_int(st, 16, now);
-    int sr = zt_step(st, e);
+    zt_err sr = zt_step(st, e);
     free(ftext);
-    if (sr != 1) return sr < 0 ? (zt_err)-sr : ZT_EINTERNAL;
+    if (sr != ZT_ROW) return zt_step_failed(sr) ? sr : ZT_EINTERNAL;
     int64_t id = zt_col_int(st, 0);
     zt_db_release(db);
     /* A new card's row already holds what the step's UPDATE would write
@@ -1069,7 +1070,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT subject_type, subject, facts FROM sv_subjects WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, subject_id);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "subject", "监察对象不存在");
     }
@@ -1095,7 +1096,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         if (!st) goto internal;
         zt_bind_text(st, 1, p.subject_type);
         zt_bind_text(st, 2, p.subject);
-        int64_t now_rows = zt_step(st, e) == 1 ? zt_col_int(st, 0) : -1;
+        int64_t now_rows = zt_step(st, e) == ZT_ROW ? zt_col_int(st, 0) : -1;
         zt_db_release(db);
         /* a new event (every ingest) is seen here, without parsing the digest */
         int64_t counted = strtoll(digest + strlen(DIGEST_PREFIX), NULL, 10);
@@ -1116,7 +1117,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     }
     size_t cap = 0;
     rows = digest ? rows : 0;
-    while (st && zt_step(st, e) == 1) {
+    while (st && zt_step(st, e) == ZT_ROW) {
         rows++;
         json_t *ev = parse_event(zt_col_int(st, 3), zt_col_text(st, 0));
         if (!ev) continue;
@@ -1139,7 +1140,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     st = zt_db_prepare(db, "SELECT id, rule_id, level, state FROM sv_cards WHERE subject_id = ?", e);
     if (!st) goto internal;
     zt_bind_int(st, 1, subject_id);
-    while (nrefs < 64 && zt_step(st, e) == 1) {
+    while (nrefs < 64 && zt_step(st, e) == ZT_ROW) {
         refs[nrefs].id = zt_col_int(st, 0);
         refs[nrefs].seen = 0;
         snprintf(ref_rule[nrefs], sizeof ref_rule[0], "%s", zt_col_text(st, 1));
@@ -1155,8 +1156,8 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ?", e);
     if (!st) goto internal;
     zt_bind_int(st, 1, subject_id);
-    int sr;
-    while ((sr = zt_step(st, e)) == 1) {
+    zt_err sr;
+    while ((sr = zt_step(st, e)) == ZT_ROW) {
         if (nold == oldcap) {
             oldcap = oldcap ? oldcap * 2 : 8;
             old_timer *grown = zt_arena_alloc(&a, oldcap * sizeof *grown);
@@ -1170,7 +1171,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         o->keep = 0;
     }
     zt_db_release(db);
-    zt_err rc = sr < 0 ? (zt_err)-sr : ZT_OK;
+    zt_err rc = zt_step_failed(sr) ? sr : ZT_OK;
     if (rc) goto out;
 
     size_t ntimers = 0; /* the timers the subject keeps */
@@ -1357,7 +1358,7 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
     zt_bind_text(st, 4, dept);
     zt_bind_text(st, 5, region);
     zt_bind_int(st, 6, zt_now());
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return e->code ? e->code : ZT_EINTERNAL;
     }

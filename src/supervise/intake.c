@@ -414,18 +414,18 @@ static void reject(json_t *rejected, json_t *events, size_t i, const char *prefi
                                     id_json(json_array_get(events, i)), "field", field, "message", ee->message));
 }
 
-/* Who else reported this id or this subject? 1 with *other filled (copied
- * into other[cap]), 0 if nobody, or a negated zt_err. */
-static int other_source(zt_db *db, const char *sql, const char *a, const char *b, const char *source, char *other,
-                        size_t cap, zt_error *e) {
+/* Who else reported this id or this subject? ZT_ROW with *other filled
+ * (copied into other[cap]), ZT_DONE if nobody, or the error. */
+static zt_err other_source(zt_db *db, const char *sql, const char *a, const char *b, const char *source, char *other,
+                           size_t cap, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, sql, e);
-    if (!st) return -ZT_EINTERNAL;
+    if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a);
     int k = 2;
     if (b) zt_bind_text(st, k++, b);
     zt_bind_text(st, k, source);
-    int s = zt_step(st, e);
-    if (s == 1) snprintf(other, cap, "%s", zt_col_text(st, 0));
+    zt_err s = zt_step(st, e);
+    if (s == ZT_ROW) snprintf(other, cap, "%s", zt_col_text(st, 0));
     zt_db_release(db);
     return s;
 }
@@ -444,10 +444,10 @@ static zt_err ingest_one(zt_db *db, intake_arg *a, size_t i, const char **status
     const char *subject = json_string_value(json_object_get(ev, "subject"));
     char other[128];
     /* ids are unique across sources: another source's id is not a resend */
-    int s = other_source(db, "SELECT source FROM sv_events WHERE event_id = ? AND source <> ?", id, NULL, a->source,
-                         other, sizeof other, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 1) {
+    zt_err s = other_source(db, "SELECT source FROM sv_events WHERE event_id = ? AND source <> ?", id, NULL, a->source,
+                            other, sizeof other, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_ROW) {
         zt_fail(ee, ZT_ECONFLICT, "id", "事件编号 id 已被其他来源（%s）使用", other);
         *status = "rejected";
         return ZT_OK;
@@ -455,12 +455,12 @@ static zt_err ingest_one(zt_db *db, intake_arg *a, size_t i, const char **status
     /* a subject belongs to the source that reported it first */
     s = other_source(db, "SELECT source FROM sv_subjects WHERE subject_type = ? AND subject = ? AND source <> ?", st,
                      subject, a->source, other, sizeof other, e);
-    if (s == 0)
+    if (s == ZT_DONE)
         s = other_source(db,
                          "SELECT source FROM sv_events WHERE subject_type = ? AND subject = ? AND source <> ? LIMIT 1",
                          st, subject, a->source, other, sizeof other, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 1) {
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_ROW) {
         zt_fail(ee, ZT_ECONFLICT, "subject", "编号 %s 已由其他来源（%s）报送", subject, other);
         *status = "rejected";
         return ZT_OK;
@@ -505,9 +505,9 @@ static zt_err key_department(zt_req *r, const zt_principal *p, const char **code
     zt_stmt *st = zt_db_prepare(db, "SELECT code, region_code FROM departments WHERE id = ? AND retired_at IS NULL", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->dept_id);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_EFORBIDDEN, NULL, "密钥所属部门不存在或已撤销");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_EFORBIDDEN, NULL, "密钥所属部门不存在或已撤销");
     *code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 0));
     *region = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1));
     zt_db_release(db);

@@ -83,8 +83,8 @@ static zt_err recipients(zt_db *db, const char *dept, dept_recipients *out, int 
     dept_recipients d = {0};
     snprintf(d.dept, sizeof d.dept, "%s", dept);
     size_t cap = 0;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         if (d.n == cap) {
             cap = cap ? cap * 2 : 4;
             d.r = zt_realloc(d.r, cap * sizeof *d.r);
@@ -95,9 +95,9 @@ static zt_err recipients(zt_db *db, const char *dept, dept_recipients *out, int 
         snprintf(r->phone, sizeof r->phone, "%s", zt_col_text(st, 2));
     }
     zt_db_release(db);
-    if (rc < 0) {
+    if (zt_step_failed(rc)) {
         free(d.r);
-        return (zt_err)-rc;
+        return rc;
     }
     if (batch_open) {
         if (ncache == capcache) {
@@ -119,7 +119,7 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
     snprintf(title, sizeof title, "【%s%s】%s", level_label(level), action_label(action), number);
     snprintf(body, sizeof body, "%s", card_title);
     snprintf(text, sizeof text, "%s %s", title, body);
-    dept_recipients d;
+    dept_recipients d = {0};
     int owned;
     zt_err rc = recipients(db, dept, &d, &owned, e);
     if (rc) return rc;
@@ -150,7 +150,7 @@ zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e)
     zt_stmt *st = zt_db_prepare(db, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, card_id);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return ZT_OK;
     }

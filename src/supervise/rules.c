@@ -36,7 +36,7 @@ static zt_err h_list(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules ORDER BY subject_type, priority, id", e);
     if (!st) return ZT_EINTERNAL;
     json_t *items = json_array();
-    while (zt_step(st, e) == 1) json_array_append_new(items, rule_json(st));
+    while (zt_step(st, e) == ZT_ROW) json_array_append_new(items, rule_json(st));
     zt_reply_json(r, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
     return ZT_OK;
 }
@@ -46,7 +46,7 @@ static zt_err rule_reply(zt_req *r, const char *id, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "id", "没有这条监察规则");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "没有这条监察规则");
     json_t *j = rule_json(st);
     zt_db_release(db);
     json_t *versions = json_array();
@@ -56,7 +56,7 @@ static zt_err rule_reply(zt_req *r, const char *id, zt_error *e) {
                        e);
     if (st) {
         zt_bind_text(st, 1, id);
-        while (zt_step(st, e) == 1) {
+        while (zt_step(st, e) == ZT_ROW) {
             char ts[32];
             zt_time_format(zt_col_int(st, 3), ts);
             json_t *body = json_loads(zt_col_text(st, 1), 0, NULL);
@@ -85,7 +85,7 @@ static zt_err change_write(zt_db *db, void *arg, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->id);
-    if (zt_step(st, e) != 1) {
+    if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "id", "没有这条监察规则");
     }
@@ -142,7 +142,7 @@ static zt_err change_write(zt_db *db, void *arg, zt_error *e) {
     /* the new version as it now reads */
     st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", e);
     if (st) zt_bind_text(st, 1, a->id);
-    if (!st || zt_step(st, e) != 1) {
+    if (!st || zt_step(st, e) != ZT_ROW) {
         json_decref(before);
         zt_db_release(db);
         return zt_fail(e, ZT_EINTERNAL, "id", "规则更新后读取失败");

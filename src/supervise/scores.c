@@ -330,7 +330,7 @@ static json_t *acceptor(calc *c, const char *number, zt_error *e) {
     if (!st) return NULL;
     zt_bind_text(st, 1, number);
     json_t *v = json_null();
-    if (zt_step(st, e) == 1 && !zt_col_is_null(st, 0))
+    if (zt_step(st, e) == ZT_ROW && !zt_col_is_null(st, 0))
         v = json_pack("[s,s,s?]", zt_col_text(st, 0), zt_col_is_null(st, 1) ? "" : zt_col_text(st, 1),
                       zt_col_is_null(st, 2) ? NULL : zt_col_text(st, 2));
     if (!v) v = json_null(); /* not UTF-8: not attributable */
@@ -365,13 +365,13 @@ static zt_err facts_cases(calc *c, zt_error *e) {
     zt_bind_int(st, 2, c->mo->to);
     /* the acceptor look-up shares the connection: collect first */
     json_t *rows = json_array();
-    int rc;
-    while ((rc = zt_step(st, e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(rows, json_pack("[s,s,s,s,I]", zt_col_text(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),
                                               zt_col_text(st, 3), (json_int_t)zt_col_int(st, 4)));
     size_t i;
     json_t *row;
-    if (rc < 0) json_array_clear(rows);
+    if (zt_step_failed(rc)) json_array_clear(rows);
     json_array_foreach(rows, i, row) {
         const char *number = json_string_value(json_array_get(row, 0));
         zt_day due;
@@ -396,7 +396,7 @@ static zt_err facts_cases(calc *c, zt_error *e) {
         }
     }
     json_decref(rows);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* Yellow and red cards whose signal falls in the month, unless revoked,
@@ -412,14 +412,14 @@ static zt_err facts_cards(calc *c, zt_error *e) {
     zt_bind_int(st, 1, c->mo->from);
     zt_bind_int(st, 2, c->mo->to);
     json_t *rows = json_array();
-    int rc;
-    while ((rc = zt_step(st, e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(rows,
                               json_pack("[s,s,s,s,s,s]", zt_col_text(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),
                                         zt_col_text(st, 3), zt_col_text(st, 4), zt_col_text(st, 5)));
     size_t i;
     json_t *row;
-    if (rc < 0) json_array_clear(rows);
+    if (zt_step_failed(rc)) json_array_clear(rows);
     json_array_foreach(rows, i, row) {
         const char *type = json_string_value(json_array_get(row, 4));
         /* a rating's subject is its case's number */
@@ -436,7 +436,7 @@ static zt_err facts_cards(calc *c, zt_error *e) {
             }
     }
     json_decref(rows);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* Complaints received in the month (their submission, or first event),
@@ -457,13 +457,13 @@ static zt_err facts_complaints(calc *c, zt_error *e) {
     zt_bind_int(st, 1, c->mo->from);
     zt_bind_int(st, 2, c->mo->to);
     json_t *rows = json_array();
-    int rc;
-    while ((rc = zt_step(st, e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(rows, json_pack("[s,s,s,s?]", zt_col_text(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),
                                               zt_col_is_null(st, 3) ? NULL : zt_col_text(st, 3)));
     size_t i;
     json_t *row;
-    if (rc < 0) json_array_clear(rows);
+    if (zt_step_failed(rc)) json_array_clear(rows);
     json_array_foreach(rows, i, row) {
         entity *t[N_SCOPE];
         targets(c, json_string_value(json_array_get(row, 1)), json_string_value(json_array_get(row, 2)),
@@ -475,7 +475,7 @@ static zt_err facts_complaints(calc *c, zt_error *e) {
             }
     }
     json_decref(rows);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* Ratings given in the month (rating.rate events): the level counts for the
@@ -494,15 +494,15 @@ static zt_err facts_ratings(calc *c, zt_error *e) {
     zt_bind_int(st, 1, c->mo->from);
     zt_bind_int(st, 2, c->mo->to);
     json_t *rows = json_array();
-    int rc;
-    while ((rc = zt_step(st, e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(rows, json_pack("[s,I,s,s,s?,I]", zt_col_text(st, 0), (json_int_t)zt_col_int(st, 1),
                                               zt_col_text(st, 2), zt_col_text(st, 3),
                                               zt_col_is_null(st, 4) ? NULL : zt_col_text(st, 4),
                                               (json_int_t)(zt_col_is_null(st, 5) ? -1 : zt_col_int(st, 5))));
     size_t i;
     json_t *row;
-    if (rc < 0) json_array_clear(rows);
+    if (zt_step_failed(rc)) json_array_clear(rows);
     json_array_foreach(rows, i, row) {
         const char *number = json_string_value(json_array_get(row, 0));
         int64_t level = json_integer_value(json_array_get(row, 1)),
@@ -533,7 +533,7 @@ static zt_err facts_ratings(calc *c, zt_error *e) {
         }
     }
     json_decref(rows);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* Who is assessed besides what the facts name: every department with a
@@ -547,10 +547,10 @@ static zt_err facts_presence(calc *c, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, c->mo->from);
     zt_bind_int(st, 2, c->mo->to);
-    int rc;
-    while ((rc = zt_step(st, e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW)
         entity_get(c, SC_DEPT, zt_col_text(st, 0), zt_col_text(st, 0), zt_col_text(st, 1));
-    if (rc < 0) return (zt_err)-rc;
+    if (zt_step_failed(rc)) return rc;
     st = zt_db_prepare(
         c->db,
         "SELECT DISTINCT json_extract(body, '$.step.actor'), coalesce(json_extract(body, '$.step.actor_role'), ''),"
@@ -561,7 +561,7 @@ static zt_err facts_presence(calc *c, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, c->mo->from);
     zt_bind_int(st, 2, c->mo->to);
-    while ((rc = zt_step(st, e)) == 1) {
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         const char *role = zt_col_text(st, 1);
         if (!zt_col_is_null(st, 0) && strcmp(role, "citizen") && strcmp(role, "enterprise") &&
             strcmp(role, "applicant"))
@@ -569,7 +569,7 @@ static zt_err facts_presence(calc *c, zt_error *e) {
         if (!zt_col_is_null(st, 3))
             entity_get(c, SC_WINDOW, zt_col_text(st, 3), zt_col_text(st, 4), zt_col_text(st, 5));
     }
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* --- scoring ---------------------------------------------------------------------------------- */
@@ -695,7 +695,7 @@ static void names_of(calc *c, entity *x, const char **name, const char **dept_na
     zt_stmt *st = zt_db_prepare(c->db, "SELECT name, region_code FROM departments WHERE code = ?", &ne);
     if (st) {
         zt_bind_text(st, 1, x->dept);
-        if (zt_step(st, &ne) == 1) {
+        if (zt_step(st, &ne) == ZT_ROW) {
             *dept_name = zt_arena_strdup(c->a, zt_col_text(st, 0));
             if (x->scope == SC_DEPT || !*x->region) x->region = zt_arena_strdup(c->a, zt_col_text(st, 1));
         }
@@ -706,7 +706,7 @@ static void names_of(calc *c, entity *x, const char **name, const char **dept_na
         st = zt_db_prepare(c->db, "SELECT name FROM users WHERE login = ?", &ne);
         if (st) {
             zt_bind_text(st, 1, x->id);
-            if (zt_step(st, &ne) == 1) *name = zt_arena_strdup(c->a, zt_col_text(st, 0));
+            if (zt_step(st, &ne) == ZT_ROW) *name = zt_arena_strdup(c->a, zt_col_text(st, 0));
         }
     } else if (strspn(x->id, "0123456789") == strlen(x->id) && strlen(x->id) < 12) {
         st = zt_db_prepare(c->db,
@@ -715,7 +715,7 @@ static void names_of(calc *c, entity *x, const char **name, const char **dept_na
                            &ne);
         if (st) {
             zt_bind_int(st, 1, strtoll(x->id, NULL, 10));
-            if (zt_step(st, &ne) == 1)
+            if (zt_step(st, &ne) == ZT_ROW)
                 *name = zt_arena_printf(c->a, "%s %lld 号 %s", zt_col_text(st, 0), (long long)zt_col_int(st, 1),
                                         zt_col_text(st, 2));
         }
@@ -803,8 +803,8 @@ static zt_err store_write(zt_db *db, void *arg, zt_error *e) {
         return ZT_EINTERNAL;
     }
     zt_bind_text(st, 1, s->mo->text);
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         json_t *d = json_loads(zt_col_text(st, 2), 0, NULL);
         json_t *ap = json_object_get(d, "appeals");
         if (json_is_array(ap) && json_array_size(ap)) {
@@ -815,7 +815,7 @@ static zt_err store_write(zt_db *db, void *arg, zt_error *e) {
         json_decref(d);
     }
     zt_db_release(db);
-    zt_err err = rc < 0 ? (zt_err)-rc : ZT_OK;
+    zt_err err = zt_step_failed(rc) ? rc : ZT_OK;
     if (!err) {
         st = zt_db_prepare(db, "DELETE FROM sv_scores WHERE month = ?", e);
         if (!st) err = ZT_EINTERNAL;
@@ -897,7 +897,7 @@ static zt_err dept_code_of(zt_db *db, int64_t dept_id, char out[64], char region
     zt_stmt *st = zt_db_prepare(db, "SELECT code, region_code FROM departments WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, dept_id);
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_EFORBIDDEN, "role", "账号未关联部门");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EFORBIDDEN, "role", "账号未关联部门");
     snprintf(out, 64, "%s", zt_col_text(st, 0));
     if (region) snprintf(region, 16, "%s", zt_col_text(st, 1));
     return ZT_OK;
@@ -945,7 +945,7 @@ static json_t *month_meta(zt_db *db, const month *mo, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT detail FROM sv_scores WHERE month = ? LIMIT 1", e);
     if (!st) return m;
     zt_bind_text(st, 1, mo->text);
-    if (zt_step(st, e) == 1) {
+    if (zt_step(st, e) == ZT_ROW) {
         json_t *d = json_loads(zt_col_text(st, 0), 0, NULL);
         json_object_set_new(m, "computed", json_true());
         json_object_set(m, "provisional", json_object_get(d, "provisional"));
@@ -1059,31 +1059,31 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
     zt_bind_text(st, 1, mo.text);
     zt_bind_text(st, 2, code);
     json_t *dept = json_null();
-    int s = zt_step(st, e);
-    if (s == 1) {
+    zt_err s = zt_step(st, e);
+    if (s == ZT_ROW) {
         dept = row_json(st, 0, 1);
         json_object_set_new(dept, "of", json_integer(zt_col_int(st, 2)));
     }
     json_object_set_new(out, "department", dept);
-    for (int sc = SC_STAFF; sc <= SC_WINDOW && s >= 0; sc++) {
+    for (int sc = SC_STAFF; sc <= SC_WINDOW && !zt_step_failed(s); sc++) {
         st = zt_db_prepare(db,
                            "SELECT detail, rank() OVER (ORDER BY score DESC) FROM sv_scores WHERE month = ?"
                            " AND scope = ? AND dept_code = ? ORDER BY score DESC, scope_id",
                            e);
         if (!st) {
-            s = -ZT_EINTERNAL;
+            s = ZT_EINTERNAL;
             break;
         }
         zt_bind_text(st, 1, mo.text);
         zt_bind_text(st, 2, SCOPES[sc]);
         zt_bind_text(st, 3, code);
         json_t *list = json_array();
-        while ((s = zt_step(st, e)) == 1) json_array_append_new(list, row_json(st, 0, 1));
+        while ((s = zt_step(st, e)) == ZT_ROW) json_array_append_new(list, row_json(st, 0, 1));
         json_object_set_new(out, sc == SC_STAFF ? "staff" : "windows", list);
     }
-    if (s < 0) {
+    if (zt_step_failed(s)) {
         json_decref(out);
-        return (zt_err)-s;
+        return s;
     }
     zt_reply_json(r, 200, out);
     return ZT_OK;
@@ -1108,9 +1108,9 @@ static zt_err appeal_write(zt_db *db, void *arg, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, a->mo->text);
     zt_bind_text(st, 2, a->dept);
-    int s = zt_step(st, e);
-    if (s < 0) return (zt_err)-s;
-    if (s == 0) return zt_fail(e, ZT_ENOTFOUND, "month", "%s 没有部门 %s 的考核结果", a->mo->text, a->dept);
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "month", "%s 没有部门 %s 的考核结果", a->mo->text, a->dept);
     json_t *d = json_loads(zt_col_text(st, 0), 0, NULL);
     char until[16];
     snprintf(until, sizeof until, "%s", zt_col_is_null(st, 1) ? "" : zt_col_text(st, 1));
@@ -1258,7 +1258,7 @@ static zt_err h_decide(zt_req *r, zt_error *e) {
             zt_db_prepare(zt_store_reader(app->store), "SELECT region_code FROM departments WHERE code = ?", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, a.dept);
-        int ok = zt_step(st, e) == 1 && zt_region_within(zt_col_text(st, 0), p->region ? p->region : "");
+        int ok = zt_step(st, e) == ZT_ROW && zt_region_within(zt_col_text(st, 0), p->region ? p->region : "");
         zt_db_release(zt_store_reader(app->store));
         if (!ok) return zt_fail(e, ZT_ENOTFOUND, "dept", "部门不存在或不在监察范围内");
     }
@@ -1446,8 +1446,8 @@ static zt_err h_xlsx(zt_req *r, zt_error *e) {
     zt_stmt *st = zt_qb_prepare(&q, db, e);
     if (!st) return ZT_EINTERNAL;
     json_t *rows[N_SCOPE] = {json_array(), json_array(), json_array()}, *defs = NULL;
-    int s;
-    while ((s = zt_step(st, e)) == 1) {
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW) {
         int sc = index_of(SCOPES, zt_col_text(st, 0));
         json_t *d = json_loads(zt_col_text(st, 1), 0, NULL);
         if (sc < 0 || !json_is_object(d)) {
@@ -1458,19 +1458,19 @@ static zt_err h_xlsx(zt_req *r, zt_error *e) {
         json_array_append_new(rows[sc], d);
     }
     zt_db_release(db);
-    if (s < 0) rc = (zt_err)-s;
+    if (zt_step_failed(s)) rc = s;
     /* the indicators the month was computed with (a region may have no row) */
     st = rc ? NULL : zt_db_prepare(db, "SELECT detail FROM sv_scores WHERE month = ? LIMIT 1", e);
     if (st) {
         zt_bind_text(st, 1, mo.text);
-        if ((s = zt_step(st, e)) == 1) {
+        if ((s = zt_step(st, e)) == ZT_ROW) {
             json_t *d = json_loads(zt_col_text(st, 0), 0, NULL);
             defs = json_incref(json_object_get(d, "definitions"));
             json_decref(d);
         }
         zt_db_release(db);
-        if (s == 0) rc = zt_fail(e, ZT_ENOTFOUND, "month", "%s 的绩效考核尚未计算", mo.text);
-        if (s < 0) rc = (zt_err)-s;
+        if (s == ZT_DONE) rc = zt_fail(e, ZT_ENOTFOUND, "month", "%s 的绩效考核尚未计算", mo.text);
+        if (zt_step_failed(s)) rc = s;
     } else if (!rc) {
         rc = ZT_EINTERNAL;
     }

@@ -74,8 +74,9 @@ static int events(zt_stream *st, feed *f, zt_db *db) {
     if (!q) return -1;
     zt_bind_int(q, 1, f->ev);
     zt_bind_int(q, 2, BATCH);
-    int n = 0, rc;
-    while ((rc = zt_step(q, &e)) == 1) {
+    int n = 0;
+    zt_err rc;
+    while ((rc = zt_step(q, &e)) == ZT_ROW) {
         n++;
         f->ev = zt_col_int(q, 0);
         if (!visible(f, col(q, 6), col(q, 5))) continue;
@@ -87,7 +88,7 @@ static int events(zt_stream *st, feed *f, zt_db *db) {
                             "region_code", col(q, 6), "occurred_at", ts));
         if (zt_stream_pending(st) >= ZT_STREAM_CHUNK) return 1;
     }
-    if (rc < 0) {
+    if (zt_step_failed(rc)) {
         zt_error_log("supervision stream: %s", e.message);
         return -1;
     }
@@ -107,8 +108,9 @@ static int cards(zt_stream *st, feed *f, zt_db *db) {
     if (!q) return -1;
     zt_bind_int(q, 1, f->card);
     zt_bind_int(q, 2, BATCH);
-    int n = 0, rc;
-    while ((rc = zt_step(q, &e)) == 1) {
+    int n = 0;
+    zt_err rc;
+    while ((rc = zt_step(q, &e)) == ZT_ROW) {
         n++;
         f->card = zt_col_int(q, 0);
         if (!visible(f, col(q, 8), col(q, 7))) continue;
@@ -120,7 +122,7 @@ static int cards(zt_stream *st, feed *f, zt_db *db) {
                             "subject", col(q, 9), "action", col(q, 10)));
         if (zt_stream_pending(st) >= ZT_STREAM_CHUNK) return 1;
     }
-    if (rc < 0) {
+    if (zt_step_failed(rc)) {
         zt_error_log("supervision stream: %s", e.message);
         return -1;
     }
@@ -179,9 +181,9 @@ static int parse_cursor(const char *s, int64_t *ev, int64_t *card) {
 static zt_err max_id(zt_db *db, const char *sql, int64_t *out, zt_error *e) {
     zt_stmt *q = zt_db_prepare(db, sql, e);
     if (!q) return ZT_EINTERNAL;
-    int rc = zt_step(q, e);
-    if (rc < 0) return (zt_err)-rc;
-    *out = rc == 1 ? zt_col_int(q, 0) : 0;
+    zt_err rc = zt_step(q, e);
+    if (zt_step_failed(rc)) return rc;
+    *out = rc == ZT_ROW ? zt_col_int(q, 0) : 0;
     return ZT_OK;
 }
 

@@ -35,7 +35,7 @@ static zt_err tick_write(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 2, TICK_BATCH + 1);
     int64_t *ids = zt_malloc((TICK_BATCH + 1) * sizeof *ids);
     int n = 0;
-    while (n <= TICK_BATCH && zt_step(st, e) == 1) ids[n++] = zt_col_int(st, 0);
+    while (n <= TICK_BATCH && zt_step(st, e) == ZT_ROW) ids[n++] = zt_col_int(st, 0);
     zt_db_release(db);
     a->more = n > TICK_BATCH;
     if (a->more) n = TICK_BATCH;
@@ -58,10 +58,10 @@ zt_err zt_sv_tick(zt_app *app, int64_t now, int *n, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM sv_timers WHERE due_at <= ? LIMIT 1", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, now);
-    int due = zt_step(st, e);
+    zt_err due = zt_step(st, e);
     zt_db_release(db);
-    if (due < 0) return (zt_err)-due;
-    if (due == 0) {
+    if (zt_step_failed(due)) return due;
+    if (due == ZT_DONE) {
         if (n) *n = 0;
         return ZT_OK;
     }
@@ -182,7 +182,7 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, type);
     zt_bind_text(st, 2, zt_req_param(r, "number"));
-    if (zt_step(st, e) != 1) return zt_fail(e, ZT_ENOTFOUND, "number", "没有该监察对象");
+    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "number", "没有该监察对象");
     if ((p->role_bit & ZT_R_SUPERVISOR) && !zt_region_within(zt_col_text(st, 5), p->region))
         return zt_fail(e, ZT_ENOTFOUND, "number", "没有该监察对象");
     int64_t id = zt_col_int(st, 0);
@@ -209,7 +209,7 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     if (st) {
         zt_bind_text(st, 1, json_string_value(json_object_get(j, "subject_type")));
         zt_bind_text(st, 2, json_string_value(json_object_get(j, "subject")));
-        while (zt_step(st, e) == 1) {
+        while (zt_step(st, e) == ZT_ROW) {
             json_t *step = zt_col_is_null(st, 5) ? json_null() : json_loads(zt_col_text(st, 5), 0, NULL);
             json_array_append_new(steps,
                                   json_pack("{s:s,s:s,s:o,s:o,s:s,s:o}", "id", zt_col_text(st, 0), "type",
@@ -223,7 +223,7 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ? ORDER BY due_at", e);
     if (st) {
         zt_bind_int(st, 1, id);
-        while (zt_step(st, e) == 1)
+        while (zt_step(st, e) == ZT_ROW)
             json_array_append_new(timers, json_pack("{s:s,s:s,s:o}", "rule", zt_col_text(st, 0), "level",
                                                     zt_col_text(st, 1), "due_at", opt_time(st, 2)));
         zt_db_release(db);
@@ -236,7 +236,7 @@ static zt_err h_case(zt_req *r, zt_error *e) {
                        e);
     if (st) {
         zt_bind_int(st, 1, id);
-        while (zt_step(st, e) == 1) {
+        while (zt_step(st, e) == ZT_ROW) {
             json_t *facts = json_loads(zt_col_text(st, 9), 0, NULL);
             json_array_append_new(cards, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id",
                                                    (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "rule",

@@ -88,9 +88,9 @@ static zt_err day_range(zt_req *r, zt_qb *f, const char *col, zt_error *e) {
 static zt_err each_row(zt_db *db, zt_qb *q, void (*row)(zt_stmt *, void *), void *ctx, zt_error *e) {
     zt_stmt *st = zt_qb_prepare(q, db, e);
     if (!st) return ZT_EINTERNAL;
-    int s;
-    while ((s = zt_step(st, e)) == 1) row(st, ctx);
-    return s < 0 ? (zt_err)-s : ZT_OK;
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW) row(st, ctx);
+    return zt_step_failed(s) ? s : ZT_OK;
 }
 
 /* {total, warning, yellow, red} from four columns starting at col. */

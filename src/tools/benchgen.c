@@ -83,8 +83,8 @@ static zt_err load_entries(zt_db *db, tmpl *t, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, subject);
     size_t cap = 0;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         size_t len;
         const char *bytes = zt_col_blob(st, 0, &len);
         const char *comma = len > 10 && !memcmp(bytes, "{\"index\":", 9) ? memchr(bytes, ',', len) : NULL;
@@ -104,7 +104,7 @@ static zt_err load_entries(zt_db *db, tmpl *t, zt_error *e) {
         te->owner = zt_col_int(st, 1);
     }
     zt_db_release(db);
-    return rc < 0 ? (zt_err)-rc : ZT_OK;
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 /* Every case made through the API that has no card: the templates. */
@@ -120,8 +120,8 @@ static zt_err load_templates(zt_db *db, tmpl **out, size_t *n, zt_error *e) {
     size_t cap = 0;
     *out = NULL;
     *n = 0;
-    int rc;
-    while ((rc = zt_step(st, e)) == 1) {
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             *out = zt_realloc(*out, cap * sizeof **out);
@@ -138,9 +138,9 @@ static zt_err load_templates(zt_db *db, tmpl **out, size_t *n, zt_error *e) {
         snprintf(t->prefix, sizeof t->prefix, "%.*s", dash ? (int)(dash - t->number) : 0, t->number);
     }
     zt_db_release(db);
-    if (rc < 0) return (zt_err)-rc;
+    if (zt_step_failed(rc)) return rc;
     for (size_t i = 0; i < *n; i++)
-        if ((rc = load_entries(db, &(*out)[i], e))) return (zt_err)rc;
+        if ((rc = load_entries(db, &(*out)[i], e))) return rc;
     return ZT_OK;
 }
 
@@ -202,7 +202,7 @@ static zt_err read_node(zt_db *db, int level, uint64_t index, zt_hash *out, zt_e
     if (level) zt_bind_int(st, 1, level);
     zt_bind_int(st, level ? 2 : 1, (int64_t)index);
     size_t n = 0;
-    const void *b = zt_step(st, e) == 1 ? zt_col_blob(st, 0, &n) : NULL;
+    const void *b = zt_step(st, e) == ZT_ROW ? zt_col_blob(st, 0, &n) : NULL;
     if (b && n == ZT_HASH_LEN) memcpy(out->b, b, ZT_HASH_LEN);
     zt_db_release(db);
     return b && n == ZT_HASH_LEN

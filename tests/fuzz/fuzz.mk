@@ -23,7 +23,7 @@ FUZZ_FLAGS   ?=
 FUZZ_MERGE_FLAGS ?=
 FUZZ_MAX_FILES ?= 200
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) -DZT_DEBUG
 FUZZ_MAKE     = $(MAKE) -f $(firstword $(MAKEFILE_LIST)) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN= \
                 CFLAGS='$(FUZZ_CFLAGS)' LDSAN='$(FUZZ_SAN)'
 

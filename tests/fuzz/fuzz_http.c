@@ -500,7 +500,7 @@ static void make_key(void) {
     zt_db *db = zt_store_reader(app.store);
     zt_error e = {0};
     zt_stmt *st = zt_db_prepare(db, "SELECT id FROM departments WHERE code = '360300-GA'", &e);
-    if (!st || zt_step(st, &e) != 1) die("department 360300-GA", &e);
+    if (!st || zt_step(st, &e) != ZT_ROW) die("department 360300-GA", &e);
     long long dept = (long long)zt_col_int(st, 0);
     zt_db_release(db);
     const ident *admin = &idents[0];

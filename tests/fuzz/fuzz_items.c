@@ -218,7 +218,7 @@ static const char *const TYPES[][2] = {{"行政许可", "XK"}, {"行政处罚", 
                                        {"行政裁决", "CJ"}, {"公共服务", "GG"}, {"其他", "QT"}};
 
 typedef struct {
-    int failed; /* a lookup returned -ZT_EUNAVAIL */
+    int failed; /* a lookup returned ZT_EUNAVAIL */
 } lookup_ctx;
 
 static int dept_index(const char *code) {
@@ -227,33 +227,34 @@ static int dept_index(const char *code) {
     return -1;
 }
 
-static int fake_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
+static zt_err fake_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
     int i = dept_index(code);
-    if (i < 0) return 0;
+    if (i < 0) return ZT_DONE;
     if (strcmp(code, DOWN_DEPT) == 0) {
         ((lookup_ctx *)ctx)->failed = 1;
-        return -zt_fail(e, ZT_EUNAVAIL, NULL, "%s", DOWN_MSG);
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "%s", DOWN_MSG);
     }
     if (id) *id = i + 1;
     if (region) snprintf(region, 16, "%s", DEPTS[i].region);
-    return 1;
+    return ZT_ROW;
 }
 
-static int fake_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
+static zt_err fake_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
     int hall_found = 0;
     if (strcmp(hall, DOWN_HALL) == 0) {
         ((lookup_ctx *)ctx)->failed = 1;
-        return -zt_fail(e, ZT_EUNAVAIL, NULL, "%s", DOWN_MSG);
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "%s", DOWN_MSG);
     }
     for (size_t i = 0; i < NWINDOWS; i++) {
         if (strcmp(WINDOWS[i].hall, hall) != 0) continue;
         hall_found = 1;
         if (WINDOWS[i].dept && WINDOWS[i].number == number) {
             *dept_id = dept_index(WINDOWS[i].dept) + 1;
-            return 2;
+            return ZT_ROW;
         }
     }
-    return hall_found;
+    *dept_id = 0; /* the hall has no such window */
+    return hall_found ? ZT_ROW : ZT_DONE;
 }
 
 static int member(const char *k, size_t n) {
@@ -493,9 +494,9 @@ static void check_accepted(const outcome *o, json_t *g) {
     x = json_object_get(g, "place");
     int64_t window_dept = 0;
     lookup_ctx ctx = {0};
-    FUZZ_CHECK(
-        fake_window(&ctx, str(x, "hall"), json_integer_value(json_object_get(x, "window")), &window_dept, NULL) == 2);
-    FUZZ_CHECK(window_dept == gi->dept_id);
+    FUZZ_CHECK(fake_window(&ctx, str(x, "hall"), json_integer_value(json_object_get(x, "window")), &window_dept,
+                           NULL) == ZT_ROW);
+    FUZZ_CHECK(window_dept != 0 && window_dept == gi->dept_id);
     FUZZ_CHECK(!blank(str(g, "hours")));
     FUZZ_CHECK(phone_ok(str(g, "consult_phone")) && phone_ok(str(g, "complaint_phone")));
     FUZZ_CHECK(one_of(gi->online, (const char *const[]){"全程网办", "网上预审", "不可网办", NULL}));

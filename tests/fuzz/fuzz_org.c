@@ -60,15 +60,15 @@ static void snapshot(unsigned char out[32]) {
     for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
         zt_stmt *st = zt_db_prepare(db, sql[q], &e);
         FUZZ_CHECK(st != NULL);
-        int rc;
-        while ((rc = zt_step(st, &e)) == 1) {
+        zt_err rc;
+        while ((rc = zt_step(st, &e)) == ZT_ROW) {
             for (int c = 0; c < 8; c++) {
                 const char *t = zt_col_text(st, c);
                 for (const char *p = t ? t : ""; *p; p++) h[c % 4] = (h[c % 4] ^ (unsigned char)*p) * 1099511628211ULL;
                 h[c % 4] = (h[c % 4] ^ 0xff) * 1099511628211ULL;
             }
         }
-        FUZZ_CHECK(rc == 0);
+        FUZZ_CHECK(rc == ZT_DONE);
     }
     zt_db_release(db);
     memcpy(out, h, 32);
@@ -85,7 +85,7 @@ static void check_texts(void) {
     for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
         zt_stmt *st = zt_db_prepare(db, sql[q], &e);
         FUZZ_CHECK(st != NULL);
-        while (zt_step(st, &e) == 1)
+        while (zt_step(st, &e) == ZT_ROW)
             for (int c = 0; c < 7; c++) {
                 const char *t = zt_col_text(st, c);
                 if (!t) continue;
@@ -139,9 +139,9 @@ static int query1(const char *sql, const char *a, const char *b) {
     FUZZ_CHECK(st != NULL);
     zt_bind_text(st, 1, a);
     if (b) zt_bind_text(st, 2, b);
-    int rc = zt_step(st, &e);
-    FUZZ_CHECK(rc >= 0);
-    return rc == 1;
+    zt_err rc = zt_step(st, &e);
+    FUZZ_CHECK(!zt_step_failed(rc));
+    return rc == ZT_ROW;
 }
 
 static const char *last_name_for; /* a region code seen again later keeps the last name */
@@ -209,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     {
         zt_db *db = zt_store_reader(app.store);
         zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM audit_log", &e);
-        FUZZ_CHECK(st && zt_step(st, &e) == 1);
+        FUZZ_CHECK(st && zt_step(st, &e) == ZT_ROW);
         audit_before = zt_col_int(st, 0);
         zt_db_release(db);
     }
@@ -265,7 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_texts();
     zt_db *db = zt_store_reader(app.store);
     zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM audit_log", &e);
-    FUZZ_CHECK(st && zt_step(st, &e) == 1);
+    FUZZ_CHECK(st && zt_step(st, &e) == ZT_ROW);
     FUZZ_CHECK(zt_col_int(st, 0) == audit_before + 1);
     zt_db_release(db);
     return 0;

@@ -420,6 +420,8 @@ static void err_names(void **state) {
     assert_string_equal(zt_err_name(ZT_ETHROTTLED), "throttled");
     assert_string_equal(zt_err_name(ZT_EUNAVAIL), "unavailable");
     assert_string_equal(zt_err_name(ZT_EINTERNAL), "internal");
+    assert_string_equal(zt_err_name(ZT_ROW), "row");
+    assert_string_equal(zt_err_name(ZT_DONE), "done");
     assert_string_equal(zt_err_name((zt_err)99), "internal");
     /* names are distinct */
     for (int i = ZT_OK; i <= ZT_EINTERNAL; i++)

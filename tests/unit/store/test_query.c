@@ -96,10 +96,10 @@ static const char *codes_where(const zt_qb *filter) {
     zt_stmt *st = zt_qb_prepare(&q, db, &e);
     if (!st) fail_msg("prepare %s: %s", q.sql, e.message);
     const char *out = "";
-    int rc;
-    while ((rc = zt_step(st, &e)) == 1)
+    zt_err rc;
+    while ((rc = zt_step(st, &e)) == ZT_ROW)
         out = zt_arena_printf(&arena, "%s%s%s", out, *out ? "," : "", zt_col_text(st, 0));
-    assert_int_equal(rc, 0);
+    assert_int_equal(rc, ZT_DONE);
     zt_db_release(db);
     return out;
 }
@@ -165,7 +165,7 @@ static void values_bound_in_order(void **state) {
     zt_db *db = zt_store_reader(store);
     zt_stmt *st = zt_qb_prepare(&q, db, &e);
     assert_non_null(st);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_string_equal(zt_col_text(st, 0), "甲|-2|c");
     zt_db_release(db);
 
@@ -184,7 +184,7 @@ static void values_bound_in_order(void **state) {
     zt_qb_text(&n, NULL);
     st = zt_qb_prepare(&n, db, &e);
     assert_non_null(st);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_int_equal(zt_col_int(st, 0), 1);
     zt_db_release(db);
 }

@@ -62,8 +62,8 @@ static int64_t query_int(zt_store *s, const char *sql) {
     zt_error e = {0};
     zt_stmt *st = zt_db_prepare(db, sql, &e);
     if (!st) fail_msg("prepare %s: %s", sql, e.message);
-    int rc = zt_step(st, &e);
-    if (rc != 1) fail_msg("no row from %s (%d): %s", sql, rc, e.message);
+    zt_err rc = zt_step(st, &e);
+    if (rc != ZT_ROW) fail_msg("no row from %s (%s): %s", sql, zt_err_name(rc), e.message);
     int64_t v = zt_col_int(st, 0);
     zt_db_release(db);
     return v;
@@ -75,7 +75,7 @@ static int region_exists(zt_store *s, const char *code) {
     zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM regions WHERE code = ?", &e);
     assert_non_null(st);
     zt_bind_text(st, 1, code);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     int64_t n = zt_col_int(st, 0);
     zt_db_release(db);
     return (int)n;
@@ -88,9 +88,9 @@ typedef struct {
     const char *name;
     const char *parent;
     int level;
-    int64_t stamp; /* created_at: lets the test sum what was written */
-    int fail;      /* return an error after inserting */
-    int step_rc;   /* what zt_step returned */
+    int64_t stamp;  /* created_at: lets the test sum what was written */
+    int fail;       /* return an error after inserting */
+    zt_err step_rc; /* what zt_step returned */
     atomic_int *calls;
 } region_arg;
 
@@ -109,7 +109,7 @@ static zt_err insert_region(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 5, r->stamp);
     zt_bind_int(st, 6, r->stamp);
     r->step_rc = zt_step(st, e);
-    if (r->step_rc < 0) return (zt_err)-r->step_rc;
+    if (zt_step_failed(r->step_rc)) return r->step_rc;
     if (r->fail) return zt_fail(e, ZT_EINVAL, "code", "write %s fails on purpose", r->code);
     return ZT_OK;
 }
@@ -142,7 +142,7 @@ static void open_creates_and_migrates(void **state) {
     zt_error e = {0};
     zt_stmt *st = zt_db_prepare(db, "PRAGMA journal_mode", &e);
     assert_non_null(st);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_string_equal(zt_col_text(st, 0), "wal");
     zt_db_release(db);
     assert_int_equal(query_int(s, "PRAGMA foreign_keys"), 1);
@@ -173,7 +173,7 @@ static void write_is_durable(void **state) {
     zt_error e = {0};
     region_arg r = {.code = "110000", .name = "北京市", .stamp = 1772413200};
     assert_int_equal(write_region(s, &r, &e), ZT_OK);
-    assert_int_equal(r.step_rc, 0);
+    assert_int_equal(r.step_rc, ZT_DONE);
     /* visible to readers as soon as zt_store_write returns */
     assert_int_equal(region_exists(s, "110000"), 1);
     zt_store_stats st;
@@ -190,13 +190,13 @@ static void write_is_durable(void **state) {
     zt_stmt *q = zt_db_prepare(db, "SELECT name, level, parent_code, created_at FROM regions WHERE code = ?", &e);
     assert_non_null(q);
     zt_bind_text(q, 1, "110000");
-    assert_int_equal(zt_step(q, &e), 1);
+    assert_int_equal(zt_step(q, &e), ZT_ROW);
     assert_string_equal(zt_col_text(q, 0), "北京市");
     assert_int_equal(zt_col_int(q, 1), 1);
     assert_true(zt_col_is_null(q, 2));
     assert_null(zt_col_text(q, 2));
     assert_int_equal(zt_col_int(q, 3), 1772413200);
-    assert_int_equal(zt_step(q, &e), 0);
+    assert_int_equal(zt_step(q, &e), ZT_DONE);
     zt_db_release(db);
     zt_store_close(s);
 }
@@ -206,7 +206,7 @@ static void failing_write_rolled_back(void **state) {
     zt_error e = {0};
     region_arg bad = {.code = "120000", .fail = 1};
     assert_int_equal(write_region(s, &bad, &e), ZT_EINVAL);
-    assert_int_equal(bad.step_rc, 0); /* the insert itself succeeded ... */
+    assert_int_equal(bad.step_rc, ZT_DONE); /* the insert itself succeeded ... */
     assert_int_equal(e.code, ZT_EINVAL);
     assert_string_equal(e.field, "code");
     assert_string_equal(e.message, "write 120000 fails on purpose");
@@ -375,19 +375,19 @@ static void constraint_is_conflict(void **state) {
     region_arg dup = {.code = "310000", .name = "又一个"};
     memset(&e, 0, sizeof e);
     assert_int_equal(write_region(s, &dup, &e), ZT_ECONFLICT);
-    assert_int_equal(dup.step_rc, -(int)ZT_ECONFLICT);
+    assert_int_equal(dup.step_rc, ZT_ECONFLICT);
     assert_int_equal(e.code, ZT_ECONFLICT);
 
     /* foreign key (foreign_keys=ON on the writer) */
     region_arg orphan = {.code = "310101", .name = "黄浦区", .level = 2, .parent = "999999"};
     memset(&e, 0, sizeof e);
     assert_int_equal(write_region(s, &orphan, &e), ZT_ECONFLICT);
-    assert_int_equal(orphan.step_rc, -(int)ZT_ECONFLICT);
+    assert_int_equal(orphan.step_rc, ZT_ECONFLICT);
 
     /* CHECK (level BETWEEN 1 AND 3) */
     region_arg level = {.code = "310102", .level = 4};
     assert_int_equal(write_region(s, &level, &e), ZT_ECONFLICT);
-    assert_int_equal(level.step_rc, -(int)ZT_ECONFLICT);
+    assert_int_equal(level.step_rc, ZT_ECONFLICT);
 
     /* a valid child of an existing parent */
     region_arg child = {.code = "310101", .name = "黄浦区", .level = 2, .parent = "310000"};
@@ -458,7 +458,7 @@ static void binds_and_columns(void **state) {
     zt_db *db = zt_store_reader(s);
     zt_stmt *st = zt_db_prepare(db, "SELECT i, s, b, n FROM t ORDER BY i", &e);
     assert_non_null(st);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_int_equal(zt_col_int(st, 0), INT64_MIN);
     assert_string_equal(zt_col_text(st, 1), "x");
     size_t n = 0;
@@ -468,10 +468,10 @@ static void binds_and_columns(void **state) {
     assert_int_equal(b[4], 7);
     assert_true(zt_col_is_null(st, 3));
     assert_false(zt_col_is_null(st, 0));
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_true(zt_col_is_null(st, 3));
-    assert_int_equal(zt_step(st, &e), 1);
-    assert_int_equal(zt_step(st, &e), 0);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
+    assert_int_equal(zt_step(st, &e), ZT_DONE);
     zt_db_release(db);
     zt_store_stats stats;
     zt_store_stats_get(s, &stats);
@@ -492,7 +492,7 @@ static void *reader_thread(void *arg) {
     p->db = zt_store_reader(p->s);
     zt_error e = {0};
     zt_stmt *st = zt_db_prepare(p->db, "SELECT count(*) FROM regions", &e);
-    if (st && zt_step(st, &e) == 1) p->count = zt_col_int(st, 0);
+    if (st && zt_step(st, &e) == ZT_ROW) p->count = zt_col_int(st, 0);
     zt_db_release(p->db);
     return NULL;
 }
@@ -535,14 +535,14 @@ static void statement_cache(void **state) {
     const char *sql = "SELECT code FROM regions ORDER BY code";
     zt_stmt *st = zt_db_prepare(db, sql, &e);
     assert_non_null(st);
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_string_equal(zt_col_text(st, 0), "A1");
-    assert_int_equal(zt_step(st, &e), 1);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
     assert_string_equal(zt_col_text(st, 0), "A2");
     /* the same SQL again: the cached statement, reset to the start */
     zt_stmt *again = zt_db_prepare(db, sql, &e);
     assert_ptr_equal(again, st);
-    assert_int_equal(zt_step(again, &e), 1);
+    assert_int_equal(zt_step(again, &e), ZT_ROW);
     assert_string_equal(zt_col_text(again, 0), "A1");
     zt_db_release(db);
     assert_ptr_equal(zt_db_prepare(db, sql, &e), st); /* kept across release */
@@ -551,17 +551,17 @@ static void statement_cache(void **state) {
     zt_stmt *b = zt_db_prepare(db, "SELECT ?1 IS NULL, ?1", &e);
     assert_non_null(b);
     zt_bind_int(b, 1, 5);
-    assert_int_equal(zt_step(b, &e), 1);
+    assert_int_equal(zt_step(b, &e), ZT_ROW);
     assert_int_equal(zt_col_int(b, 0), 0);
     assert_int_equal(zt_col_int(b, 1), 5);
     zt_stmt *b2 = zt_db_prepare(db, "SELECT ?1 IS NULL, ?1", &e);
     assert_ptr_equal(b2, b);
-    assert_int_equal(zt_step(b2, &e), 1);
+    assert_int_equal(zt_step(b2, &e), ZT_ROW);
     assert_int_equal(zt_col_int(b2, 0), 1);
     /* different SQL, different statement */
     zt_stmt *other = zt_db_prepare(db, "SELECT code FROM regions ORDER BY code DESC", &e);
     assert_ptr_not_equal(other, st);
-    assert_int_equal(zt_step(other, &e), 1);
+    assert_int_equal(zt_step(other, &e), ZT_ROW);
     assert_string_equal(zt_col_text(other, 0), "A3");
     zt_db_release(db);
 
@@ -572,7 +572,7 @@ static void statement_cache(void **state) {
         snprintf(q, sizeof q, "SELECT %d + count(*) FROM regions", i);
         zt_stmt *x = zt_db_prepare(db, q, &e);
         assert_non_null(x);
-        assert_int_equal(zt_step(x, &e), 1);
+        assert_int_equal(zt_step(x, &e), ZT_ROW);
         assert_int_equal(zt_col_int(x, 0), i + 3);
         if (i % 50 == 49) zt_db_release(db);
     }
@@ -611,7 +611,7 @@ static void readonly_refuses_writes(void **state) {
         db, "INSERT INTO regions (code, name, level, created_at, updated_at) VALUES ('520000', 'x', 1, 0, 0)", &e);
     assert_non_null(st);
     memset(&e, 0, sizeof e);
-    assert_int_equal(zt_step(st, &e), -(int)ZT_EUNAVAIL);
+    assert_int_equal(zt_step(st, &e), ZT_EUNAVAIL);
     assert_int_equal(e.code, ZT_EUNAVAIL);
     zt_db_release(db);
     zt_store_close(s);

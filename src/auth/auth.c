@@ -14,43 +14,6 @@
 #include "base/log.h"
 #include "ledger/ledger.h"
 
-static const struct {
-    const char *name, *label;
-    uint32_t bit;
-} roles[] = {
-    {"citizen", "自然人", ZT_R_CITIZEN},
-    {"enterprise", "法人", ZT_R_ENTERPRISE},
-    {"clerk", "窗口/承办人员", ZT_R_CLERK},
-    {"dept_head", "部门负责人", ZT_R_DEPT_HEAD},
-    {"legal_reviewer", "法制审查人员", ZT_R_LEGAL},
-    {"supervisor", "监察人员", ZT_R_SUPERVISOR},
-    {"trading_officer", "交易监管人员", ZT_R_TRADING},
-    {"finance_officer", "财政监管人员", ZT_R_FINANCE},
-    {"data_officer", "数据管理人员", ZT_R_DATA},
-    {"auditor", "审计人员", ZT_R_AUDITOR},
-    {"admin", "系统管理员", ZT_R_ADMIN},
-    {"system", "部门业务系统", ZT_R_SYSTEM},
-};
-#define NROLES (sizeof roles / sizeof roles[0])
-
-uint32_t zt_role_bit(const char *name) {
-    for (size_t i = 0; name && i < NROLES; i++)
-        if (strcmp(roles[i].name, name) == 0) return roles[i].bit;
-    return 0;
-}
-
-const char *zt_role_name(uint32_t bit) {
-    for (size_t i = 0; i < NROLES; i++)
-        if (roles[i].bit == bit) return roles[i].name;
-    return NULL;
-}
-
-const char *zt_role_label(const char *name) {
-    for (size_t i = 0; name && i < NROLES; i++)
-        if (strcmp(roles[i].name, name) == 0) return roles[i].label;
-    return "";
-}
-
 int zt_role_needs_dept(const char *name) {
     uint32_t b = zt_role_bit(name);
     return (b & ZT_R_STAFF) && !(b & (ZT_R_SUPERVISOR | ZT_R_ADMIN));

@@ -1,9 +1,9 @@
-/* auth.h - roles, accounts, sessions, API keys, scopes and the audit trail
+/* auth.h - accounts, sessions, API keys, scopes and the audit trail
  * (R1, R16).
  *
- * Roles are bits so that a route declares the roles it admits as one mask
- * (http/http.h); scope (which department's or region's data a principal may
- * touch) is checked by the handlers with zt_scope_*. */
+ * The role bits and names are http's (http/access.h: a route declares the
+ * roles it admits as one mask); scope (which department's or region's data
+ * a principal may touch) is checked by the handlers with zt_scope_*. */
 #ifndef ZT_AUTH_H
 #define ZT_AUTH_H
 
@@ -15,31 +15,6 @@
 #include "http/http.h"
 #include "store/query.h"
 
-enum {
-    ZT_R_CITIZEN = 1u << 0,    /* 自然人 */
-    ZT_R_ENTERPRISE = 1u << 1, /* 法人 */
-    ZT_R_CLERK = 1u << 2,      /* 窗口/承办人员 */
-    ZT_R_DEPT_HEAD = 1u << 3,  /* 部门负责人 */
-    ZT_R_LEGAL = 1u << 4,      /* 法制审查 */
-    ZT_R_SUPERVISOR = 1u << 5, /* 监察 */
-    ZT_R_TRADING = 1u << 6,    /* 交易中心 */
-    ZT_R_FINANCE = 1u << 7,    /* 财政 */
-    ZT_R_DATA = 1u << 8,       /* 数据管理 */
-    ZT_R_ADMIN = 1u << 9,      /* 系统管理员 */
-    ZT_R_SYSTEM = 1u << 10,    /* a department's system, by API key */
-    ZT_R_AUDITOR = 1u << 11,   /* 审计: reads the ledger and the audit trail */
-};
-#define ZT_R_PEOPLE (ZT_R_CITIZEN | ZT_R_ENTERPRISE)
-#define ZT_R_STAFF                                                                                                     \
-    (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |            \
-     ZT_R_AUDITOR | ZT_R_ADMIN)
-#define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF)
-
-/* Role bit for a name ("clerk"), 0 if unknown; and back. */
-uint32_t zt_role_bit(const char *name);
-const char *zt_role_name(uint32_t bit);
-/* Chinese label of a role ("窗口/承办人员"). */
-const char *zt_role_label(const char *name);
 /* Does the role need a department (staff but supervisor/admin)? */
 int zt_role_needs_dept(const char *name);
 

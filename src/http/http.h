@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "http/access.h"
 
 typedef struct zt_req zt_req;
 typedef struct zt_server zt_server;
@@ -22,7 +23,7 @@ typedef struct zt_server zt_server;
 /* Who is making the request, as the authenticator found it. */
 typedef struct zt_principal {
     int64_t user_id;   /* 0 = anonymous */
-    uint32_t role_bit; /* one bit of a route's access mask (auth/roles.h) */
+    uint32_t role_bit; /* one bit of a route's access mask (http/access.h) */
     const char *role;  /* "clerk", ... */
     const char *login;
     const char *name;

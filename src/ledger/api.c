@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
 #include "ledger/service.h"

@@ -1,5 +1,5 @@
 /* api.c - HTTP handlers of auth/: login and sessions, registration,
- * accounts, API keys, the audit trail. */
+ * accounts, API keys. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/idcheck.h"
 #include "base/json.h"
+#include "ledger/record.h"
 #include "store/query.h"
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
@@ -499,7 +500,7 @@ static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
         json_t *d = json_pack("{s:O,s:o}", "before", before, "after", after);
         char idtext[24];
         snprintf(idtext, sizeof idtext, "%lld", (long long)a->id);
-        rc = zt_audit(db, a->actor, "user.update", "user", idtext, d, e);
+        rc = zt_record(db, a->actor, "user.update", "user", idtext, 0, d, e);
         json_decref(d);
     }
     json_decref(before);
@@ -665,7 +666,7 @@ static zt_err create_key(zt_db *db, void *arg, zt_error *e) {
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)k->id);
     json_t *d = json_pack("{s:I,s:s,s:s}", "dept_id", (json_int_t)k->dept_id, "name", k->name, "prefix", k->prefix);
-    zt_err arc = zt_audit(db, k->actor, "key.create", "api_key", idtext, d, e);
+    zt_err arc = zt_record(db, k->actor, "key.create", "api_key", idtext, 0, d, e);
     json_decref(d);
     return arc;
 }
@@ -713,7 +714,7 @@ static zt_err revoke_key(zt_db *db, void *arg, zt_error *e) {
     if (rc) return rc;
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)k->id);
-    return zt_audit(db, k->actor, "key.revoke", "api_key", idtext, NULL, e);
+    return zt_record(db, k->actor, "key.revoke", "api_key", idtext, 0, NULL, e);
 }
 
 static zt_err h_key_revoke(zt_req *r, zt_error *e) {
@@ -722,70 +723,6 @@ static zt_err h_key_revoke(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_store_write(APP(r)->store, revoke_key, &k, e);
     if (rc) return rc;
     zt_reply_empty(r, 204);
-    return ZT_OK;
-}
-
-/* --- audit trail --- */
-
-/* Personal identifiers inside an audit detail (also under before/after)
- * are masked for everyone but administrators, as in the user lists. */
-static void mask_detail(json_t *o) {
-    static const struct {
-        const char *key;
-        int head, tail;
-    } keys[] = {{"phone", 3, 4}, {"id_number", 4, 4}, {"credit_code", 4, 4}};
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        if (json_is_object(v)) mask_detail(v);
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-            if (strcmp(k, keys[i].key) == 0 && json_is_string(v) && json_string_length(v)) {
-                char buf[64];
-                json_string_set(v, zt_mask(json_string_value(v), keys[i].head, keys[i].tail, buf, sizeof buf));
-            }
-    }
-}
-
-static void audit_row(zt_stmt *st, void *ctx) {
-    rows_ctx *c = ctx;
-    json_error_t je;
-    json_t *detail = json_loads(zt_col_text(st, 7), 0, &je);
-    if (detail && !(c->p->role_bit & ZT_R_ADMIN)) mask_detail(detail);
-    json_array_append_new(c->items, json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0),
-                                              "at", ts_or_null(zt_col_int(st, 1)), "actor_id",
-                                              zt_col_is_null(st, 2) ? json_null() : json_integer(zt_col_int(st, 2)),
-                                              "actor_login", zt_col_text(st, 3), "action", zt_col_text(st, 4),
-                                              "target_type", zt_col_text(st, 5), "target_id", zt_col_text(st, 6),
-                                              "detail", detail ? detail : json_object()));
-}
-
-static zt_err h_audit(zt_req *r, zt_error *e) {
-    int64_t limit, offset;
-    zt_err rc = zt_req_page(r, &limit, &offset, e);
-    if (rc) return rc;
-    zt_qb f;
-    zt_qb_init(&f, zt_req_arena(r), "1 = 1");
-    static const char *const filters[][2] = {{"action", " AND action = ?"},
-                                             {"target_type", " AND target_type = ?"},
-                                             {"target_id", " AND target_id = ?"},
-                                             {"actor", " AND actor_login = ?"}};
-    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-        const char *v = zt_req_query(r, filters[i][0]);
-        if (v && *v) {
-            zt_qb_sql(&f, filters[i][1]);
-            zt_qb_text(&f, v);
-        }
-    }
-    rows_ctx c = {zt_req_principal(r), json_array()};
-    int64_t total;
-    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f,
-                    "id, at, actor_id, actor_login, action, target_type, target_id, detail", "audit_log",
-                    "ORDER BY id DESC", limit, offset, audit_row, &c, &total, e);
-    if (rc) {
-        json_decref(c.items);
-        return rc;
-    }
-    zt_reply_json(r, 200, zt_page_json(c.items, total, limit, offset));
     return ZT_OK;
 }
 
@@ -821,8 +758,6 @@ static const zt_route routes[] = {
     {"GET", "/api/keys", h_keys, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "API keys in scope"},
     {"POST", "/api/keys", h_key_create, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "create a department API key (shown once)"},
     {"DELETE", "/api/keys/{id}", h_key_revoke, ZT_R_ADMIN | ZT_R_DEPT_HEAD, "revoke an API key"},
-    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
-     "audit trail of changes to users, roles, keys"},
 };
 
 const zt_route *zt_auth_routes(size_t *n) {

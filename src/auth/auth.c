@@ -1,4 +1,4 @@
-/* auth.c - roles, scopes, passwords, the authenticator, audit, accounts. */
+/* auth.c - scopes, passwords, the authenticator, accounts. */
 #include "auth/auth.h"
 
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include "base/idcheck.h"
 #include "base/json.h"
 #include "base/log.h"
-#include "ledger/ledger.h"
+#include "ledger/record.h"
 
 int zt_role_needs_dept(const char *name) {
     uint32_t b = zt_role_bit(name);
@@ -245,47 +245,6 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
     return ZT_OK;
 }
 
-/* --- audit --- */
-
-zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
-                const char *target_id, json_t *detail, zt_error *e) {
-    /* an account's own events can be read by that account (its owner) */
-    int64_t owner = strcmp(target_type, "user") == 0 ? strtoll(target_id, NULL, 10) : 0;
-    return zt_audit_owned(db, actor, action, target_type, target_id, owner, detail, e);
-}
-
-zt_err zt_audit_owned(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
-                      const char *target_id, int64_t owner_user_id, json_t *detail, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id,"
-                                " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    zt_bind_int(st, 1, zt_now());
-    if (actor && actor->user_id)
-        zt_bind_int(st, 2, actor->user_id);
-    else
-        zt_bind_null(st, 2);
-    zt_bind_text(st, 3, actor && actor->login ? actor->login : "cli");
-    zt_bind_text(st, 4, action);
-    zt_bind_text(st, 5, target_type);
-    zt_bind_text(st, 6, target_id);
-    zt_bind_text(st, 7, text ? text : "{}");
-    free(text);
-    zt_err rc = zt_step_done(st, e);
-    if (rc) return rc;
-    /* the same change, tamper-evident */
-    char subject[160];
-    snprintf(subject, sizeof subject, "%s/%s", target_type, target_id);
-    zt_ledger_event ev = {.kind = action,
-                          .subject = subject,
-                          .actor = actor && actor->login ? actor->login : "cli",
-                          .owner_user_id = owner_user_id,
-                          .payload = detail};
-    return zt_ledger_append(db, &ev, NULL, e);
-}
-
 /* --- accounts --- */
 
 static int login_ok(const char *s) {
@@ -367,7 +326,7 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     json_t *d = json_pack("{s:s,s:s,s:s}", "login", u->login, "name", u->name, "role", u->role);
     if (dept) json_object_set_new(d, "dept_id", json_integer(dept));
     if (region[0]) json_object_set_new(d, "region_code", json_string(region));
-    zt_err arc = zt_audit(db, c->actor, u->self_register ? "user.register" : "user.create", "user", idtext, d, e);
+    zt_err arc = zt_record(db, c->actor, u->self_register ? "user.register" : "user.create", "user", idtext, 0, d, e);
     json_decref(d);
     return arc;
 }
@@ -447,7 +406,7 @@ static zt_err set_password(zt_db *db, void *arg, zt_error *e) {
     if ((rc = zt_step_done(st, e))) return rc;
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
-    return zt_audit(db, c->actor, "user.password_reset", "user", idtext, NULL, e);
+    return zt_record(db, c->actor, "user.password_reset", "user", idtext, 0, NULL, e);
 }
 
 zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, zt_error *e) {
@@ -477,7 +436,7 @@ static zt_err set_disabled(zt_db *db, void *arg, zt_error *e) {
     }
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
-    return zt_audit(db, c->actor, c->disabled ? "user.disable" : "user.enable", "user", idtext, NULL, e);
+    return zt_record(db, c->actor, c->disabled ? "user.disable" : "user.enable", "user", idtext, 0, NULL, e);
 }
 
 zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e) {

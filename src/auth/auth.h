@@ -1,5 +1,4 @@
-/* auth.h - accounts, sessions, API keys, scopes and the audit trail
- * (R1, R16).
+/* auth.h - accounts, sessions, API keys and scopes (R1, R16).
  *
  * The role bits and names are http's (http/access.h: a route declares the
  * roles it admits as one mask); scope (which department's or region's data
@@ -46,16 +45,6 @@ zt_err zt_password_check(const char *password, zt_error *e);
 
 /* The authenticator registered with the server. */
 zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e);
-
-/* Record a change in the audit trail, inside the caller's write. detail is
- * borrowed (may be NULL). actor NULL means the command line. */
-zt_err zt_audit(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
-                const char *target_id, json_t *detail, zt_error *e);
-/* The same with the ledger entry's owner given: the citizen or enterprise
- * the record is about (an applicant's case), who may read the entry; 0 =
- * none. zt_audit makes a "user" target the owner of its entries. */
-zt_err zt_audit_owned(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
-                      const char *target_id, int64_t owner_user_id, json_t *detail, zt_error *e);
 
 /* Create an account (CLI, demo data and API share this). Fields are
  * validated: login, name, role, dept (by code or id), region, id_number or

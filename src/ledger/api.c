@@ -1,15 +1,20 @@
-/* api.c - the ledger over HTTP. The key and the latest checkpoint are
- * public (like a transparency log's: they reveal nothing and let anyone
- * check what they are shown); entries and proofs are for supervisors,
- * auditors and administrators, and for a citizen or enterprise the entries
- * that are about them (owner_user_id) with their proofs. */
+/* api.c - the ledger and the audit trail over HTTP. The key and the latest
+ * checkpoint are public (like a transparency log's: they reveal nothing and
+ * let anyone check what they are shown); entries and proofs are for
+ * supervisors, auditors and administrators, and for a citizen or enterprise
+ * the entries that are about them (owner_user_id) with their proofs. The
+ * audit trail (audit_log, written by zt_record) is for administrators,
+ * supervisors and auditors. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+#include "base/idcheck.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
 #include "ledger/service.h"
+#include "store/query.h"
 
 #define READERS (ZT_R_SUPERVISOR | ZT_R_AUDITOR | ZT_R_ADMIN)
 
@@ -161,6 +166,82 @@ static zt_err h_consistency(zt_req *r, zt_error *e) {
     return ZT_OK;
 }
 
+/* --- the audit trail --- */
+
+/* Personal identifiers inside an audit detail (also under before/after)
+ * are masked for everyone but administrators, as in the user lists. */
+static void mask_detail(json_t *o) {
+    static const struct {
+        const char *key;
+        int head, tail;
+    } keys[] = {{"phone", 3, 4}, {"id_number", 4, 4}, {"credit_code", 4, 4}};
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (json_is_object(v)) mask_detail(v);
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(k, keys[i].key) == 0 && json_is_string(v) && json_string_length(v)) {
+                char buf[64];
+                json_string_set(v, zt_mask(json_string_value(v), keys[i].head, keys[i].tail, buf, sizeof buf));
+            }
+    }
+}
+
+static json_t *ts_or_null(int64_t t) {
+    if (!t) return json_null();
+    char ts[32];
+    zt_time_format(t, ts);
+    return json_string(ts);
+}
+
+typedef struct {
+    const zt_principal *p;
+    json_t *items;
+} rows_ctx;
+
+static void audit_row(zt_stmt *st, void *ctx) {
+    rows_ctx *c = ctx;
+    json_error_t je;
+    json_t *detail = json_loads(zt_col_text(st, 7), 0, &je);
+    if (detail && !(c->p->role_bit & ZT_R_ADMIN)) mask_detail(detail);
+    json_array_append_new(c->items, json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0),
+                                              "at", ts_or_null(zt_col_int(st, 1)), "actor_id",
+                                              zt_col_is_null(st, 2) ? json_null() : json_integer(zt_col_int(st, 2)),
+                                              "actor_login", zt_col_text(st, 3), "action", zt_col_text(st, 4),
+                                              "target_type", zt_col_text(st, 5), "target_id", zt_col_text(st, 6),
+                                              "detail", detail ? detail : json_object()));
+}
+
+static zt_err h_audit(zt_req *r, zt_error *e) {
+    int64_t limit, offset;
+    zt_err rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "1 = 1");
+    static const char *const filters[][2] = {{"action", " AND action = ?"},
+                                             {"target_type", " AND target_type = ?"},
+                                             {"target_id", " AND target_id = ?"},
+                                             {"actor", " AND actor_login = ?"}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        const char *v = zt_req_query(r, filters[i][0]);
+        if (v && *v) {
+            zt_qb_sql(&f, filters[i][1]);
+            zt_qb_text(&f, v);
+        }
+    }
+    rows_ctx c = {zt_req_principal(r), json_array()};
+    int64_t total;
+    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f,
+                    "id, at, actor_id, actor_login, action, target_type, target_id, detail", "audit_log",
+                    "ORDER BY id DESC", limit, offset, audit_row, &c, &total, e);
+    if (rc) {
+        json_decref(c.items);
+        return rc;
+    }
+    zt_reply_json(r, 200, zt_page_json(c.items, total, limit, offset));
+    return ZT_OK;
+}
+
 static const zt_route routes[] = {
     {"GET", "/api/ledger/key", h_key, ZT_PUBLIC, "the checkpoint verifier key (C2SP note format)"},
     {"GET", "/api/ledger/checkpoint", h_checkpoint, ZT_PUBLIC, "the latest signed checkpoint (text/plain)"},
@@ -168,6 +249,8 @@ static const zt_route routes[] = {
      "entries [from, to), at most 1000; ?subject= any range (next_from)"},
     {"GET", "/api/ledger/proof/inclusion", h_inclusion, READERS | ZT_R_PEOPLE, "inclusion proof of index in size"},
     {"GET", "/api/ledger/proof/consistency", h_consistency, READERS, "consistency proof between sizes from and to"},
+    {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
+     "audit trail of changes to users, roles, keys"},
 };
 
 const zt_route *zt_ledger_routes(size_t *n) {

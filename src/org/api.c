@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "ledger/record.h"
 #include "org/org.h"
 #include "store/query.h"
 
@@ -69,7 +70,7 @@ static zt_err audit_id(zt_db *db, const zt_principal *p, const char *action, con
         snprintf(idtext, sizeof idtext, "%s", code);
     else
         snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-    zt_err rc = zt_audit(db, p, action, type, idtext, detail, e);
+    zt_err rc = zt_record(db, p, action, type, idtext, 0, detail, e);
     json_decref(detail);
     return rc;
 }

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/tsv.h"
+#include "ledger/record.h"
 #include "org/org.h"
 
 typedef struct {
@@ -70,7 +70,7 @@ static zt_err import_regions(zt_db *db, void *arg, zt_error *e) {
     zt_err rc = zt_tsv_each(c->dir, 3, region_line, c, e);
     if (rc) return rc;
     json_t *d = json_pack("{s:s,s:i}", "file", c->dir, "regions", c->n);
-    rc = zt_audit(db, NULL, "region.import", "regions", c->dir, d, e);
+    rc = zt_record(db, NULL, "region.import", "regions", c->dir, 0, d, e);
     json_decref(d);
     return rc;
 }
@@ -178,7 +178,7 @@ static zt_err import_demo(zt_db *db, void *arg, zt_error *e) {
     if ((rc = zt_tsv_each(path, 4, window_line, c, e))) return rc;
     json_t *d = json_pack("{s:s,s:i,s:i,s:i}", "dir", c->dir, "departments", c->counts->departments, "halls",
                           c->counts->halls, "windows", c->counts->windows);
-    rc = zt_audit(db, NULL, "org.import", "directory", c->dir, d, e);
+    rc = zt_record(db, NULL, "org.import", "directory", c->dir, 0, d, e);
     json_decref(d);
     return rc;
 }

@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "base/clock.h"
-#include "supervise/supervise.h"
 #include "base/json.h"
+#include "ledger/record.h"
 #include "platform/platform.h"
 #include "store/query.h"
+#include "supervise/supervise.h"
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
@@ -110,7 +110,7 @@ static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
         }
     }
     json_t *d = json_pack("{s:s,s:i,s:i}", "source", a->source, "days", a->days, "years", a->years);
-    zt_err rc = zt_audit(db, NULL, "calendar.import", "calendar", a->source, d, e);
+    zt_err rc = zt_record(db, NULL, "calendar.import", "calendar", a->source, 0, d, e);
     json_decref(d);
     return rc;
 }
@@ -194,7 +194,7 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
         if ((rc = zt_step_done(st, e))) return rc;
     }
     json_t *d = a->kind ? json_pack("{s:s,s:s}", "kind", a->kind, "name", a->name ? a->name : "") : NULL;
-    rc = zt_audit(db, a->actor, a->kind ? "calendar.set_day" : "calendar.unset_day", "calendar_day", a->date, d, e);
+    rc = zt_record(db, a->actor, a->kind ? "calendar.set_day" : "calendar.unset_day", "calendar_day", a->date, 0, d, e);
     json_decref(d);
     return rc;
 }

@@ -21,6 +21,7 @@
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "ledger/record.h"
 #include "services/items.h"
 #include "services/services.h"
 #include "store/query.h"
@@ -635,7 +636,7 @@ static zt_err audit_step(zt_db *db, const zt_principal *p, const char *action, c
     json_t *d = json_pack("{s:s,s:I,s:s}", "code", code, "version", (json_int_t)version, "status", to);
     if (from) json_object_set_new(d, "from", json_string(from));
     if (opinion && *opinion) json_object_set_new(d, "opinion", json_string(opinion));
-    zt_err rc = zt_audit(db, p, name, "item", code, d, e);
+    zt_err rc = zt_record(db, p, name, "item", code, 0, d, e);
     json_decref(d);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/tsv.h"
+#include "ledger/record.h"
 #include "services/services.h"
 
 /* --- sniffing -------------------------------------------------------- */
@@ -172,7 +173,7 @@ static zt_err upload_write(zt_db *db, void *arg, zt_error *e) {
     snprintf(idtext, sizeof idtext, "%lld", (long long)a->id);
     json_t *detail = json_pack("{s:s,s:s,s:s,s:I}", "sha256", a->hex, "mime", a->mime, "filename", a->name, "size",
                                (json_int_t)a->size);
-    rc = zt_audit_owned(db, a->p, "upload.create", "upload", idtext, a->p->user_id, detail, e);
+    rc = zt_record(db, a->p, "upload.create", "upload", idtext, a->p->user_id, detail, e);
     json_decref(detail);
     return rc;
 }

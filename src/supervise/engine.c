@@ -23,6 +23,7 @@
 #include "base/tsv.h"
 #include "flow/flow.h"
 #include "flow/registry.h"
+#include "ledger/record.h"
 #include "store/query.h"
 #include "supervise/supervise.h"
 
@@ -773,7 +774,7 @@ static zt_err record_step(zt_db *db, const zt_principal *actor, int64_t card_id,
     }
     char kind[48];
     snprintf(kind, sizeof kind, "card.%s", action);
-    if (!rc) rc = zt_audit_owned(db, actor, kind, "card", number, 0, detail, e);
+    if (!rc) rc = zt_record(db, actor, kind, "card", number, 0, detail, e);
     json_decref(detail);
     if (!rc && ci->title)
         rc = zt_sv_notify_card(db, card_id, number, ci->level, ci->title, ci->dept, to, action, e);
@@ -1345,7 +1346,7 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
         if (dup) *dup = 1;
         return ZT_OK;
     }
-    if ((rc = zt_audit_owned(db, actor, type, stype, subject, owner_user_id, ev, e))) return rc;
+    if ((rc = zt_record(db, actor, type, stype, subject, owner_user_id, ev, e))) return rc;
     st = zt_db_prepare(db,
                        "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, updated_at)"
                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_type, subject) DO UPDATE SET"

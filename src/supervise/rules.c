@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "ledger/record.h"
 #include "supervise/supervise.h"
 
 #define RULE_COLS                                                                                                      \
@@ -166,7 +167,7 @@ static zt_err change_write(zt_db *db, void *arg, zt_error *e) {
     }
     free(btext);
     json_t *detail = json_pack("{s:o,s:o}", "before", before, "after", after);
-    if (!rc) rc = zt_audit(db, a->p, "rule.update", "rule", a->id, detail, e);
+    if (!rc) rc = zt_record(db, a->p, "rule.update", "rule", a->id, 0, detail, e);
     json_decref(detail);
     if (rc) return rc;
     /* every open subject the rule watches: re-evaluated by the ticker */

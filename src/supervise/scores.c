@@ -35,6 +35,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "ledger/record.h"
 #include "store/query.h"
 #include "supervise/supervise.h"
 
@@ -869,7 +870,7 @@ static zt_err store_write(zt_db *db, void *arg, zt_error *e) {
         json_t *detail =
             json_pack("{s:s,s:b,s:i,s:i,s:i}", "month", s->mo->text, "provisional", s->now < s->mo->to, "departments",
                       s->counts[SC_DEPT], "staff", s->counts[SC_STAFF], "windows", s->counts[SC_WINDOW]);
-        err = zt_audit(db, s->p, "score.compute", "score", s->mo->text, detail, e);
+        err = zt_record(db, s->p, "score.compute", "score", s->mo->text, 0, detail, e);
         json_decref(detail);
     }
     return err;
@@ -1191,7 +1192,7 @@ static zt_err appeal_write(zt_db *db, void *arg, zt_error *e) {
             a->decide ? json_pack("{s:s,s:b,s:f,s:s,s:O}", "dept", a->dept, "accept", a->accept, "adjustment",
                                   a->accept ? round2(a->adjustment) : 0.0, "reason", a->reason, "appeal", target)
                       : json_pack("{s:s,s:s,s:s}", "dept", a->dept, "indicator", a->indicator, "reason", a->reason);
-        rc = zt_audit(db, a->p, a->decide ? "score.appeal_decide" : "score.appeal", "score", target_id, detail, e);
+        rc = zt_record(db, a->p, a->decide ? "score.appeal_decide" : "score.appeal", "score", target_id, 0, detail, e);
         json_decref(detail);
     }
     if (!rc) {

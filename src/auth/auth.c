@@ -169,8 +169,8 @@ static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p,
     zt_db *db = zt_store_reader(app->store);
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT k.id, k.dept_id, d.region_code, k.revoked_at, coalesce(k.last_used_at, 0),"
-                                " k.name FROM api_keys k JOIN departments d ON d.id = k.dept_id"
-                                " WHERE k.key_hash = ?",
+                                " k.name, d.code, d.retired_at IS NOT NULL FROM api_keys k"
+                                " JOIN departments d ON d.id = k.dept_id WHERE k.key_hash = ?",
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_blob(st, 1, t.hash, 32);
@@ -182,6 +182,9 @@ static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p,
     p->key_id = zt_col_int(st, 0);
     p->dept_id = zt_col_int(st, 1);
     p->region = zt_arena_strdup(a, zt_col_text(st, 2));
+    p->dept_code = zt_arena_strdup(a, zt_col_text(st, 6));
+    p->dept_region = p->region;
+    p->dept_retired = (int)zt_col_int(st, 7);
     p->role = "system";
     p->role_bit = ZT_R_SYSTEM;
     p->login = zt_arena_printf(a, "key:%lld", (long long)p->key_id);
@@ -198,7 +201,7 @@ static zt_err auth_key(zt_req *r, zt_app *app, const char *key, zt_principal *p,
 zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
     zt_app *app = zt_req_app(r);
     memset(p, 0, sizeof *p);
-    p->region = "";
+    p->region = p->dept_code = p->dept_region = "";
     const char *authz = zt_req_header(r, "Authorization");
     if (authz) {
         if (strncmp(authz, "Bearer ", 7) != 0 || !authz[7])
@@ -213,7 +216,8 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
     zt_stmt *st = zt_db_prepare(
         db,
         "SELECT u.id, u.role, u.login, u.name, coalesce(u.dept_id, 0), coalesce(u.region_code, d.region_code, ''),"
-        " s.csrf, s.expires_at, s.last_seen_at, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id"
+        " s.csrf, s.expires_at, s.last_seen_at, u.disabled, coalesce(d.code, ''), coalesce(d.region_code, ''),"
+        " d.retired_at IS NOT NULL FROM sessions s JOIN users u ON u.id = s.user_id"
         " LEFT JOIN departments d ON d.id = u.dept_id WHERE s.token_hash = ?",
         e);
     if (!st) return ZT_EINTERNAL;
@@ -232,6 +236,9 @@ zt_err zt_auth_authenticate(zt_req *r, zt_principal *p, zt_error *e) {
     p->name = zt_arena_strdup(a, zt_col_text(st, 3));
     p->dept_id = zt_col_int(st, 4);
     p->region = zt_arena_strdup(a, zt_col_text(st, 5));
+    p->dept_code = zt_arena_strdup(a, zt_col_text(st, 10));
+    p->dept_region = zt_arena_strdup(a, zt_col_text(st, 11));
+    p->dept_retired = (int)zt_col_int(st, 12);
     p->via_cookie = 1;
     char *csrf = zt_arena_strdup(a, zt_col_text(st, 6));
     int64_t last = zt_col_int(st, 8);
@@ -442,6 +449,33 @@ static zt_err set_disabled(zt_db *db, void *arg, zt_error *e) {
 zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e) {
     change_arg c = {.actor = actor, .id = id, .disabled = disabled};
     return zt_store_write(app->store, set_disabled, &c, e);
+}
+
+zt_err zt_users_of_dept(zt_db *db, const char *dept_code, uint32_t role_mask,
+                        void (*fn)(int64_t id, const char *login, const char *phone, void *ctx), void *ctx,
+                        zt_error *e) {
+    /* the roles as "?, ?, ..." bound by name: one cached statement per mask */
+    char sql[512];
+    const char *names[32];
+    int n = 0;
+    size_t len = (size_t)snprintf(sql, sizeof sql,
+                                  "SELECT u.id, u.login, coalesce(u.phone, '') FROM users u JOIN departments d"
+                                  " ON d.id = u.dept_id WHERE d.code = ? AND u.disabled = 0 AND u.role IN (");
+    for (uint32_t bit = 1; bit && n < 32; bit <<= 1)
+        if ((role_mask & bit) && zt_role_name(bit)) {
+            names[n] = zt_role_name(bit);
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s?", n ? ", " : "");
+            n++;
+        }
+    if (n == 0) return ZT_OK;
+    snprintf(sql + len, sizeof sql - len, ") ORDER BY u.id");
+    zt_stmt *st = zt_db_prepare(db, sql, e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, dept_code);
+    for (int i = 0; i < n; i++) zt_bind_text(st, i + 2, names[i]);
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) fn(zt_col_int(st, 0), zt_col_text(st, 1), zt_col_text(st, 2), ctx);
+    return zt_step_failed(rc) ? rc : ZT_OK;
 }
 
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {

@@ -63,6 +63,15 @@ zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, 
 /* Look up a user id by login (reader); ZT_ENOTFOUND. */
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);
 
+/* The active (not disabled) accounts of the department with code
+ * dept_code whose role is in role_mask (ZT_R_CLERK | ZT_R_DEPT_HEAD, ...),
+ * in id order: fn(id, login, phone or "", ctx) for each; the strings live
+ * until fn returns. db is a reader or the writer inside a write. Errors:
+ * the store's. */
+zt_err zt_users_of_dept(zt_db *db, const char *dept_code, uint32_t role_mask,
+                        void (*fn)(int64_t id, const char *login, const char *phone, void *ctx), void *ctx,
+                        zt_error *e);
+
 /* Routes of auth/api.c. */
 const zt_route *zt_auth_routes(size_t *n);
 

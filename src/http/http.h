@@ -27,11 +27,14 @@ typedef struct zt_principal {
     const char *role;  /* "clerk", ... */
     const char *login;
     const char *name;
-    int64_t dept_id;    /* 0 = none */
-    const char *region; /* the user's region scope ("" = none) */
-    int64_t key_id;     /* an API key's id when authenticated by key */
-    int via_cookie;     /* authenticated by the session cookie */
-    int csrf_ok;        /* the request carried the session's CSRF token */
+    int64_t dept_id;         /* 0 = none */
+    const char *dept_code;   /* the department's code, NULL or "" = none */
+    const char *dept_region; /* the department's region, NULL or "" = none */
+    int dept_retired;        /* the department is retired (an API key still authenticates: each route decides) */
+    const char *region;      /* the user's region scope ("" = none) */
+    int64_t key_id;          /* an API key's id when authenticated by key */
+    int via_cookie;          /* authenticated by the session cookie */
+    int csrf_ok;             /* the request carried the session's CSRF token */
 } zt_principal;
 
 typedef zt_err (*zt_handler)(zt_req *r, zt_error *e);

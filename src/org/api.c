@@ -363,8 +363,14 @@ static zt_err check_kind(const char *kind, zt_error *e) {
 }
 
 static zt_err h_dept_create(zt_req *r, zt_error *e) {
-    static const field fs[] = {{"code", 32, 1}, {"name", 64, 1},  {"region_code", 9, 1}, {"short_name", 32, 0},
-                               {"kind", 16, 0}, {"phone", 32, 0}, {"address", 128, 0},   {0}};
+    static const field fs[] = {{"code", ZT_DEPT_CODE_MAX, 1},
+                               {"name", ZT_DEPT_NAME_MAX, 1},
+                               {"region_code", 9, 1},
+                               {"short_name", 32, 0},
+                               {"kind", 16, 0},
+                               {"phone", 32, 0},
+                               {"address", 128, 0},
+                               {0}};
     const char *v[7];
     json_t *b;
     zt_err rc = zt_req_json(r, &b, e);
@@ -402,8 +408,12 @@ static zt_err h_dept_create(zt_req *r, zt_error *e) {
 /* Administrators change everything; a department head only the contact
  * fields of his own department. */
 static zt_err h_dept_patch(zt_req *r, zt_error *e) {
-    static const field fs[] = {{"name", 64, 0},  {"short_name", 32, 0}, {"kind", 16, 0},
-                               {"phone", 32, 0}, {"address", 128, 0},   {0}};
+    static const field fs[] = {{"name", ZT_DEPT_NAME_MAX, 0},
+                               {"short_name", 32, 0},
+                               {"kind", 16, 0},
+                               {"phone", 32, 0},
+                               {"address", 128, 0},
+                               {0}};
     const char *v[5];
     const zt_principal *p = zt_req_principal(r);
     int64_t id;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/tsv.h"
 #include "ledger/record.h"
 #include "org/org.h"
@@ -89,6 +90,11 @@ static zt_err dept_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(f[4], kinds[i]) == 0;
     zt_err vrc = check_utf8(f, n, e);
     if (!vrc && !*f[1]) vrc = zt_fail(e, ZT_EINVAL, "code", "empty department code");
+    /* the limits of POST /api/departments (zt_dept holds no more) */
+    if (!vrc && zt_utf8_len(f[1]) > ZT_DEPT_CODE_MAX)
+        vrc = zt_fail(e, ZT_EINVAL, "code", "department code longer than %d characters", ZT_DEPT_CODE_MAX);
+    if (!vrc && zt_utf8_len(f[2]) > ZT_DEPT_NAME_MAX)
+        vrc = zt_fail(e, ZT_EINVAL, "name", "department name longer than %d characters", ZT_DEPT_NAME_MAX);
     if (!vrc && !known) vrc = zt_fail(e, ZT_EINVAL, "kind", "kind must be bureau, committee, office or centre");
     if (!vrc) vrc = need_region(c->db, f[0], "region_code", e);
     if (vrc) return vrc;

@@ -4,9 +4,31 @@
 #define ZT_ORG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app.h"
 #include "http/http.h"
+
+/* A department as the domains above org need it (services, supervise):
+ * they read it with zt_dept_get / zt_dept_by_code, not with SQL of their
+ * own (joins that only add names to list rows aside). The limits are those
+ * POST /api/departments and the directory import enforce, in characters; a
+ * character takes up to 4 bytes in UTF-8. */
+#define ZT_DEPT_CODE_MAX 32
+#define ZT_DEPT_NAME_MAX 64
+typedef struct zt_dept {
+    int64_t id;
+    char code[ZT_DEPT_CODE_MAX * 4 + 1];
+    char name[ZT_DEPT_NAME_MAX * 4 + 1];
+    char region_code[16]; /* GB/T 2260: 6 or 9 digits */
+    int retired;          /* retired (撤销) departments are found too: whether they count is the caller's check */
+} zt_dept;
+
+/* The department with this id, or this code, into *out. ZT_ENOTFOUND (e
+ * filled) when there is none; the store's error otherwise. db is a reader
+ * or the writer inside a write; the lookup leaves no statement active. */
+zt_err zt_dept_get(zt_db *db, int64_t id, zt_dept *out, zt_error *e);
+zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e);
 
 /* Import regions from a TSV (code, name, level, parent_code): new codes
  * are added, known ones renamed. One transaction. *count = lines read. */

@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "org/org.h"
 #include "services/services.h"
 #include "store/query.h"
 
@@ -798,13 +799,18 @@ static zt_err apply_write(zt_db *db, void *arg, zt_error *e) {
     size_t i;
     json_t *code;
     json_array_foreach(a->joint, i, code) {
-        st = zt_db_prepare(db,
-                           "INSERT INTO case_joint (case_id, dept_id) SELECT ?, id FROM departments WHERE code = ?"
-                           " ON CONFLICT DO NOTHING",
-                           e);
+        zt_dept d;
+        zt_error ne = {0};
+        zt_err dr = zt_dept_by_code(db, json_string_value(code), &d, &ne);
+        if (dr == ZT_ENOTFOUND) continue; /* a code the directory does not know joins no one */
+        if (dr) {
+            *e = ne;
+            return dr;
+        }
+        st = zt_db_prepare(db, "INSERT INTO case_joint (case_id, dept_id) VALUES (?, ?) ON CONFLICT DO NOTHING", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_int(st, 1, case_id);
-        zt_bind_text(st, 2, json_string_value(code));
+        zt_bind_int(st, 2, d.id);
         if ((rc = zt_step_done(st, e))) return rc;
     }
     if ((rc = insert_materials(db, case_id, a->mats, a->nmats, 0, a->p->user_id, e))) return rc;
@@ -1135,16 +1141,8 @@ static zt_err act_write(zt_db *db, void *arg, zt_error *e) {
                              "result", a->ai.result ? json_string(a->ai.result) : json_null(), "from", c->state, "to",
                              a->to, "actor", a->p->login, "actor_role", a->p->role, "fields", a->fields, "attachments",
                              attachments_event_json(db, a->atts, a->natts));
-    if (a->p->dept_id) {
-        zt_error ignored = {0}; /* the event is written without the department's code */
-        zt_stmt *ds = zt_db_prepare(db, "SELECT code FROM departments WHERE id = ?", &ignored);
-        if (ds) {
-            zt_bind_int(ds, 1, a->p->dept_id);
-            if (zt_step(ds, &ignored) == ZT_ROW)
-                json_object_set_new(step, "actor_department", json_string(zt_col_text(ds, 0)));
-            zt_db_release(db);
-        }
-    }
+    if (a->p->dept_code && *a->p->dept_code)
+        json_object_set_new(step, "actor_department", json_string(a->p->dept_code));
     json_t *body = json_pack("{s:o,s:o}", "case", basic, "step", step);
     if (special) json_object_set_new(body, "special_procedure", special);
     if (pushed >= 0) json_object_set_new(step, "days_not_counted", json_integer(pushed));

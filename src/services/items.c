@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "ledger/record.h"
+#include "org/org.h"
 #include "services/items.h"
 #include "services/services.h"
 #include "store/query.h"
@@ -275,14 +276,16 @@ static zt_err v_code_agrees(const guide_info *gi, zt_error *e) {
 
 /* An active department by code: its id and region. */
 static zt_err db_dept(void *ctx, const char *code, int64_t *id, char region[16], zt_error *e) {
-    zt_db *db = ctx;
-    zt_stmt *st = zt_db_prepare(db, "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
-    zt_err rc = zt_step(st, e);
-    if (rc != ZT_ROW) return rc;
-    if (id) *id = zt_col_int(st, 0);
-    if (region) snprintf(region, 16, "%s", zt_col_text(st, 1));
+    zt_dept d;
+    zt_error ne = {0};
+    zt_err rc = zt_dept_by_code(ctx, code, &d, &ne);
+    if (rc == ZT_ENOTFOUND || (!rc && d.retired)) return ZT_DONE;
+    if (rc) {
+        *e = ne;
+        return rc;
+    }
+    if (id) *id = d.id;
+    if (region) snprintf(region, 16, "%s", d.region_code);
     return ZT_ROW;
 }
 

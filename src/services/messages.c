@@ -20,6 +20,7 @@
 #include "base/calendar.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "org/org.h"
 #include "services/services.h"
 #include "store/query.h"
 
@@ -533,11 +534,18 @@ static zt_err route_target(zt_req *r, submit_arg *a, const char *dept, zt_error 
                        "部门（department）、事项（item_code）、办件（case_number）只能指定其一");
     zt_stmt *st;
     if (dept) {
-        st =
-            zt_db_prepare(db, "SELECT id, code, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
-        if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, dept);
-    } else if (a->item_code) {
+        zt_dept d;
+        zt_err rc = zt_dept_by_code(db, dept, &d, e);
+        if (rc == ZT_ENOTFOUND || (!rc && d.retired))
+            return zt_fail(e, ZT_EINVAL, "department", "部门（department）不存在或已撤销");
+        if (rc) return rc;
+        a->dept_id = d.id;
+        a->dept_code = zt_arena_strdup(ar, d.code);
+        a->region_code = zt_arena_strdup(ar, d.region_code);
+        zt_db_release(db);
+        return ZT_OK;
+    }
+    if (a->item_code) {
         st = zt_db_prepare(db,
                            "SELECT d.id, d.code, d.region_code FROM items i JOIN departments d ON d.id = i.dept_id"
                            " WHERE i.code = ? AND i.status = 'published'",
@@ -557,7 +565,6 @@ static zt_err route_target(zt_req *r, submit_arg *a, const char *dept, zt_error 
     zt_err s = zt_step(st, e);
     if (zt_step_failed(s)) return s;
     if (s == ZT_DONE) {
-        if (dept) return zt_fail(e, ZT_EINVAL, "department", "部门（department）不存在或已撤销");
         if (a->item_code) return zt_fail(e, ZT_EINVAL, "item_code", "事项（item_code）不存在或未发布");
         return zt_fail(e, ZT_ENOTFOUND, "case_number", "办件不存在"); /* another's case: as if unknown */
     }
@@ -689,19 +696,15 @@ static zt_err times_taken(zt_req *r, int64_t id, const char *action, int *n, zt_
 
 /* 转办: the department it goes to must exist and be another one. */
 static zt_err transfer_target(zt_req *r, act_arg *a, const char *code, zt_error *e) {
-    zt_stmt *st =
-        zt_db_prepare(zt_store_reader(APP(r)->store),
-                      "SELECT id, code, region_code FROM departments WHERE code = ? AND retired_at IS NULL", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
-    zt_err s = zt_step(st, e);
-    if (zt_step_failed(s)) return s;
-    if (s == ZT_DONE) return zt_fail(e, ZT_EINVAL, "to_department", "转至部门（to_department）不存在或已撤销");
-    if (zt_col_int(st, 0) == a->m->dept_id)
-        return zt_fail(e, ZT_EINVAL, "to_department", "不能转办给本部门（to_department）");
-    a->new_dept_id = zt_col_int(st, 0);
-    a->new_dept_code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1));
-    a->new_region = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 2));
+    zt_dept d;
+    zt_err rc = zt_dept_by_code(zt_store_reader(APP(r)->store), code, &d, e);
+    if (rc == ZT_ENOTFOUND || (!rc && d.retired))
+        return zt_fail(e, ZT_EINVAL, "to_department", "转至部门（to_department）不存在或已撤销");
+    if (rc) return rc;
+    if (d.id == a->m->dept_id) return zt_fail(e, ZT_EINVAL, "to_department", "不能转办给本部门（to_department）");
+    a->new_dept_id = d.id;
+    a->new_dept_code = zt_arena_strdup(zt_req_arena(r), d.code);
+    a->new_region = zt_arena_strdup(zt_req_arena(r), d.region_code);
     return ZT_OK;
 }
 

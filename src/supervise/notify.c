@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -64,6 +65,24 @@ void zt_sv_notify_batch(int open) {
     batch_open = open;
 }
 
+typedef struct {
+    dept_recipients *d;
+    size_t cap;
+} collect;
+
+static void add_recipient(int64_t id, const char *login, const char *phone, void *ctx) {
+    collect *c = ctx;
+    dept_recipients *d = c->d;
+    if (d->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 4;
+        d->r = zt_realloc(d->r, c->cap * sizeof *d->r);
+    }
+    recipient *r = &d->r[d->n++];
+    r->id = id;
+    snprintf(r->login, sizeof r->login, "%s", login);
+    snprintf(r->phone, sizeof r->phone, "%s", phone);
+}
+
 /* The recipients of dept into *out (owned by the cache while a batch is
  * open, else by the caller: *owned set). */
 static zt_err recipients(zt_db *db, const char *dept, dept_recipients *out, int *owned, zt_error *e) {
@@ -73,29 +92,12 @@ static zt_err recipients(zt_db *db, const char *dept, dept_recipients *out, int 
             *out = cache[i];
             return ZT_OK;
         }
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT u.id, u.login, coalesce(u.phone, '') FROM users u JOIN departments d"
-                                " ON d.id = u.dept_id WHERE d.code = ? AND u.role IN ('clerk', 'dept_head')"
-                                " AND u.disabled = 0 ORDER BY u.id",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, dept);
     dept_recipients d = {0};
     snprintf(d.dept, sizeof d.dept, "%s", dept);
-    size_t cap = 0;
-    zt_err rc;
-    while ((rc = zt_step(st, e)) == ZT_ROW) {
-        if (d.n == cap) {
-            cap = cap ? cap * 2 : 4;
-            d.r = zt_realloc(d.r, cap * sizeof *d.r);
-        }
-        recipient *r = &d.r[d.n++];
-        r->id = zt_col_int(st, 0);
-        snprintf(r->login, sizeof r->login, "%s", zt_col_text(st, 1));
-        snprintf(r->phone, sizeof r->phone, "%s", zt_col_text(st, 2));
-    }
+    collect c = {&d, 0};
+    zt_err rc = zt_users_of_dept(db, dept, ZT_R_CLERK | ZT_R_DEPT_HEAD, add_recipient, &c, e);
     zt_db_release(db);
-    if (zt_step_failed(rc)) {
+    if (rc) {
         free(d.r);
         return rc;
     }

@@ -36,6 +36,7 @@
 #include "base/log.h"
 #include "base/tsv.h"
 #include "ledger/record.h"
+#include "org/org.h"
 #include "store/query.h"
 #include "supervise/supervise.h"
 
@@ -693,13 +694,11 @@ static void names_of(calc *c, entity *x, const char **name, const char **dept_na
     zt_error ne;
     *name = x->id;
     *dept_name = x->dept;
-    zt_stmt *st = zt_db_prepare(c->db, "SELECT name, region_code FROM departments WHERE code = ?", &ne);
-    if (st) {
-        zt_bind_text(st, 1, x->dept);
-        if (zt_step(st, &ne) == ZT_ROW) {
-            *dept_name = zt_arena_strdup(c->a, zt_col_text(st, 0));
-            if (x->scope == SC_DEPT || !*x->region) x->region = zt_arena_strdup(c->a, zt_col_text(st, 1));
-        }
+    zt_stmt *st;
+    zt_dept d;
+    if (zt_dept_by_code(c->db, x->dept, &d, &ne) == ZT_OK) {
+        *dept_name = zt_arena_strdup(c->a, d.name);
+        if (x->scope == SC_DEPT || !*x->region) x->region = zt_arena_strdup(c->a, d.region_code);
     }
     if (x->scope == SC_DEPT) {
         *name = *dept_name;
@@ -894,13 +893,11 @@ static void region_filter(zt_req *r, zt_qb *f) {
     zt_qb_region(f, "coalesce(d.region_code, '')", region);
 }
 
-static zt_err dept_code_of(zt_db *db, int64_t dept_id, char out[64], char region[16], zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT code, region_code FROM departments WHERE id = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, dept_id);
-    if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EFORBIDDEN, "role", "账号未关联部门");
-    snprintf(out, 64, "%s", zt_col_text(st, 0));
-    if (region) snprintf(region, 16, "%s", zt_col_text(st, 1));
+/* The principal's department code (the authenticator's); 403 when the
+ * account has none. */
+static zt_err own_dept(const zt_principal *p, const char **code, zt_error *e) {
+    if (!p->dept_code || !*p->dept_code) return zt_fail(e, ZT_EFORBIDDEN, "role", "账号未关联部门");
+    *code = p->dept_code;
     return ZT_OK;
 }
 
@@ -1044,8 +1041,8 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
     zt_err rc = month_parse(app->cal, zt_req_query(r, "month"), "month", &mo, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(app->store);
-    char code[64];
-    if ((rc = dept_code_of(db, p->dept_id, code, NULL, e))) return rc;
+    const char *code = NULL;
+    if ((rc = own_dept(p, &code, e))) return rc;
     json_t *out = month_meta(db, &mo, e);
     json_object_set_new(out, "dept_code", json_string(code));
     zt_stmt *st = zt_db_prepare(db,
@@ -1219,10 +1216,7 @@ static zt_err h_appeal(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "indicator", 1, 32, &a.indicator, e);
     if (!rc) rc = zt_json_str(b, "reason", 1, 2000, &a.reason, e);
     if (rc) return rc;
-    char code[64];
-    if ((rc = dept_code_of(zt_store_reader(app->store), p->dept_id, code, NULL, e))) return rc;
-    zt_db_release(zt_store_reader(app->store));
-    a.dept = code;
+    if ((rc = own_dept(p, &a.dept, e))) return rc;
     if ((rc = zt_store_write(app->store, appeal_write, &a, e))) return rc;
     zt_reply_json(r, 201, a.result);
     return ZT_OK;
@@ -1255,11 +1249,9 @@ static zt_err h_decide(zt_req *r, zt_error *e) {
         return zt_fail(e, ZT_EINVAL, "adjustment", "采纳申诉须给出调整分值（大于 0，不超过 100）");
     if (!a.accept && a.adjustment != 0) return zt_fail(e, ZT_EINVAL, "adjustment", "驳回申诉不调整分值");
     if (!(p->role_bit & ZT_R_ADMIN)) {
-        zt_stmt *st =
-            zt_db_prepare(zt_store_reader(app->store), "SELECT region_code FROM departments WHERE code = ?", e);
-        if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, a.dept);
-        int ok = zt_step(st, e) == ZT_ROW && zt_region_within(zt_col_text(st, 0), p->region ? p->region : "");
+        zt_dept d;
+        int ok = zt_dept_by_code(zt_store_reader(app->store), a.dept, &d, e) == ZT_OK &&
+                 zt_region_within(d.region_code, p->region ? p->region : "");
         zt_db_release(zt_store_reader(app->store));
         if (!ok) return zt_fail(e, ZT_ENOTFOUND, "dept", "部门不存在或不在监察范围内");
     }

@@ -8,7 +8,6 @@
 #include "ledger/record.h"
 #include "platform/platform.h"
 #include "store/query.h"
-#include "supervise/supervise.h"
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
@@ -384,6 +383,10 @@ static zt_err h_import(zt_req *r, zt_error *e) {
 
 /* --- clock --- */
 
+static zt_clock_set_fn on_clock_set;
+
+void zt_platform_on_clock_set(zt_clock_set_fn fn) { on_clock_set = fn; }
+
 static zt_err h_clock(zt_req *r, zt_error *e) {
     char ts[32];
     zt_time_format(zt_now(), ts);
@@ -404,9 +407,9 @@ static zt_err h_set_clock(zt_req *r, zt_error *e) {
     if (zt_time_parse(now, &t) != 0)
         return zt_fail(e, ZT_EINVAL, "now", "now 须为 RFC 3339 时间，如 2026-03-02T09:00:00+08:00");
     zt_clock_set_us(t * 1000000);
-    /* the signals now due fire at once (and the tick is done when the
-     * answer comes) */
-    if ((rc = zt_sv_tick(APP(r), t, NULL, e))) return rc;
+    /* what main wired (the supervision tick: the signals now due fire at
+     * once, and it is done when the answer comes) */
+    if (on_clock_set && (rc = on_clock_set(APP(r), t, e))) return rc;
     return h_clock(r, e);
 }
 

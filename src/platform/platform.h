@@ -5,6 +5,7 @@
 #define ZT_PLATFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app.h"
 #include "http/http.h"
@@ -22,6 +23,15 @@ zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *d
                            zt_error *e);
 /* Parse "09:00-12:00,13:30-17:30". */
 zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e);
+
+/* What runs when an administrator moves the fake clock (PUT
+ * /api/admin/clock): fn(app, now, e) after the clock was set, before the
+ * answer; an error it returns is the request's answer. main registers the
+ * supervision tick, so that the signals now due fire at once (platform is
+ * below supervise and does not call it). One hook, registered before the
+ * server starts; NULL or never registered: nothing runs. */
+typedef zt_err (*zt_clock_set_fn)(zt_app *app, int64_t now, zt_error *e);
+void zt_platform_on_clock_set(zt_clock_set_fn fn);
 
 /* Routes: calendar queries and administration; the clock routes only when
  * fake_clock is set (otherwise PUT /api/admin/clock does not exist). */

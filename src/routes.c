@@ -9,30 +9,42 @@
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
 
-size_t zt_route_sets(int fake_clock, const zt_route *sets[ZT_ROUTE_SETS], size_t counts[ZT_ROUTE_SETS]) {
-    size_t n = 0;
-    sets[n] = zt_auth_routes(&counts[n]), n++;
-    sets[n] = zt_org_routes(&counts[n]), n++;
-    sets[n] = zt_platform_routes(fake_clock, &counts[n]), n++;
-    sets[n] = zt_ledger_routes(&counts[n]), n++;
-    sets[n] = zt_items_routes(&counts[n]), n++;
-    sets[n] = zt_uploads_routes(&counts[n]), n++;
-    sets[n] = zt_cases_routes(&counts[n]), n++;
-    sets[n] = zt_messages_routes(&counts[n]), n++;
-    sets[n] = zt_ratings_routes(&counts[n]), n++;
-    sets[n] = zt_sv_routes(&counts[n]), n++;
-    sets[n] = zt_sv_score_routes(&counts[n]), n++;
-    sets[n] = zt_sv_card_routes(&counts[n]), n++;
-    sets[n] = zt_sv_view_routes(&counts[n]), n++;
-    sets[n] = zt_sv_stream_routes(&counts[n]), n++;
-    sets[n] = zt_sv_intake_routes(&counts[n]), n++;
-    sets[n] = zt_sv_rule_routes(&counts[n]), n++;
-    return n;
+/* zt_platform_routes takes the serve mode, the table's functions take
+ * nothing: the mode of the walk in progress on this thread. */
+static _Thread_local int walk_fake_clock;
+
+static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(walk_fake_clock, n); }
+
+/* Serving order; NULL ends the table. */
+static const zt_route_set_fn SETS[] = {
+    zt_auth_routes,
+    zt_org_routes,
+    platform_routes,
+    zt_ledger_routes,
+    zt_items_routes,
+    zt_uploads_routes,
+    zt_cases_routes,
+    zt_messages_routes,
+    zt_ratings_routes,
+    zt_sv_routes,
+    zt_sv_score_routes,
+    zt_sv_card_routes,
+    zt_sv_view_routes,
+    zt_sv_stream_routes,
+    zt_sv_intake_routes,
+    zt_sv_rule_routes,
+    NULL,
+};
+
+void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
+    walk_fake_clock = fake_clock;
+    for (const zt_route_set_fn *set = SETS; *set; set++) {
+        size_t n = 0;
+        const zt_route *routes = (*set)(&n);
+        fn(routes, n, ctx);
+    }
 }
 
-void zt_serve_routes(zt_server *srv, int fake_clock) {
-    const zt_route *sets[ZT_ROUTE_SETS];
-    size_t counts[ZT_ROUTE_SETS];
-    size_t n = zt_route_sets(fake_clock, sets, counts);
-    for (size_t i = 0; i < n; i++) zt_server_routes(srv, sets[i], counts[i]);
-}
+static void serve_set(const zt_route *routes, size_t n, void *srv) { zt_server_routes(srv, routes, n); }
+
+void zt_serve_routes(zt_server *srv, int fake_clock) { zt_route_sets_each(fake_clock, serve_set, srv); }

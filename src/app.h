@@ -5,6 +5,7 @@
 
 #include "base/calendar.h"
 #include "base/config.h"
+#include "http/http.h"
 #include "store/store.h"
 
 typedef struct zt_app {
@@ -15,5 +16,8 @@ typedef struct zt_app {
     char *ledger_signer;   /* the checkpoint signing key (note signer format); NULL for read-only tools */
     char *ledger_verifier; /* its verifier key */
 } zt_app;
+
+/* The app of the request a handler serves. */
+static inline zt_app *zt_app_of(zt_req *r) { return zt_req_app(r); }
 
 #endif

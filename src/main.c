@@ -105,6 +105,7 @@ static int mkdirs(const char *path) {
 static int app_open(zt_app *app, zt_config *cfg, int create, zt_error *e) {
     memset(app, 0, sizeof *app);
     app->cfg = cfg;
+    zt_wire();
     /* day boundaries of the legal clock are in the city's zone: set once,
      * before any thread exists */
     setenv("TZ", cfg->timezone, 1);
@@ -200,10 +201,6 @@ static json_t *store_health(void *arg) {
     return json_pack("{s:s,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store);
 }
 
-/* The fake clock moved (PUT /api/admin/clock): the supervision signals now
- * due fire before the answer. */
-static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
-
 static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     if (has_flag(argc, argv, "--help")) {
         puts("usage: zhengtong serve [--fake-clock] [--port N] [--address A] [--config FILE] [--key value ...]\n"
@@ -239,7 +236,6 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_server *srv = zt_server_new(&so, &app);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
-    zt_platform_on_clock_set(tick_on_clock_set);
     zt_server_set_auth(srv, zt_auth_authenticate);
     zt_server_set_cleanup(srv, release_reader);
     zt_server_set_metrics(srv, store_metrics);

@@ -2,6 +2,9 @@
 #include "routes.h"
 
 #include "auth/auth.h"
+#include "flow/api.h"
+#include "flow/step.h"
+#include "ledger/record.h"
 #include "ledger/service.h"
 #include "org/org.h"
 #include "platform/platform.h"
@@ -17,23 +20,12 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,
-    zt_org_routes,
-    platform_routes,
-    zt_ledger_routes,
-    zt_items_routes,
-    zt_uploads_routes,
-    zt_cases_routes,
-    zt_messages_routes,
-    zt_ratings_routes,
-    zt_sv_routes,
-    zt_sv_score_routes,
-    zt_sv_card_routes,
-    zt_sv_view_routes,
-    zt_sv_stream_routes,
-    zt_sv_intake_routes,
-    zt_sv_rule_routes,
-    NULL,
+    zt_auth_routes,      zt_org_routes,      platform_routes,
+    zt_ledger_routes,    zt_items_routes,    zt_uploads_routes,
+    zt_cases_routes,     zt_messages_routes, zt_ratings_routes,
+    zt_flow_routes,      zt_sv_routes,       zt_sv_score_routes,
+    zt_sv_card_routes,   zt_sv_view_routes,  zt_sv_stream_routes,
+    zt_sv_intake_routes, zt_sv_rule_routes,  NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
@@ -48,3 +40,24 @@ void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_
 static void serve_set(const zt_route *routes, size_t n, void *srv) { zt_server_routes(srv, routes, n); }
 
 void zt_serve_routes(zt_server *srv, int fake_clock) { zt_route_sets_each(fake_clock, serve_set, srv); }
+
+/* --- wiring --------------------------------------------------------------- */
+
+/* The process engine's events: a subject supervision watches is stored,
+ * recorded and judged there; any other step (an item's version, a card) is
+ * recorded: the audit row and the ledger entry, the event as its payload. */
+static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, zt_error *e) {
+    const char *type = json_string_value(json_object_get(ev, "subject_type"));
+    if (zt_sv_supervises(type)) return zt_sv_ingest(db, actor, ev, owner_user_id, NULL, e);
+    return zt_record(db, actor, json_string_value(json_object_get(ev, "type")), type,
+                     json_string_value(json_object_get(ev, "subject")), owner_user_id, ev, e);
+}
+
+/* The fake clock moved (PUT /api/admin/clock): the supervision signals now
+ * due fire before the answer. */
+static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
+
+void zt_wire(void) {
+    zt_flow_set_sink(event_sink);
+    zt_platform_on_clock_set(tick_on_clock_set);
+}

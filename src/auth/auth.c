@@ -490,3 +490,28 @@ zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {
     if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "login", "用户 %s 不存在", login);
     return ZT_OK;
 }
+
+zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **name, const char **number, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db, "SELECT name, coalesce(id_number, credit_code, '') FROM users WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, user_id);
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ROW) {
+        *name = zt_arena_strdup(a, zt_col_text(st, 0));
+        *number = zt_arena_strdup(a, zt_col_text(st, 1));
+    }
+    zt_db_release(db);
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "user", "账号不存在");
+    return rc == ZT_ROW ? ZT_OK : rc;
+}
+
+const char *zt_user_name(zt_db *db, zt_arena *a, int64_t id, const char *fallback) {
+    if (!id) return fallback;
+    zt_error ignored = {0};
+    zt_stmt *st = zt_db_prepare(db, "SELECT name FROM users WHERE id = ?", &ignored);
+    if (!st) return fallback;
+    zt_bind_int(st, 1, id);
+    const char *name = zt_step(st, &ignored) == ZT_ROW ? zt_arena_strdup(a, zt_col_text(st, 0)) : fallback;
+    zt_db_release(db);
+    return name;
+}

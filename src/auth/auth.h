@@ -60,6 +60,12 @@ typedef struct zt_user_new {
 zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *u, int64_t *id, zt_error *e);
 zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, zt_error *e);
 zt_err zt_user_set_disabled(zt_app *app, const zt_principal *actor, int64_t id, int disabled, zt_error *e);
+/* The name and the ID number (citizens) or credit code (enterprises) of
+ * an account, copied into a; "" when it has neither. ZT_ENOTFOUND. */
+zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **name, const char **number, zt_error *e);
+/* The display name of account id (copied into a), or fallback when there
+ * is none (0: the system, a key, the command line). */
+const char *zt_user_name(zt_db *db, zt_arena *a, int64_t id, const char *fallback);
 /* Look up a user id by login (reader); ZT_ENOTFOUND. */
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);
 

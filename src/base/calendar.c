@@ -24,6 +24,8 @@
  * Locking: a pthread rwlock; exported functions lock, static helpers named
  * *_locked / taking the calendar assume the caller holds it. */
 #include "base/calendar.h"
+
+#include "base/clock.h"
 #include "base/err.h"
 
 #include <limits.h>
@@ -172,6 +174,8 @@ zt_day zt_day_of_instant(int64_t t) {
     if (!localtime_r(&tt, &tm)) return clamp_day(floor_div(t, SECS_PER_DAY));
     return day_of_tm(&tm);
 }
+
+zt_day zt_today(void) { return zt_day_of_instant(zt_now()); }
 
 int64_t zt_day_start(zt_day day) {
     int y, m, d;

@@ -37,6 +37,8 @@ void zt_day_format(zt_day day, char out[11]);
 
 /* Local-time-zone conversions. */
 zt_day zt_day_of_instant(int64_t t);
+/* The day of zt_now() (base/clock.h): today in the city. */
+zt_day zt_today(void);
 int64_t zt_day_start(zt_day day); /* the instant of 00:00:00 local */
 
 typedef enum {

@@ -171,3 +171,17 @@ char *zt_mask(const char *s, int head, int tail, char *out, size_t outlen) {
     out[i] = '\0';
     return out;
 }
+
+static int digits(const char *s, size_t n) { return strspn(s, "0123456789") == n && strlen(s) >= n; }
+
+int zt_phone_valid(const char *s) {
+    size_t n = strlen(s);
+    if (n == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9' && digits(s, 11)) return 1;
+    if (s[0] != '0') return 0;
+    const char *dash = strchr(s, '-');
+    if (dash) {
+        size_t a = (size_t)(dash - s), b = strlen(dash + 1);
+        return (a == 3 || a == 4) && digits(s, a) && (b == 7 || b == 8) && digits(dash + 1, b);
+    }
+    return n >= 10 && n <= 12 && digits(s, n);
+}

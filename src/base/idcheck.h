@@ -20,6 +20,11 @@ int zt_idnum_valid(const char *s, const char **why);
  * ("length", "character", "authority code", "check character"). */
 int zt_uscc_valid(const char *s, const char **why);
 
+/* 1 if s is a mainland phone number: a mobile (1[3-9] and 9 digits), or a
+ * landline with its area code (0 and 2-3 digits), a dash optional, then
+ * 7-8 digits; else 0. */
+int zt_phone_valid(const char *s);
+
 /* Masked display form: keep the first `head` and last `tail` characters,
  * replace the rest with '*' (e.g. head 4, tail 4: 3603**********1234).
  * Writes at most outlen bytes including the NUL; returns out. Works on

@@ -36,7 +36,6 @@ static const char *const role_labels[] = {"自然人",       "法人",     "窗�
                                           "法制审查人员", "监察人员", "交易监管人员",  "财政监管人员",
                                           "数据管理人员", "审计人员", "系统管理员",    "部门业务系统"};
 
-static const char *const kinds[] = {"licensing", "on_the_spot", "joint_review", "consultation", "complaint", NULL};
 static const char *const clocks[] = {"none", "runs", "stopped", NULL}; /* zt_flow_clock order */
 /* What an action means to supervision (DOMAIN.md §4: the step results that
  * departments' systems report). */
@@ -59,8 +58,17 @@ static const char *const top_keys[] = {"id",     "version", "name",    "kind", "
                                        "limits", "states",  "actions", NULL};
 static const char *const limit_keys[] = {"id", "label", "days", "extension", "item_limit", "basis", NULL};
 static const char *const state_keys[] = {"id", "label", "start", "terminal", "clock", "limit", "counts", NULL};
-static const char *const action_keys[] = {"id",     "label",  "from",          "to",       "roles",
-                                          "fields", "result", "once_per_case", "parallel", "requires_all_parallel",
+static const char *const action_keys[] = {"id",
+                                          "label",
+                                          "from",
+                                          "to",
+                                          "roles",
+                                          "fields",
+                                          "result",
+                                          "once_per_case",
+                                          "parallel",
+                                          "create",
+                                          "requires_all_parallel",
                                           NULL};
 
 typedef struct {
@@ -84,11 +92,18 @@ typedef struct {
     unsigned counts; /* bit i: limits[i] */
 } state_def;
 
+/* to[s] for a source state s: the target's index, CHOOSE when the step
+ * names one of `targets`, NONE where s is not a source. */
+enum { NONE = -1, CHOOSE = -2 };
+
 typedef struct {
     const char *id, *label, *result, *guard_id;
     unsigned roles;                     /* bit i: role_names[i] */
     uint64_t from;                      /* bit i: states[i] */
-    signed char to[ZT_FLOW_MAX_STATES]; /* target by source state; -1 where not a source */
+    signed char to[ZT_FLOW_MAX_STATES]; /* target by source state (or CHOOSE, NONE) */
+    uint64_t targets;                   /* "to" as a list, and a creation's targets: bit i: states[i] */
+    int create;                         /* may create an instance (from nothing) */
+    int choose;                         /* "to" is a list: the step names its target */
     int once, parallel, guard;          /* guard: index of the parallel action, or -1 */
     size_t nfields;
     field_def *fields; /* owned */
@@ -98,6 +113,7 @@ struct zt_flow {
     json_t *root; /* owns every string of the tables */
     const char *id, *name, *kind;
     int version, start;
+    int creates; /* some action creates instances (else the implicit "submit" into the start) */
     size_t nlimits, nstates, nactions;
     limit_def limits[ZT_FLOW_MAX_LIMITS];
     state_def states[ZT_FLOW_MAX_STATES];
@@ -438,8 +454,9 @@ static zt_err parse_from(zt_flow *f, action_def *a, json_t *v, const char *path,
     json_t *arr, *x;
     size_t i;
     char p[PATHLEN], q[PATHLEN];
-    zt_err rc = get_array(v, path, "from", 1, ZT_FLOW_MAX_STATES, &arr, e);
-    if (rc) return rc;
+    /* a creation may also be taken from states (a card raised again) */
+    zt_err rc = get_array(v, path, "from", !a->create, ZT_FLOW_MAX_STATES, &arr, e);
+    if (rc || !arr) return rc;
     member(p, path, "from");
     json_array_foreach(arr, i, x) {
         element(q, p, i);
@@ -453,21 +470,41 @@ static zt_err parse_from(zt_flow *f, action_def *a, json_t *v, const char *path,
     return ZT_OK;
 }
 
-/* "to": one state for every source, or {"source": "target", ...}. */
+/* "to": one state for every source; {"source": "target", ...}; or a list of
+ * states the step chooses from (a system step whose outcome a rule decides;
+ * a creation into one of several states). */
 static zt_err parse_to(zt_flow *f, action_def *a, json_t *v, const char *path, zt_error *e) {
     json_t *to = json_object_get(v, "to"), *x;
     const char *key;
+    size_t i;
     char p[PATHLEN], q[PATHLEN];
     member(p, path, "to");
-    memset(a->to, -1, sizeof a->to);
+    memset(a->to, NONE, sizeof a->to);
     if (json_is_string(to)) {
         int k = find_state(f, json_string_value(to), f->nstates);
         if (k < 0) return bad(e, p, "未定义的状态「%s」", json_string_value(to));
         for (size_t s = 0; s < f->nstates; s++)
             if (a->from >> s & 1) a->to[s] = (signed char)k;
+        a->targets = (uint64_t)1 << k;
         return ZT_OK;
     }
-    if (!json_is_object(to)) return bad(e, p, to ? "必须是状态 id，或 {来源状态: 目标状态} 对象" : "缺少必填项");
+    if (json_is_array(to)) {
+        if (json_array_size(to) < 2) return bad(e, p, "目标状态列表至少两项（一项请直接写状态 id）");
+        json_array_foreach(to, i, x) {
+            element(q, p, i);
+            int k = json_is_string(x) ? find_state(f, json_string_value(x), f->nstates) : -1;
+            if (k < 0) return bad(e, q, "未定义的状态「%s」", json_is_string(x) ? json_string_value(x) : "");
+            if (a->targets >> k & 1) return bad(e, q, "状态「%s」重复", json_string_value(x));
+            a->targets |= (uint64_t)1 << k;
+        }
+        for (size_t s = 0; s < f->nstates; s++)
+            if (a->from >> s & 1) a->to[s] = CHOOSE;
+        a->choose = 1;
+        return ZT_OK;
+    }
+    if (a->create && json_is_object(to)) return bad(e, p, "创建动作的目标须是状态 id 或状态列表");
+    if (!json_is_object(to))
+        return bad(e, p, to ? "必须是状态 id、状态列表，或 {来源状态: 目标状态} 对象" : "缺少必填项");
     json_object_foreach(to, key, x) {
         member(q, p, key);
         int s = find_state(f, key, f->nstates), k = find_state(f, json_string_value(x), f->nstates);
@@ -512,7 +549,8 @@ static zt_err parse_actions(zt_flow *f, json_t *root, zt_error *e) {
         a->guard = -1;
         f->nactions = i + 1; /* before anything is allocated, so zt_flow_free sees it */
         if ((rc = need_object(v, p, action_keys, e)) || (rc = get_id(v, p, "id", 1, &a->id, e)) ||
-            (rc = get_str(v, p, "label", 1, LABEL_MAX, &a->label, e)) || (rc = parse_from(f, a, v, p, e)) ||
+            (rc = get_str(v, p, "label", 1, LABEL_MAX, &a->label, e)) ||
+            (rc = get_bool(v, p, "create", &a->create, e)) || (rc = parse_from(f, a, v, p, e)) ||
             (rc = parse_to(f, a, v, p, e)) || (rc = parse_roles(a, v, p, e)) ||
             (rc = get_enum(v, p, "result", 0, results, &result, e)) ||
             (rc = get_bool(v, p, "once_per_case", &a->once, e)) || (rc = get_bool(v, p, "parallel", &a->parallel, e)) ||
@@ -521,27 +559,43 @@ static zt_err parse_actions(zt_flow *f, json_t *root, zt_error *e) {
         member(q, p, "id");
         if (find_action(f, a->id, i) >= 0) return bad(e, q, "动作「%s」重复", a->id);
         a->result = result < 0 ? NULL : results[result];
+        if (a->create) f->creates = 1;
     }
     return ZT_OK;
 }
 
 /* --- whole-definition checks ------------------------------------------ */
 
-/* What the tables cannot say member by member: guards, the clock of
- * special procedures, and that every state is reachable and can finish. */
+/* The targets of action a from source state s (a bit set). */
+static uint64_t targets_from(const action_def *a, size_t s) {
+    if (a->to[s] == CHOOSE) return a->targets;
+    return a->to[s] >= 0 ? (uint64_t)1 << a->to[s] : 0;
+}
+
+/* What the tables cannot say member by member: guards, creations, the clock
+ * of special procedures, and that every state is reachable and can finish. */
 static zt_err check_actions(zt_flow *f, zt_error *e) {
     for (size_t i = 0; i < f->nactions; i++) {
         action_def *a = &f->actions[i];
         char p[PATHLEN], q[PATHLEN];
         element(p, "actions", i);
         if (a->parallel && a->once) return bad_in(e, p, "parallel", "并行动作每个部门各一次，不能同时是 once_per_case");
+        if (a->parallel && (a->create || a->choose))
+            return bad_in(e, p, "parallel", "并行动作不能是创建动作，也不能有多个目标状态");
+        if (a->create && a->result && strcmp(a->result, "accept") != 0)
+            return bad_in(e, p, "result", "创建动作只能没有 result 或是 accept（即办件收件即受理）");
         for (size_t s = 0; s < f->nstates; s++) {
             if (!(a->from >> s & 1)) continue;
-            const state_def *to = &f->states[(int)a->to[s]];
-            if (a->parallel && a->to[s] != (signed char)s)
+            uint64_t t = targets_from(a, s);
+            if (a->parallel && t != (uint64_t)1 << s)
                 return bad_in(e, p, "to", "并行动作不能改变状态（各部门都在同一状态中执行）");
-            if (a->result && !strcmp(a->result, "suspend") && to->clock != ZT_FLOW_CLOCK_STOPPED)
-                return bad_in(e, p, "to", "特别程序开始（suspend）须进入时钟停止（stopped）的状态，「%s」不是", to->id);
+            for (size_t k = 0; k < f->nstates; k++) {
+                if (!(t >> k & 1)) continue;
+                const state_def *to = &f->states[k];
+                if (a->result && !strcmp(a->result, "suspend") && to->clock != ZT_FLOW_CLOCK_STOPPED)
+                    return bad_in(e, p, "to", "特别程序开始（suspend）须进入时钟停止（stopped）的状态，「%s」不是",
+                                  to->id);
+            }
             if (a->result && !strcmp(a->result, "resume") && f->states[s].clock != ZT_FLOW_CLOCK_STOPPED)
                 return bad_in(e, p, "from", "特别程序结束（resume）须从时钟停止（stopped）的状态出发，「%s」不是",
                               f->states[s].id);
@@ -554,22 +608,34 @@ static zt_err check_actions(zt_flow *f, zt_error *e) {
         if (a->from & ~f->actions[g].from) return bad(e, q, "「%s」须能在本动作的每个来源状态中执行", a->guard_id);
         a->guard = g;
     }
+    if (!f->creates) return ZT_OK;
+    /* with creation actions, the start state is where one of them leads */
+    uint64_t entries = 0;
+    for (size_t i = 0; i < f->nactions; i++)
+        if (f->actions[i].create) entries |= f->actions[i].targets;
+    if (!(entries >> f->start & 1)) {
+        char p[PATHLEN];
+        element(p, "states", (size_t)f->start);
+        return bad(e, p, "开始状态「%s」不是任何创建动作（create: true）的目标", f->states[f->start].id);
+    }
     return ZT_OK;
 }
 
 static zt_err check_graph(zt_flow *f, zt_error *e) {
     uint64_t reach = (uint64_t)1 << f->start, done = 0, grew = 1;
     char p[PATHLEN];
+    for (size_t i = 0; i < f->nactions; i++)
+        if (f->actions[i].create) reach |= f->actions[i].targets;
     for (size_t i = 0; i < f->nstates; i++)
         if (f->states[i].terminal) done |= (uint64_t)1 << i;
-    while (grew) { /* forward from the start, backward from the terminal states */
+    while (grew) { /* forward from the entries, backward from the terminal states */
         grew = 0;
         for (size_t i = 0; i < f->nactions; i++) {
             const action_def *a = &f->actions[i];
             for (size_t s = 0; s < f->nstates; s++) {
                 if (!(a->from >> s & 1)) continue;
-                uint64_t src = (uint64_t)1 << s, dst = (uint64_t)1 << a->to[s];
-                if ((reach & src) && !(reach & dst)) reach |= dst, grew = 1;
+                uint64_t src = (uint64_t)1 << s, dst = targets_from(a, s);
+                if ((reach & src) && (dst & ~reach)) reach |= dst, grew = 1;
                 if ((done & dst) && !(done & src)) done |= src, grew = 1;
             }
         }
@@ -597,7 +663,6 @@ static zt_err check_graph(zt_flow *f, zt_error *e) {
 zt_err zt_flow_from_json(json_t *root, zt_flow **out, zt_error *e) {
     zt_flow *f = zt_calloc(1, sizeof *f);
     json_int_t version;
-    int kind;
     const char *description;
     zt_err rc;
     *out = NULL;
@@ -613,13 +678,12 @@ zt_err zt_flow_from_json(json_t *root, zt_flow **out, zt_error *e) {
     if ((rc = only(root, "", top_keys, e)) || (rc = get_id(root, "", "id", 1, &f->id, e)) ||
         (rc = get_int(root, "", "version", 1, 1, VERSION_MAX, 0, &version, e)) ||
         (rc = get_str(root, "", "name", 1, LABEL_MAX, &f->name, e)) ||
-        (rc = get_enum(root, "", "kind", 1, kinds, &kind, e)) ||
+        (rc = get_id(root, "", "kind", 1, &f->kind, e)) ||
         (rc = get_str(root, "", "description", 0, 1000, &description, e)) || (rc = parse_limits(f, root, e)) ||
         (rc = parse_states(f, root, e)) || (rc = parse_actions(f, root, e)) || (rc = check_actions(f, e)) ||
         (rc = check_graph(f, e)))
         goto fail;
     f->version = (int)version;
-    f->kind = kinds[kind];
     *out = f;
     return ZT_OK;
 fail:
@@ -703,6 +767,8 @@ int zt_flow_action_at(const zt_flow *f, size_t i, zt_flow_action_info *out) {
                                  .once_per_case = a->once,
                                  .parallel = a->parallel,
                                  .requires_all_parallel = a->guard_id,
+                                 .create = a->create,
+                                 .choose = a->choose,
                                  .nfields = a->nfields};
     return 0;
 }
@@ -743,9 +809,48 @@ size_t zt_flow_actions(const zt_flow *f, const char *state, const char *role, co
 }
 
 const char *zt_flow_target(const zt_flow *f, const char *state, const char *action) {
+    return zt_flow_target_of(f, state, action, NULL);
+}
+
+const char *zt_flow_target_of(const zt_flow *f, const char *state, const char *action, const char *to) {
     int s = find_state(f, state, f->nstates), a = find_action(f, action, f->nactions);
     if (s < 0 || a < 0 || !(f->actions[a].from >> s & 1)) return NULL;
-    return f->states[(int)f->actions[a].to[s]].id;
+    int k = f->actions[a].to[s];
+    if (k == CHOOSE) {
+        k = find_state(f, to, f->nstates);
+        return k >= 0 && (f->actions[a].targets >> k & 1) ? f->states[k].id : NULL;
+    }
+    return !to || !strcmp(to, f->states[k].id) ? f->states[k].id : NULL;
+}
+
+const char *zt_flow_label(const zt_flow *f, const char *action) {
+    int k = find_action(f, action, f->nactions);
+    if (k >= 0) return f->actions[k].label;
+    return !f->creates && action && !strcmp(action, "submit") ? "提交申请" : NULL;
+}
+
+/* The creation a definition without creation actions has: "submit" into
+ * its start state, by any role (the platform's first definitions). */
+static const action_def IMPLICIT_CREATE = {.id = "submit", .label = "提交申请", .create = 1, .guard = -1};
+
+zt_err zt_flow_creation(const zt_flow *f, const char *action, const char *role, const char *state,
+                        zt_flow_action_info *out, zt_error *e) {
+    int k = find_action(f, action, f->nactions), r = lookup(role_names, role), s = find_state(f, state, f->nstates);
+    const action_def *a = k >= 0 ? &f->actions[k] : NULL;
+    if (!a && !f->creates && action && !strcmp(action, IMPLICIT_CREATE.id)) a = &IMPLICIT_CREATE;
+    if (!a) return zt_fail(e, ZT_EINVAL, "action", "流程「%s」没有动作「%s」", f->name, action ? action : "");
+    if (!a->create) return zt_fail(e, ZT_ECONFLICT, "action", "「%s」不能创建新的%s", a->label, f->name);
+    if (a != &IMPLICIT_CREATE) {
+        if (r < 0) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
+        if (!(a->roles >> r & 1))
+            return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", role_labels[r], a->label);
+    }
+    uint64_t entries = a == &IMPLICIT_CREATE ? (uint64_t)1 << f->start : a->targets;
+    if (s < 0 || !(entries >> s & 1))
+        return zt_fail(e, ZT_EINTERNAL, "state", "「%s」不能创建到状态「%s」", a->label, state ? state : "");
+    *out = (zt_flow_action_info){
+        .id = a->id, .label = a->label, .result = a->result, .create = 1, .choose = a->choose, .nfields = a->nfields};
+    return ZT_OK;
 }
 
 zt_err zt_flow_allowed(const zt_flow *f, const char *state, const char *action, const char *role, int times_taken,
@@ -850,8 +955,9 @@ zt_err zt_flow_check_fields(const zt_flow *f, const char *action, json_t *fields
     const char *key;
     json_t *v;
     zt_err rc;
-    if (k < 0) return zt_fail(e, ZT_EINVAL, "action", "流程「%s」没有动作「%s」", f->name, action ? action : "");
-    const action_def *a = &f->actions[k];
+    const action_def *a = k >= 0 ? &f->actions[k] : NULL;
+    if (!a && !f->creates && action && !strcmp(action, IMPLICIT_CREATE.id)) a = &IMPLICIT_CREATE;
+    if (!a) return zt_fail(e, ZT_EINVAL, "action", "流程「%s」没有动作「%s」", f->name, action ? action : "");
     if (fields && !json_is_object(fields))
         return zt_fail(e, ZT_EINVAL, "fields", "「%s」的字段必须是 JSON 对象", a->label);
     for (size_t i = 0; i < a->nfields; i++)

@@ -66,6 +66,8 @@ typedef struct zt_flow_action_info {
     int once_per_case;                 /* may be taken once in an instance's life (补正) */
     int parallel;                      /* taken once by each of several departments, state unchanged (联审意见) */
     const char *requires_all_parallel; /* id of the parallel action that must be complete, or NULL */
+    int create;                        /* may create an instance (zt_flow_creation) */
+    int choose;                        /* leads to one of several states, which the step names */
     size_t nfields;
 } zt_flow_action_info;
 
@@ -90,7 +92,9 @@ void zt_flow_free(zt_flow *f);
 const char *zt_flow_id(const zt_flow *f);
 int zt_flow_version(const zt_flow *f);
 const char *zt_flow_name(const zt_flow *f);
-/* "licensing", "on_the_spot", "joint_review", "consultation" or "complaint" */
+/* What the definition is for, as its owner checks it: "licensing",
+ * "on_the_spot", "joint_review" (power items), "consultation", "item",
+ * "card" ... (an identifier; the format does not restrict it). */
 const char *zt_flow_kind(const zt_flow *f);
 /* The state a new instance starts in. */
 const char *zt_flow_start(const zt_flow *f);
@@ -107,6 +111,10 @@ int zt_flow_action_at(const zt_flow *f, size_t i, zt_flow_action_info *out);
 int zt_flow_limit(const zt_flow *f, const char *id, zt_flow_limit_info *out);
 int zt_flow_limit_at(const zt_flow *f, size_t i, zt_flow_limit_info *out);
 
+/* The label of an action, the implicit creation "submit" (提交申请) of a
+ * definition without creation actions included; NULL when there is none. */
+const char *zt_flow_label(const zt_flow *f, const char *action);
+
 /* --- deciding -------------------------------------------------------- */
 
 /* The actions the process allows from state for role (NULL: for any role),
@@ -116,8 +124,20 @@ int zt_flow_limit_at(const zt_flow *f, size_t i, zt_flow_limit_info *out);
 size_t zt_flow_actions(const zt_flow *f, const char *state, const char *role, const char **ids, size_t cap);
 
 /* The state action leads to from state, or NULL when it is not allowed
- * from there. */
+ * from there (or leads to one of several: zt_flow_target_of). */
 const char *zt_flow_target(const zt_flow *f, const char *state, const char *action);
+/* The same, naming the target of an action with several ("to" a list): to
+ * must be one of them; for an action with one target, to is NULL or it. */
+const char *zt_flow_target_of(const zt_flow *f, const char *state, const char *action, const char *to);
+
+/* May role create an instance in state by action? A creation action
+ * ("create": true) leads to its "to" (one of them); a definition without
+ * any has the implicit creation "submit" (提交申请, any role) into its start
+ * state. *out describes the action. ZT_EINVAL (no such action, "action"),
+ * ZT_ECONFLICT (not a creation), ZT_EFORBIDDEN (role), ZT_EINTERNAL
+ * (state is not one of its targets: the caller's bug). */
+zt_err zt_flow_creation(const zt_flow *f, const char *action, const char *role, const char *state,
+                        zt_flow_action_info *out, zt_error *e);
 
 /* May role take action now? The domain supplies the instance's history:
  *   times_taken   how many times this action was already taken in this

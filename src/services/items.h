@@ -19,6 +19,7 @@
 typedef struct {
     const char *code, *name, *type, *flow, *online, *dept_code;
     int64_t legal, promised, dept_id;
+    int64_t extension; /* extension_days: the decision's legal extension; -1 = absent (the definition's) */
     char region[16];
 } zt_guide_info;
 

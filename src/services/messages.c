@@ -8,10 +8,11 @@
  * version. The answer is due on the limit-th working day after the day of
  * submission (the flow's limit counted by the start state).
  *
- * Every state change - the submission included - commits in one write: the
- * message row (compare-and-set on its state), its message_events row and,
- * through zt_sv_emit, the supervision event, the audit row and the ledger
- * entry. Supervision (#5) reads sv_events; docs/messages.md has the rest. */
+ * Every state change - the submission included - is one step of the process
+ * engine (src/flow/step.h) in one write: the message row (compare-and-set on
+ * its state), the numbered step and the supervision event with its audit
+ * row and ledger entry. Supervision reads the events; docs/messages.md has
+ * the rest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,10 @@
 #include "auth/auth.h"
 #include "base/calendar.h"
 #include "base/clock.h"
+#include "base/idcheck.h"
 #include "base/json.h"
+#include "flow/registry.h"
+#include "flow/step.h"
 #include "org/org.h"
 #include "services/services.h"
 #include "store/query.h"
@@ -82,22 +86,6 @@ static zt_err text_field(json_t *b, const char *key, const char *label, int requ
     return ZT_OK;
 }
 
-static int digits(const char *s, size_t n) { return strspn(s, "0123456789") == n && strlen(s) >= n; }
-
-/* Mainland numbers: a mobile (1[3-9] and 9 digits), or a landline with its
- * area code (0 and 2-3 digits), a dash optional, then 7-8 digits. */
-static int phone_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9' && digits(s, 11)) return 1;
-    if (s[0] != '0') return 0;
-    const char *dash = strchr(s, '-');
-    if (dash) {
-        size_t a = (size_t)(dash - s), b = strlen(dash + 1);
-        return (a == 3 || a == 4) && digits(s, a) && (b == 7 || b == 8) && digits(dash + 1, b);
-    }
-    return n >= 10 && n <= 12 && digits(s, n);
-}
-
 /* The working days of the limit the start state counts against (the
  * reply / handling limit), or -1 if the definition has none. */
 static int flow_days(const zt_flow *f) {
@@ -111,13 +99,6 @@ static int flow_days(const zt_flow *f) {
 static const char *state_label(const zt_flow *f, const char *state) {
     zt_flow_state_info s;
     return f && zt_flow_state(f, state, &s) == 0 ? s.label : state;
-}
-
-static zt_day today(void) {
-    char d[11];
-    zt_day day;
-    zt_city_day(zt_now(), d);
-    return zt_day_parse(d, &day) == 0 ? day : zt_day_of_instant(zt_now());
 }
 
 /* due_day, remaining working days (today excluded, the due day included;
@@ -183,7 +164,7 @@ static zt_err reply_list(zt_req *r, zt_qb *f, const char *order, zt_error *e) {
     int64_t limit, offset, total;
     zt_err rc = zt_req_page(r, &limit, &offset, e);
     if (rc) return rc;
-    rows_ctx c = {json_array(), APP(r)->cal, today()};
+    rows_ctx c = {json_array(), APP(r)->cal, zt_today()};
     rc = zt_qb_list(zt_store_reader(APP(r)->store), f, MSG_COLS, MSG_FROM, order, limit, offset, list_row, &c, &total,
                     e);
     if (rc) {
@@ -245,7 +226,7 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
     }
     if (over && strcmp(over, "1") == 0) { /* open and past the due day */
         char day[11];
-        zt_day_format(today(), day);
+        zt_day_format(zt_today(), day);
         zt_qb_sql(&f, " AND m.closed_at IS NULL AND m.due_day < ?");
         zt_qb_text(&f, zt_arena_strdup(zt_req_arena(r), day));
     }
@@ -255,7 +236,7 @@ static zt_err h_dept(zt_req *r, zt_error *e) {
 /* What the handlers need of one message. Strings live in the request's
  * arena. */
 typedef struct msg {
-    int64_t id, dept_id, submitter_id;
+    int64_t id, dept_id, submitter_id, state_since, updated_at;
     int flow_version;
     const char *number, *kind, *flow_id, *state, *dept_code, *region_code, *item_code, *case_number, *title, *due_day;
 } msg;
@@ -276,6 +257,8 @@ static zt_err load_msg(zt_req *r, const char *number, msg *m, zt_error *e) {
     *m = (msg){.id = zt_col_int(st, 19),
                .dept_id = zt_col_int(st, 18),
                .submitter_id = zt_col_int(st, 20),
+               .state_since = zt_col_int(st, 5),
+               .updated_at = zt_col_int(st, 16),
                .flow_version = (int)zt_col_int(st, 3),
                .number = dup_col(a, st, 0),
                .kind = dup_col(a, st, 1),
@@ -297,6 +280,27 @@ static int may_read(const zt_principal *p, const msg *m) {
     return zt_scope_dept_read(p, m->dept_id, m->region_code);
 }
 
+typedef struct {
+    json_t *events;
+    const zt_flow *f;
+    zt_db *db;
+    zt_arena *a;
+} timeline_ctx;
+
+/* One step as the message's timeline shows it: who acted by name. */
+static void timeline_row(const zt_flow_event *ev, void *ctx) {
+    timeline_ctx *t = ctx;
+    const char *label = !strcmp(ev->action, "submit") ? "提交" : t->f ? zt_flow_label(t->f, ev->action) : NULL;
+    json_t *fields = json_loads(ev->fields, 0, NULL);
+    json_array_append_new(
+        t->events,
+        json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "seq", (json_int_t)ev->seq, "action", ev->action,
+                  "action_label", label ? label : ev->action, "from", str_or_null(ev->from), "from_label",
+                  *ev->from ? json_string(state_label(t->f, ev->from)) : json_null(), "to", ev->to, "to_label",
+                  state_label(t->f, ev->to), "actor", zt_user_name(t->db, t->a, ev->actor_id, ev->actor), "actor_role",
+                  ev->actor_role, "at", ts_json(ev->at), "fields", fields ? fields : json_object()));
+}
+
 /* The whole message: the summary, content, answer, the actions the viewer
  * may take now and the timeline. acted: the viewer has just changed it (a
  * clerk who transferred it away still gets the result of his step). */
@@ -316,11 +320,12 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
     msg m = {.id = zt_col_int(st, 19),
              .dept_id = zt_col_int(st, 18),
              .submitter_id = zt_col_int(st, 20),
+             .kind = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1)),
              .region_code = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 8))};
     int in_scope = may_read(p, &m);
     if (!acted && !in_scope) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
     const zt_flow *f = zt_flows_get(zt_col_text(st, 2), (int)zt_col_int(st, 3));
-    json_t *o = msg_json(st, APP(r)->cal, today());
+    json_t *o = msg_json(st, APP(r)->cal, zt_today());
     json_object_set_new(o, "content", json_string(zt_col_text(st, 21)));
     json_object_set_new(o, "contact_phone", json_string(zt_col_text(st, 22)));
     json_object_set_new(o, "answer", col_str(st, 23));
@@ -338,32 +343,11 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
     }
     json_object_set_new(o, "actions", acts);
 
-    json_t *events = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT e.seq, e.action, e.from_state, e.to_state, coalesce(u.name, e.actor), e.actor_role,"
-                       " e.at, e.fields FROM message_events e LEFT JOIN users u ON u.id = e.actor_id"
-                       " WHERE e.message_id = ? ORDER BY e.seq",
-                       e);
-    s = st ? ZT_DONE : ZT_EINTERNAL;
-    if (st) zt_bind_int(st, 1, m.id);
-    while (st && (s = zt_step(st, e)) == ZT_ROW) {
-        const char *action = zt_col_text(st, 1), *from = zt_col_text(st, 2);
-        zt_flow_action_info ai;
-        const char *label = strcmp(action, "submit") == 0              ? "提交"
-                            : f && zt_flow_action(f, action, &ai) == 0 ? ai.label
-                                                                       : action;
-        json_error_t je;
-        json_t *fields = json_loads(zt_col_text(st, 7), 0, &je);
-        json_array_append_new(events, json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "seq",
-                                                (json_int_t)zt_col_int(st, 0), "action", action, "action_label", label,
-                                                "from", str_or_null(from), "from_label",
-                                                *from ? json_string(state_label(f, from)) : json_null(), "to",
-                                                zt_col_text(st, 3), "to_label", state_label(f, zt_col_text(st, 3)),
-                                                "actor", zt_col_text(st, 4), "actor_role", zt_col_text(st, 5), "at",
-                                                ts_json(zt_col_int(st, 6)), "fields", fields ? fields : json_object()));
-    }
+    timeline_ctx t = {json_array(), f, db, zt_req_arena(r)};
+    s = zt_flow_history(db, m.kind, number, 0, timeline_row, &t, e);
+    json_t *events = t.events;
     json_object_set_new(o, "events", events);
-    if (zt_step_failed(s)) {
+    if (s) {
         json_decref(o);
         return s;
     }
@@ -373,67 +357,86 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
 
 static zt_err h_get(zt_req *r, zt_error *e) { return reply_detail(r, zt_req_param(r, "number"), 200, 0, e); }
 
-/* --- the supervision event --- */
+/* --- the message as a process instance --- */
 
-/* The message as it is after the step, and the step. */
-typedef struct snapshot {
-    const char *number, *kind, *dept_code, *region_code, *item_code, *case_number, *title, *due_day, *state;
-} snapshot;
+/* What a step changes besides the state: the department (转办), the
+ * answer, the closing. */
+typedef struct step_ctx {
+    const kind_info *k;
+    const zt_dept *to; /* a transfer's department, or NULL */
+} step_ctx;
 
-static json_t *event_body(const snapshot *s, const char *action, const char *result, const char *from, const char *to,
-                          const zt_principal *p, json_t *fields) {
-    json_t *message =
-        json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "number", s->number, "kind", s->kind, "department",
-                  s->dept_code, "region", s->region_code, "item_code", str_or_null(s->item_code), "case_number",
-                  str_or_null(s->case_number), "title", s->title, "due_day", s->due_day, "state", s->state);
-    json_t *step = json_pack("{s:s,s:o,s:o,s:s,s:s,s:s,s:O}", "action", action, "result", str_or_null(result), "from",
-                             str_or_null(from), "to", to, "actor", p->login ? p->login : "", "actor_role",
-                             p->role ? p->role : "", "fields", fields);
-    return json_pack("{s:o,s:o}", "message", message, "step", step);
+static zt_err msg_apply(zt_db *db, zt_flow_move *mv, zt_error *e) {
+    const msg *m = mv->in->row;
+    step_ctx *x = mv->arg;
+    zt_qb q;
+    zt_arena ar;
+    zt_arena_init(&ar);
+    zt_qb_init(&q, &ar, "UPDATE messages SET state_since = ?");
+    zt_qb_int(&q, strcmp(mv->from, mv->to) || !*mv->from ? mv->at : m->state_since);
+    if (x && x->to) {
+        zt_qb_sql(&q, ", dept_id = ?, region_code = ?");
+        zt_qb_int(&q, x->to->id);
+        zt_qb_text(&q, x->to->region_code);
+    }
+    json_t *ans = x && x->k ? json_object_get(mv->fields, x->k->answer_field) : NULL;
+    if (json_is_string(ans) && !zt_blank(json_string_value(ans))) {
+        zt_qb_sql(&q, ", answer = ?, answered_by = ?, answered_at = ?");
+        zt_qb_text(&q, json_string_value(ans));
+        zt_qb_int(&q, mv->actor->user_id);
+        zt_qb_int(&q, mv->at);
+    }
+    if (mv->target.terminal) {
+        zt_qb_sql(&q, ", closed_at = ?");
+        zt_qb_int(&q, mv->at);
+    }
+    zt_qb_sql(&q, " WHERE id = ?");
+    zt_qb_int(&q, m->id);
+    zt_stmt *st = zt_qb_prepare(&q, db, e);
+    zt_err rc = st ? zt_step_done(st, e) : ZT_EINTERNAL;
+    zt_arena_free(&ar);
+    if (rc) return rc;
+    /* the message as it is after the step; the envelope names the
+     * department that acted (before a transfer) */
+    json_object_set_new(mv->event, "message",
+                        json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "number", m->number, "kind", m->kind,
+                                  "department", x && x->to ? x->to->code : m->dept_code, "region",
+                                  x && x->to ? x->to->region_code : m->region_code, "item_code",
+                                  str_or_null(m->item_code), "case_number", str_or_null(m->case_number), "title",
+                                  m->title, "due_day", m->due_day, "state", mv->to));
+    return ZT_OK;
 }
 
-/* Inside a write: emit the event and record it in message_events. */
-static zt_err record_step(zt_db *db, const zt_principal *p, int64_t message_id, int64_t seq, int64_t submitter_id,
-                          const snapshot *s, const char *event_dept, const char *event_region, const char *action,
-                          const char *result, const char *from, const char *to, json_t *fields, int64_t now,
-                          zt_error *e) {
-    json_t *body = event_body(s, action, result, from, to, p, fields);
-    char event_id[160];
-    zt_sv_emit_args a = {.subject_type = s->kind,
-                         .subject = s->number,
-                         .action = action,
-                         .seq = seq,
-                         .dept_code = event_dept,
-                         .region_code = event_region,
-                         .owner_user_id = submitter_id,
-                         .at = now,
-                         .body = body};
-    zt_err rc = zt_sv_emit(db, p, &a, event_id, e);
-    json_decref(body);
-    if (rc) return rc;
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO message_events (message_id, seq, event_id, action, from_state, to_state,"
-                                " actor_id, actor, actor_role, at, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    char *text = json_dumps(fields, JSON_COMPACT);
-    zt_bind_int(st, 1, message_id);
-    zt_bind_int(st, 2, seq);
-    zt_bind_text(st, 3, event_id);
-    zt_bind_text(st, 4, action);
-    zt_bind_text(st, 5, from ? from : "");
-    zt_bind_text(st, 6, to);
-    if (p->user_id)
-        zt_bind_int(st, 7, p->user_id);
-    else
-        zt_bind_null(st, 7);
-    zt_bind_text(st, 8, p->login ? p->login : "");
-    zt_bind_text(st, 9, p->role ? p->role : "");
-    zt_bind_int(st, 10, now);
-    zt_bind_text(st, 11, text ? text : "{}");
-    rc = zt_step_done(st, e);
-    free(text);
-    return rc;
+/* The submitter acts on his own only (a stranger's is unknown to him);
+ * staff on their department's, supervisors in their region. */
+static zt_err msg_may(zt_db *db, const zt_flow_instance *in, const zt_principal *p, const zt_flow_action_info *a,
+                      zt_error *e) {
+    const msg *m = in->row;
+    if ((p->role_bit & ZT_R_PEOPLE) && p->user_id != m->submitter_id)
+        return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
+    if (!(p->role_bit & ZT_R_PEOPLE) && !zt_scope_dept_read(p, m->dept_id, m->region_code))
+        return zt_fail(e, ZT_EFORBIDDEN, "number", "无权办理其他部门（区域）的咨询投诉");
+    return ZT_OK;
+}
+
+static const zt_flow_owner MSG_OWNER = {
+    .subject_type = "consultation", .table = "messages", .may = msg_may, .apply = msg_apply};
+
+static zt_err msg_instance(const msg *m, zt_flow_instance *in, zt_error *e) {
+    const zt_flow *f = zt_flows_get(m->flow_id, m->flow_version);
+    if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义「%s」第 %d 版未加载", m->flow_id, m->flow_version);
+    *in = (zt_flow_instance){.owner = &MSG_OWNER,
+                             .def = f,
+                             .row_id = m->id,
+                             .subject_type = m->kind,
+                             .subject = m->number,
+                             .state = m->state,
+                             .updated_at = m->updated_at,
+                             .dept_code = m->dept_code,
+                             .region_code = m->region_code,
+                             .owner_user_id = m->submitter_id,
+                             .row = (void *)m};
+    return ZT_OK;
 }
 
 /* --- submitting --- */
@@ -506,17 +509,30 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 17, a->now);
     zt_bind_text(st, 18, a->due_day);
     zt_bind_int(st, 19, a->now);
-    zt_err s = zt_step(st, e);
-    if (s != ZT_ROW) return zt_step_failed(s) ? s : zt_fail(e, ZT_EINTERNAL, NULL, "写入咨询投诉失败");
-    int64_t id = zt_col_int(st, 0);
+    rc = zt_step(st, e);
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EINTERNAL, NULL, "写入咨询投诉失败");
+    msg m = {.id = zt_col_int(st, 0),
+             .dept_id = a->dept_id,
+             .submitter_id = a->p->user_id,
+             .flow_version = zt_flow_version(a->f),
+             .state_since = a->now,
+             .updated_at = a->now,
+             .number = a->number,
+             .kind = a->k->kind,
+             .flow_id = zt_flow_id(a->f),
+             .state = start,
+             .dept_code = a->dept_code,
+             .region_code = a->region_code,
+             .item_code = a->item_code,
+             .case_number = a->case_number,
+             .title = a->title,
+             .due_day = a->due_day};
     zt_db_release(db);
-    snapshot snap = {a->number,      a->k->kind, a->dept_code, a->region_code, a->item_code,
-                     a->case_number, a->title,   a->due_day,   start};
-    json_t *fields = json_object();
-    rc = record_step(db, a->p, id, 1, a->p->user_id, &snap, a->dept_code, a->region_code, "submit", NULL, NULL, start,
-                     fields, a->now, e);
-    json_decref(fields);
-    return rc;
+    zt_flow_instance in;
+    if ((rc = msg_instance(&m, &in, e))) return rc;
+    step_ctx x = {.k = a->k};
+    zt_flow_opts o = {.arg = &x, .at = a->now};
+    return zt_flow_create(db, &in, "submit", a->p, NULL, &o, e);
 }
 
 /* Which department a submission goes to: one of department (code),
@@ -591,7 +607,7 @@ static zt_err submit(zt_req *r, const char *kind, zt_error *e) {
     if (!rc) rc = text_field(b, "content", "内容", 1, 5000, &a.content, e);
     if (!rc) rc = text_field(b, "contact_phone", "联系电话", 0, 32, &a.phone, e);
     if (!rc) rc = text_field(b, "idempotency_key", "幂等键", 0, 64, &a.idem, e);
-    if (!rc && a.phone && !phone_ok(a.phone))
+    if (!rc && a.phone && !zt_phone_valid(a.phone))
         rc = zt_fail(e, ZT_EINVAL, "contact_phone",
                      "联系电话（contact_phone）须为 11 位手机号码或带区号的固定电话（如 0799-6837420）");
     if (!rc) rc = route_target(r, &a, dept, e);
@@ -619,92 +635,30 @@ static zt_err h_complain(zt_req *r, zt_error *e) { return submit(r, "complaint",
 typedef struct {
     const zt_principal *p;
     const msg *m;
-    const char *action, *result, *target, *answer;
+    const char *action;
     json_t *fields;
-    int terminal;
-    int64_t new_dept_id, now; /* new_dept_id: a transfer (转办) moves the message */
-    const char *new_dept_code, *new_region;
+    step_ctx x;
 } act_arg;
 
 static zt_err write_act(zt_db *db, void *arg, zt_error *e) {
     act_arg *a = arg;
-    const msg *m = a->m;
-    zt_qb q;
-    zt_arena ar;
-    zt_arena_init(&ar);
-    zt_qb_init(&q, &ar, "UPDATE messages SET state = ?, state_since = ?, updated_at = ?");
-    zt_qb_text(&q, a->target);
-    zt_qb_int(&q, a->now);
-    zt_qb_int(&q, a->now);
-    if (a->new_dept_id) {
-        zt_qb_sql(&q, ", dept_id = ?, region_code = ?");
-        zt_qb_int(&q, a->new_dept_id);
-        zt_qb_text(&q, a->new_region);
-    }
-    if (a->answer) {
-        zt_qb_sql(&q, ", answer = ?, answered_by = ?, answered_at = ?");
-        zt_qb_text(&q, a->answer);
-        zt_qb_int(&q, a->p->user_id);
-        zt_qb_int(&q, a->now);
-    }
-    if (a->terminal) {
-        zt_qb_sql(&q, ", closed_at = ?");
-        zt_qb_int(&q, a->now);
-    }
-    /* compare-and-set: what the reader checked must still hold */
-    zt_qb_sql(&q, " WHERE id = ? AND state = ? AND dept_id = ?");
-    zt_qb_int(&q, m->id);
-    zt_qb_text(&q, m->state);
-    zt_qb_int(&q, m->dept_id);
-    zt_stmt *st = zt_qb_prepare(&q, db, e);
-    zt_err rc = st ? zt_step_done(st, e) : ZT_EINTERNAL;
-    zt_arena_free(&ar);
-    if (rc) return rc;
-    if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ECONFLICT, "state", "状态已变化，请刷新");
-    st = zt_db_prepare(db, "SELECT coalesce(max(seq), 0) + 1 FROM message_events WHERE message_id = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, m->id);
-    zt_err s = zt_step(st, e);
-    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
-    int64_t seq = zt_col_int(st, 0);
-    zt_db_release(db);
-    snapshot snap = {m->number,
-                     m->kind,
-                     a->new_dept_id ? a->new_dept_code : m->dept_code,
-                     a->new_dept_id ? a->new_region : m->region_code,
-                     m->item_code,
-                     m->case_number,
-                     m->title,
-                     m->due_day,
-                     a->target};
-    /* the envelope names the department that acted (before a transfer) */
-    return record_step(db, a->p, m->id, seq, m->submitter_id, &snap, m->dept_code, m->region_code, a->action, a->result,
-                       m->state, a->target, a->fields, a->now, e);
-}
-
-static zt_err times_taken(zt_req *r, int64_t id, const char *action, int *n, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store),
-                                "SELECT count(*) FROM message_events WHERE message_id = ? AND action = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
-    zt_bind_text(st, 2, action);
-    zt_err s = zt_step(st, e);
-    if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
-    *n = (int)zt_col_int(st, 0);
-    return ZT_OK;
+    zt_flow_instance in;
+    zt_err rc = msg_instance(a->m, &in, e);
+    zt_flow_opts o = {.arg = &a->x};
+    return rc ? rc : zt_flow_step(db, &in, a->action, a->p, a->fields, &o, e);
 }
 
 /* 转办: the department it goes to must exist and be another one. */
-static zt_err transfer_target(zt_req *r, act_arg *a, const char *code, zt_error *e) {
-    zt_dept d;
-    zt_err rc = zt_dept_by_code(zt_store_reader(APP(r)->store), code, &d, e);
-    if (rc == ZT_ENOTFOUND || (!rc && d.retired))
+static zt_err transfer_target(zt_req *r, const msg *m, const char *code, zt_dept *out, zt_error *e) {
+    zt_error ee = {0};
+    zt_err rc = zt_dept_by_code(zt_store_reader(APP(r)->store), code, out, &ee);
+    if (rc == ZT_ENOTFOUND || (!rc && out->retired))
         return zt_fail(e, ZT_EINVAL, "to_department", "转至部门（to_department）不存在或已撤销");
-    if (rc) return rc;
-    if (d.id == a->m->dept_id) return zt_fail(e, ZT_EINVAL, "to_department", "不能转办给本部门（to_department）");
-    a->new_dept_id = d.id;
-    a->new_dept_code = zt_arena_strdup(zt_req_arena(r), d.code);
-    a->new_region = zt_arena_strdup(zt_req_arena(r), d.region_code);
+    if (rc) {
+        *e = ee;
+        return rc;
+    }
+    if (out->id == m->dept_id) return zt_fail(e, ZT_EINVAL, "to_department", "不能转办给本部门（to_department）");
     return ZT_OK;
 }
 
@@ -726,32 +680,20 @@ static zt_err h_act(zt_req *r, zt_error *e) {
     if (rc) return rc;
     /* scope before the process (docs/flow.md): a stranger's message is
      * unknown to a citizen; staff of another department may not act on it */
-    if ((p->role_bit & ZT_R_PEOPLE) && p->user_id != m.submitter_id)
-        return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
-    if (!(p->role_bit & ZT_R_PEOPLE) && !zt_scope_dept_read(p, m.dept_id, m.region_code))
-        return zt_fail(e, ZT_EFORBIDDEN, "number", "无权办理其他部门（区域）的咨询投诉");
-    const zt_flow *f = zt_flows_get(m.flow_id, m.flow_version);
-    if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义「%s」第 %d 版未加载", m.flow_id, m.flow_version);
-    int times = 0;
-    if ((rc = times_taken(r, m.id, action, &times, e))) return rc;
-    if ((rc = zt_flow_check(f, m.state, action, p->role, times, 1, fields, e))) return rc;
-    zt_flow_action_info ai;
-    zt_flow_state_info si;
-    act_arg a = {.p = p, .m = &m, .action = action, .fields = fields, .now = zt_now()};
-    a.target = zt_flow_target(f, m.state, action);
-    if (!a.target || zt_flow_action(f, action, &ai) || zt_flow_state(f, a.target, &si))
-        return zt_fail(e, ZT_EINTERNAL, NULL, "流程「%s」的动作「%s」没有目标状态", m.flow_id, action);
-    a.result = ai.result;
-    a.terminal = si.terminal;
-    const kind_info *k = kind_by_name(m.kind);
-    json_t *ans = k && fields ? json_object_get(fields, k->answer_field) : NULL;
-    if (ans && json_is_string(ans) && !zt_blank(json_string_value(ans))) a.answer = json_string_value(ans);
-    json_t *to_dept = fields ? json_object_get(fields, "to_department") : NULL;
-    if (to_dept && json_is_string(to_dept) && (rc = transfer_target(r, &a, json_string_value(to_dept), e))) return rc;
-    json_t *none = NULL;
-    if (!a.fields) a.fields = none = json_object();
-    zt_db_release(zt_store_reader(APP(r)->store));
-    rc = zt_store_write(APP(r)->store, write_act, &a, e);
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_flow_instance in;
+    zt_dept to;
+    json_t *none = json_object();
+    act_arg a = {.p = p, .m = &m, .action = action, .fields = fields ? fields : none};
+    a.x.k = kind_by_name(m.kind);
+    if (!(rc = msg_instance(&m, &in, e)) && !(rc = msg_may(db, &in, p, NULL, e)) &&
+        !(rc = zt_flow_may(db, &in, action, p, e)))
+        rc = zt_flow_check_fields(in.def, action, a.fields, e);
+    json_t *to_dept = json_object_get(a.fields, "to_department");
+    if (!rc && json_is_string(to_dept) && !(rc = transfer_target(r, &m, json_string_value(to_dept), &to, e)))
+        a.x.to = &to;
+    zt_db_release(db);
+    if (!rc) rc = zt_store_write(APP(r)->store, write_act, &a, e);
     json_decref(none);
     if (rc) return rc;
     zt_db_release(zt_store_reader(APP(r)->store));

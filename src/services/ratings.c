@@ -2,8 +2,9 @@
  * (非常满意 5 … 非常不满意 1) with the reasons ticked; a bad rating (1-2)
  * opens a follow-up: the department visits the applicant (回访) and fixes
  * the problem (整改) within services.rating_fix_days working days, which
- * supervision watches. Every step is a supervision event and a ledger
- * entry. */
+ * supervision watches. A rating is an instance of data/flows/rating.json:
+ * created open (a bad one) or finished (none needed), each step through the
+ * process engine, a supervision event and a ledger entry. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include "base/calendar.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "flow/registry.h"
+#include "flow/step.h"
 #include "services/services.h"
 #include "store/query.h"
 
@@ -62,6 +65,80 @@ static json_t *rating_json(zt_stmt *st, const zt_calendar *cal) {
                      zt_col_text(st, 8), "fix_due", text_or_null(st, 9), "remaining_days", remaining, "visit_note",
                      text_or_null(st, 10), "visited_at", ts_json(st, 11), "fix_note", text_or_null(st, 12), "fixed_at",
                      ts_json(st, 13), "item_name", zt_col_text(st, 14), "applicant_name", zt_col_text(st, 15));
+}
+
+/* --- the rating as a process instance ------------------------------------ */
+
+typedef struct rating_row {
+    int64_t id, dept_id, owner, updated_at;
+    char followup[16], number[64], dept[64], region[16], due[16];
+} rating_row;
+
+/* What the rating itself says, for the event of its creation. */
+typedef struct rate_ctx {
+    int64_t level;
+    json_t *criteria;
+    const char *comment, *case_state, *due;
+} rate_ctx;
+
+/* The follow-up's columns and the rating member of the event. */
+static zt_err rating_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
+    const rating_row *rr = m->in->row;
+    const char *action = m->action.id;
+    if (!strcmp(action, "rate")) {
+        const rate_ctx *x = m->arg;
+        json_object_set_new(m->event, "rating",
+                            json_pack("{s:s,s:I,s:s,s:b,s:O,s:s,s:s,s:s,s:o}", "case_number", rr->number, "level",
+                                      (json_int_t)x->level, "level_label", LEVELS[x->level], "bad", is_bad(x->level),
+                                      "criteria", x->criteria, "comment", x->comment ? x->comment : "", "department",
+                                      rr->dept, "state", x->case_state, "fix_due",
+                                      *x->due ? json_string(x->due) : json_null()));
+        return ZT_OK;
+    }
+    const char *note = json_string_value(json_object_get(m->fields, "note"));
+    zt_stmt *st =
+        zt_db_prepare(db,
+                      !strcmp(action, "visit") ? "UPDATE ratings SET visit_note = ?, visited_at = ? WHERE id = ?"
+                                               : "UPDATE ratings SET fix_note = ?, fixed_at = ? WHERE id = ?",
+                      e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, note ? note : "");
+    zt_bind_int(st, 2, m->at);
+    zt_bind_int(st, 3, rr->id);
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    json_object_set_new(m->event, "rating",
+                        json_pack("{s:s,s:s,s:s,s:s}", "case_number", rr->number, "department", rr->dept, "note",
+                                  note ? note : "", "fix_due", rr->due));
+    return ZT_OK;
+}
+
+/* Only the rated department follows a rating up. */
+static zt_err rating_may(zt_db *db, const zt_flow_instance *in, const zt_principal *p, const zt_flow_action_info *a,
+                         zt_error *e) {
+    const rating_row *rr = in->row;
+    if (!strcmp(a->id, "rate") || p->dept_id == rr->dept_id) return ZT_OK;
+    if (p->role_bit & ZT_R_SUPERVISOR) return zt_fail(e, ZT_EFORBIDDEN, "id", "回访和整改由被评价部门办理");
+    return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+}
+
+static const zt_flow_owner RATING_OWNER = {
+    .subject_type = "rating", .table = "ratings", .state_column = "followup", .may = rating_may, .apply = rating_apply};
+
+static zt_err rating_instance(const rating_row *rr, zt_flow_instance *in, zt_error *e) {
+    const zt_flow *f = zt_flows_get("rating", 0);
+    if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义 rating 未加载");
+    *in = (zt_flow_instance){.owner = &RATING_OWNER,
+                             .def = f,
+                             .row_id = rr->id,
+                             .subject = rr->number,
+                             .state = rr->followup,
+                             .updated_at = rr->updated_at,
+                             .dept_code = rr->dept,
+                             .region_code = rr->region,
+                             .owner_user_id = rr->owner,
+                             .row = (void *)rr};
+    return ZT_OK;
 }
 
 /* --- rating a case ---------------------------------------------------- */
@@ -130,13 +207,21 @@ static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
     if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     a->id = zt_col_int(st, 0);
     zt_db_release(db);
-    json_t *body = json_pack("{s:{s:s,s:I,s:s,s:b,s:O,s:s,s:s,s:s,s:o}}", "rating", "case_number", a->number, "level",
-                             (json_int_t)a->level, "level_label", LEVELS[a->level], "bad", is_bad(a->level), "criteria",
-                             a->criteria, "comment", a->comment ? a->comment : "", "department", dept_code, "state",
-                             state, "fix_due", *due ? json_string(due) : json_null());
-    zt_sv_emit_args ev = {"rating", a->number, "rate", 1, dept_code, region, a->p->user_id, now, body};
-    zt_err rc = zt_sv_emit(db, a->p, &ev, NULL, e);
-    json_decref(body);
+    rating_row rr = {.id = a->id, .dept_id = dept_id, .owner = a->p->user_id, .updated_at = now};
+    snprintf(rr.followup, sizeof rr.followup, "%s", *due ? "open" : "none");
+    snprintf(rr.number, sizeof rr.number, "%s", a->number);
+    snprintf(rr.dept, sizeof rr.dept, "%s", dept_code);
+    snprintf(rr.region, sizeof rr.region, "%s", region);
+    snprintf(rr.due, sizeof rr.due, "%s", due);
+    zt_flow_instance in;
+    zt_err rc = rating_instance(&rr, &in, e);
+    if (rc) return rc;
+    json_t *fields = json_pack("{s:I,s:O,s:s}", "level", (json_int_t)a->level, "criteria", a->criteria, "comment",
+                               a->comment ? a->comment : "");
+    rate_ctx x = {a->level, a->criteria, a->comment, state, due};
+    zt_flow_opts o = {.arg = &x, .at = now};
+    rc = zt_flow_create(db, &in, "rate", a->p, fields, &o, e);
+    json_decref(fields);
     return rc;
 }
 
@@ -232,52 +317,37 @@ static zt_err follow_write(zt_db *db, void *arg, zt_error *e) {
     follow_arg *a = arg;
     zt_stmt *st = zt_db_prepare(db,
                                 "SELECT r.followup, r.dept_id, c.number, d.code, c.region_code, c.applicant_id,"
-                                " r.fix_due FROM ratings r JOIN cases c ON c.id = r.case_id JOIN departments d"
-                                " ON d.id = r.dept_id WHERE r.id = ?",
+                                " r.fix_due, r.updated_at FROM ratings r JOIN cases c ON c.id = r.case_id"
+                                " JOIN departments d ON d.id = r.dept_id WHERE r.id = ?",
                                 e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, a->id);
-    if (zt_step(st, e) != ZT_ROW) {
+    zt_err found = zt_step(st, e);
+    if (found != ZT_ROW) {
         zt_db_release(db);
-        return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
+        return zt_step_failed(found) ? found : zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
     }
-    char followup[16], number[64], dept[64], region[16], due[16];
-    snprintf(followup, sizeof followup, "%s", zt_col_text(st, 0));
-    int64_t dept_id = zt_col_int(st, 1), owner = zt_col_int(st, 5);
-    snprintf(number, sizeof number, "%s", zt_col_text(st, 2));
-    snprintf(dept, sizeof dept, "%s", zt_col_text(st, 3));
-    snprintf(region, sizeof region, "%s", zt_col_text(st, 4));
-    snprintf(due, sizeof due, "%s", zt_col_is_null(st, 6) ? "" : zt_col_text(st, 6));
+    rating_row rr = {
+        .id = a->id, .dept_id = zt_col_int(st, 1), .owner = zt_col_int(st, 5), .updated_at = zt_col_int(st, 7)};
+    snprintf(rr.followup, sizeof rr.followup, "%s", zt_col_text(st, 0));
+    snprintf(rr.number, sizeof rr.number, "%s", zt_col_text(st, 2));
+    snprintf(rr.dept, sizeof rr.dept, "%s", zt_col_text(st, 3));
+    snprintf(rr.region, sizeof rr.region, "%s", zt_col_text(st, 4));
+    snprintf(rr.due, sizeof rr.due, "%s", zt_col_is_null(st, 6) ? "" : zt_col_text(st, 6));
     zt_db_release(db);
-    if (a->p->dept_id != dept_id) {
-        if (a->p->role_bit & ZT_R_SUPERVISOR) return zt_fail(e, ZT_EFORBIDDEN, "id", "回访和整改由被评价部门办理");
-        return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
-    }
-    int visit = !strcmp(a->step, "visit");
-    if (!strcmp(followup, "none")) return zt_fail(e, ZT_ECONFLICT, "followup", "只有差评需要回访和整改");
-    if (!strcmp(followup, "fixed")) return zt_fail(e, ZT_ECONFLICT, "followup", "该差评已整改完毕");
-    if (visit && strcmp(followup, "open")) return zt_fail(e, ZT_ECONFLICT, "followup", "已经回访过");
-    int64_t now = zt_now();
-    st = zt_db_prepare(db,
-                       visit ? "UPDATE ratings SET followup = 'visited', visit_note = ?, visited_at = ?, updated_at = ?"
-                               " WHERE id = ?"
-                             : "UPDATE ratings SET followup = 'fixed', fix_note = ?, fixed_at = ?, updated_at = ?"
-                               " WHERE id = ?",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->note);
-    zt_bind_int(st, 2, now);
-    zt_bind_int(st, 3, now);
-    zt_bind_int(st, 4, a->id);
-    zt_err rc = zt_step_done(st, e);
+    zt_flow_instance in;
+    zt_err rc = rating_instance(&rr, &in, e);
     if (rc) return rc;
-    /* rate = 1; a visit is 2; the fix is 2 without a visit, 3 after one */
-    int64_t seq = visit ? 2 : !strcmp(followup, "visited") ? 3 : 2;
-    json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s}}", "rating", "case_number", number, "department", dept, "note",
-                             a->note, "fix_due", due);
-    zt_sv_emit_args ev = {"rating", number, visit ? "visit" : "fix", seq, dept, region, owner, now, body};
-    rc = zt_sv_emit(db, a->p, &ev, NULL, e);
-    json_decref(body);
+    zt_flow_action_info ai = {.id = a->step};
+    if ((rc = rating_may(db, &in, a->p, &ai, e))) return rc;
+    /* what the follow-up's state means, said plainly */
+    int visit = !strcmp(a->step, "visit");
+    if (!strcmp(rr.followup, "none")) return zt_fail(e, ZT_ECONFLICT, "followup", "只有差评需要回访和整改");
+    if (!strcmp(rr.followup, "fixed")) return zt_fail(e, ZT_ECONFLICT, "followup", "该差评已整改完毕");
+    if (visit && strcmp(rr.followup, "open")) return zt_fail(e, ZT_ECONFLICT, "followup", "已经回访过");
+    json_t *fields = json_pack("{s:s}", "note", a->note);
+    rc = zt_flow_step(db, &in, a->step, a->p, fields, NULL, e);
+    json_decref(fields);
     return rc;
 }
 

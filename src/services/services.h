@@ -2,18 +2,18 @@
  * cases (办件), uploads, receipts, consultations, complaints and ratings.
  *
  * One file per concern:
- *   events.c    supervision events (docs/supervision-events.md): one call
- *               records the sv_events row, the audit row and the ledger entry
- *   uploads.c   uploaded files, sniffed by magic bytes, stored by SHA-256
- *   items.c     power items: versions, legality review, public catalogue
- *   cases.c     applications and the case lifecycle, status query, lists
- *   receipt.c   the acceptance receipt (受理通知书): PDF with a QR code
- *   messages.c  consultations (咨询) and complaints (投诉)
- *   ratings.c   好差评 and the follow-up of a bad rating
+ *   uploads.c       uploaded files, sniffed by magic bytes, stored by SHA-256
+ *   items.c         power items: versions, legality review, public catalogue
+ *   case.c          a case as a process instance: its guards, clock, writes
+ *   case_api.c      applications, actions, the case view and lists
+ *   case_public.c   the status query and the receipts
+ *   receipt.c       the acceptance receipt (受理通知书): PDF with a QR code
+ *   messages.c      consultations (咨询) and complaints (投诉)
+ *   ratings.c       好差评 and the follow-up of a bad rating
  *
- * Every state change goes through zt_store_write and, inside it, through
- * zt_sv_emit, so that the new state, the event and its ledger entry commit
- * together. */
+ * Every state change is a step of the process engine (src/flow/step.h)
+ * inside zt_store_write, so that the new state, the numbered step, the
+ * supervision event and its ledger entry commit together. */
 #ifndef ZT_SERVICES_H
 #define ZT_SERVICES_H
 
@@ -25,7 +25,10 @@
 #include "http/http.h"
 #include "store/query.h"
 
-/* --- cases.c --------------------------------------------------------- */
+/* Today's date in the city (YYYY-MM-DD) for a Unix time. */
+static inline void zt_city_day(int64_t t, char out[11]) { zt_day_format(zt_day_of_instant(t), out); }
+
+/* --- case_public.c ------------------------------------------------------ */
 
 /* What serve and init call once: zt_flows_load, then the key that derives
  * each case's query password (data_dir/query.key, created on first use). */
@@ -37,31 +40,6 @@ void zt_case_query_secret(const char *number, char password[9], unsigned char ha
 /* The status page a receipt's QR code opens:
  * "{public.url}/#/status?no={number}&pw={password}". */
 void zt_case_status_url(const zt_config *cfg, const char *number, const char *password, char *out, size_t cap);
-
-/* --- events.c -------------------------------------------------------- */
-
-/* One event of the platform's own services, in the supervision schema.
- * body is the event without its envelope (borrowed): zt_sv_emit adds
- * "id", "source" ("platform"), "type" (subject_type "." action), "time"
- * and "subject_type"/"subject" and stores the whole. */
-typedef struct zt_sv_emit_args {
-    const char *subject_type; /* "case", "consultation", "complaint", "rating" */
-    const char *subject;      /* the case or message number */
-    const char *action;       /* "submit", "accept", "answer", ... */
-    int64_t seq;              /* the event's position in its subject's history (1, 2, ...) */
-    const char *dept_code, *region_code;
-    int64_t owner_user_id; /* the applicant/submitter: may read the ledger entry */
-    int64_t at;            /* event time, Unix seconds */
-    json_t *body;          /* borrowed */
-} zt_sv_emit_args;
-
-/* Inside a write: insert into sv_events, write the audit row and append the
- * ledger entry (payload = the event). event_id (may be NULL, room for 160
- * bytes) gets the event's id: "platform/{subject_type}/{subject}/{seq}". */
-zt_err zt_sv_emit(zt_db *db, const zt_principal *actor, const zt_sv_emit_args *a, char *event_id, zt_error *e);
-
-/* Today's date in the city (YYYY-MM-DD) for a Unix time. */
-void zt_city_day(int64_t t, char out[11]);
 
 /* --- uploads.c ------------------------------------------------------- */
 

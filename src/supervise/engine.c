@@ -1309,6 +1309,13 @@ out:
 
 /* --- intake ------------------------------------------------------------------ */
 
+int zt_sv_supervises(const char *subject_type) {
+    static const char *const types[] = {"case", "consultation", "complaint", "rating", NULL};
+    for (int i = 0; subject_type && types[i]; i++)
+        if (!strcmp(types[i], subject_type)) return 1;
+    return 0;
+}
+
 zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, int *dup, zt_error *e) {
     if (dup) *dup = 0;
     const char *id = str(ev, "id"), *source = str(ev, "source"), *type = str(ev, "type");

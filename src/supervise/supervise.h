@@ -45,6 +45,9 @@ zt_err zt_sv_start(zt_app *app, zt_error *e);
  * "platform" or "dept:{code}"; ev's "source" must equal it. */
 zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, int *dup, zt_error *e);
 
+/* Does supervision watch subjects of this type (a kind of its own)? */
+int zt_sv_supervises(const char *subject_type);
+
 /* Inside a write: re-evaluate one subject at time now (cards, timers). */
 zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e);
 

@@ -163,10 +163,11 @@ static const char *const COPIES[] = {
     "UPDATE temp.bg_map SET cid = (SELECT id FROM cases WHERE number = bg_map.num)",
     "INSERT INTO case_joint (case_id, dept_id) SELECT m.cid, j.dept_id FROM temp.bg_map m"
     " JOIN case_joint j ON j.case_id = m.tid",
-    "INSERT INTO case_events (case_id, seq, event_id, action, from_state, to_state, actor_id, actor, actor_role,"
-    " actor_dept, at, fields) SELECT m.cid, v.seq, replace(v.event_id, m.tnum, m.num), v.action, v.from_state,"
-    " v.to_state, v.actor_id, v.actor, v.actor_role, v.actor_dept, v.at, replace(v.fields, m.tnum, m.num)"
-    " FROM temp.bg_map m JOIN case_events v ON v.case_id = m.tid ORDER BY m.k, v.seq",
+    "INSERT INTO flow_events (subject_type, subject, seq, row_id, event_id, action, from_state, to_state, actor_id,"
+    " actor, actor_role, actor_dept, at, fields) SELECT 'case', m.num, v.seq, m.cid,"
+    " replace(v.event_id, m.tnum, m.num), v.action, v.from_state, v.to_state, v.actor_id, v.actor, v.actor_role,"
+    " v.actor_dept, v.at, replace(v.fields, m.tnum, m.num) FROM temp.bg_map m JOIN flow_events v"
+    " ON v.subject_type = 'case' AND v.subject = m.tnum ORDER BY m.k, v.seq",
     "INSERT INTO case_materials (case_id, material, upload_id, event_seq, added_by, added_at) SELECT m.cid,"
     " x.material, x.upload_id, x.event_seq, x.added_by, x.added_at FROM temp.bg_map m JOIN case_materials x"
     " ON x.case_id = m.tid ORDER BY m.k, x.id",

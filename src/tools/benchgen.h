@@ -6,7 +6,7 @@
  * template's times, under a new number from the same numbering
  * (zt_number_next, the template's region and day):
  *   cases (new query hash, idem_key "bench-gen:{number}"), case_joint,
- *   case_events, case_materials (the template's uploads), sv_events,
+ *   flow_events (the steps), case_materials (the template's uploads), sv_events,
  *   sv_subjects, sv_timers, audit_log, and the ledger entries about the
  *   case: the template entry's bytes with the clone's index and number
  *   (what zt_ledger_append writes for that event at that recorded time),

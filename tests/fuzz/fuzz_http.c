@@ -521,7 +521,6 @@ static void make_key(void) {
 }
 
 /* As main wires it: moving the fake clock runs the supervision tick. */
-static zt_err tick_on_clock_set(zt_app *a, int64_t now, zt_error *e) { return zt_sv_tick(a, now, NULL, e); }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
@@ -565,6 +564,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                            .synchronous = cfg.store_synchronous,
                            .batch_max = (int)cfg.store_batch_max,
                            .batch_window_us = (int)cfg.store_batch_window_us};
+    zt_wire(); /* as main's app_open */
     if (zt_store_open(&so, &app.store, &e)) die("store", &e);
     free(db);
     app.cal = zt_cal_new();
@@ -613,7 +613,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     srv = zt_server_new(&o, &app);
     zt_uploads_set_limit((size_t)cfg.upload_max_bytes);
     zt_serve_routes(srv, 1); /* every route of `serve --fake-clock` */
-    zt_platform_on_clock_set(tick_on_clock_set);
     zt_server_set_auth(srv, zt_auth_authenticate);
     zt_server_set_cleanup(srv, release_reader);
     if (zt_server_start(srv, &e)) die("server", &e);

@@ -180,10 +180,24 @@ static void mask(void **state) {
     assert_ptr_equal(zt_mask("3603", 1, 1, out, sizeof out), out);
 }
 
+/* Phone numbers the services accept for contact: mobiles and landlines. */
+static void phone(void **state) {
+    static const char *const good[] = {"13907991234", "19912345678", "0799-6837420", "010-12345678", "07996837420",
+                                       "01012345678", NULL};
+    static const char *const bad[] = {"12907991234", "1390799123",    "139079912345",     "0799-683742",
+                                      "799-6837420", "0799-6837420x", "0799--6837420",    "",
+                                      "12345",       "00-12345678",   "０７９９-6837420", NULL};
+    for (int i = 0; good[i]; i++)
+        if (!zt_phone_valid(good[i])) fail_msg("refused %s", good[i]);
+    for (int i = 0; bad[i]; i++)
+        if (zt_phone_valid(bad[i])) fail_msg("accepted %s", bad[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(id_valid),     cmocka_unit_test(id_invalid),           cmocka_unit_test(uscc_valid),
         cmocka_unit_test(uscc_invalid), cmocka_unit_test(uscc_all_authorities), cmocka_unit_test(mask),
+        cmocka_unit_test(phone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

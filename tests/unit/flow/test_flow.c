@@ -22,8 +22,9 @@
 #include "base/err.h"
 #include "flow/flow.h"
 
-enum { LICENSING, ON_THE_SPOT, JOINT, CONSULTATION, COMPLAINT, NFLOWS };
-static const char *const names[NFLOWS] = {"licensing", "on_the_spot", "joint_review", "consultation", "complaint"};
+enum { LICENSING, ON_THE_SPOT, JOINT, CONSULTATION, COMPLAINT, ITEM, CARD, RATING, NFLOWS };
+static const char *const names[NFLOWS] = {"licensing", "on_the_spot", "joint_review", "consultation",
+                                          "complaint", "item",        "card",         "rating"};
 static zt_flow *flows[NFLOWS];
 
 #define REFUSAL                                                                                                                                             \
@@ -111,7 +112,8 @@ static int is_terminal(const zt_flow *f, const char *st) {
 /* --- the shipped definitions ------------------------------------------- */
 
 static void shipped_definitions_load(void **state) {
-    static const char *const kinds[NFLOWS] = {"licensing", "on_the_spot", "joint_review", "consultation", "complaint"};
+    static const char *const kinds[NFLOWS] = {"licensing", "on_the_spot", "joint_review", "consultation",
+                                              "complaint", "item",        "card",         "rating"};
     for (int i = 0; i < NFLOWS; i++) {
         const zt_flow *f = flows[i];
         zt_flow_state_info si;
@@ -560,6 +562,52 @@ static void targets_by_source(void **state) {
     assert_string_equal(zt_flow_target(f, "review", "return"), "handling");
 }
 
+/* Creations: the implicit "submit" of the first definitions, and the
+ * explicit ones of items, cards and ratings (into one of several states). */
+static void creations(void **state) {
+    zt_error e = {0};
+    zt_flow_action_info ai;
+    /* licensing has no creation action: "submit" into its start, any role */
+    assert_int_equal(zt_flow_creation(flows[LICENSING], "submit", "citizen", "submitted", &ai, &e), ZT_OK);
+    assert_string_equal(ai.label, "提交申请");
+    assert_true(ai.create);
+    expect(zt_flow_creation(flows[LICENSING], "submit", "citizen", "handling", &ai, &e), &e, ZT_EINTERNAL, "state",
+           NULL);
+    expect(zt_flow_creation(flows[LICENSING], "accept", "clerk", "handling", &ai, &e), &e, ZT_ECONFLICT, "action",
+           "不能创建");
+    /* a card is raised by the system, pending or issued as its rule says */
+    assert_int_equal(zt_flow_creation(flows[CARD], "raise", "system", "pending", &ai, &e), ZT_OK);
+    assert_int_equal(zt_flow_creation(flows[CARD], "raise", "system", "issued", &ai, &e), ZT_OK);
+    assert_true(ai.choose);
+    expect(zt_flow_creation(flows[CARD], "raise", "supervisor", "issued", &ai, &e), &e, ZT_EFORBIDDEN, "role", NULL);
+    expect(zt_flow_creation(flows[CARD], "raise", "system", "closed", &ai, &e), &e, ZT_EINTERNAL, "state", NULL);
+    expect(zt_flow_creation(flows[CARD], "submit", "system", "pending", &ai, &e), &e, ZT_EINVAL, "action", NULL);
+    /* ... and raised again after a retraction: the step names its target */
+    assert_null(zt_flow_target(flows[CARD], "retracted", "raise"));
+    assert_string_equal(zt_flow_target_of(flows[CARD], "retracted", "raise", "issued"), "issued");
+    assert_string_equal(zt_flow_target_of(flows[CARD], "retracted", "raise", "pending"), "pending");
+    assert_null(zt_flow_target_of(flows[CARD], "retracted", "raise", "closed"));
+    assert_null(zt_flow_target_of(flows[CARD], "issued", "raise", "issued"));
+    assert_string_equal(zt_flow_target_of(flows[CARD], "issued", "feedback", NULL), "answered");
+    assert_null(zt_flow_target_of(flows[CARD], "issued", "feedback", "closed"));
+    /* creation-only actions are never offered from a state */
+    const char *ids[ZT_FLOW_MAX_ACTIONS];
+    size_t n = zt_flow_actions(flows[ITEM], "draft", "clerk", ids, ZT_FLOW_MAX_ACTIONS);
+    for (size_t i = 0; i < n; i++) assert_true(strcmp(ids[i], "create") && strcmp(ids[i], "new_version"));
+    /* a good rating needs no follow-up: it is created finished */
+    assert_int_equal(zt_flow_creation(flows[RATING], "rate", "citizen", "none", &ai, &e), ZT_OK);
+    assert_true(is_terminal(flows[RATING], "none"));
+    assert_int_equal(zt_flow_creation(flows[RATING], "rate", "citizen", "open", &ai, &e), ZT_OK);
+    expect(zt_flow_creation(flows[RATING], "rate", "clerk", "open", &ai, &e), &e, ZT_EFORBIDDEN, "role", NULL);
+    /* the implicit creation takes no fields; an explicit one its own */
+    json_t *bad = json_pack("{s:i}", "x", 1);
+    expect(zt_flow_check_fields(flows[LICENSING], "submit", bad, &e), &e, ZT_EINVAL, "x", NULL);
+    json_decref(bad);
+    bad = json_pack("{s:i}", "level", 9);
+    expect(zt_flow_check_fields(flows[RATING], "rate", bad, &e), &e, ZT_EINVAL, "level", NULL);
+    json_decref(bad);
+}
+
 static void state_limit_and_action_properties(void **state) {
     const zt_flow *f = flows[LICENSING];
     zt_flow_state_info si;
@@ -776,8 +824,27 @@ static void broken_definitions(void **state) {
         {"actions[2].from", "\"open\"", NULL, NULL, "actions[2].from: 必须是数组"},
         {"id", "\"Mini Flow\"", NULL, NULL, "id: 「Mini Flow」不是标识符"},
         {"version", "0", NULL, NULL, "version: 必须在 1 到 1000000 之间"},
-        {"kind", "\"workflow\"", NULL, NULL,
-         "kind: 「workflow」不对，须是 licensing、on_the_spot、joint_review、consultation 或 complaint"},
+        {"kind", "\"Work Flow\"", NULL, NULL, "kind: 「Work Flow」不是标识符"},
+        /* creations and a choice of targets */
+        {"actions[2].to", "[\"done\"]", NULL, NULL, "actions[2].to: 目标状态列表至少两项"},
+        {"actions[2].to", "[\"done\",\"limbo\"]", NULL, NULL, "actions[2].to[1]: 未定义的状态「limbo」"},
+        {"actions[2].to", "[\"paused\",\"paused\"]", NULL, NULL, "actions[2].to[1]: 状态「paused」重复"},
+        {"actions[2].to", "[\"paused\",\"done\"]", NULL, NULL,
+         "actions[2].to: 特别程序开始（suspend）须进入时钟停止（stopped）的状态，「done」不是"},
+        {"actions[1].to", "[\"open\",\"done\"]", NULL, NULL, "actions[1].parallel: 并行动作不能是创建动作"},
+        {"actions[1].create", "true", NULL, NULL, "actions[1].parallel: 并行动作不能是创建动作"},
+        {"actions[4]", "{\"id\":\"new\",\"label\":\"新建\",\"create\":true,\"to\":\"done\",\"roles\":[\"clerk\"]}",
+         NULL, NULL, "states[0]: 开始状态「open」不是任何创建动作（create: true）的目标"},
+        {"actions[4]",
+         "{\"id\":\"new\",\"label\":\"新建\",\"create\":true,\"to\":{\"open\":\"done\"},"
+         "\"roles\":[\"clerk\"]}",
+         NULL, NULL, "actions[4].to: 创建动作的目标须是状态 id 或状态列表"},
+        {"actions[4]", "{\"id\":\"new\",\"label\":\"新建\",\"to\":\"open\",\"roles\":[\"clerk\"]}", NULL, NULL,
+         "actions[4].from: 缺少必填项"},
+        {"actions[4]",
+         "{\"id\":\"new\",\"label\":\"新建\",\"create\":true,\"result\":\"refuse\",\"to\":\"open\","
+         "\"roles\":[\"clerk\"]}",
+         NULL, NULL, "actions[4].result: 创建动作只能没有 result 或是 accept"},
         {"states", NULL, NULL, NULL, "states: 缺少必填项"},
         {"actions", "[]", NULL, NULL, "actions: 不能为空数组"},
         {"actions[4]", "3", NULL, NULL, "actions[4]: 必须是对象"},
@@ -875,6 +942,7 @@ int main(void) {
         cmocka_unit_test(unknown_fields_and_bad_body),
         cmocka_unit_test(allowed_actions_for_a_role),
         cmocka_unit_test(targets_by_source),
+        cmocka_unit_test(creations),
         cmocka_unit_test(state_limit_and_action_properties),
         cmocka_unit_test(json_round_trip),
         cmocka_unit_test(mini_is_valid),

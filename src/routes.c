@@ -9,6 +9,7 @@
 #include "org/org.h"
 #include "platform/platform.h"
 #include "services/services.h"
+#include "supervise/kinds/kinds.h"
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
 
@@ -57,7 +58,18 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
  * due fire before the answer. */
 static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
 
+/* The kinds of subject supervision watches (src/supervise/kind.h): a new
+ * domain adds its line here. */
+static const zt_sv_kind *const KINDS[] = {
+    &zt_sv_case_kind, &zt_sv_consultation_kind, &zt_sv_complaint_kind, &zt_sv_rating_kind, NULL,
+};
+
 void zt_wire(void) {
+    static int wired;
+    if (wired) return;
+    wired = 1;
+    for (const zt_sv_kind *const *k = KINDS; *k; k++) zt_sv_kind_register(*k);
+    zt_sv_case_fees(zt_items_fees);
     zt_flow_set_sink(event_sink);
     zt_platform_on_clock_set(tick_on_clock_set);
 }

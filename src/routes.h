@@ -20,10 +20,12 @@ void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_
 /* Register every route set on the server. */
 void zt_serve_routes(zt_server *srv, int fake_clock);
 
-/* Wire the layers that may not call up to each other: where the process
- * engine's events go (supervised subjects to supervision, everything else
- * to the ledger's record), and the supervision tick when the fake clock is
- * set. Once, before anything writes (main's app_open, the fuzzers). */
+/* Wire the layers that may not call up to each other: the kinds of subject
+ * supervision watches (src/supervise/kinds/) and the catalogue's fee lists
+ * for their rules, where the process engine's events go (supervised
+ * subjects to supervision, everything else to the ledger's record), the
+ * supervision tick when the fake clock is set. Before anything writes
+ * (main's app_open, the fuzzers, unit tests); a second call does nothing. */
 void zt_wire(void);
 
 #endif

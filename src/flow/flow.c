@@ -864,8 +864,19 @@ zt_err zt_flow_allowed(const zt_flow *f, const char *state, const char *action, 
     const state_def *st = &f->states[s];
     if (r < 0) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
     if (!(a->roles >> r & 1)) return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", role_labels[r], a->label);
-    if (!(a->from >> s & 1))
-        return zt_fail(e, ZT_ECONFLICT, "state", "当前状态「%s」不能执行「%s」", st->label, a->label);
+    if (!(a->from >> s & 1)) {
+        /* name the states it applies to: "「待发」「已发」" */
+        char from[200] = "";
+        size_t n = 0;
+        for (size_t j = 0; j < f->nstates && n < sizeof from; j++) {
+            if (!(a->from >> j & 1)) continue;
+            int w = snprintf(from + n, sizeof from - n, "「%s」", f->states[j].label);
+            if (w < 0 || (size_t)w >= sizeof from - n) break;
+            n += (size_t)w;
+        }
+        return zt_fail(e, ZT_ECONFLICT, "state", "当前状态「%s」不能执行「%s」（只适用于%s）", st->label, a->label,
+                       from);
+    }
     if (a->once && times_taken > 0)
         return zt_fail(e, ZT_ECONFLICT, "state", "「%s」每件只能一次，本件已执行过", a->label);
     if (a->parallel && times_taken > 0) return zt_fail(e, ZT_ECONFLICT, "state", "本部门已执行过「%s」", a->label);

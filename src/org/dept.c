@@ -41,3 +41,13 @@ zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e) {
     zt_bind_text(st, 1, code);
     return dept_row(st, out, e);
 }
+
+zt_err zt_region_known(zt_db *db, const char *code, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, code);
+    zt_err rc = zt_step(st, e);
+    zt_db_release(db);
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "region", "行政区划 %s 未登记", code);
+    return rc == ZT_ROW ? ZT_OK : rc;
+}

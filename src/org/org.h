@@ -29,6 +29,8 @@ typedef struct zt_dept {
  * or the writer inside a write; the lookup leaves no statement active. */
 zt_err zt_dept_get(zt_db *db, int64_t id, zt_dept *out, zt_error *e);
 zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e);
+/* Is code a region of the directory? ZT_OK, or ZT_ENOTFOUND (field "region"). */
+zt_err zt_region_known(zt_db *db, const char *code, zt_error *e);
 
 /* Import regions from a TSV (code, name, level, parent_code): new codes
  * are added, known ones renamed. One transaction. *count = lines read. */

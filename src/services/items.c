@@ -1553,3 +1553,36 @@ const zt_route *zt_items_routes(size_t *n) {
     *n = sizeof routes / sizeof routes[0];
     return routes;
 }
+
+zt_err zt_items_fees(zt_db *db, const char *code, int64_t version, int64_t *count, int64_t *cap, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db,
+                                version ? "SELECT guide FROM items WHERE code = ? AND version = ?"
+                                        : "SELECT guide FROM items WHERE code = ? ORDER BY version DESC",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, code);
+    if (version) zt_bind_int(st, 2, version);
+    zt_err rc = zt_step(st, e);
+    json_t *g = rc == ZT_ROW ? json_loads(zt_col_text(st, 0), 0, NULL) : NULL;
+    zt_db_release(db);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "item_code", "事项 %s 不在目录中", code);
+    if (!json_is_object(g)) {
+        json_decref(g);
+        return zt_fail(e, ZT_EINTERNAL, "guide", "事项 %s 的办事指南无法读取", code);
+    }
+    json_t *fees = json_object_get(g, "fees"), *f;
+    size_t i;
+    *count = (int64_t)json_array_size(fees);
+    *cap = 0;
+    json_array_foreach(fees, i, f) {
+        json_t *a = json_object_get(f, "amount_yuan");
+        if (!json_is_number(a)) {
+            *cap = -1;
+            break;
+        }
+        *cap += (int64_t)(json_number_value(a) * 100 + 0.5);
+    }
+    json_decref(g);
+    return ZT_OK;
+}

@@ -90,6 +90,12 @@ zt_err zt_items_import(zt_app *app, const char *path, int *n, zt_error *e);
 
 /* --- routes ---------------------------------------------------------- */
 
+/* The fee list (收费项目) of power item code at version (0 = the newest):
+ * *count fees and *cap their total in fen (-1 when a fee has no amount).
+ * ZT_ENOTFOUND when the catalogue has no such item. Supervision's fee
+ * rules read it (main wires it: zt_sv_case_fees). */
+zt_err zt_items_fees(zt_db *db, const char *code, int64_t version, int64_t *count, int64_t *cap, zt_error *e);
+
 const zt_route *zt_items_routes(size_t *n);
 const zt_route *zt_uploads_routes(size_t *n);
 const zt_route *zt_cases_routes(size_t *n);

@@ -33,10 +33,19 @@ struct zt_stmt {
     zt_stmt *next_active;
 };
 
+/* Work a write defers to its end (zt_db_defer). */
+#define MAX_DEFERRED 8
+typedef struct deferred {
+    zt_err (*fn)(zt_db *db, void *arg, int keep, zt_error *e);
+    void *arg;
+} deferred;
+
 struct zt_db {
     sqlite3 *h;
     zt_store *store;
     int is_writer;
+    deferred defer[MAX_DEFERRED]; /* the writer's, for the write being run */
+    int ndefer;
     zt_stmt *cache[CACHE_SLOTS];
     int ncached;
     zt_stmt *active;   /* statements used since the last release */
@@ -277,6 +286,17 @@ void zt_db_release(zt_db *db) {
     db->active = NULL;
 }
 
+void zt_db_defer(zt_db *db, zt_err (*fn)(zt_db *db, void *arg, int keep, zt_error *e), void *arg) {
+    ZT_ASSERTF(db->is_writer, "zt_db_defer outside a write");
+    for (int k = 0; k < db->ndefer; k++)
+        if (db->defer[k].fn == fn && db->defer[k].arg == arg) return;
+    if (db->ndefer == MAX_DEFERRED) {
+        zt_error_log("store: more than %d deferred functions in one write", MAX_DEFERRED);
+        abort();
+    }
+    db->defer[db->ndefer++] = (deferred){fn, arg};
+}
+
 zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) {
     ZT_ASSERT(e);
     char *msg = NULL;
@@ -362,10 +382,26 @@ static zt_err migrate(zt_store *s, zt_error *e) {
     if (!st) return ZT_EINTERNAL;
     if (zt_step(st, e) == ZT_ROW) have = (int)zt_col_int(st, 0);
     zt_db_release(db);
+    /* a migration may rebuild a table others refer to (SQLite's way of
+     * changing a constraint): foreign keys are checked once it is done,
+     * before it commits, not while it copies (sqlite.org/lang_altertable.html) */
+    int fk_off = 0;
     for (const zt_migration *m = zt_migrations; m->version; m++) {
         if (m->version <= have) continue;
+        if (!fk_off && (rc = zt_db_exec(db, "PRAGMA foreign_keys=OFF", e))) return rc;
+        fk_off = 1;
         if ((rc = zt_db_exec(db, "BEGIN IMMEDIATE", e))) return rc;
         rc = zt_db_exec(db, m->sql, e);
+        if (!rc) {
+            zt_stmt *fk = zt_db_prepare(db, "PRAGMA foreign_key_check", e);
+            if (!fk)
+                rc = ZT_EINTERNAL;
+            else if ((rc = zt_step(fk, e)) == ZT_ROW)
+                rc = zt_fail(e, ZT_EINTERNAL, NULL, "a row of %s refers to a missing row", zt_col_text(fk, 0));
+            else if (rc == ZT_DONE)
+                rc = ZT_OK;
+            zt_db_release(db);
+        }
         if (!rc) {
             zt_stmt *ins = zt_db_prepare(db, "INSERT INTO schema_migrations VALUES (?, ?, ?)", e);
             if (!ins)
@@ -388,6 +424,7 @@ static zt_err migrate(zt_store *s, zt_error *e) {
         have = m->version;
         zt_info("applied migration %s", m->name);
     }
+    if (fk_off && (rc = zt_db_exec(db, "PRAGMA foreign_keys=ON", e))) return rc;
     s->schema_version = have;
     return ZT_OK;
 }
@@ -582,8 +619,21 @@ static void *writer_main(void *arg) {
                 if (j->e) *j->e = se;
                 continue;
             }
+            db->ndefer = 0;
             j->rc = j->fn(db, j->arg, j->e);
             zt_db_release(db);
+            /* what the write deferred to its end runs now, inside it; each is
+             * told whether the write is kept (to clean up when it is not) */
+            for (int k = 0; k < db->ndefer; k++) {
+                zt_error de = {0};
+                zt_err drc = db->defer[k].fn(db, db->defer[k].arg, j->rc == ZT_OK, &de);
+                zt_db_release(db);
+                if (drc && j->rc == ZT_OK) {
+                    j->rc = drc;
+                    if (j->e) *j->e = de;
+                }
+            }
+            db->ndefer = 0;
             if (j->rc) {
                 atomic_fetch_add(&s->failed_writes, 1);
                 /* a storage fault inside the write dooms the batch (the

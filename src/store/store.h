@@ -106,6 +106,15 @@ void zt_db_release(zt_db *db);
 typedef zt_err (*zt_write_fn)(zt_db *db, void *arg, zt_error *e);
 zt_err zt_store_write(zt_store *s, zt_write_fn fn, void *arg, zt_error *e) ZT_STORE_NONNULL(4);
 
+/* Inside a write (db the writer's): run fn(db, arg, keep, e) once at the end
+ * of this write, after its function returned, still inside it (its
+ * savepoint): keep = 1 when the function succeeded - fn's work then
+ * commits with the write, and an error of fn fails the write - or 0 when
+ * it is being undone (fn only cleans up). Registering the same fn and arg
+ * again in the write does nothing. What supervision evaluates once per
+ * write, after all the events the write brought. At most 8 per write. */
+void zt_db_defer(zt_db *db, zt_err (*fn)(zt_db *db, void *arg, int keep, zt_error *e), void *arg);
+
 /* Call fn(arg) on the writer thread after each successful durable commit
  * (once per group-commit batch, after its writers were told), so that live
  * readers (the SSE feed) look for new rows without polling. fn must be

@@ -25,37 +25,30 @@
 #include "base/calendar.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "flow/registry.h"
+#include "flow/step.h"
 #include "store/query.h"
+#include "supervise/cards.h"
+#include "supervise/kind.h"
 #include "supervise/supervise.h"
+#include "supervise/views.h"
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
-/* The department answers by the end of the FEEDBACK_DAYS-th working day
- * after the card is issued (or sent back to it); a 督办 card is handled by
- * the end of the ESCALATED_DAYS-th. A rule may set its own in its params
- * (feedback_days, escalated_days: 1..60). */
-#define FEEDBACK_DAYS  3
-#define ESCALATED_DAYS 5
-#define DUE_DAYS_MAX   60
-#define REASON_MAX     1000 /* characters */
-#define FEEDBACK_MAX   2000
+#define DUE_DAYS_MAX 60
 
 #define SUP         ZT_R_SUPERVISOR
 #define DEPT        (ZT_R_CLERK | ZT_R_DEPT_HEAD)
 #define ALL_READERS (ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR | ZT_R_CLERK | ZT_R_DEPT_HEAD)
 
-static const struct {
-    const char *id, *label;
-} STATES[] = {
-    {"pending", "待发"},   {"issued", "已发"},     {"answered", "已反馈"}, {"closed", "已办结"},
-    {"escalated", "督办"}, {"appealed", "申诉中"}, {"revoked", "已撤销"},  {"retracted", "已撤回"},
-};
-#define NSTATES (sizeof STATES / sizeof STATES[0])
+/* The card's process definition (data/flows/card.json): its states and
+ * actions, their labels and the texts each action requires. */
+static const zt_flow *card_flow(void) { return zt_flows_get("card", 0); }
 
 static const char *state_label(const char *s) {
-    for (size_t i = 0; i < NSTATES; i++)
-        if (strcmp(STATES[i].id, s) == 0) return STATES[i].label;
-    return s;
+    zt_flow_state_info si;
+    const zt_flow *f = card_flow();
+    return f && zt_flow_state(f, s, &si) == 0 ? si.label : s;
 }
 
 static const char *level_label(const char *l) {
@@ -65,33 +58,24 @@ static const char *level_label(const char *l) {
     return l;
 }
 
-/* One step a person may take. field: the text the body must carry
- * ("reason" or "feedback"); NULL: an optional reason. */
-typedef struct action_def {
-    const char *id, *label;
-    uint32_t roles;
-    const char *from[4]; /* NULL-terminated */
-    const char *to;
-    const char *field;
-    int feedback_due, escalated_due; /* sets that due day */
-    const char *who;                 /* for the 403 message */
-} action_def;
-
-static const action_def ACTIONS[] = {
-    {"confirm", "确认下发", SUP, {"pending"}, "issued", NULL, 1, 0, "监察人员"},
-    {"feedback", "反馈", DEPT, {"issued", "escalated"}, "answered", "feedback", 0, 0, "责任部门的承办人员或负责人"},
-    {"close", "办结", SUP, {"answered"}, "closed", "reason", 0, 0, "监察人员"},
-    {"escalate", "督办", SUP, {"issued", "answered", "appealed"}, "escalated", "reason", 0, 1, "监察人员"},
-    {"appeal", "申诉", ZT_R_DEPT_HEAD, {"issued", "answered"}, "appealed", "reason", 0, 0, "责任部门负责人"},
-    {"revoke", "撤销", SUP, {"appealed"}, "revoked", "reason", 0, 0, "监察人员"},
-    {"send_back", "驳回申诉（退回）", SUP, {"appealed"}, "issued", "reason", 1, 0, "监察人员"},
-};
-#define NACTIONS (sizeof ACTIONS / sizeof ACTIONS[0])
-
-static int applies(const action_def *a, const char *state) {
-    for (int i = 0; a->from[i]; i++)
-        if (strcmp(a->from[i], state) == 0) return 1;
-    return 0;
+/* The text an action of the card takes: its first field ("reason" or
+ * "feedback"), and whether it is required. */
+static const char *action_field(const zt_flow *f, const char *action, int *required) {
+    json_t *def = zt_flow_json(f), *a;
+    size_t i;
+    const char *name = NULL;
+    static const char *const known[] = {"reason", "feedback", NULL};
+    *required = 0;
+    json_array_foreach(json_object_get(def, "actions"), i, a) {
+        if (strcmp(json_string_value(json_object_get(a, "id")), action)) continue;
+        json_t *fd = json_array_get(json_object_get(a, "fields"), 0);
+        const char *n = json_string_value(json_object_get(fd, "name"));
+        for (int k = 0; n && known[k]; k++)
+            if (!strcmp(n, known[k])) name = known[k];
+        *required = json_is_true(json_object_get(fd, "required"));
+    }
+    json_decref(def);
+    return name;
 }
 
 /* --- small helpers --- */
@@ -113,24 +97,6 @@ static json_t *col_str(zt_stmt *st, int col) {
 
 static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
 
-/* A text member of the body; blank counts as absent; max in characters. */
-static zt_err text_field(json_t *b, const char *key, const char *label, int required, size_t max, const char **out,
-                         zt_error *e) {
-    json_t *v = b ? json_object_get(b, key) : NULL;
-    *out = NULL;
-    if (v && !json_is_null(v) && !json_is_string(v))
-        return zt_fail(e, ZT_EINVAL, key, "%s（%s）须是字符串", label, key);
-    if (!v || json_is_null(v) || zt_blank(json_string_value(v))) {
-        if (required) return zt_fail(e, ZT_EINVAL, key, "请填写%s（%s）", label, key);
-        return ZT_OK;
-    }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) return zt_fail(e, ZT_EINVAL, key, "%s（%s）含有空字符", label, key);
-    if (zt_utf8_len(s) > max) return zt_fail(e, ZT_EINVAL, key, "%s（%s）最多 %zu 个字", label, key, max);
-    *out = s;
-    return ZT_OK;
-}
-
 /* The code of the principal's department ("" if none), as the
  * authenticator found it. */
 static const char *principal_dept(zt_req *r) {
@@ -144,7 +110,7 @@ static const char *principal_dept(zt_req *r) {
     "c.id, c.number, c.subject_id, c.rule_id, c.rule_version, c.level, c.category, c.title, c.dept_code,"              \
     " coalesce(d.name, ''), c.region_code, coalesce(rg.name, ''), c.step, c.signal_at, c.state, c.feedback_due,"       \
     " c.escalated_due, c.created_at, c.updated_at, coalesce(ru.name, ''), s.subject_type, s.subject,"                  \
-    " s.item_code, s.item_name"
+    " s.topic, s.title"
 #define CARD_FROM                                                                                                      \
     "sv_cards c JOIN sv_subjects s ON s.id = c.subject_id LEFT JOIN departments d ON d.code = c.dept_code"             \
     " LEFT JOIN regions rg ON rg.code = c.region_code LEFT JOIN sv_rules ru ON ru.id = c.rule_id"
@@ -180,7 +146,7 @@ typedef struct {
     const char *today;
 } rows_ctx;
 
-static void card_row(zt_stmt *st, void *ctx) {
+static void card_list_row(zt_stmt *st, void *ctx) {
     rows_ctx *c = ctx;
     json_array_append_new(c->items, card_json(st, c->today));
 }
@@ -227,16 +193,34 @@ static zt_err scope_check(zt_req *r, const card *c, zt_error *e) {
     return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
 }
 
-/* The steps the viewer may take on a card in state now (scope checked). */
+/* The steps the viewer may take on a card in state now (scope checked):
+ * the definition's actions for his role, with the text each requires. */
 static json_t *actions_json(const zt_principal *p, const char *state) {
     json_t *out = json_array();
-    for (size_t i = 0; i < NACTIONS; i++) {
-        const action_def *a = &ACTIONS[i];
-        if (!(p->role_bit & a->roles) || !applies(a, state)) continue;
-        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:o}", "id", a->id, "label", a->label, "to", a->to,
-                                             "requires", a->field ? json_string(a->field) : json_null()));
+    const zt_flow *f = card_flow();
+    const char *ids[ZT_FLOW_MAX_ACTIONS];
+    size_t n = f && p->role ? zt_flow_actions(f, state, p->role, ids, ZT_FLOW_MAX_ACTIONS) : 0;
+    for (size_t i = 0; i < n && i < ZT_FLOW_MAX_ACTIONS; i++) {
+        int required;
+        const char *field = action_field(f, ids[i], &required);
+        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:o}", "id", ids[i], "label", zt_flow_label(f, ids[i]), "to",
+                                             zt_flow_target(f, state, ids[i]), "requires",
+                                             field && required ? json_string(field) : json_null()));
     }
     return out;
+}
+
+static void card_event(const zt_flow_event *ev, void *ctx) {
+    const zt_flow *f = card_flow();
+    json_t *fields = json_loads(ev->fields, 0, NULL);
+    const char *text = zt_sv_str(fields, "feedback") ? zt_sv_str(fields, "feedback") : zt_sv_str(fields, "reason");
+    const char *label = f ? zt_flow_label(f, ev->action) : NULL;
+    json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)ev->seq,
+                                         "action", ev->action, "action_label", label ? label : ev->action, "from",
+                                         ev->from, "from_label", state_label(ev->from), "to", ev->to, "to_label",
+                                         state_label(ev->to), "actor", ev->actor, "actor_role", ev->actor_role, "at",
+                                         ts_json(ev->at), "reason", text ? text : ""));
+    json_decref(fields);
 }
 
 /* GET /api/supervision/cards/{id} (and the reply of every step): the card,
@@ -257,60 +241,26 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     json_t *facts = json_loads(zt_col_text(st, 24), JSON_DECODE_ANY, NULL);
     json_object_set_new(o, "facts", facts ? facts : json_string(zt_col_text(st, 24)));
     json_object_set_new(o, "actions", actions_json(p, zt_col_text(st, 14)));
-    zt_err rc = ZT_OK;
+    char *number = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1));
     json_t *events = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT seq, action, from_state, to_state, actor, actor_role, at, reason FROM sv_card_events"
-                       " WHERE card_id = ? ORDER BY seq",
-                       e);
-    if (!st) rc = ZT_EINTERNAL;
-    if (st) {
-        zt_bind_int(st, 1, id);
-        while ((s = zt_step(st, e)) == ZT_ROW) {
-            const action_def *a = NULL;
-            for (size_t i = 0; i < NACTIONS; i++)
-                if (strcmp(ACTIONS[i].id, zt_col_text(st, 1)) == 0) a = &ACTIONS[i];
-            const char *act = zt_col_text(st, 1);
-            const char *label = a                             ? a->label
-                                : strcmp(act, "raise") == 0   ? "发出"
-                                : strcmp(act, "retract") == 0 ? "撤回（重新评估）"
-                                                              : act;
-            json_array_append_new(
-                events, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)zt_col_int(st, 0),
-                                  "action", act, "action_label", label, "from", zt_col_text(st, 2), "from_label",
-                                  state_label(zt_col_text(st, 2)), "to", zt_col_text(st, 3), "to_label",
-                                  state_label(zt_col_text(st, 3)), "actor", zt_col_text(st, 4), "actor_role",
-                                  zt_col_text(st, 5), "at", col_ts(st, 6), "reason", zt_col_text(st, 7)));
-        }
-        if (zt_step_failed(s)) rc = s;
-    }
+    zt_err rc = zt_flow_history(db, "card", number, 0, card_event, events, e);
     json_object_set_new(o, "events", events);
     if (!rc) {
-        st = zt_db_prepare(db,
-                           "SELECT subject_type, subject, source, dept_code, region_code, item_code, item_name, state,"
-                           " submitted_at, accepted_at, accept_day, promised_due, legal_due, due_day, closed_at,"
-                           " elapsed_days, suspended_days, legal_days, promised_days FROM sv_subjects WHERE id = ?",
-                           e);
+        st = zt_db_prepare(db, "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.id = ?", e);
         if (!st) rc = ZT_EINTERNAL;
     }
     if (!rc) {
         zt_bind_int(st, 1, subject_id);
         s = zt_step(st, e);
         if (zt_step_failed(s)) rc = s;
-        if (s == ZT_ROW)
-            json_object_set_new(
-                o, "subject",
-                json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:I,s:o,s:o}", "id",
-                          (json_int_t)subject_id, "type", zt_col_text(st, 0), "number", zt_col_text(st, 1), "source",
-                          zt_col_text(st, 2), "dept_code", zt_col_text(st, 3), "region_code", zt_col_text(st, 4),
-                          "item_code", col_str(st, 5), "item_name", col_str(st, 6), "state", zt_col_text(st, 7),
-                          "submitted_at", col_ts(st, 8), "accepted_at", col_ts(st, 9), "accept_day", col_str(st, 10),
-                          "promised_due", col_str(st, 11), "legal_due", col_str(st, 12), "due_day", col_str(st, 13),
-                          "closed_at", col_ts(st, 14), "closed", !zt_col_is_null(st, 14), "elapsed_days",
-                          zt_col_is_null(st, 15) ? json_null() : json_integer(zt_col_int(st, 15)), "suspended_days",
-                          (json_int_t)zt_col_int(st, 16), "legal_days",
-                          zt_col_is_null(st, 17) ? json_null() : json_integer(zt_col_int(st, 17)), "promised_days",
-                          zt_col_is_null(st, 18) ? json_null() : json_integer(zt_col_int(st, 18))));
+        if (s == ZT_ROW) {
+            json_t *subj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)subject_id, "type",
+                                     zt_col_text(st, 1), "number", zt_col_text(st, 2), "source", zt_col_text(st, 3),
+                                     "dept_code", zt_col_text(st, 4), "region_code", zt_col_text(st, 5));
+            zt_sv_subject_common(subj, st, 0);
+            json_object_set_new(o, "subject", subj);
+        }
+        zt_db_release(db);
     }
     if (rc) {
         json_decref(o);
@@ -431,7 +381,7 @@ static zt_err reply_cards(zt_req *r, zt_qb *f, const char *today, zt_error *e) {
     if (rc) return rc;
     rows_ctx c = {json_array(), today};
     rc = zt_qb_list(zt_store_reader(APP(r)->store), f, CARD_COLS, CARD_FROM, "ORDER BY c.created_at DESC, c.id DESC",
-                    limit, offset, card_row, &c, &total, e);
+                    limit, offset, card_list_row, &c, &total, e);
     if (rc) {
         json_decref(c.items);
         return rc;
@@ -476,82 +426,213 @@ static zt_err h_dept_cards(zt_req *r, zt_error *e) {
 
 /* --- steps --- */
 
-/* The due day n working days after today; a rule's params may set n. */
-static zt_err due_day(zt_req *r, const card *c, const char *param, int def, char out[11], zt_error *e) {
-    int n = def;
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT params FROM sv_rules WHERE id = ?", e);
+typedef struct {
+    const zt_principal *p;
+    const char *action;
+    int64_t id;
+    json_t *fields;
+} act_arg;
+
+/* A card as the engine moves it. */
+typedef struct card_row {
+    int64_t id, updated_at;
+    char number[64], rule_id[64], level[8], state[16], dept[64], region[16], subject[160], title[512];
+    int64_t rule_version;
+} card_row;
+
+static zt_err load_row(zt_db *db, int64_t id, card_row *c, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT c.id, c.number, c.rule_id, c.level, c.state, c.dept_code, c.region_code,"
+                                " s.subject_type || '/' || s.subject, c.title, c.rule_version, c.updated_at"
+                                " FROM sv_cards c JOIN sv_subjects s ON s.id = c.subject_id WHERE c.id = ?",
+                                e);
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, c->rule_id);
-    zt_err s = zt_step(st, e);
-    if (zt_step_failed(s)) return s;
-    if (s == ZT_ROW) {
-        json_t *params = json_loads(zt_col_text(st, 0), 0, NULL);
-        json_t *v = params ? json_object_get(params, param) : NULL;
-        if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= DUE_DAYS_MAX)
-            n = (int)json_integer_value(v);
-        json_decref(params);
+    zt_bind_int(st, 1, id);
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ROW) {
+        c->id = zt_col_int(st, 0);
+        snprintf(c->number, sizeof c->number, "%s", zt_col_text(st, 1));
+        snprintf(c->rule_id, sizeof c->rule_id, "%s", zt_col_text(st, 2));
+        snprintf(c->level, sizeof c->level, "%s", zt_col_text(st, 3));
+        snprintf(c->state, sizeof c->state, "%s", zt_col_text(st, 4));
+        snprintf(c->dept, sizeof c->dept, "%s", zt_col_text(st, 5));
+        snprintf(c->region, sizeof c->region, "%s", zt_col_text(st, 6));
+        snprintf(c->subject, sizeof c->subject, "%s", zt_col_text(st, 7));
+        snprintf(c->title, sizeof c->title, "%s", zt_col_text(st, 8));
+        c->rule_version = zt_col_int(st, 9);
+        c->updated_at = zt_col_int(st, 10);
     }
-    zt_day_format(zt_cal_add(APP(r)->cal, zt_day_of_instant(zt_now()), n), out);
+    zt_db_release(db);
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
+    return rc == ZT_ROW ? ZT_OK : rc;
+}
+
+/* The department answers by the end of the n-th working day after the card
+ * is issued (or sent back to it); a 督办 card is handled by the end of the
+ * m-th: the rule's params say (feedback_days, escalated_days: 1..60), else
+ * the limit of the state in the card's definition. */
+static void due_after(zt_db *db, const card_row *c, const char *param, const char *state, int64_t at, char out[11]) {
+    zt_flow_state_info si;
+    const zt_flow *f = card_flow();
+    int n = f && zt_flow_state(f, state, &si) == 0 && si.limit > 0 ? si.limit : 3;
+    zt_error ignored = {0};
+    zt_stmt *st = zt_db_prepare(db, "SELECT params FROM sv_rules WHERE id = ?", &ignored);
+    if (st) {
+        zt_bind_text(st, 1, c->rule_id);
+        if (zt_step(st, &ignored) == ZT_ROW) {
+            json_t *params = json_loads(zt_col_text(st, 0), 0, NULL);
+            json_t *v = json_object_get(params, param);
+            if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= DUE_DAYS_MAX)
+                n = (int)json_integer_value(v);
+            json_decref(params);
+        }
+        zt_db_release(db);
+    }
+    zt_day_format(zt_cal_add(zt_sv_calendar(), zt_day_of_instant(at), n), out);
+}
+
+/* The engine's hook for a card's step: the due day of the state it
+ * enters, the department told, and the card in the event (the ledger's
+ * record of the step). */
+static zt_err card_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
+    const card_row *c = m->in->row;
+    char due[11] = "";
+    const char *col = NULL;
+    if (!strcmp(m->to, "issued") && strcmp(m->from, "issued")) {
+        due_after(db, c, "feedback_days", "issued", m->at, due);
+        col = "UPDATE sv_cards SET feedback_due = ? WHERE id = ?";
+    } else if (!strcmp(m->to, "escalated")) {
+        due_after(db, c, "escalated_days", "escalated", m->at, due);
+        col = "UPDATE sv_cards SET escalated_due = ? WHERE id = ?";
+    }
+    zt_err rc = ZT_OK;
+    if (col) {
+        zt_stmt *st = zt_db_prepare(db, col, e);
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, due);
+        zt_bind_int(st, 2, c->id);
+        if ((rc = zt_step_done(st, e))) return rc;
+    }
+    const char *reason =
+        zt_sv_str(m->fields, "feedback") ? zt_sv_str(m->fields, "feedback") : zt_sv_str(m->fields, "reason");
+    json_object_set_new(m->event, "card",
+                        json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "number", c->number, "rule", c->rule_id,
+                                  "rule_version", (json_int_t)c->rule_version, "level", c->level, "department", c->dept,
+                                  "region", c->region, "subject", c->subject, "from", m->from, "to", m->to, "reason",
+                                  reason ? reason : ""));
+    return zt_sv_notify_card(db, c->id, c->number, c->level, c->title, c->dept, m->to, m->action.id, e);
+}
+
+static const zt_flow_owner CARD_OWNER = {.subject_type = "card", .table = "sv_cards", .apply = card_apply};
+
+static zt_err card_instance(const card_row *c, zt_flow_instance *in, zt_error *e) {
+    const zt_flow *f = card_flow();
+    if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义 card 未加载");
+    *in = (zt_flow_instance){.owner = &CARD_OWNER,
+                             .def = f,
+                             .row_id = c->id,
+                             .subject = c->number,
+                             .state = c->state,
+                             .dept_code = c->dept,
+                             .region_code = c->region,
+                             .row = (void *)c};
     return ZT_OK;
 }
 
-typedef struct {
-    const zt_principal *p;
-    const action_def *a;
-    int64_t id, now;
-    const char *text;
-    char feedback_due[11], escalated_due[11];
-} act_arg;
+int zt_sv_card_live(const char *state) {
+    const zt_flow *f = card_flow();
+    return f && zt_flow_target(f, state, "retract") != NULL;
+}
 
-/* "「已发」「已反馈」": the states an action applies to. */
-static void from_labels(const action_def *a, char *out, size_t cap) {
-    size_t n = 0;
-    out[0] = '\0';
-    for (int i = 0; a->from[i] && n < cap; i++) {
-        int w = snprintf(out + n, cap - n, "「%s」", state_label(a->from[i]));
-        if (w < 0) break;
-        n += (size_t)w;
+zt_err zt_sv_card_raise(zt_db *db, const zt_sv_card_spec *sp, int64_t existing_id, zt_error *e) {
+    int64_t now = zt_now();
+    const char *to = sp->confirm ? "pending" : "issued";
+    zt_flow_opts o = {.to = to, .at = now};
+    card_row c;
+    zt_flow_instance in;
+    zt_err rc;
+    if (existing_id) { /* raised again after a retraction */
+        zt_stmt *st =
+            zt_db_prepare(db, "UPDATE sv_cards SET facts = ?, signal_at = ?, rule_version = ? WHERE id = ?", e);
+        if (!st) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, sp->facts);
+        zt_bind_int(st, 2, sp->signal_at);
+        zt_bind_int(st, 3, sp->rule_version);
+        zt_bind_int(st, 4, existing_id);
+        if ((rc = zt_step_done(st, e)) || (rc = load_row(db, existing_id, &c, e)) || (rc = card_instance(&c, &in, e)))
+            return rc;
+        json_t *fields = json_pack("{s:s}", "reason", "重新评估后再次成立");
+        rc = zt_flow_step(db, &in, "raise", zt_sv_system(), fields, &o, e);
+        json_decref(fields);
+        return rc;
     }
+    char number[64], prefix[48], day[11];
+    zt_day_format(zt_day_of_instant(now), day);
+    snprintf(prefix, sizeof prefix, "JC-%s-%.4s%.2s%.2s", *sp->region ? sp->region : "000000", day, day + 5, day + 8);
+    if ((rc = zt_number_next(db, prefix, 5, number, sizeof number, e))) return rc;
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO sv_cards (number, subject_id, rule_id, rule_version, level, category,"
+                                " title, facts, dept_code, region_code, step, signal_at, state, created_at,"
+                                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, number);
+    zt_bind_int(st, 2, sp->subject_id);
+    zt_bind_text(st, 3, sp->rule_id);
+    zt_bind_int(st, 4, sp->rule_version);
+    zt_bind_text(st, 5, sp->level);
+    zt_bind_text(st, 6, sp->category);
+    zt_bind_text(st, 7, sp->title);
+    zt_bind_text(st, 8, sp->facts);
+    zt_bind_text(st, 9, sp->dept);
+    zt_bind_text(st, 10, sp->region);
+    zt_bind_text(st, 11, sp->step);
+    zt_bind_int(st, 12, sp->signal_at);
+    zt_bind_text(st, 13, to);
+    zt_bind_int(st, 14, now);
+    zt_bind_int(st, 15, now);
+    rc = zt_step(st, e);
+    int64_t id = rc == ZT_ROW ? zt_col_int(st, 0) : 0;
+    zt_db_release(db);
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : ZT_EINTERNAL;
+    c = (card_row){.id = id, .updated_at = now, .rule_version = sp->rule_version};
+    snprintf(c.number, sizeof c.number, "%s", number);
+    snprintf(c.rule_id, sizeof c.rule_id, "%s", sp->rule_id);
+    snprintf(c.level, sizeof c.level, "%s", sp->level);
+    snprintf(c.state, sizeof c.state, "%s", to);
+    snprintf(c.dept, sizeof c.dept, "%s", sp->dept);
+    snprintf(c.region, sizeof c.region, "%s", sp->region);
+    snprintf(c.subject, sizeof c.subject, "%s/%s", sp->subject_type, sp->subject);
+    snprintf(c.title, sizeof c.title, "%s", sp->title);
+    if ((rc = card_instance(&c, &in, e))) return rc;
+    return zt_flow_create(db, &in, "raise", zt_sv_system(), NULL, &o, e);
+}
+
+zt_err zt_sv_card_retract(zt_db *db, int64_t card_id, zt_error *e) {
+    card_row c;
+    zt_flow_instance in;
+    zt_err rc = load_row(db, card_id, &c, e);
+    if (!rc) rc = card_instance(&c, &in, e);
+    if (rc) return rc;
+    json_t *fields = json_pack("{s:s}", "reason", "依据迟到或更正的报送重新评估，该信号不再成立");
+    rc = zt_flow_step(db, &in, "retract", zt_sv_system(), fields, NULL, e);
+    json_decref(fields);
+    return rc;
 }
 
 static zt_err write_act(zt_db *db, void *arg, zt_error *e) {
     act_arg *w = arg;
-    const action_def *a = w->a;
-    zt_stmt *st = zt_db_prepare(db, "SELECT state FROM sv_cards WHERE id = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, w->id);
-    zt_err s = zt_step(st, e);
-    if (zt_step_failed(s)) return s;
-    if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
-    char from[16];
-    snprintf(from, sizeof from, "%s", zt_col_text(st, 0));
-    zt_db_release(db);
-    if (!applies(a, from)) {
-        char allowed[128];
-        from_labels(a, allowed, sizeof allowed);
-        return zt_fail(e, ZT_ECONFLICT, "state", "监察卡当前为「%s」，不能%s：%s只适用于%s的监察卡", state_label(from),
-                       a->label, a->label, allowed);
-    }
-    /* compare-and-set: the state read above must still be the card's */
-    st = zt_db_prepare(db,
-                       "UPDATE sv_cards SET state = ?, updated_at = ?, feedback_due = coalesce(?, feedback_due),"
-                       " escalated_due = coalesce(?, escalated_due) WHERE id = ? AND state = ?",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->to);
-    zt_bind_int(st, 2, w->now);
-    zt_bind_text(st, 3, a->feedback_due ? w->feedback_due : NULL);
-    zt_bind_text(st, 4, a->escalated_due ? w->escalated_due : NULL);
-    zt_bind_int(st, 5, w->id);
-    zt_bind_text(st, 6, from);
-    zt_err rc = zt_step_done(st, e);
-    if (rc) return rc;
-    if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ECONFLICT, "state", "监察卡的状态已变化，请刷新后再试");
-    return zt_sv_card_step(db, w->p, w->id, a->id, from, a->to, w->text ? w->text : "", e);
+    card_row c;
+    zt_flow_instance in;
+    zt_err rc = load_row(db, w->id, &c, e);
+    if (!rc) rc = card_instance(&c, &in, e);
+    return rc ? rc : zt_flow_step(db, &in, w->action, w->p, w->fields, NULL, e);
 }
 
-/* POST /api/supervision/cards/{id}/{action} {reason} | {feedback} */
-static zt_err act(zt_req *r, const action_def *a, zt_error *e) {
+/* POST /api/supervision/cards/{id}/{action} {reason} | {feedback}: who may
+ * (the route's roles, the card's scope), then the card's definition
+ * decides (403 role, 409 state, 400 the text). */
+static zt_err act(zt_req *r, const char *action, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     int64_t id;
     card c;
@@ -559,38 +640,39 @@ static zt_err act(zt_req *r, const action_def *a, zt_error *e) {
     if (!rc) rc = load_card(r, id, &c, e);
     if (!rc) rc = scope_check(r, &c, e);
     if (rc) return rc;
-    if (!(p->role_bit & a->roles)) /* the route's mask admits no one else; kept for the table's sake */
-        return zt_fail(e, ZT_EFORBIDDEN, "role", "只有%s可以%s", a->who, a->label);
+    const zt_flow *f = card_flow();
+    if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义 card 未加载");
+    int required;
+    const char *key = action_field(f, action, &required);
     json_t *b = NULL;
     size_t len = 0;
     zt_req_body(r, &len);
-    const char *key = a->field ? a->field : "reason";
-    if (len || a->field) {
-        const char *allowed[] = {key, NULL};
+    if (len || required) {
+        const char *allowed[] = {key ? key : "reason", NULL};
         rc = zt_req_json(r, &b, e);
         if (!rc) rc = zt_json_only(b, allowed, e);
         if (rc) return rc;
     }
-    act_arg w = {.p = p, .a = a, .id = id, .now = zt_now()};
-    int is_feedback = a->field && strcmp(a->field, "feedback") == 0;
-    rc = text_field(b, key, is_feedback ? "反馈内容" : "理由", a->field != NULL,
-                    is_feedback ? FEEDBACK_MAX : REASON_MAX, &w.text, e);
-    if (!rc && a->feedback_due) rc = due_day(r, &c, "feedback_days", FEEDBACK_DAYS, w.feedback_due, e);
-    if (!rc && a->escalated_due) rc = due_day(r, &c, "escalated_days", ESCALATED_DAYS, w.escalated_due, e);
-    if (rc) return rc;
+    /* a blank optional text is no text */
+    json_t *fields = json_object();
+    json_t *v = b && key ? json_object_get(b, key) : NULL;
+    if (v && !(json_is_string(v) && zt_blank(json_string_value(v)) && !required)) json_object_set(fields, key, v);
+    act_arg w = {.p = p, .action = action, .id = id, .fields = fields};
     zt_db_release(zt_store_reader(APP(r)->store));
-    if ((rc = zt_store_write(APP(r)->store, write_act, &w, e))) return rc;
+    rc = zt_store_write(APP(r)->store, write_act, &w, e);
+    json_decref(fields);
+    if (rc) return rc;
     zt_db_release(zt_store_reader(APP(r)->store));
     return reply_card(r, id, e);
 }
 
-static zt_err h_confirm(zt_req *r, zt_error *e) { return act(r, &ACTIONS[0], e); }
-static zt_err h_feedback(zt_req *r, zt_error *e) { return act(r, &ACTIONS[1], e); }
-static zt_err h_close(zt_req *r, zt_error *e) { return act(r, &ACTIONS[2], e); }
-static zt_err h_escalate(zt_req *r, zt_error *e) { return act(r, &ACTIONS[3], e); }
-static zt_err h_appeal(zt_req *r, zt_error *e) { return act(r, &ACTIONS[4], e); }
-static zt_err h_revoke(zt_req *r, zt_error *e) { return act(r, &ACTIONS[5], e); }
-static zt_err h_send_back(zt_req *r, zt_error *e) { return act(r, &ACTIONS[6], e); }
+static zt_err h_confirm(zt_req *r, zt_error *e) { return act(r, "confirm", e); }
+static zt_err h_feedback(zt_req *r, zt_error *e) { return act(r, "feedback", e); }
+static zt_err h_close(zt_req *r, zt_error *e) { return act(r, "close", e); }
+static zt_err h_escalate(zt_req *r, zt_error *e) { return act(r, "escalate", e); }
+static zt_err h_appeal(zt_req *r, zt_error *e) { return act(r, "appeal", e); }
+static zt_err h_revoke(zt_req *r, zt_error *e) { return act(r, "revoke", e); }
+static zt_err h_send_back(zt_req *r, zt_error *e) { return act(r, "send_back", e); }
 
 /* --- the inbox (站内信) --- */
 

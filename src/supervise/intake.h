@@ -13,17 +13,19 @@
 #define ZT_SV_BATCH_MAX 1000
 
 /* Check one event (ev, borrowed) sent by the system of department
- * dept_code: the envelope, and the members the engine needs to place and
+ * dept_code in region dept_region (NULL = any): the envelope, and - by the
+ * subject's kind (kind.h) - the members the engine needs to place and
  * identify it (docs/supervision-events.md, "Reporting from a department's
- * system"). The body's department must be dept_code and "source"
- * "dept:{dept_code}"; a missing "source" is filled in, on success only -
- * nothing else of ev is changed, and nothing at all on failure. Missing step
- * detail (a refusal's reason, a fee) is not checked here: the rules raise
- * cards for it. Reads zt_now() (an event may be at most one day ahead).
+ * system"). The body's department must be dept_code, its regions within
+ * dept_region, "source" "dept:{dept_code}", an id not of the platform's
+ * form; a missing "source" is filled in (and a kind may fill in a member),
+ * on success only - nothing at all on failure. Missing step detail (a
+ * refusal's reason, a fee) is not checked here: the rules raise cards for
+ * it. Reads zt_now() (an event may be at most one day ahead).
  *
  * Returns ZT_OK, or ZT_EINVAL with e->field the member's path within the
  * event ("case.legal_days", "step.result"; "event" when ev is not an
  * object) and a Chinese message. */
-zt_err zt_sv_event_check(json_t *ev, const char *dept_code, zt_error *e);
+zt_err zt_sv_event_check(json_t *ev, const char *dept_code, const char *dept_region, zt_error *e);
 
 #endif

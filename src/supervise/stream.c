@@ -1,7 +1,7 @@
 /* stream.c - GET /api/supervision/stream: the live feed (实时动态) of the
  * supervision office as server-sent events.
  *
- * Two cursors: the last sv_events.seq and the last sv_card_events.id the
+ * Two cursors: the last sv_events.seq and the last card step (flow_events.id) the
  * stream has passed (sent, or skipped by the filters). Both tables only
  * grow, and their keys are given out by the one writer in commit order, so
  * "everything after the cursor" read after a commit is exactly what is new.
@@ -99,11 +99,11 @@ static int events(zt_stream *st, feed *f, zt_db *db) {
 static int cards(zt_stream *st, feed *f, zt_db *db) {
     zt_error e = {0};
     zt_stmt *q = zt_db_prepare(db,
-                               "SELECT ce.id, ce.card_id, c.number, c.level, ce.to_state, c.rule_id, c.title,"
+                               "SELECT ce.id, ce.row_id, c.number, c.level, ce.to_state, c.rule_id, c.title,"
                                " c.dept_code, c.region_code, s.subject, ce.action"
-                               " FROM sv_card_events ce JOIN sv_cards c ON c.id = ce.card_id"
+                               " FROM flow_events ce JOIN sv_cards c ON c.id = ce.row_id"
                                " JOIN sv_subjects s ON s.id = c.subject_id"
-                               " WHERE ce.id > ? ORDER BY ce.id LIMIT ?",
+                               " WHERE ce.id > ? AND ce.subject_type = 'card' ORDER BY ce.id LIMIT ?",
                                &e);
     if (!q) return -1;
     zt_bind_int(q, 1, f->card);
@@ -221,7 +221,8 @@ static zt_err h_stream(zt_req *r, zt_error *e) {
     } else {
         zt_db *db = zt_store_reader(app->store);
         zt_err rc = max_id(db, "SELECT coalesce(max(seq), 0) FROM sv_events", &f.ev, e);
-        if (!rc) rc = max_id(db, "SELECT coalesce(max(id), 0) FROM sv_card_events", &f.card, e);
+        if (!rc)
+            rc = max_id(db, "SELECT coalesce(max(id), 0) FROM flow_events WHERE subject_type = 'card'", &f.card, e);
         zt_db_release(db);
         if (rc) return rc;
     }

@@ -3,24 +3,27 @@
  *   intake → projection → timers → rules → cards → scores
  *
  * Every event of the schema in docs/supervision-events.md - the platform's
- * own (src/services, through zt_sv_ingest inside their writes) and those of
+ * own (the process engine's sink, inside their writes) and those of
  * departments' systems (POST /api/supervision/events) - is stored once in
- * sv_events and re-evaluates its subject: the events are folded, in event
- * time order, into the subject's projection (sv_subjects); the rules (data,
- * sv_rules) compute each signal's moment on the working-day calendar; a
- * signal whose moment has come raises its card (sv_cards), one not yet due
- * becomes a timer (sv_timers) that the ticker reads; a card the new picture
- * no longer justifies is retracted, and recorded as such. A closed subject
- * is judged against its closing time, never against now.
+ * sv_events and re-evaluates its subject at the end of the write: the
+ * events are folded, in event time order, into the subject's projection
+ * (sv_subjects; the common part here, the rest by the subject's kind,
+ * kind.h); the rules (data, sv_rules) compute each signal's moment on the
+ * working-day calendar with the kind's evaluators; a signal whose moment
+ * has come raises its card (sv_cards), one not yet due becomes a timer
+ * (sv_timers) that the ticker reads; a card the new picture no longer
+ * justifies is retracted, and recorded as such. A closed subject is judged
+ * against its closing time, never against now.
  *
- * supervise knows events, not cases: it never includes a domain. It reads
- * the items table for an item's fee list (the catalogue is shared data).
+ * supervise knows events and kinds, not cases: it never includes a domain.
  *
- * Files: engine.c (ingest, projection, rules, reconcile), ticker.c (the
- * deadline ticker, POST /api/admin/tick, the case view), notify.c (inbox and
- * senders), cards.c (the card lifecycle API), intake.c (external events),
- * stream.c (the live feed), views.c (counts and lists), scores.c
- * (performance assessment and its Excel export). docs/supervision.md. */
+ * Files: engine.c (kinds, rules, projection, reconcile, ingest), kinds/
+ * (the platform's kinds), ticker.c (the deadline ticker, POST
+ * /api/admin/tick), notify.c (inbox and senders), cards.c (the card
+ * lifecycle), intake.c (external events), stream.c (the live feed),
+ * views.c (counts, the overview, the subjects), rules.c (the rules API),
+ * score*.c (performance assessment and its Excel export).
+ * docs/supervision.md. */
 #ifndef ZT_SUPERVISE_H
 #define ZT_SUPERVISE_H
 
@@ -32,18 +35,29 @@
 
 /* --- engine.c -------------------------------------------------------- */
 
-/* Load the rules: data/rules.json seeds sv_rules (a rule already stored is
- * kept as the city changed it; a new rule is added), then the rules are
- * cached. Remembers app (the calendar). Called by serve and init. */
+/* Load the rules: each registered kind's rules file (kind.h) seeds sv_rules
+ * (a rule already stored is kept as the city changed it; a new rule is
+ * added), then the rules are cached. Remembers app (the calendar). Called
+ * by serve and init, after the kinds are registered. */
 zt_err zt_sv_start(zt_app *app, zt_error *e);
+/* The working-day calendar supervision counts on (zt_sv_start's app). */
+const zt_calendar *zt_sv_calendar(void);
 
 /* Inside the caller's write: store one event (ev: envelope and body, the
- * schema of docs/supervision-events.md; borrowed) and re-evaluate its
- * subject. Idempotent by ev.id: a known id changes nothing and sets *dup
- * (may be NULL). The event is appended to the ledger (payload = the event;
- * owner_user_id = the applicant, 0 for external events). source is
- * "platform" or "dept:{code}"; ev's "source" must equal it. */
+ * schema of docs/supervision-events.md; borrowed) and record it (audit row
+ * and ledger entry, payload = the event; owner_user_id = the applicant, 0
+ * for external events); its subject is evaluated once at the end of the
+ * write, after every event the write brings. An id is its source's
+ * (ev.source: "platform" or "dept:{code}"): an id the source already used
+ * changes nothing and sets *dup (may be NULL) - except the platform's own,
+ * which is an internal error, never dropped. A subject is its source's:
+ * another source's subject of the same number is another subject. */
 zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, int *dup, zt_error *e);
+
+/* Inside a write: the working-day calendar changed (why, in Chinese, names
+ * the change): every open subject is re-evaluated at once by the ticker,
+ * and the change is recorded. */
+zt_err zt_sv_calendar_changed(zt_db *db, const char *why, zt_error *e);
 
 /* Does supervision watch subjects of this type (a kind of its own)? */
 int zt_sv_supervises(const char *subject_type);
@@ -69,14 +83,6 @@ zt_sv_ticker *zt_sv_ticker_start(zt_app *app);
 void zt_sv_ticker_poke(void);
 void zt_sv_ticker_stop(zt_sv_ticker *t);
 
-/* --- cards (engine.c raises, cards.c moves them) ---------------------- */
-
-/* Inside a write: record one step of a card's life: the sv_card_events row
- * (next seq), the card's new state, the audit row and the ledger entry
- * (kind "card.{action}"), and the notifications. */
-zt_err zt_sv_card_step(zt_db *db, const zt_principal *actor, int64_t card_id, const char *action, const char *from,
-                       const char *to, const char *reason, zt_error *e);
-
 /* --- notify.c -------------------------------------------------------- */
 
 /* Inside a write: tell the people responsible for a card what happened to
@@ -98,10 +104,10 @@ void zt_sv_notify_batch(int open);
 
 /* --- routes ------------------------------------------------------------ */
 
-const zt_route *zt_sv_routes(size_t *n);        /* ticker.c: case view, tick */
+const zt_route *zt_sv_routes(size_t *n);        /* ticker.c: the tick */
 const zt_route *zt_sv_card_routes(size_t *n);   /* cards.c */
 const zt_route *zt_sv_intake_routes(size_t *n); /* intake.c */
-const zt_route *zt_sv_view_routes(size_t *n);   /* views.c */
+const zt_route *zt_sv_view_routes(size_t *n);   /* views.c: counts, overview, subjects */
 const zt_route *zt_sv_score_routes(size_t *n);  /* scores.c */
 const zt_route *zt_sv_rule_routes(size_t *n);   /* rules.c */
 

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "store/query.h"
 #include "supervise/supervise.h"
+#include "supervise/views.h"
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
@@ -109,8 +110,7 @@ static const struct {
      "sv_cards c LEFT JOIN regions rg ON rg.code = c.region_code"},
     {"dept", "c.dept_code", "coalesce(d.name, c.dept_code)",
      "sv_cards c LEFT JOIN departments d ON d.code = c.dept_code"},
-    {"item", "coalesce(s.item_code, '')", "coalesce(s.item_name, '')",
-     "sv_cards c JOIN sv_subjects s ON s.id = c.subject_id"},
+    {"item", "coalesce(s.topic, '')", "s.title", "sv_cards c JOIN sv_subjects s ON s.id = c.subject_id"},
     {"rule", "c.rule_id", "coalesce(ru.name, c.rule_id)", "sv_cards c LEFT JOIN sv_rules ru ON ru.id = c.rule_id"},
     {"level", "c.level", "c.level", "sv_cards c"},
 };
@@ -235,7 +235,7 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
     zt_qb q;
     zt_qb_init(&q, a,
                "SELECT count(*), coalesce(sum(s.closed_at IS NULL), 0), coalesce(sum(s.closed_at IS NOT NULL), 0),"
-               " coalesce(sum(s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?), 0)"
+               " coalesce(sum(s.closed_at IS NULL AND s.due_day < ?), 0)"
                " FROM sv_subjects s WHERE 1 = 1");
     zt_qb_text(&q, today);
     scope_filter(r, &q, "s.region_code");
@@ -243,7 +243,7 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
     if (!rc) {
         zt_qb_init(&q, a,
                    "SELECT s.subject_type, count(*), coalesce(sum(s.closed_at IS NULL), 0),"
-                   " coalesce(sum(s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?), 0)"
+                   " coalesce(sum(s.closed_at IS NULL AND s.due_day < ?), 0)"
                    " FROM sv_subjects s WHERE 1 = 1");
         zt_qb_text(&q, today);
         scope_filter(r, &q, "s.region_code");
@@ -305,17 +305,149 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
 
 /* --- supervised subjects --- */
 
-#define CASE_COLS                                                                                                      \
-    "s.id, s.subject_type, s.subject, s.source, s.dept_code, coalesce(d.name, s.dept_code), s.region_code,"            \
-    " coalesce(rg.name, s.region_code), s.item_code, s.item_name, s.state, s.submitted_at, s.accepted_at,"             \
-    " s.promised_due, s.legal_due, s.due_day, s.closed_at, s.elapsed_days, s.updated_at,"                              \
-    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES "),"                     \
-    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES                          \
-    " AND c.level = 'warning'),"                                                                                       \
-    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES                          \
-    " AND c.level = 'yellow'),"                                                                                        \
-    " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES " AND c.level = 'red')"
-#define CASE_FROM                                                                                                      \
+static json_t *col_ts_json(zt_stmt *st, int col) {
+    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
+}
+
+static int instant_key(const char *k) {
+    size_t n = strlen(k);
+    return (n > 3 && !strcmp(k + n - 3, "_at")) || (n > 6 && !strcmp(k + n - 6, "_since"));
+}
+
+void zt_sv_subject_common(json_t *out, zt_stmt *st, int col) {
+    json_object_set_new(out, "state", json_string(zt_col_text(st, col + 7)));
+    json_object_set_new(out, "submitted_at", col_ts_json(st, col + 8));
+    json_object_set_new(out, "due_day", col_str(st, col + 9));
+    json_object_set_new(out, "closed_at", col_ts_json(st, col + 10));
+    json_object_set_new(out, "closed", json_boolean(!zt_col_is_null(st, col + 10)));
+    json_object_set_new(out, "events", json_integer(zt_col_int(st, col + 11)));
+    json_object_set_new(out, "last_event_at", col_ts_json(st, col + 12));
+    json_object_set_new(out, "evaluated_at", col_ts_json(st, col + 13));
+    json_object_set_new(out, "updated_at", col_ts_json(st, col + 14));
+    json_object_set_new(out, "title", json_string(zt_col_text(st, col + 6)));
+    json_t *detail = json_loads(zt_col_text(st, col + 15), 0, NULL);
+    const char *k;
+    json_t *v;
+    json_object_foreach(detail, k, v) {
+        if (instant_key(k) && json_is_integer(v))
+            json_object_set_new(out, k, ts_json(json_integer_value(v)));
+        else
+            json_object_set(out, k, v);
+    }
+    json_decref(detail);
+}
+
+/* The source a view's ?source= names: "platform" (the default) or a
+ * department system's "dept:{code}". */
+static const char *source_param(zt_req *r) {
+    const char *v = zt_req_query(r, "source");
+    return v && *v ? v : NULL;
+}
+
+static json_t *opt_time(zt_stmt *st, int i) {
+    if (zt_col_is_null(st, i)) return json_null();
+    return ts_json(zt_col_int(st, i));
+}
+
+/* GET /api/supervision/cases/{number}?type=case&source=: one supervised
+ * subject - its projection (common and its kind's), steps, timers and
+ * cards. Numbers are their source's: the platform's subject first, unless
+ * ?source= names another. */
+static zt_err h_case(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    const char *type = zt_req_query(r, "type"), *source = source_param(r);
+    if (!type || !*type) type = "case";
+    zt_db *db = zt_store_reader(APP(r)->store);
+    zt_stmt *st = zt_db_prepare(db,
+                                source ? "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
+                                         " AND s.subject = ? AND s.source = ?"
+                                       : "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
+                                         " AND s.subject = ? ORDER BY s.source = 'platform' DESC, s.id LIMIT 1",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_text(st, 1, type);
+    zt_bind_text(st, 2, zt_req_param(r, "number"));
+    if (source) zt_bind_text(st, 3, source);
+    zt_err rc = zt_step(st, e);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "number", "没有该监察对象");
+    if ((p->role_bit & ZT_R_SUPERVISOR) && !zt_region_within(zt_col_text(st, 5), p->region))
+        return zt_fail(e, ZT_ENOTFOUND, "number", "没有该监察对象");
+    int64_t id = zt_col_int(st, 0);
+    json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id, "subject_type", zt_col_text(st, 1),
+                          "subject", zt_col_text(st, 2), "source", zt_col_text(st, 3), "department", zt_col_text(st, 4),
+                          "region", zt_col_text(st, 5));
+    zt_sv_subject_common(j, st, 0);
+    const char *stype = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1));
+    const char *subject = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 2));
+    const char *src = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 3));
+    zt_db_release(db);
+    /* the steps, in event time order */
+    json_t *steps = json_array();
+    st = zt_db_prepare(db,
+                       "SELECT event_id, type, occurred_at, received_at, source, body FROM sv_events"
+                       " WHERE subject_type = ? AND subject = ? AND source = ? ORDER BY occurred_at, seq",
+                       e);
+    if (st) {
+        zt_bind_text(st, 1, stype);
+        zt_bind_text(st, 2, subject);
+        zt_bind_text(st, 3, src);
+        while (zt_step(st, e) == ZT_ROW) {
+            json_t *body = json_loads(zt_col_text(st, 5), 0, NULL), *step = json_object_get(body, "step");
+            json_array_append_new(steps,
+                                  json_pack("{s:s,s:s,s:o,s:o,s:s,s:O}", "id", zt_col_text(st, 0), "type",
+                                            zt_col_text(st, 1), "time", opt_time(st, 2), "received_at", opt_time(st, 3),
+                                            "source", zt_col_text(st, 4), "step", step ? step : json_null()));
+            json_decref(body);
+        }
+        zt_db_release(db);
+    }
+    json_object_set_new(j, "steps", steps);
+    json_t *timers = json_array();
+    st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ? ORDER BY due_at", e);
+    if (st) {
+        zt_bind_int(st, 1, id);
+        while (zt_step(st, e) == ZT_ROW)
+            json_array_append_new(timers, json_pack("{s:s,s:s,s:o}", "rule", zt_col_text(st, 0), "level",
+                                                    zt_col_text(st, 1), "due_at", opt_time(st, 2)));
+        zt_db_release(db);
+    }
+    json_object_set_new(j, "timers", timers);
+    json_t *cards = json_array();
+    st = zt_db_prepare(db,
+                       "SELECT id, number, rule_id, rule_version, level, category, title, state, signal_at, facts,"
+                       " feedback_due, step FROM sv_cards WHERE subject_id = ? ORDER BY signal_at, id",
+                       e);
+    if (st) {
+        zt_bind_int(st, 1, id);
+        while (zt_step(st, e) == ZT_ROW) {
+            json_t *facts = json_loads(zt_col_text(st, 9), 0, NULL);
+            json_array_append_new(cards, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id",
+                                                   (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "rule",
+                                                   zt_col_text(st, 2), "rule_version", (json_int_t)zt_col_int(st, 3),
+                                                   "level", zt_col_text(st, 4), "category", zt_col_text(st, 5), "title",
+                                                   zt_col_text(st, 6), "state", zt_col_text(st, 7), "signal_at",
+                                                   opt_time(st, 8), "facts", facts ? facts : json_object(),
+                                                   "feedback_due", col_str(st, 10), "step", zt_col_text(st, 11)));
+        }
+        zt_db_release(db);
+    }
+    json_object_set_new(j, "cards", cards);
+    zt_reply_json(r, 200, j);
+    return ZT_OK;
+}
+
+#define SUBJECT_LIST_COLS                                                                                              \
+    ZT_SV_SUBJECT_COLS ", coalesce(d.name, s.dept_code), coalesce(rg.name, s.region_code),"                            \
+                       " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES "),"  \
+                       " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES       \
+                       " AND c.level = 'warning'),"                                                                    \
+                       " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES       \
+                       " AND c.level = 'yellow'),"                                                                     \
+                       " (SELECT count(*) FROM sv_cards c WHERE c.subject_id = s.id AND c.state IN " OPEN_STATES       \
+                       " AND c.level = 'red')"
+/* the joins fetch only display names */
+#define SUBJECT_LIST_FROM                                                                                              \
     "sv_subjects s LEFT JOIN departments d ON d.code = s.dept_code LEFT JOIN regions rg ON rg.code = s.region_code"
 
 typedef struct {
@@ -323,29 +455,22 @@ typedef struct {
     const char *today;
 } case_ctx;
 
-static json_t *col_ts_json(zt_stmt *st, int col) {
-    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
-}
-
 static void case_row(zt_stmt *st, void *ctx) {
     case_ctx *c = ctx;
-    const char *due = !zt_col_is_null(st, 13) ? zt_col_text(st, 13) : zt_col_text(st, 15);
-    int closed = !zt_col_is_null(st, 16);
-    json_t *o = json_pack(
-        "{s:I,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "id",
-        (json_int_t)zt_col_int(st, 0), "type", zt_col_text(st, 1), "number", zt_col_text(st, 2), "source",
-        zt_col_text(st, 3), "department", "code", zt_col_text(st, 4), "name", zt_col_text(st, 5), "region", "code",
-        zt_col_text(st, 6), "name", zt_col_text(st, 7), "item_code", col_str(st, 8), "item_name", col_str(st, 9),
-        "state", zt_col_text(st, 10), "submitted_at", col_ts_json(st, 11), "accepted_at", col_ts_json(st, 12),
-        "promised_due", col_str(st, 13), "legal_due", col_str(st, 14), "due_day", col_str(st, 15), "closed_at",
-        col_ts_json(st, 16), "closed", closed, "overdue", !closed && due && *due && strcmp(due, c->today) < 0,
-        "elapsed_days", zt_col_is_null(st, 17) ? json_null() : json_integer(zt_col_int(st, 17)), "updated_at",
-        col_ts_json(st, 18), "open_cards", level_counts(st, 19));
+    const char *due = zt_col_text(st, 9);
+    int closed = !zt_col_is_null(st, 10);
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s}}", "id", (json_int_t)zt_col_int(st, 0), "type",
+                          zt_col_text(st, 1), "number", zt_col_text(st, 2), "source", zt_col_text(st, 3), "department",
+                          "code", zt_col_text(st, 4), "name", zt_col_text(st, 17), "region", "code", zt_col_text(st, 5),
+                          "name", zt_col_text(st, 18));
+    zt_sv_subject_common(o, st, 0);
+    json_object_set_new(o, "overdue", json_boolean(!closed && due && *due && strcmp(due, c->today) < 0));
+    json_object_set_new(o, "open_cards", level_counts(st, 19));
     json_array_append_new(c->items, o);
 }
 
 /* GET /api/supervision/cases: supervised subjects with their open cards
- * (subject_type, dept, region, state, open=1, overdue=1, q, page). */
+ * (subject_type, dept, region, state, source, open=1, overdue=1, q, page). */
 static zt_err h_cases(zt_req *r, zt_error *e) {
     zt_arena *a = zt_req_arena(r);
     char *today = zt_arena_alloc(a, 11);
@@ -355,8 +480,10 @@ static zt_err h_cases(zt_req *r, zt_error *e) {
     scope_filter(r, &f, "s.region_code");
     static const struct {
         const char *param, *sql;
-    } eq[] = {
-        {"subject_type", " AND s.subject_type = ?"}, {"dept", " AND s.dept_code = ?"}, {"state", " AND s.state = ?"}};
+    } eq[] = {{"subject_type", " AND s.subject_type = ?"},
+              {"dept", " AND s.dept_code = ?"},
+              {"state", " AND s.state = ?"},
+              {"source", " AND s.source = ?"}};
     for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++) {
         const char *v = zt_req_query(r, eq[i].param);
         if (!v || !*v) continue;
@@ -367,17 +494,17 @@ static zt_err h_cases(zt_req *r, zt_error *e) {
     const char *open = zt_req_query(r, "open"), *over = zt_req_query(r, "overdue"), *q = zt_req_query(r, "q");
     if (open && strcmp(open, "1") == 0) zt_qb_sql(&f, " AND s.closed_at IS NULL");
     if (over && strcmp(over, "1") == 0) {
-        zt_qb_sql(&f, " AND s.closed_at IS NULL AND coalesce(s.promised_due, s.due_day) < ?");
+        zt_qb_sql(&f, " AND s.closed_at IS NULL AND s.due_day < ?");
         zt_qb_text(&f, today);
     }
-    if (q && *q) zt_qb_search(&f, q, (const char *const[]){"s.subject", "s.item_name", NULL});
+    if (q && *q) zt_qb_search(&f, q, (const char *const[]){"s.subject", "s.title", NULL});
     int64_t limit, offset, total;
     zt_err rc = zt_req_page(r, &limit, &offset, e);
     if (rc) return rc;
     case_ctx c = {json_array(), today};
-    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f, CASE_COLS, CASE_FROM,
-                    "ORDER BY coalesce(s.submitted_at, s.updated_at) DESC, s.id DESC", limit, offset, case_row, &c,
-                    &total, e);
+    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f, SUBJECT_LIST_COLS, SUBJECT_LIST_FROM,
+                    "ORDER BY coalesce(s.opened_at, s.updated_at) DESC, s.id DESC", limit, offset, case_row, &c, &total,
+                    e);
     if (rc) {
         json_decref(c.items);
         return rc;
@@ -394,7 +521,9 @@ static const zt_route routes[] = {
     {"GET", "/api/supervision/overview", h_overview, READERS,
      "the big screen's figures: subjects, cards by level and state, top 10 departments, regions"},
     {"GET", "/api/supervision/cases", h_cases, READERS,
-     "supervised subjects with their open cards (subject_type, dept, region, state, open, overdue, q, page)"},
+     "supervised subjects with their open cards (subject_type, dept, region, state, source, open, overdue, q, page)"},
+    {"GET", "/api/supervision/cases/{number}", h_case, READERS,
+     "a supervised subject (?type=case|consultation|complaint|rating ..., ?source=): projection, steps, timers, cards"},
 };
 
 const zt_route *zt_sv_view_routes(size_t *n) {

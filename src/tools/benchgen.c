@@ -178,15 +178,11 @@ static const char *const COPIES[] = {
     "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id, detail) SELECT a.at,"
     " a.actor_id, a.actor_login, a.action, a.target_type, m.num, replace(a.detail, m.tnum, m.num)"
     " FROM temp.bg_map m JOIN audit_log a ON a.target_type = 'case' AND a.target_id = m.tnum ORDER BY m.k, a.id",
-    "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, item_code, item_version,"
-    " item_name, applicant_type, channel, flow, legal_days, promised_days, state, submitted_at, accepted_at,"
-    " accept_day, promised_due, legal_due, suspended_days, suspended_at, suspend_days, due_day, closed_at,"
-    " elapsed_days, events, last_event_at, facts, evaluated_at, updated_at)"
-    " SELECT s.subject_type, m.num, s.source, s.dept_code, s.region_code, s.item_code, s.item_version,"
-    " s.item_name, s.applicant_type, s.channel, s.flow, s.legal_days, s.promised_days, s.state, s.submitted_at,"
-    " s.accepted_at, s.accept_day, s.promised_due, s.legal_due, s.suspended_days, s.suspended_at,"
-    " s.suspend_days, s.due_day, s.closed_at, s.elapsed_days, s.events, s.last_event_at,"
-    " replace(s.facts, m.tnum, m.num), s.evaluated_at, s.updated_at"
+    "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, topic, title, state, opened_at,"
+    " due_day, closed_at, events, last_event_at, detail, digest, evaluated_at, updated_at)"
+    " SELECT s.subject_type, m.num, s.source, s.dept_code, s.region_code, s.topic, s.title, s.state, s.opened_at,"
+    " s.due_day, s.closed_at, s.events, s.last_event_at, replace(s.detail, m.tnum, m.num),"
+    " replace(s.digest, m.tnum, m.num), s.evaluated_at, s.updated_at"
     " FROM temp.bg_map m JOIN sv_subjects s ON s.id = m.tsid ORDER BY m.k",
     "UPDATE temp.bg_map SET sid = (SELECT id FROM sv_subjects WHERE subject_type = 'case'"
     " AND subject = bg_map.num)",

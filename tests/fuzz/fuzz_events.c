@@ -3,8 +3,9 @@
  * /api/supervision/events runs on each event of a request before anything
  * is stored. The input is parsed as zt_req_json parses a body (jansson,
  * duplicate keys rejected; any JSON value, since a batch's elements may be
- * anything) and checked for the department 360300-GA, on a fake clock fixed
- * at 2026-11-28T12:00:00+08:00 (events may be one day ahead of it).
+ * anything) and checked for the department 360300-GA of the city 360300,
+ * on a fake clock fixed at 2026-11-28T12:00:00+08:00 (events may be one day
+ * ahead of it). The kinds are registered as serve registers them (zt_wire).
  *
  * Checked: a refusal is ZT_EINVAL with a non-empty field and a non-empty,
  * valid UTF-8 message (json_string() accepts both), the field's first
@@ -12,17 +13,20 @@
  * input, and the event is left unchanged. An accepted event has every
  * property docs/supervision-events.md ("Reporting from a department's
  * system") promises, checked here independently: only known members; id of
- * 1-160 printable ASCII characters; type = subject_type "." [a-z_]{1,32};
+ * 1-160 printable ASCII characters, not the platform's "platform/…"; type = subject_type "." [a-z_]{1,32};
  * time RFC 3339 between 2000 and one day ahead; subject of 1-64 characters
  * without blank, '/' or control characters; the body's number = subject and
  * department = 360300-GA, so is the envelope's department if given, and its
- * region has 6 or 9 digits; for a case region of 6 or 9 digits, applicant_type
+ * region has 6 or 9 digits within the city (3603…, F9); for a case region of
+ * 6 or 9 digits within the city, applicant_type
  * citizen|enterprise, 0 <= promised_days <= legal_days <= 365; step.action =
  * the type's action and step.result null or one of the 12; source
- * "dept:360300-GA", filled in when absent and nothing else changed. An
+ * "dept:360300-GA", filled in when absent, a rating's region filled with
+ * the department's when it names none, and nothing else changed. An
  * accepted event also refuses each required member taken away (naming it),
  * another department (in the body or the envelope), a bad envelope region,
- * another source and an unknown member; and is accepted
+ * a region outside the city, a platform id, another source and an unknown
+ * member; and is accepted
  * again, unchanged, once its source is filled. Every check runs twice on
  * copies and must give the same answer (deterministic). */
 #include <jansson.h>
@@ -32,11 +36,13 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "fuzz.h"
+#include "routes.h"
 #include "supervise/intake.h"
 
 enum { MAX_INPUT = 64 * 1024 };
 
 #define DEPT   "360300-GA"
+#define REGION "360300"
 #define SOURCE "dept:" DEPT
 /* 2026-11-28T12:00:00+08:00 */
 #define NOW 1795838400LL
@@ -55,6 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     tzset();
     zt_clock_enable_fake();
     zt_clock_set_us(NOW * 1000000);
+    zt_wire();
     return 0;
 }
 
@@ -74,7 +81,7 @@ typedef struct {
 static outcome run(json_t *ev) {
     outcome o;
     memset(&o, 0, sizeof o);
-    o.rc = zt_sv_event_check(ev, DEPT, &o.e);
+    o.rc = zt_sv_event_check(ev, DEPT, REGION, &o.e);
     return o;
 }
 
@@ -120,9 +127,10 @@ static int action_ok(const char *s) {
     return n >= 1 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == n;
 }
 
+/* 6 or 9 digits within the city 360300 */
 static int region_ok(const char *s) {
     size_t n = s ? strspn(s, "0123456789") : 0;
-    return s && s[n] == 0 && (n == 6 || n == 9);
+    return s && s[n] == 0 && (n == 6 || n == 9) && !strncmp(s, "3603", 4);
 }
 
 static int is_int(json_t *o, const char *key, json_int_t lo, json_int_t hi) {
@@ -140,6 +148,7 @@ static void check_accepted(json_t *ev, json_t *orig) {
     const char *id = str(ev, "id");
     FUZZ_CHECK(id && strlen(id) >= 1 && strlen(id) <= 160);
     for (const char *c = id; *c; c++) FUZZ_CHECK(*c > ' ' && *c < 0x7F);
+    FUZZ_CHECK(strncmp(id, "platform/", 9) != 0);
 
     const char *st = str(ev, "subject_type"), *type = str(ev, "type");
     FUZZ_CHECK(one_of(st, (const char *const[]){"case", "consultation", "complaint", "rating", NULL}));
@@ -164,9 +173,20 @@ static void check_accepted(json_t *ev, json_t *orig) {
     v = json_object_get(ev, "region");
     FUZZ_CHECK(!v || json_is_null(v) || region_ok(json_string_value(v)));
 
-    /* nothing changed but the source, filled in when absent */
+    /* nothing changed but the source, filled in when absent, and a rating's
+     * region: the department's when it names none */
     json_t *c = json_deep_copy(ev);
     if (!json_object_get(orig, "source")) json_object_del(c, "source");
+    json_t *orig_rating = json_object_get(orig, "rating");
+    if (!strcmp(st, "rating") && json_is_object(orig_rating) &&
+        !json_is_string(json_object_get(orig_rating, "region")) && !json_is_string(json_object_get(orig, "region"))) {
+        FUZZ_CHECK(str(json_object_get(c, "rating"), "region") &&
+                   !strcmp(str(json_object_get(c, "rating"), "region"), REGION));
+        if (json_object_get(orig_rating, "region"))
+            json_object_set(json_object_get(c, "rating"), "region", json_object_get(orig_rating, "region"));
+        else
+            json_object_del(json_object_get(c, "rating"), "region");
+    }
     FUZZ_CHECK(json_equal(c, orig));
     json_decref(c);
 
@@ -250,6 +270,12 @@ static void check_variants(json_t *ev) {
     json_decref(other);
     other = json_string("3603");
     refuses(ev, NULL, "region", other, "region");
+    json_decref(other);
+    other = json_string("360402"); /* another city's district (F9) */
+    refuses(ev, NULL, "region", other, "region");
+    json_decref(other);
+    other = json_string("platform/case/JX1/1");
+    refuses(ev, NULL, "id", other, "id");
     json_decref(other);
     other = json_string("dept:360300-MZ");
     refuses(ev, NULL, "source", other, "source");

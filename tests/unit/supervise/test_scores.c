@@ -1,12 +1,12 @@
 /* test_scores.c - the arithmetic of the performance assessment
- * (src/supervise/scores.c): the indicator file's validation, each formula
- * kind's points and reasons, the month's boundaries and appeal window.
+ * (src/supervise/scores.c, score.h): the indicator file's validation, each
+ * formula kind's points and reasons, the month's boundaries and appeal
+ * window.
  *
- * The static helpers are reached by including the .c (h2o's habit); its one
- * exported symbol is renamed so that it does not clash with the library's
- * copy. Expected values are worked out by hand in the comments. The real
- * data files are read from $ZT_DATA_DIR (the Makefile runs unit tests with
- * ZT_DATA_DIR=data from the repository root). */
+ * The sources are the core's and the registered kinds' (as serve registers
+ * them: zt_wire). Expected values are worked out by hand in the comments.
+ * The real data files are read from $ZT_DATA_DIR (the Makefile runs unit
+ * tests with ZT_DATA_DIR=data from the repository root). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,12 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-#define zt_sv_score_routes copy_zt_sv_score_routes
-#include "supervise/scores.c"
-#undef zt_sv_score_routes
+#include "base/tsv.h"
+#include "routes.h"
+#include "supervise/score.h"
 
 static zt_calendar *cal;
 static zt_arena arena;
+static int sources_setup(void);
 
 static const char *data_dir(void) {
     const char *d = getenv("ZT_DATA_DIR");
@@ -34,6 +35,7 @@ static const char *data_dir(void) {
 static int group_setup(void **state) {
     setenv("TZ", "Asia/Shanghai", 1);
     tzset();
+    zt_wire();
     cal = zt_cal_new();
     char path[1024];
     snprintf(path, sizeof path, "%s/calendar.tsv", data_dir());
@@ -45,7 +47,7 @@ static int group_setup(void **state) {
     int n = zt_cal_load_tsv(cal, text, len, err, sizeof err);
     free(text);
     zt_arena_init(&arena);
-    return n > 0 ? 0 : -1;
+    return n > 0 ? sources_setup() : -1;
 }
 
 static int group_teardown(void **state) {
@@ -64,8 +66,8 @@ static void shipped_file(void **state) {
     zt_error e;
     char *text = zt_read_file(path, &len, &e);
     assert_non_null(text);
-    indicator_set set;
-    assert_int_equal(indicators_parse(text, &set, &e), ZT_OK);
+    zt_sc_set set;
+    assert_int_equal(zt_sc_parse(text, &set, &e), ZT_OK);
     free(text);
     assert_int_equal(set.n, 6);
     static const char *const ids[] = {"on_time", "early", "satisfaction", "yellow", "red", "complaint"};
@@ -74,7 +76,7 @@ static void shipped_file(void **state) {
         assert_string_equal(set.v[i].id, ids[i]);
         assert_true(set.v[i].weight == weights[i]);
     }
-    assert_int_equal(set.v[1].days, 1);
+    assert_true(set.v[1].param == 1);
     assert_true(set.v[2].scale == 5 && set.v[2].unfixed_per == 2);
     assert_true(set.v[3].per == 2 && set.v[4].per == 5 && set.v[5].per == 2);
 }
@@ -116,17 +118,26 @@ static void bad_files(void **state) {
          "colour"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        indicator_set set;
+        zt_sc_set set;
         zt_error e = {0};
-        assert_int_equal(indicators_parse(cases[i].text, &set, &e), ZT_EINVAL);
+        assert_int_equal(zt_sc_parse(cases[i].text, &set, &e), ZT_EINVAL);
         if (strcmp(e.field, cases[i].field) != 0) fail_msg("case %zu: field %s, message %s", i, e.field, e.message);
     }
 }
 
-static const indicator ON_TIME = {"on_time", "按时办结率", K_RATE, SRC_ON_TIME, 30, 0, 1, 0, 0};
-static const indicator EARLY = {"early", "提前办结率", K_RATE, SRC_EARLY, 10, 0, 1, 0, 0};
-static const indicator SAT = {"satisfaction", "满意度", K_AVERAGE, SRC_RATING, 20, 0, 0, 5, 2};
-static const indicator YELLOW = {"yellow", "黄牌", K_DEDUCT_PER, SRC_YELLOW, 15, 2, 0, 0, 0};
+static zt_sc_indicator ON_TIME = {"on_time", "按时办结率", ZT_SV_RATE, .weight = 30};
+static zt_sc_indicator EARLY = {"early", "提前办结率", ZT_SV_RATE, .weight = 10, .param = 1};
+static zt_sc_indicator SAT = {"satisfaction", "满意度", ZT_SV_AVERAGE, .weight = 20, .scale = 5, .unfixed_per = 2};
+static zt_sc_indicator YELLOW = {"yellow", "黄牌", ZT_SV_DEDUCT_PER, .weight = 15, .per = 2};
+
+/* the sources are the registered kinds': found once they are registered */
+static int sources_setup(void) {
+    ON_TIME.source = zt_sc_source("case_on_time");
+    EARLY.source = zt_sc_source("case_early");
+    SAT.source = zt_sc_source("rating_level");
+    YELLOW.source = zt_sc_source("card_yellow");
+    return ON_TIME.source && EARLY.source && SAT.source && YELLOW.source ? 0 : -1;
+}
 
 static json_t *refs(const char *a, const char *b) {
     json_t *r = json_array();
@@ -137,21 +148,21 @@ static json_t *refs(const char *a, const char *b) {
 
 static void rate_points(void **state) {
     json_t *out = fresh(), *deds = fresh();
-    tally t = {.num = 3, .den = 4, .refs = refs("N4", NULL)};
+    zt_sc_tally t = {.num = 3, .den = 4, .refs = refs("N4", NULL)};
     /* 30 × 3/4 = 22.5, 7.5 lost */
-    assert_true(score_indicator(&arena, &ON_TIME, &t, out, deds) == 22.5);
+    assert_true(zt_sc_points(&arena, &ON_TIME, &t, out, deds) == 22.5);
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 0), "reason")),
                         "按时办结率 75%（3/4 件按时），30 分 × 75% = 22.5 分，扣 7.5 分（逾期办结：N4）");
     assert_true(json_real_value(json_object_get(json_array_get(out, 0), "lost")) == 7.5);
     /* 10 × 2/3 = 6.67 (rounded to hundredths), 3.33 lost */
-    tally t2 = {.num = 2, .den = 3, .refs = refs("N3", NULL)};
-    assert_true(score_indicator(&arena, &EARLY, &t2, out, deds) == 6.67);
+    zt_sc_tally t2 = {.num = 2, .den = 3, .refs = refs("N3", NULL)};
+    assert_true(zt_sc_points(&arena, &EARLY, &t2, out, deds) == 6.67);
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(deds, 1), "reason")),
         "提前办结率 66.67%（2/3 件提前 1 个工作日以上），10 分 × 66.67% = 6.67 分，扣 3.33 分（未提前办结：N3）");
     /* nothing closed: full points, no deduction */
-    tally none = {0};
-    assert_true(score_indicator(&arena, &ON_TIME, &none, out, deds) == 30);
+    zt_sc_tally none = {0};
+    assert_true(zt_sc_points(&arena, &ON_TIME, &none, out, deds) == 30);
     assert_int_equal(json_array_size(deds), 2);
     assert_true(json_is_null(json_object_get(json_array_get(out, 2), "value")));
     json_decref(t.refs);
@@ -162,13 +173,13 @@ static void rate_points(void **state) {
 
 static void deduct_points(void **state) {
     json_t *out = fresh(), *deds = fresh();
-    tally t = {.den = 2, .refs = refs("JC-1", "JC-2")};
-    assert_true(score_indicator(&arena, &YELLOW, &t, out, deds) == 11);
+    zt_sc_tally t = {.den = 2, .refs = refs("JC-1", "JC-2")};
+    assert_true(zt_sc_points(&arena, &YELLOW, &t, out, deds) == 11);
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 0), "reason")),
                         "黄牌 2 张 × 2 分 = 4 分（JC-1、JC-2）");
     /* 9 cards × 2 = 18 > 15: the indicator's weight is the cap */
-    tally many = {.den = 9, .refs = refs("JC-1", "JC-2")};
-    assert_true(score_indicator(&arena, &YELLOW, &many, out, deds) == 0);
+    zt_sc_tally many = {.den = 9, .refs = refs("JC-1", "JC-2")};
+    assert_true(zt_sc_points(&arena, &YELLOW, &many, out, deds) == 0);
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 1), "reason")),
                         "黄牌 9 张 × 2 分 = 18 分，以 15 分为限（JC-1、JC-2）");
     assert_true(json_real_value(json_object_get(json_array_get(deds, 1), "points")) == 15);
@@ -181,16 +192,16 @@ static void deduct_points(void **state) {
 static void average_points(void **state) {
     json_t *out = fresh(), *deds = fresh();
     /* levels 5 and 1: mean 3 = 60% of 20 = 12; one unfixed bad rating: 2 more */
-    tally t = {.den = 2, .sum = 6, .refs = refs("N4", NULL), .unfixed = 1, .unfixed_refs = refs("N4", NULL)};
-    assert_true(score_indicator(&arena, &SAT, &t, out, deds) == 10);
+    zt_sc_tally t = {.den = 2, .sum = 6, .refs = refs("N4", NULL), .unfixed = 1, .unfixed_refs = refs("N4", NULL)};
+    assert_true(zt_sc_points(&arena, &SAT, &t, out, deds) == 10);
     assert_int_equal(json_array_size(deds), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 0), "reason")),
                         "满意度 平均 3 级（2 次评价）= 60%，20 分 × 60% = 12 分，扣 8 分（差评：N4）");
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 1), "reason")),
                         "差评未按期整改 1 件 × 2 分 = 2 分（N4）");
     /* one rating of 1: 20 × 20% = 4; three unfixed would take 6: only the 4 left are taken */
-    tally low = {.den = 1, .sum = 1, .refs = refs("N1", NULL), .unfixed = 3, .unfixed_refs = refs("N1", NULL)};
-    assert_true(score_indicator(&arena, &SAT, &low, out, deds) == 0);
+    zt_sc_tally low = {.den = 1, .sum = 1, .refs = refs("N1", NULL), .unfixed = 3, .unfixed_refs = refs("N1", NULL)};
+    assert_true(zt_sc_points(&arena, &SAT, &low, out, deds) == 0);
     assert_string_equal(json_string_value(json_object_get(json_array_get(deds, 3), "reason")),
                         "差评未按期整改 3 件 × 2 分 = 6 分，以本项余分 4 分为限（N1）");
     json_decref(t.refs);
@@ -202,31 +213,31 @@ static void average_points(void **state) {
 }
 
 static void months(void **state) {
-    month mo;
+    zt_sc_month mo;
     zt_error e;
-    assert_int_equal(month_parse(cal, "2026-09", "month", &mo, &e), ZT_OK);
+    assert_int_equal(zt_sc_month_parse(cal, "2026-09", "month", &mo, &e), ZT_OK);
     /* 1 September 00:00 and 1 October 00:00 in Asia/Shanghai (UTC+8) */
     assert_int_equal(mo.from, (int64_t)zt_day_from_ymd(2026, 9, 1) * 86400 - 8 * 3600);
     assert_int_equal(mo.to, (int64_t)zt_day_from_ymd(2026, 10, 1) * 86400 - 8 * 3600);
     /* 国庆 1-7 October: 8, 9, 10 (make-up Saturday), 12, 13 */
     assert_string_equal(mo.appeal, "2026-10-13");
-    assert_int_equal(month_parse(cal, "2026-12", "month", &mo, &e), ZT_OK);
+    assert_int_equal(zt_sc_month_parse(cal, "2026-12", "month", &mo, &e), ZT_OK);
     /* 2027 is not covered by the calendar yet: the weekday rule counts Friday 1 January, then 4-7 */
     assert_string_equal(mo.appeal, "2027-01-07");
     for (const char *const *bad =
              (const char *const[]){"2026-9", "2026-13", "2026-00", "1999-12", "2026/09", "20260-9", "2026-1a", NULL};
          *bad; bad++)
-        assert_int_equal(month_parse(cal, *bad, "month", &mo, &e), ZT_EINVAL);
-    assert_int_equal(month_parse(cal, NULL, "month", &mo, &e), ZT_EINVAL);
+        assert_int_equal(zt_sc_month_parse(cal, *bad, "month", &mo, &e), ZT_EINVAL);
+    assert_int_equal(zt_sc_month_parse(cal, NULL, "month", &mo, &e), ZT_EINVAL);
 }
 
 static void number_text(void **state) {
-    assert_string_equal(num_text(&arena, 22.5), "22.5");
-    assert_string_equal(num_text(&arena, 4), "4");
-    assert_string_equal(num_text(&arena, 2.0 / 3 * 100), "66.67");
-    assert_string_equal(num_text(&arena, 0.004), "0");
-    assert_string_equal(num_text(&arena, 100), "100");
-    assert_true(clamp_score(-3) == 0 && clamp_score(103) == 100 && clamp_score(64.499999) == 64.5);
+    assert_string_equal(zt_sc_num(&arena, 22.5), "22.5");
+    assert_string_equal(zt_sc_num(&arena, 4), "4");
+    assert_string_equal(zt_sc_num(&arena, 2.0 / 3 * 100), "66.67");
+    assert_string_equal(zt_sc_num(&arena, 0.004), "0");
+    assert_string_equal(zt_sc_num(&arena, 100), "100");
+    assert_true(zt_sc_clamp(-3) == 0 && zt_sc_clamp(103) == 100 && zt_sc_clamp(64.499999) == 64.5);
 }
 
 int main(void) {

@@ -2,6 +2,7 @@
 #include "routes.h"
 
 #include "auth/auth.h"
+#include "base/log.h"
 #include "flow/api.h"
 #include "flow/step.h"
 #include "ledger/record.h"
@@ -57,7 +58,16 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
  * due fire before the answer. */
 static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
 
+/* TEMPORARY until supervise implements it */
+zt_err zt_sv_calendar_changed(zt_db *db, const char *why, zt_error *e) {
+    zt_log(ZT_LOG_DEBUG, "calendar changed (%s): nothing re-evaluated yet", why);
+    return ZT_OK;
+}
+
 void zt_wire(void) {
     zt_flow_set_sink(event_sink);
     zt_platform_on_clock_set(tick_on_clock_set);
+    /* an import or a day set or unset, by the API or the CLI: deadlines
+     * already computed move, in the change's own write */
+    zt_platform_on_calendar_change(zt_sv_calendar_changed);
 }

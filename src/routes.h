@@ -22,8 +22,9 @@ void zt_serve_routes(zt_server *srv, int fake_clock);
 
 /* Wire the layers that may not call up to each other: where the process
  * engine's events go (supervised subjects to supervision, everything else
- * to the ledger's record), and the supervision tick when the fake clock is
- * set. Once, before anything writes (main's app_open, the fuzzers). */
+ * to the ledger's record), the supervision tick when the fake clock is
+ * set, and supervision's re-evaluation when the calendar changes. Once,
+ * before anything writes (main's app_open, the fuzzers). */
 void zt_wire(void);
 
 #endif

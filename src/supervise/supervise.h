@@ -105,4 +105,7 @@ const zt_route *zt_sv_view_routes(size_t *n);   /* views.c */
 const zt_route *zt_sv_score_routes(size_t *n);  /* scores.c */
 const zt_route *zt_sv_rule_routes(size_t *n);   /* rules.c */
 
+/* Inside the write of a calendar change (platform's hook, wired by main): re-evaluate the open subjects it moves. */
+zt_err zt_sv_calendar_changed(zt_db *db, const char *why, zt_error *e);
+
 #endif

@@ -303,6 +303,9 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
     snprintf(path, sizeof path, "%s/regions.tsv", cfg->source_dir);
     if (zt_org_import_regions(&app, path, &n, &e)) goto fail;
     printf("regions: %d from %s\n", n, path);
+    /* process definitions and supervision first: the calendar's import
+     * runs supervision's calendar-change hook (an upgrade has subjects) */
+    if (zt_services_start(&app, &e) || zt_sv_start(&app, &e)) goto fail;
     snprintf(path, sizeof path, "%s/calendar.tsv", cfg->source_dir);
     size_t len;
     char *text = zt_read_file(path, &len, &e);
@@ -317,7 +320,6 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
         if (zt_org_import_demo(&app, path, &c, &e)) goto fail;
         printf("demo directory: %d departments, %d halls, %d windows\n", c.departments, c.halls, c.windows);
     }
-    if (zt_services_start(&app, &e) || zt_sv_start(&app, &e)) goto fail;
     if (demo) {
         int nitems = 0;
         snprintf(path, sizeof path, "%s/demo/items.json", cfg->source_dir);
@@ -476,6 +478,13 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
     zt_err rc = ZT_OK;
     zt_day d, d2;
     char buf[11], name[64];
+    /* a change runs supervision's calendar-change hook (zt_wire): with the
+     * process definitions and rules loaded, as under serve */
+    int change = !strcmp(sub, "import") || !strcmp(sub, "set") || !strcmp(sub, "unset");
+    if (change && (zt_services_start(&app, &e) || zt_sv_start(&app, &e))) {
+        app_close(&app);
+        return die(&e);
+    }
     if (strcmp(sub, "import") == 0 && a1) {
         size_t len;
         char *text = zt_read_file(a1, &len, &e);

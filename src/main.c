@@ -186,7 +186,10 @@ static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
 }
 
 /* /healthz: 200 while the process answers; "degraded" with the store's
- * fault while writes fail (reads still work): docs/reliability.md. */
+ * fault while writes fail (reads still work): docs/reliability.md. The
+ * calendar member warns that the working-day calendar runs out
+ * (docs/calendar.md): data to maintain, not the node's state, so it never
+ * changes the top-level status load balancers read. */
 static json_t *store_health(void *arg) {
     zt_app *app = arg;
     zt_store_health h;
@@ -198,7 +201,8 @@ static json_t *store_health(void *arg) {
         json_object_set_new(store, "since", json_integer(h.since));
     }
     json_object_set_new(store, "failed_commits", json_integer((json_int_t)h.failed_commits));
-    return json_pack("{s:s,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store);
+    return json_pack("{s:s,s:o,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store,
+                     "calendar", zt_calendar_coverage_json(app, 0));
 }
 
 static int cmd_serve(zt_config *cfg, int argc, char **argv) {

@@ -333,6 +333,52 @@ zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *d
     return rc;
 }
 
+/* --- how far it reaches --- */
+
+json_t *zt_calendar_coverage_json(const zt_app *app, int full) {
+    static const char howto[] = "（命令 zhengtong calendar import 文件，或在“系统管理 → 工作日历”中导入）";
+    zt_day today = zt_today();
+    int warn = (int)app->cfg->calendar_warn_days;
+    zt_cal_coverage c;
+    zt_cal_coverage_at(app->cal, today, warn, &c);
+    char until[11], msg[512];
+    zt_day_format(c.until, until);
+    int until_year;
+    zt_day_to_ymd(c.until, &until_year, NULL, NULL);
+    int left = (int)((int64_t)c.until - today), y = c.next_year;
+    if (!c.any)
+        snprintf(msg, sizeof msg, "工作日历未覆盖任何年度：所有期限只按周末规则暂计。请导入工作日历%s。", howto);
+    else if (!c.degraded)
+        snprintf(msg, sizeof msg, "工作日历覆盖至 %s。", until);
+    else if (c.missing_year && c.missing_year <= until_year) /* a hole */
+        snprintf(msg, sizeof msg,
+                 "工作日历缺少 %d 年：落在该年的期限暂按周末规则计算（暂定）。请导入 %d 年工作日历%s。", y, y, howto);
+    else if (left >= 0)
+        snprintf(msg, sizeof msg,
+                 "工作日历只覆盖到 %s，还剩 %d 天：落在 %d 年的期限暂按周末规则计算（暂定）。"
+                 "国务院公布 %d 年节假日安排后，请导入 %d 年工作日历%s。",
+                 until, left, y, y, y, howto);
+    else
+        snprintf(msg, sizeof msg,
+                 "工作日历只覆盖到 %s，已过 %d 天：%d 年的期限只按周末规则暂计，可能不准。"
+                 "请尽快导入 %d 年工作日历%s。",
+                 until, -left, y, y, howto);
+    json_t *o = json_pack("{s:s,s:o,s:i,s:s}", "status", c.degraded ? "degraded" : "ok", "covered_until",
+                          c.any ? json_string(until) : json_null(), "warn_days", warn, "message", msg);
+    if (full) {
+        int years[400];
+        int n = zt_cal_years(app->cal, years, 400);
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(years[i]));
+        char t[11];
+        zt_day_format(today, t);
+        json_object_set_new(o, "years", a);
+        json_object_set_new(o, "next_year", json_integer(c.next_year));
+        json_object_set_new(o, "today", json_string(t));
+    }
+    return o;
+}
+
 zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e) {
     memset(h, 0, sizeof *h);
     int n = 0;
@@ -430,6 +476,11 @@ static zt_err h_years(zt_req *r, zt_error *e) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(years[i]));
     zt_reply_json(r, 200, json_pack("{s:o}", "years", a));
+    return ZT_OK;
+}
+
+static zt_err h_coverage(zt_req *r, zt_error *e) {
+    zt_reply_json(r, 200, zt_calendar_coverage_json(APP(r), 1));
     return ZT_OK;
 }
 
@@ -533,6 +584,9 @@ static const zt_route routes[] = {
     {"GET", "/api/calendar/add", h_add, ZT_PUBLIC, "start + N working days (start not counted)"},
     {"GET", "/api/calendar/between", h_between, ZT_PUBLIC, "working days in (from, to]; instants add seconds"},
     {"GET", "/api/calendar/years", h_years, ZT_PUBLIC, "years the official calendar covers"},
+    {"GET", "/api/calendar/coverage", h_coverage, ZT_PUBLIC,
+     "how far the official calendar reaches: covered_until, status (degraded from calendar.warn_days before it), "
+     "message, years, next_year"},
     {"GET", "/api/calendar/days", h_days, ZT_PUBLIC, "listed days of a year"},
     {"PUT", "/api/admin/calendar/days/{date}", h_set_day, ZT_R_ADMIN, "list a local holiday or make-up day"},
     {"DELETE", "/api/admin/calendar/days/{date}", h_unset_day, ZT_R_ADMIN, "remove a listed day"},

@@ -25,6 +25,18 @@ zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char 
  * write ("设置 2026-06-15 为节假日（市庆）"). */
 zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind, const char *name,
                            zt_error *e);
+/* How far the calendar reaches, seen from today (zt_today(): the fake
+ * clock's day under --fake-clock) with calendar.warn_days of warning
+ * (docs/calendar.md, "When the calendar runs out"): a new object
+ *   {status: "ok"|"degraded", covered_until: "2026-12-31" (the last day of
+ *    the last covered year; null when none is), warn_days, message}
+ * where message is Chinese: the last covered day and what to do (import the
+ * next year). With full, also years (the covered ones, ascending),
+ * next_year (the year to import) and today. /healthz's calendar member
+ * (a data-maintenance warning: the node's own status is the store's) and
+ * GET /api/calendar/coverage. */
+json_t *zt_calendar_coverage_json(const zt_app *app, int full);
+
 /* Parse "09:00-12:00,13:30-17:30". */
 zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e);
 

@@ -186,7 +186,10 @@ static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
 }
 
 /* /healthz: 200 while the process answers; "degraded" with the store's
- * fault while writes fail (reads still work): docs/reliability.md. */
+ * fault while writes fail (reads still work): docs/reliability.md. The
+ * calendar member warns that the working-day calendar runs out
+ * (docs/calendar.md): data to maintain, not the node's state, so it never
+ * changes the top-level status load balancers read. */
 static json_t *store_health(void *arg) {
     zt_app *app = arg;
     zt_store_health h;
@@ -198,7 +201,8 @@ static json_t *store_health(void *arg) {
         json_object_set_new(store, "since", json_integer(h.since));
     }
     json_object_set_new(store, "failed_commits", json_integer((json_int_t)h.failed_commits));
-    return json_pack("{s:s,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store);
+    return json_pack("{s:s,s:o,s:o}", "status", h.fault == ZT_FAULT_NONE ? "ok" : "degraded", "store", store,
+                     "calendar", zt_calendar_coverage_json(app, 0));
 }
 
 static int cmd_serve(zt_config *cfg, int argc, char **argv) {
@@ -303,6 +307,9 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
     snprintf(path, sizeof path, "%s/regions.tsv", cfg->source_dir);
     if (zt_org_import_regions(&app, path, &n, &e)) goto fail;
     printf("regions: %d from %s\n", n, path);
+    /* process definitions and supervision first: the calendar's import
+     * runs supervision's calendar-change hook (an upgrade has subjects) */
+    if (zt_services_start(&app, &e) || zt_sv_start(&app, &e)) goto fail;
     snprintf(path, sizeof path, "%s/calendar.tsv", cfg->source_dir);
     size_t len;
     char *text = zt_read_file(path, &len, &e);
@@ -317,7 +324,6 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
         if (zt_org_import_demo(&app, path, &c, &e)) goto fail;
         printf("demo directory: %d departments, %d halls, %d windows\n", c.departments, c.halls, c.windows);
     }
-    if (zt_services_start(&app, &e) || zt_sv_start(&app, &e)) goto fail;
     if (demo) {
         int nitems = 0;
         snprintf(path, sizeof path, "%s/demo/items.json", cfg->source_dir);
@@ -476,6 +482,13 @@ static int cmd_calendar(zt_config *cfg, int argc, char **argv) {
     zt_err rc = ZT_OK;
     zt_day d, d2;
     char buf[11], name[64];
+    /* a change runs supervision's calendar-change hook (zt_wire): with the
+     * process definitions and rules loaded, as under serve */
+    int change = !strcmp(sub, "import") || !strcmp(sub, "set") || !strcmp(sub, "unset");
+    if (change && (zt_services_start(&app, &e) || zt_sv_start(&app, &e))) {
+        app_close(&app);
+        return die(&e);
+    }
     if (strcmp(sub, "import") == 0 && a1) {
         size_t len;
         char *text = zt_read_file(a1, &len, &e);

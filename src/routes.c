@@ -72,4 +72,7 @@ void zt_wire(void) {
     zt_sv_case_fees(zt_items_fees);
     zt_flow_set_sink(event_sink);
     zt_platform_on_clock_set(tick_on_clock_set);
+    /* an import or a day set or unset, by the API or the CLI: deadlines
+     * already computed move, in the change's own write */
+    zt_platform_on_calendar_change(zt_sv_calendar_changed);
 }

@@ -24,8 +24,9 @@ void zt_serve_routes(zt_server *srv, int fake_clock);
  * supervision watches (src/supervise/kinds/) and the catalogue's fee lists
  * for their rules, where the process engine's events go (supervised
  * subjects to supervision, everything else to the ledger's record), the
- * supervision tick when the fake clock is set. Before anything writes
- * (main's app_open, the fuzzers, unit tests); a second call does nothing. */
+ * supervision tick when the fake clock is set, and supervision's
+ * re-evaluation when the calendar changes. Before anything writes (main's
+ * app_open, the fuzzers, unit tests); a second call does nothing. */
 void zt_wire(void);
 
 #endif

@@ -436,6 +436,44 @@ int zt_cal_years(const zt_calendar *cal, int *out, int cap) {
     return n;
 }
 
+void zt_cal_assign(zt_calendar *dst, const zt_calendar *src) {
+    ZT_ASSERT(dst != src);
+    rdlock(src);
+    wrlock(dst);
+    if (dst->cap < src->n) {
+        dst->cap = src->n;
+        dst->list = zt_realloc(dst->list, dst->cap * sizeof *dst->list);
+    }
+    if (src->n) memcpy(dst->list, src->list, src->n * sizeof *src->list);
+    dst->n = src->n;
+    dst->pre = zt_realloc(dst->pre, (src->n + 1) * sizeof *dst->pre);
+    memcpy(dst->pre, src->pre, (src->n + 1) * sizeof *src->pre);
+    dst->spread = src->spread;
+    memcpy(dst->kind, src->kind, DAY_SPAN);
+    memcpy(dst->years, src->years, sizeof dst->years);
+    unlock(dst);
+    unlock(src);
+}
+
+void zt_cal_coverage_at(const zt_calendar *cal, zt_day today, int warn_days, zt_cal_coverage *out) {
+    memset(out, 0, sizeof *out);
+    if (warn_days < 0) warn_days = 0;
+    int ty, hy;
+    zt_day_to_ymd(today, &ty, NULL, NULL);
+    zt_day_to_ymd(clamp_day((int64_t)today + warn_days), &hy, NULL, NULL);
+    rdlock(cal);
+    int last = 0;
+    for (int y = YEAR_HI; y >= YEAR_LO && !last; y--)
+        if (cal->years[y - YEAR_LO]) last = y;
+    for (int y = ty; y <= hy && !out->missing_year; y++)
+        if (y < YEAR_LO || y > YEAR_HI || !cal->years[y - YEAR_LO]) out->missing_year = y;
+    unlock(cal);
+    out->any = last != 0;
+    if (out->any) out->until = zt_day_from_ymd(last, 12, 31);
+    out->next_year = out->missing_year ? out->missing_year : out->any ? last + 1 : ty;
+    out->degraded = !out->any || out->missing_year || (int64_t)today >= (int64_t)out->until - warn_days;
+}
+
 int zt_cal_is_working(const zt_calendar *cal, zt_day day, zt_day_kind *kind, char *name, size_t name_len) {
     rdlock(cal);
     int w = working_locked(cal, day, kind);

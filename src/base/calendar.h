@@ -73,6 +73,30 @@ int zt_cal_covers(const zt_calendar *cal, int year);
  * written (at most cap). Years outside 1900-2999 are never covered. */
 int zt_cal_years(const zt_calendar *cal, int *out, int cap);
 
+/* Make dst a copy of src (listings and covered years) in one step: dst's
+ * readers see the old calendar or the new one, never a mix. dst's lock is
+ * taken for writing while src's is held for reading, so two threads must
+ * never assign two calendars to each other at once; src is meant to be a
+ * private calendar (a snapshot, or one being built). */
+void zt_cal_assign(zt_calendar *dst, const zt_calendar *src);
+
+/* How far the covered years reach, seen from a day (today): the warning of
+ * docs/calendar.md "When the calendar runs out". A year the calendar does
+ * not cover counts on the weekday rule alone, so deadlines in it are
+ * provisional; the operator must import the year when the State Council
+ * publishes its holidays (in November of the year before). */
+typedef struct zt_cal_coverage {
+    int any;          /* some year is covered */
+    zt_day until;     /* the last day (12-31) of the last covered year; 0 when none */
+    int missing_year; /* the first year from today's to that of today + warn_days not covered, or 0 */
+    int next_year;    /* the year to import: missing_year, else the one after until's (today's if none) */
+    int degraded;     /* none covered, a year missing, or today >= until - warn_days (also after until) */
+} zt_cal_coverage;
+
+/* Fill out for the calendar seen from today, warning warn_days (>= 0) days
+ * before the covered years end. */
+void zt_cal_coverage_at(const zt_calendar *cal, zt_day today, int warn_days, zt_cal_coverage *out);
+
 /* Load the data file format (data/calendar.tsv):
  *   # comment
  *   year<TAB>2026                       (the year is covered)

@@ -41,6 +41,7 @@ static const key_desc keys[] = {
     I("store.busy_timeout_ms", store_busy_timeout_ms, "5000", 1, 600000),
     S("city.timezone", timezone, "Asia/Shanghai"),
     S("calendar.office_hours", office_hours, "09:00-12:00,13:30-17:30"),
+    I("calendar.warn_days", calendar_warn_days, "60", 0, 366),
     I("auth.session_ttl", session_ttl, "28800", 60, 31536000),
     I("auth.session_idle", session_idle, "1800", 60, 31536000),
     I("auth.cookie_secure", cookie_secure, "0", 0, 1),

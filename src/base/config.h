@@ -32,6 +32,7 @@ typedef struct zt_config {
     int64_t store_busy_timeout_ms; /* store.busy_timeout_ms: wait for another process's write lock */
     char *timezone;                /* city.timezone */
     char *office_hours;            /* calendar.office_hours "09:00-12:00,13:30-17:30" */
+    int64_t calendar_warn_days;    /* calendar.warn_days: warn this many days before the covered years end */
     int64_t session_ttl;           /* auth.session_ttl seconds */
     int64_t session_idle;          /* auth.session_idle seconds without use */
     int64_t cookie_secure;         /* auth.cookie_secure 0/1 */

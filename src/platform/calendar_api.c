@@ -1,4 +1,5 @@
 /* calendar_api.c - the calendar in the database and over HTTP. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +14,70 @@ static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
 static zt_day_kind kind_of(const char *k) { return strcmp(k, "holiday") == 0 ? ZT_DAY_HOLIDAY : ZT_DAY_MAKEUP; }
 
-zt_err zt_calendar_load_db(zt_app *app, zt_error *e) {
-    zt_db *db = zt_store_reader(app->store);
+/* Every listing and covered year the connection sees, into cal. */
+static zt_err load_rows(zt_db *db, zt_calendar *cal, zt_error *e) {
     zt_stmt *st = zt_db_prepare(db, "SELECT day, kind, name, local FROM calendar_days", e);
     if (!st) return ZT_EINTERNAL;
     zt_err rc;
     while ((rc = zt_step(st, e)) == ZT_ROW) {
         zt_day d;
         if (zt_day_parse(zt_col_text(st, 0), &d) == 0)
-            zt_cal_set(app->cal, d, kind_of(zt_col_text(st, 1)), zt_col_text(st, 2), (int)zt_col_int(st, 3));
+            zt_cal_set(cal, d, kind_of(zt_col_text(st, 1)), zt_col_text(st, 2), (int)zt_col_int(st, 3));
     }
     if (zt_step_failed(rc)) return rc;
     if (!(st = zt_db_prepare(db, "SELECT year FROM calendar_years", e))) return ZT_EINTERNAL;
-    while ((rc = zt_step(st, e)) == ZT_ROW) zt_cal_cover_year(app->cal, (int)zt_col_int(st, 0));
-    zt_db_release(db);
+    while ((rc = zt_step(st, e)) == ZT_ROW) zt_cal_cover_year(cal, (int)zt_col_int(st, 0));
     return zt_step_failed(rc) ? rc : ZT_OK;
+}
+
+zt_err zt_calendar_load_db(zt_app *app, zt_error *e) {
+    zt_db *db = zt_store_reader(app->store);
+    zt_err rc = load_rows(db, app->cal, e);
+    zt_db_release(db);
+    return rc;
+}
+
+/* --- a change and what depends on it --- */
+
+static zt_calendar_change_fn on_calendar_change;
+
+void zt_platform_on_calendar_change(zt_calendar_change_fn fn) { on_calendar_change = fn; }
+
+/* One change of the calendar at a time. A change applies itself to the
+ * live calendar inside its write (so that the hook, and the writes after it
+ * in the batch, count on the new calendar) and puts its snapshot back if
+ * the write fails: two changes in one batch could put back each other's
+ * snapshot. Calendar changes are an administrator's, rare and short. */
+static pthread_mutex_t change_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    zt_app *app;
+    zt_calendar *prev; /* the live calendar before the change */
+} live_change;
+
+static void change_begin(live_change *lc, zt_app *app) {
+    pthread_mutex_lock(&change_mu);
+    lc->app = app;
+    lc->prev = zt_cal_new();
+    zt_cal_assign(lc->prev, app->cal);
+}
+
+/* After zt_store_write: a write that failed (its own error, or the batch's
+ * commit after it) leaves the live calendar as it was. */
+static void change_end(live_change *lc, zt_err rc) {
+    if (rc) zt_cal_assign(lc->app->cal, lc->prev);
+    zt_cal_free(lc->prev);
+    pthread_mutex_unlock(&change_mu);
+}
+
+/* Inside the write, last, once the live calendar holds the change: what
+ * depends on it follows in the same transaction. Its error undoes the
+ * change at once (the writes after it in the batch count on the old
+ * calendar again). */
+static zt_err change_notify(zt_db *db, live_change *lc, const char *why, zt_error *e) {
+    zt_err rc = on_calendar_change ? on_calendar_change(db, why, e) : ZT_OK;
+    if (rc) zt_cal_assign(lc->app->cal, lc->prev);
+    return rc;
 }
 
 /* --- import --- */
@@ -37,7 +87,47 @@ typedef struct {
     size_t len;
     const char *source;
     int days, years;
+    char why[512];
+    live_change lc;
 } import_arg;
+
+/* "导入 2027 年工作日历", "导入 2004 至 2026 年工作日历", "导入 2025、2027 年工作日历";
+ * a file of days without a year line: "导入工作日历中的 3 个日期（不含整年）". The
+ * text was validated: year lines hold 1900-2999. */
+static void import_why(const char *text, size_t len, int listed, char *out, size_t cap) {
+    enum { FIRST = 1900, SPAN = 2999 - 1900 + 1 };
+    unsigned char seen[SPAN] = {0};
+    int any = 0;
+    for (const char *p = text; p + 5 <= text + len; p++) {
+        if ((p != text && p[-1] != '\n') || memcmp(p, "year\t", 5) != 0) continue;
+        int y = 0;
+        for (const char *q = p + 5; q < text + len && q < p + 9 && *q >= '0' && *q <= '9'; q++) y = y * 10 + (*q - '0');
+        if (y >= FIRST && y < FIRST + SPAN) seen[y - FIRST] = any = 1;
+    }
+    if (!any) {
+        snprintf(out, cap, "导入工作日历中的 %d 个日期（不含整年）", listed);
+        return;
+    }
+    size_t n = (size_t)snprintf(out, cap, "导入 ");
+    int first = 1;
+    for (int y = 0; y < SPAN; y++) {
+        if (!seen[y]) continue;
+        int z = y;
+        while (z + 1 < SPAN && seen[z + 1]) z++;
+        if (cap - n < 40) { /* room for "、2004 至 2026" and the end, not for every year */
+            n += (size_t)snprintf(out + n, cap - n, "等");
+            break;
+        }
+        const char *sep = first ? "" : "、";
+        if (z == y)
+            n += (size_t)snprintf(out + n, cap - n, "%s%d", sep, FIRST + y);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%s%d 至 %d", sep, FIRST + y, FIRST + z);
+        first = 0;
+        y = z;
+    }
+    snprintf(out + n, cap - n, " 年工作日历");
+}
 
 static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
     import_arg *a = arg;
@@ -111,7 +201,15 @@ static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
     json_t *d = json_pack("{s:s,s:i,s:i}", "source", a->source, "days", a->days, "years", a->years);
     zt_err rc = zt_record(db, NULL, "calendar.import", "calendar", a->source, 0, d, e);
     json_decref(d);
-    return rc;
+    if (rc) return rc;
+    /* the live calendar becomes what this transaction holds, whole, then
+     * what depends on it follows */
+    zt_calendar *next = zt_cal_new();
+    rc = load_rows(db, next, e);
+    if (!rc) zt_cal_assign(a->lc.app->cal, next);
+    zt_cal_free(next);
+    if (rc) return rc;
+    return change_notify(db, &a->lc, a->why, e);
 }
 
 zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char *source, int *days, int *years,
@@ -123,23 +221,18 @@ zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char 
     zt_cal_free(tmp);
     if (n < 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件有误：%s", err);
     int year_lines = 0;
-    for (const char *p = text; p < text + len; p++)
-        if ((p == text || p[-1] == '\n') && strncmp(p, "year\t", 5) == 0) year_lines++;
+    for (const char *p = text; p + 5 <= text + len; p++)
+        if ((p == text || p[-1] == '\n') && memcmp(p, "year\t", 5) == 0) year_lines++;
     if (n == 0 && year_lines == 0) return zt_fail(e, ZT_EINVAL, "file", "日历文件中没有任何年份或日期");
     import_arg a = {.text = text, .len = len, .source = source};
+    import_why(text, len, n, a.why, sizeof a.why);
+    change_begin(&a.lc, app);
     zt_err rc = zt_store_write(app->store, import_rows, &a, e);
+    change_end(&a.lc, rc);
     if (rc) return rc;
-    /* reload the imported years of the live calendar from the database:
-     * clear them, then load every listing again */
-    for (const char *p = text; p < text + len; p++) {
-        if ((p != text && p[-1] != '\n') || strncmp(p, "year\t", 5) != 0) continue;
-        int y = (int)strtol(p + 5, NULL, 10);
-        for (zt_day d = zt_day_from_ymd(y, 1, 1); d < zt_day_from_ymd(y + 1, 1, 1); d++) zt_cal_unset(app->cal, d);
-    }
-    rc = zt_calendar_load_db(app, e);
     if (days) *days = a.days;
     if (years) *years = a.years;
-    return rc;
+    return ZT_OK;
 }
 
 /* --- one day --- */
@@ -147,13 +240,23 @@ zt_err zt_calendar_import(zt_app *app, const char *text, size_t len, const char 
 typedef struct {
     const zt_principal *actor;
     const char *date, *kind, *name;
-    char restored_kind[16], restored_name[64]; /* after an unset: the official listing, if any */
+    zt_day day;
+    char why[320];
+    live_change lc;
 } day_arg;
+
+static const char *kind_label(const char *k) { return strcmp(k, "holiday") == 0 ? "节假日" : "调休上班日"; }
+
+/* "节假日（市庆）", or "节假日" without a name. */
+static void listing_text(char *out, size_t cap, const char *kind, const char *name) {
+    snprintf(out, cap, name && *name ? "%s（%s）" : "%s", kind_label(kind), name);
+}
 
 static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
     day_arg *a = arg;
     zt_stmt *st;
     zt_err rc;
+    char what[128], official_kind[16] = "", official_name[64] = "";
     if (a->kind) {
         /* an official listing under a local change is kept in official_* */
         st = zt_db_prepare(db,
@@ -169,16 +272,24 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
         zt_bind_text(st, 3, a->name ? a->name : "");
         zt_bind_int(st, 4, zt_now());
         if ((rc = zt_step_done(st, e))) return rc;
+        listing_text(what, sizeof what, a->kind, a->name);
+        snprintf(a->why, sizeof a->why, "设置 %s 为%s", a->date, what);
     } else {
-        st = zt_db_prepare(
-            db, "SELECT local, official_kind, coalesce(official_name, '') FROM calendar_days WHERE day = ?", e);
+        st = zt_db_prepare(db,
+                           "SELECT local, official_kind, coalesce(official_name, ''), kind, name"
+                           " FROM calendar_days WHERE day = ?",
+                           e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, a->date);
         if (zt_step(st, e) != ZT_ROW || zt_col_int(st, 0) == 0)
             return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有本地安排（官方安排须以导入方式更改）");
+        listing_text(what, sizeof what, zt_col_text(st, 3), zt_col_text(st, 4));
+        int n = snprintf(a->why, sizeof a->why, "取消 %s 的本地安排：%s", a->date, what);
         if (!zt_col_is_null(st, 1)) {
-            snprintf(a->restored_kind, sizeof a->restored_kind, "%s", zt_col_text(st, 1));
-            snprintf(a->restored_name, sizeof a->restored_name, "%s", zt_col_text(st, 2));
+            snprintf(official_kind, sizeof official_kind, "%s", zt_col_text(st, 1));
+            snprintf(official_name, sizeof official_name, "%s", zt_col_text(st, 2));
+            listing_text(what, sizeof what, official_kind, official_name);
+            snprintf(a->why + n, sizeof a->why - (size_t)n, "，恢复国务院安排：%s", what);
             st = zt_db_prepare(db,
                                "UPDATE calendar_days SET kind = official_kind, name = official_name, local = 0,"
                                " official_kind = NULL, official_name = NULL, updated_at = ? WHERE day = ?",
@@ -195,7 +306,16 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
     json_t *d = a->kind ? json_pack("{s:s,s:s}", "kind", a->kind, "name", a->name ? a->name : "") : NULL;
     rc = zt_record(db, a->actor, a->kind ? "calendar.set_day" : "calendar.unset_day", "calendar_day", a->date, 0, d, e);
     json_decref(d);
-    return rc;
+    if (rc) return rc;
+    /* the live calendar as the rows now say, then what depends on it */
+    zt_calendar *cal = a->lc.app->cal;
+    if (a->kind)
+        zt_cal_set(cal, a->day, kind_of(a->kind), a->name ? a->name : "", 1);
+    else if (official_kind[0])
+        zt_cal_set(cal, a->day, kind_of(official_kind), official_name, 0);
+    else
+        zt_cal_unset(cal, a->day);
+    return change_notify(db, &a->lc, a->why, e);
 }
 
 zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *date, const char *kind, const char *name,
@@ -206,16 +326,57 @@ zt_err zt_calendar_set_day(zt_app *app, const zt_principal *actor, const char *d
         return zt_fail(e, ZT_EINVAL, "kind", "kind 须为 holiday（休息日）或 makeup（调休上班）");
     if (kind && strcmp(kind, "makeup") == 0 && zt_day_weekday(d) < 6)
         return zt_fail(e, ZT_EINVAL, "kind", "调休上班日只能是周六或周日");
-    day_arg a = {.actor = actor, .date = date, .kind = kind, .name = name};
+    day_arg a = {.actor = actor, .date = date, .kind = kind, .name = name, .day = d};
+    change_begin(&a.lc, app);
     zt_err rc = zt_store_write(app->store, set_day, &a, e);
-    if (rc) return rc;
-    if (kind)
-        zt_cal_set(app->cal, d, kind_of(kind), name ? name : "", 1);
-    else if (a.restored_kind[0])
-        zt_cal_set(app->cal, d, kind_of(a.restored_kind), a.restored_name, 0);
+    change_end(&a.lc, rc);
+    return rc;
+}
+
+/* --- how far it reaches --- */
+
+json_t *zt_calendar_coverage_json(const zt_app *app, int full) {
+    static const char howto[] = "（命令 zhengtong calendar import 文件，或在“系统管理 → 工作日历”中导入）";
+    zt_day today = zt_today();
+    int warn = (int)app->cfg->calendar_warn_days;
+    zt_cal_coverage c;
+    zt_cal_coverage_at(app->cal, today, warn, &c);
+    char until[11], msg[512];
+    zt_day_format(c.until, until);
+    int until_year;
+    zt_day_to_ymd(c.until, &until_year, NULL, NULL);
+    int left = (int)((int64_t)c.until - today), y = c.next_year;
+    if (!c.any)
+        snprintf(msg, sizeof msg, "工作日历未覆盖任何年度：所有期限只按周末规则暂计。请导入工作日历%s。", howto);
+    else if (!c.degraded)
+        snprintf(msg, sizeof msg, "工作日历覆盖至 %s。", until);
+    else if (c.missing_year && c.missing_year <= until_year) /* a hole */
+        snprintf(msg, sizeof msg,
+                 "工作日历缺少 %d 年：落在该年的期限暂按周末规则计算（暂定）。请导入 %d 年工作日历%s。", y, y, howto);
+    else if (left >= 0)
+        snprintf(msg, sizeof msg,
+                 "工作日历只覆盖到 %s，还剩 %d 天：落在 %d 年的期限暂按周末规则计算（暂定）。"
+                 "国务院公布 %d 年节假日安排后，请导入 %d 年工作日历%s。",
+                 until, left, y, y, y, howto);
     else
-        zt_cal_unset(app->cal, d);
-    return ZT_OK;
+        snprintf(msg, sizeof msg,
+                 "工作日历只覆盖到 %s，已过 %d 天：%d 年的期限只按周末规则暂计，可能不准。"
+                 "请尽快导入 %d 年工作日历%s。",
+                 until, -left, y, y, howto);
+    json_t *o = json_pack("{s:s,s:o,s:i,s:s}", "status", c.degraded ? "degraded" : "ok", "covered_until",
+                          c.any ? json_string(until) : json_null(), "warn_days", warn, "message", msg);
+    if (full) {
+        int years[400];
+        int n = zt_cal_years(app->cal, years, 400);
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(years[i]));
+        char t[11];
+        zt_day_format(today, t);
+        json_object_set_new(o, "years", a);
+        json_object_set_new(o, "next_year", json_integer(c.next_year));
+        json_object_set_new(o, "today", json_string(t));
+    }
+    return o;
 }
 
 zt_err zt_office_hours_parse(const char *s, zt_office_hours *h, zt_error *e) {
@@ -315,6 +476,11 @@ static zt_err h_years(zt_req *r, zt_error *e) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(years[i]));
     zt_reply_json(r, 200, json_pack("{s:o}", "years", a));
+    return ZT_OK;
+}
+
+static zt_err h_coverage(zt_req *r, zt_error *e) {
+    zt_reply_json(r, 200, zt_calendar_coverage_json(APP(r), 1));
     return ZT_OK;
 }
 
@@ -418,6 +584,9 @@ static const zt_route routes[] = {
     {"GET", "/api/calendar/add", h_add, ZT_PUBLIC, "start + N working days (start not counted)"},
     {"GET", "/api/calendar/between", h_between, ZT_PUBLIC, "working days in (from, to]; instants add seconds"},
     {"GET", "/api/calendar/years", h_years, ZT_PUBLIC, "years the official calendar covers"},
+    {"GET", "/api/calendar/coverage", h_coverage, ZT_PUBLIC,
+     "how far the official calendar reaches: covered_until, status (degraded from calendar.warn_days before it), "
+     "message, years, next_year"},
     {"GET", "/api/calendar/days", h_days, ZT_PUBLIC, "listed days of a year"},
     {"PUT", "/api/admin/calendar/days/{date}", h_set_day, ZT_R_ADMIN, "list a local holiday or make-up day"},
     {"DELETE", "/api/admin/calendar/days/{date}", h_unset_day, ZT_R_ADMIN, "remove a listed day"},

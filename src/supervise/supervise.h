@@ -108,7 +108,7 @@ const zt_route *zt_sv_routes(size_t *n);        /* ticker.c: the tick */
 const zt_route *zt_sv_card_routes(size_t *n);   /* cards.c */
 const zt_route *zt_sv_intake_routes(size_t *n); /* intake.c */
 const zt_route *zt_sv_view_routes(size_t *n);   /* views.c: counts, overview, subjects */
-const zt_route *zt_sv_score_routes(size_t *n);  /* scores.c */
+const zt_route *zt_sv_score_routes(size_t *n);  /* score_api.c */
 const zt_route *zt_sv_rule_routes(size_t *n);   /* rules.c */
 
 #endif

@@ -3,10 +3,11 @@
 // day-by-day loops, local holidays, imports, and the (fake) clock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Client, REPO, as, errorOf, getMany, startServer } from './lib/server.mjs';
+import { BIN, Client, REPO, as, errorOf, getMany, startServer, tempDir } from './lib/server.mjs';
 
 // chinese-days is CommonJS (its "module" entry is not loadable by Node)
 const cd = createRequire(path.join(REPO, 'package.json'))('chinese-days');
@@ -479,6 +480,143 @@ describe('the clock', () => {
             assert.equal((await c.get('/api/clock')).json.now, '2026-10-01T10:00:00+08:00');
         } finally {
             await s.stop();
+        }
+    });
+});
+
+// The shipped calendar (data/calendar.tsv) ends on 2026-12-31; the State
+// Council publishes 2027 in November. /healthz and GET /api/calendar/coverage
+// warn from calendar.warn_days (60) days before that day on; the node's own
+// status stays the store's. Days are set with the fake clock.
+describe('when the calendar runs out', () => {
+    let s, a, c, fixtures;
+    // TEST FIXTURE, not the State Council's 2027 schedule (unpublished when
+    // this was written): a file in the import format, made in a temp dir
+    const FIXTURE_2027 =
+        '# TEST FIXTURE ONLY (tests/api/calendar.test.mjs): not the official 2027 schedule\n' +
+        'year\t2027\n2027-01-01\tholiday\t测试元旦\n2027-02-20\tmakeup\t测试补班\n';
+
+    before(async () => {
+        fixtures = tempDir('zt-cal-fixture-');
+        writeFileSync(path.join(fixtures, '2027.tsv'), FIXTURE_2027);
+        // sessions that outlive the months the clock jumps
+        const long = ['--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
+        s = await startServer({ args: ['--fake-clock', ...long] });
+        a = await as(s, 'admin');
+        c = new Client(s);
+    });
+    after(async () => {
+        try {
+            if (s) await s.stop();
+        } finally {
+            rmSync(fixtures, { recursive: true, force: true });
+        }
+    });
+
+    const at = async (day) => {
+        const r = await a.put('/api/admin/clock', { now: `${day}T09:00:00+08:00` });
+        assert.equal(r.status, 200, r.text);
+    };
+    const coverage = async () => {
+        const r = await c.get('/api/calendar/coverage');
+        assert.equal(r.status, 200, r.text);
+        // /healthz says the same in its calendar member, and stays "ok" itself
+        const h = await c.get('/healthz');
+        assert.equal(h.status, 200);
+        assert.equal(h.json.status, 'ok');
+        assert.equal(h.json.store.writable, true);
+        const { years, next_year, today, ...four } = r.json;
+        assert.deepEqual(h.json.calendar, four);
+        return r.json;
+    };
+    const shipped = [];
+    for (let y = 2004; y <= 2026; y++) shipped.push(y);
+
+    test('ok on 2026-10-01: covered until 2026-12-31, nothing to do yet', async () => {
+        await at('2026-10-01');
+        const r = await coverage();
+        assert.deepEqual(r, {
+            status: 'ok',
+            covered_until: '2026-12-31',
+            warn_days: 60,
+            message: '工作日历覆盖至 2026-12-31。',
+            years: shipped,
+            next_year: 2027,
+            today: '2026-10-01',
+        });
+        await at('2026-10-31');
+        assert.equal((await coverage()).status, 'ok');
+    });
+
+    test('degraded from 60 days before its last day: 2026-11-01, 2026-11-02; the message names the day and the import', async () => {
+        await at('2026-11-01');
+        assert.equal((await coverage()).status, 'degraded');
+        await at('2026-11-02');
+        const r = await coverage();
+        assert.equal(r.status, 'degraded');
+        assert.equal(r.covered_until, '2026-12-31');
+        assert.equal(r.next_year, 2027);
+        assert.match(r.message, /只覆盖到 2026-12-31，还剩 59 天/);
+        assert.match(r.message, /请导入 2027 年工作日历/);
+        assert.match(r.message, /zhengtong calendar import/);
+    });
+
+    test('degraded after it: 2027-01-05 counts on the weekday rule alone', async () => {
+        await at('2027-01-05');
+        const r = await coverage();
+        assert.equal(r.status, 'degraded');
+        assert.equal(r.covered_until, '2026-12-31');
+        assert.match(r.message, /已过 5 天/);
+        assert.equal((await c.get('/api/calendar/day/2027-01-01')).json.covered, false);
+    });
+
+    test('ok again once the next year is imported (POST /api/admin/calendar/import with a test file)', async () => {
+        const text = readFileSync(path.join(fixtures, '2027.tsv'), 'utf8');
+        const r = await a.req('POST', '/api/admin/calendar/import', {
+            body: text,
+            headers: { 'Content-Type': 'text/tab-separated-values' },
+        });
+        assert.equal(r.status, 200, r.text);
+        const cov = await coverage();
+        assert.equal(cov.status, 'ok');
+        assert.equal(cov.covered_until, '2027-12-31');
+        assert.deepEqual(cov.years, [...shipped, 2027]);
+        assert.equal(cov.next_year, 2028);
+        assert.equal(cov.message, '工作日历覆盖至 2027-12-31。');
+        assert.equal((await c.get('/api/calendar/day/2027-01-01')).json.covered, true);
+        // the import is in the audit trail
+        const audit = await a.get('/api/audit?action=calendar.import');
+        assert.ok(audit.json.items.some((x) => x.detail.source === 'upload' && x.detail.years === 1));
+    });
+
+    test('the CLI import (zhengtong calendar import FILE) and calendar.warn_days', async () => {
+        // a second database: the command on a stopped server, then a start
+        // with a warning of 366 days
+        const s1 = await startServer({ keep: true });
+        const dir = s1.dir;
+        try {
+            await s1.stop();
+            const r = spawnSync(BIN, ['calendar', 'import', path.join(fixtures, '2027.tsv'), '--data-dir', dir], {
+                cwd: REPO,
+                encoding: 'utf8',
+                env: { ...process.env, TZ: 'Asia/Shanghai' },
+            });
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /imported 2 listed days in 1 years/);
+            const s2 = await startServer({ dir, args: ['--fake-clock', '--calendar.warn_days', '366'] });
+            try {
+                await (await as(s2, 'admin')).put('/api/admin/clock', { now: '2027-01-05T09:00:00+08:00' });
+                const cov = (await new Client(s2).get('/api/calendar/coverage')).json;
+                assert.equal(cov.covered_until, '2027-12-31');
+                assert.equal(cov.warn_days, 366);
+                assert.equal(cov.status, 'degraded', 'within 366 days of 2027-12-31');
+                assert.equal(cov.next_year, 2028);
+                assert.match(cov.message, /还剩 360 天/);
+            } finally {
+                await s2.stop();
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
         }
     });
 });

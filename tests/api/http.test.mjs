@@ -4,9 +4,9 @@
 // shutdown.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { Client, canConnect, errorOf, rawHttp, startServer, tempDir } from './lib/server.mjs';
+import { Client, REPO, canConnect, errorOf, rawHttp, startServer, tempDir } from './lib/server.mjs';
 
 const MAX_BODY = 4096;
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-WEB-ROOT';
@@ -66,6 +66,19 @@ function assertSecurityHeaders(h, what) {
     assert.ok(get('referrer-policy'), `${what}: Referrer-Policy missing`);
 }
 
+// --- health helpers ---
+
+// The years data/calendar.tsv covers (what init imported).
+function shippedYears() {
+    return readFileSync(path.join(REPO, 'data/calendar.tsv'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('year\t'))
+        .map((l) => Number(l.slice(5)));
+}
+
+// The server's day in the city (GET /api/clock answers in +08:00).
+const serverToday = async (c) => (await c.get('/api/clock')).json.now.slice(0, 10);
+
 // --- metrics helpers ---
 
 function metricValue(text, name, labels = {}) {
@@ -81,11 +94,27 @@ function metricValue(text, name, labels = {}) {
 }
 
 describe('health and metrics', () => {
-    test('GET /healthz answers 200 {"status":"ok"} with a writable store', async () => {
-        const r = await anon.get('/healthz');
+    test('GET /healthz answers 200 {"status":"ok"} with a writable store, and how far the calendar reaches', async () => {
+        // the calendar's member depends on the server's day: read it on both
+        // sides of the request, again if midnight fell in between
+        let r, today;
+        for (;;) {
+            const before = await serverToday(anon);
+            r = await anon.get('/healthz');
+            today = await serverToday(anon);
+            if (today === before) break;
+        }
         assert.equal(r.status, 200);
-        assert.deepEqual(r.json, { status: 'ok', store: { writable: true, fault: 'none', failed_commits: 0 } });
+        const { calendar, ...node } = r.json;
+        assert.deepEqual(node, { status: 'ok', store: { writable: true, fault: 'none', failed_commits: 0 } });
         assert.match(r.headers.get('content-type'), /^application\/json/);
+        // data/calendar.tsv's last year; degraded from 60 days (calendar.warn_days)
+        // before its last day on: a warning about data, which leaves the node "ok"
+        const coveredUntil = `${Math.max(...shippedYears())}-12-31`;
+        const warnFrom = new Date(Date.parse(`${coveredUntil}T00:00:00Z`) - 60 * 86400000).toISOString().slice(0, 10);
+        const { message, ...rest } = calendar;
+        assert.deepEqual(rest, { status: today >= warnFrom ? 'degraded' : 'ok', covered_until: coveredUntil, warn_days: 60 });
+        assert.ok(message.includes(coveredUntil), message);
     });
 
     test('GET /metrics is Prometheus text with request counts, latency histogram and database figures', async () => {

@@ -1,7 +1,10 @@
 // admin.test.mjs - the administration in the browser (issue #6): an
 // administrator adds a user who can then log in; an API key is shown once;
 // a local holiday moves the working-day calculator; a rule is disabled with
-// a reason and gets a new version. Every change is confirmed first.
+// a reason and gets a new version. Every change is confirmed first. And the
+// calendar running out (issue #12): on a fake-clock server the console's
+// banner comes 60 days before 2026-12-31 for administrators (with the way to
+// the import) and supervisors (information), and goes once 2027 is imported.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, screenshot, startServer, as, Client, loginAs, confirmBox } from './lib/browser.mjs';
@@ -172,6 +175,123 @@ describe('administration', () => {
         const other = page.getByRole('row').filter({ hasText: '萍乡市民政局' }).first();
         await other.waitFor();
         assert.equal(await other.getByRole('button', { name: '修改' }).count(), 0);
+        await pg.done();
+    });
+});
+
+describe('the calendar running out: the console banner', () => {
+    let srv, browser, admin;
+    const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
+    // TEST FIXTURE, not the State Council's 2027 schedule (unpublished when
+    // this was written): just enough of the import format to cover 2027
+    const FIXTURE_2027 = '# TEST FIXTURE ONLY (tests/browser/admin.test.mjs)\nyear\t2027\n2027-01-01\tholiday\t测试元旦\n';
+
+    const clock = async (day) => {
+        const r = await admin.put('/api/admin/clock', { now: `${day}T09:00:00+08:00` });
+        assert.equal(r.status, 200, r.text);
+    };
+    const banner = (page) => page.locator('[data-test=calendar-banner]');
+    /** Load a console page afresh (a hash change alone keeps the layout) and wait until the banner's question was answered. */
+    async function open(page, hash) {
+        await page.goto(srv.url(`/#${hash}`));
+        const answered = page.waitForResponse((r) => r.url().endsWith('/api/calendar/coverage'));
+        await page.reload();
+        await answered;
+    }
+
+    before(async () => {
+        [srv, browser] = await Promise.all([startServer({ args: LONG }), launch()]);
+        admin = await as(srv, 'admin');
+    });
+    after(async () => {
+        if (browser) await browser.close();
+        if (srv) await srv.stop();
+    });
+
+    test('no banner while the calendar reaches far enough (2026-10-01)', async () => {
+        await clock('2026-10-01');
+        const pg = await openPage(browser);
+        const { page } = pg;
+        await loginAs(page, srv, 'admin');
+        await page.waitForURL(/#\/admin$/);
+        await open(page, '/admin/rules');
+        await page.getByRole('heading', { name: '监察规则' }).waitFor();
+        assert.equal(await banner(page).count(), 0);
+        await pg.done();
+    });
+
+    test('from 60 days before 2026-12-31: administrators see the day and the way to the import, on every console page', async () => {
+        await clock('2026-11-02');
+        const pg = await openPage(browser);
+        const { page } = pg;
+        await loginAs(page, srv, 'admin');
+        await page.waitForURL(/#\/admin$/);
+        await banner(page).waitFor();
+        const text = await banner(page).innerText();
+        assert.match(text, /工作日历将于 2026-12-31 到期，请导入 2027 年工作日历/);
+        assert.match(text, /工作日历只覆盖到 2026-12-31/);
+        assert.match(text, /还剩 59 天/);
+        assert.match(text, /导入 2027 年工作日历/);
+        await screenshot(page, 'admin-calendar-banner');
+        for (const hash of ['/admin/org', '/admin/audit', '/sv/cards']) {
+            await open(page, hash);
+            await banner(page).waitFor();
+        }
+        // the button leads to 工作日历, where the banner says to import here
+        await banner(page).locator('[data-test=calendar-banner-import]').click();
+        await page.waitForURL(/#\/admin\/calendar$/);
+        await banner(page).filter({ hasText: '请在本页「导入年度日历文件」中导入 2027 年的日历' }).waitFor();
+        await pg.done();
+    });
+
+    test('supervisors read it, without the import; clerks are not bothered', async () => {
+        const sv = await openPage(browser);
+        await loginAs(sv.page, srv, 'jiancha');
+        await sv.page.waitForURL(/#\/sv/);
+        await banner(sv.page).waitFor();
+        assert.match(await banner(sv.page).innerText(), /请联系系统管理员导入 2027 年工作日历/);
+        assert.equal(await sv.page.locator('[data-test=calendar-banner-import]').count(), 0);
+        await screenshot(sv.page, 'sv-calendar-banner');
+        await sv.done();
+        const clerk = await openPage(browser);
+        let asked = false;
+        clerk.page.on('request', (r) => {
+            if (r.url().endsWith('/api/calendar/coverage')) asked = true;
+        });
+        await loginAs(clerk.page, srv, 'gaj_clerk');
+        await clerk.page.waitForURL(/#\/staff/);
+        await clerk.page.locator('[data-test=todo-table]').waitFor();
+        assert.equal(await banner(clerk.page).count(), 0);
+        assert.equal(asked, false);
+        await clerk.done();
+    });
+
+    test('after 2026-12-31 the banner says the calendar ran out; importing 2027 on 工作日历 removes it', async () => {
+        await clock('2027-01-05');
+        const pg = await openPage(browser);
+        const { page } = pg;
+        await loginAs(page, srv, 'admin');
+        await page.waitForURL(/#\/admin$/);
+        await banner(page).filter({ hasText: '工作日历已于 2026-12-31 到期，请导入 2027 年工作日历' }).waitFor();
+        assert.match(await banner(page).innerText(), /已过 5 天/);
+        await banner(page).locator('[data-test=calendar-banner-import]').click();
+        await page.waitForURL(/#\/admin\/calendar$/);
+        await page.getByLabel('日历文件').setInputFiles({
+            name: '2027-test-fixture.tsv',
+            mimeType: 'text/tab-separated-values',
+            buffer: Buffer.from(FIXTURE_2027),
+        });
+        await page.getByRole('button', { name: '导入', exact: true }).click();
+        await confirmBox(page);
+        await page.getByText('导入完成').waitFor();
+        await banner(page).waitFor({ state: 'detached' });
+        await screenshot(page, 'admin-calendar-imported');
+        const cov = (await new Client(srv).get('/api/calendar/coverage')).json;
+        assert.deepEqual([cov.status, cov.covered_until], ['ok', '2027-12-31']);
+        // and on the next page too
+        await open(page, '/admin/rules');
+        await page.getByRole('heading', { name: '监察规则' }).waitFor();
+        assert.equal(await banner(page).count(), 0);
         await pg.done();
     });
 });

@@ -774,14 +774,103 @@ static void concurrent(void **state) {
     zt_cal_free(cal);
 }
 
+/* ---- how far the calendar reaches ---------------------------------------- */
+
+static void coverage_warning(void **state) {
+    zt_cal_coverage c;
+    zt_calendar *shipped = load_real(); /* the shipped file, whatever earlier tests merged */
+    (void)state;
+    assert_non_null(shipped);
+    /* 2004-2026 covered, 60 days' warning: 2026-11-01 is the first day warned */
+    zt_cal_coverage_at(shipped, D(2026, 10, 1), 60, &c);
+    assert_true(c.any);
+    assert_int_equal(c.until, D(2026, 12, 31));
+    assert_int_equal(c.missing_year, 0);
+    assert_int_equal(c.next_year, 2027);
+    assert_false(c.degraded);
+    zt_cal_coverage_at(shipped, D(2026, 10, 31), 60, &c);
+    assert_false(c.degraded);
+    zt_cal_coverage_at(shipped, D(2026, 11, 1), 60, &c);
+    assert_true(c.degraded);
+    assert_int_equal(c.missing_year, 0);
+    zt_cal_coverage_at(shipped, D(2026, 11, 2), 60, &c);
+    assert_true(c.degraded);
+    assert_int_equal(c.missing_year, 2027);
+    zt_cal_coverage_at(shipped, D(2026, 12, 31), 0, &c);
+    assert_true(c.degraded);
+    zt_cal_coverage_at(shipped, D(2026, 12, 30), 0, &c);
+    assert_false(c.degraded);
+    /* past the end, and long past it */
+    zt_cal_coverage_at(shipped, D(2027, 1, 5), 60, &c);
+    assert_true(c.degraded);
+    assert_int_equal(c.until, D(2026, 12, 31));
+    assert_int_equal(c.next_year, 2027);
+    zt_cal_coverage_at(shipped, D(2029, 6, 1), 60, &c);
+    assert_true(c.degraded);
+    assert_int_equal(c.next_year, 2029);
+    zt_cal_free(shipped);
+
+    /* nothing covered: degraded whatever the day, today's year to import */
+    zt_calendar *cal = zt_cal_new();
+    zt_cal_coverage_at(cal, D(2026, 3, 1), 60, &c);
+    assert_false(c.any);
+    assert_int_equal(c.until, 0);
+    assert_int_equal(c.next_year, 2026);
+    assert_true(c.degraded);
+    /* a hole: 2026 and 2028 covered, 2027 not; warned once the horizon reaches 2027 */
+    zt_cal_cover_year(cal, 2026);
+    zt_cal_cover_year(cal, 2028);
+    zt_cal_coverage_at(cal, D(2026, 6, 1), 60, &c);
+    assert_false(c.degraded);
+    assert_int_equal(c.until, D(2028, 12, 31));
+    zt_cal_coverage_at(cal, D(2026, 11, 15), 60, &c);
+    assert_true(c.degraded);
+    assert_int_equal(c.missing_year, 2027);
+    assert_int_equal(c.next_year, 2027);
+    zt_cal_coverage_at(cal, D(2028, 2, 1), 60, &c);
+    assert_false(c.degraded);
+    assert_int_equal(c.next_year, 2029);
+    zt_cal_free(cal);
+}
+
+static void assign_copies(void **state) {
+    zt_calendar *shipped = load_real();
+    (void)state;
+    assert_non_null(shipped);
+    zt_calendar *copy = zt_cal_new(), *empty = zt_cal_new();
+    zt_cal_set(copy, D(2026, 6, 15), ZT_DAY_HOLIDAY, "市庆", 1);
+    zt_cal_cover_year(copy, 1999);
+    zt_cal_assign(copy, shipped);
+    int ys[2000];
+    assert_int_equal(zt_cal_years(copy, ys, 2000), LAST_YEAR - FIRST_YEAR + 1);
+    assert_false(zt_cal_covers(copy, 1999));
+    expect_day(copy, D(2026, 6, 15), 1, ZT_DAY_WORKDAY, "");
+    expect_day(copy, D(2026, 10, 1), 0, ZT_DAY_HOLIDAY, "国庆节");
+    for (int y = FIRST_YEAR; y <= LAST_YEAR; y++)
+        assert_int_equal(zt_cal_between(copy, D(y - 1, 12, 31), D(y, 12, 31)), working_per_year[y - FIRST_YEAR]);
+    assert_int_equal(zt_cal_add(copy, D(2026, 9, 29), 3), D(2026, 10, 9));
+    /* the copy is its own: changing it leaves the original alone */
+    zt_cal_set(copy, D(2026, 10, 9), ZT_DAY_HOLIDAY, "地方", 1);
+    expect_day(shipped, D(2026, 10, 9), 1, ZT_DAY_WORKDAY, "");
+    /* and back to nothing */
+    zt_cal_assign(copy, empty);
+    assert_int_equal(zt_cal_years(copy, ys, 2000), 0);
+    expect_day(copy, D(2026, 10, 1), 1, ZT_DAY_WORKDAY, "");
+    assert_int_equal(zt_cal_add(copy, D(2026, 9, 29), 3), D(2026, 10, 2));
+    zt_cal_free(copy);
+    zt_cal_free(empty);
+    zt_cal_free(shipped);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ymd_walk),        cmocka_unit_test(parse_format), cmocka_unit_test(local_time),
-        cmocka_unit_test(weekends),        cmocka_unit_test(coverage),     cmocka_unit_test(holidays_and_makeups),
-        cmocka_unit_test(year_boundaries), cmocka_unit_test(long_spans),   cmocka_unit_test(random_round_trips),
-        cmocka_unit_test(negative_n),      cmocka_unit_test(deadlines),    cmocka_unit_test(working_seconds),
-        cmocka_unit_test(clock_changes),   cmocka_unit_test(extremes),     cmocka_unit_test(set_and_unset),
-        cmocka_unit_test(load_rejects),    cmocka_unit_test(load_accepts), cmocka_unit_test(concurrent),
+        cmocka_unit_test(ymd_walk),         cmocka_unit_test(parse_format),  cmocka_unit_test(local_time),
+        cmocka_unit_test(weekends),         cmocka_unit_test(coverage),      cmocka_unit_test(holidays_and_makeups),
+        cmocka_unit_test(year_boundaries),  cmocka_unit_test(long_spans),    cmocka_unit_test(random_round_trips),
+        cmocka_unit_test(negative_n),       cmocka_unit_test(deadlines),     cmocka_unit_test(working_seconds),
+        cmocka_unit_test(clock_changes),    cmocka_unit_test(extremes),      cmocka_unit_test(set_and_unset),
+        cmocka_unit_test(load_rejects),     cmocka_unit_test(load_accepts),  cmocka_unit_test(concurrent),
+        cmocka_unit_test(coverage_warning), cmocka_unit_test(assign_copies),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -96,6 +96,7 @@ static void defaults(void **state) {
     assert_int_equal(c.store_batch_window_us, 5000);
     assert_string_equal(c.timezone, "Asia/Shanghai");
     assert_string_equal(c.office_hours, "09:00-12:00,13:30-17:30");
+    assert_int_equal(c.calendar_warn_days, 60);
     assert_int_equal(c.session_ttl, 28800);
     assert_int_equal(c.session_idle, 1800);
     assert_int_equal(c.cookie_secure, 0);
@@ -106,6 +107,12 @@ static void defaults(void **state) {
     assert_string_equal(c.log_file, "-");
     assert_int_equal(c.access_log, 1);
     assert_int_equal(c.fake_clock, 0);
+    /* calendar.warn_days: 0 to 366 days */
+    zt_error e = {0};
+    assert_int_equal(zt_config_set(&c, "calendar.warn_days", "367", &e), ZT_EINVAL);
+    assert_string_equal(e.field, "calendar.warn_days");
+    assert_int_equal(zt_config_set(&c, "calendar.warn_days", "0", &e), ZT_OK);
+    assert_int_equal(c.calendar_warn_days, 0);
     zt_config_free(&c);
     assert_null(c.listen_address);
     assert_null(c.data_dir);

@@ -76,3 +76,11 @@ export const LEVELS = {
 export function levelType(level) {
     return (LEVELS[level] && LEVELS[level].type) || 'info';
 }
+
+/** Why a deadline is marked 暂定 (the API's deadlines.provisional: its year's holidays are not imported yet). */
+export const PROVISIONAL_TIP = '该日期所在年度的节假日安排尚未发布，按周末规则暂计，导入新年度日历后将重新计算';
+
+/** Is the deadline named (promised_due, legal_due, step_due) provisional in this list (a case's deadlines.provisional, a list row's provisional)? */
+export function isProvisional(list, name) {
+    return Array.isArray(list) && list.includes(name);
+}

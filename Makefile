@@ -68,8 +68,15 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ZT_DATA_DIR=data $$t; done
 
-api: $(BUILD)/zhengtong web
-	ZT_BIN=$(abspath $(BUILD)/zhengtong) node --test --test-concurrency=1 tests/api/
+# the product with a supervision kind that exists only in the tests
+# (tests/kind/: the kind seam, tests/api/kind.test.mjs)
+KIND_BIN := $(BUILD)/tests/zhengtong-kind
+$(KIND_BIN): tests/kind/inspection.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(OBJ) $(LDSAN) $(LIBS)
+
+api: $(BUILD)/zhengtong $(KIND_BIN) web
+	ZT_BIN=$(abspath $(BUILD)/zhengtong) ZT_KIND_BIN=$(abspath $(KIND_BIN)) node --test --test-concurrency=1 tests/api/
 
 # web/ in Debian's headless Chromium, driven by playwright-core (tests/browser/)
 browser: $(BUILD)/zhengtong web

@@ -61,8 +61,9 @@ function cleanEnv() {
  *   args:    extra serve flags (['--fake-clock'], ['--http.max_body', '4096'] ...)
  *   dir:     reuse a data directory (no init; not removed by stop unless keep is false)
  *   keep:    leave the data directory in place on stop (to restart on it)
+ *   bin:     serve with another build of the product (init still uses $ZT_BIN)
  */
-export async function startServer({ args = [], dir = null, keep = false } = {}) {
+export async function startServer({ args = [], dir = null, keep = false, bin = BIN } = {}) {
     const own = !dir;
     if (own) {
         dir = tempDir();
@@ -75,7 +76,7 @@ export async function startServer({ args = [], dir = null, keep = false } = {}) 
     }
     // ZT_WEB_ROOT: serve another build of the web UI (node scripts/build-web.mjs DIR)
     const web = process.env.ZT_WEB_ROOT ? ['--web.root', path.resolve(process.env.ZT_WEB_ROOT)] : [];
-    const proc = spawn(BIN, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...web, ...args], {
+    const proc = spawn(bin, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...web, ...args], {
         cwd: REPO,
         env: cleanEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -104,7 +104,8 @@ static void closed(zt_sv_score *c, const zt_sv_row *row, void *ctx) {
 static zt_err facts(zt_sv_score *c, zt_error *e) { return zt_sv_score_subjects(c, "inspection", 1, closed, NULL, e); }
 
 static const zt_sv_source SOURCES[] = {
-    {"inspection_on_time", ZT_SV_RATE, "件", .hit = "按期办结", .miss = "逾期：", .empty = "本月无办结的检查，按满分计"},
+    {"inspection_on_time", ZT_SV_RATE, "件", .hit = "按期办结", .miss = "逾期：",
+     .empty = "本月无办结的检查，按满分计"},
     {NULL},
 };
 

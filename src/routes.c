@@ -58,6 +58,14 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
  * due fire before the answer. */
 static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
 
+/* The working-day calendar changed (an import or a day set or unset, by the
+ * API or the CLI), inside its write: deadlines already computed move - the
+ * cases' own, then supervision's, which re-evaluates its open subjects. */
+static zt_err calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e) {
+    zt_err rc = zt_cases_calendar_changed(db, cal, why, e);
+    return rc ? rc : zt_sv_calendar_changed(db, cal, why, e);
+}
+
 /* The kinds of subject supervision watches (src/supervise/kind.h): a new
  * domain adds its line here. */
 static const zt_sv_kind *const KINDS[] = {
@@ -74,5 +82,5 @@ void zt_wire(void) {
     zt_platform_on_clock_set(tick_on_clock_set);
     /* an import or a day set or unset, by the API or the CLI: deadlines
      * already computed move, in the change's own write */
-    zt_platform_on_calendar_change(zt_sv_calendar_changed);
+    zt_platform_on_calendar_change(calendar_changed);
 }

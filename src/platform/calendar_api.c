@@ -75,7 +75,7 @@ static void change_end(live_change *lc, zt_err rc) {
  * change at once (the writes after it in the batch count on the old
  * calendar again). */
 static zt_err change_notify(zt_db *db, live_change *lc, const char *why, zt_error *e) {
-    zt_err rc = on_calendar_change ? on_calendar_change(db, why, e) : ZT_OK;
+    zt_err rc = on_calendar_change ? on_calendar_change(db, lc->app->cal, why, e) : ZT_OK;
     if (rc) zt_cal_assign(lc->app->cal, lc->prev);
     return rc;
 }

@@ -56,12 +56,13 @@ void zt_platform_on_clock_set(zt_clock_set_fn fn);
  * "设置 2026-06-15 为节假日（市庆）"), valid during the call. When fn runs,
  * app->cal already answers with the changed calendar (and gets its old
  * self back if the write fails). An error fn returns rolls the change back
- * and is the change's error. main registers supervision's
- * zt_sv_calendar_changed (deadlines already computed move; platform is
- * below supervise and does not call it), for serve and for the CLI alike.
+ * and is the change's error. cal is the calendar with the change. main
+ * registers the cases' and supervision's re-dating (deadlines already
+ * computed move; platform is below both and calls neither), for serve and
+ * for the CLI alike.
  * One hook, registered before anything writes; NULL or never registered:
  * nothing runs. */
-typedef zt_err (*zt_calendar_change_fn)(zt_db *db, const char *why, zt_error *e);
+typedef zt_err (*zt_calendar_change_fn)(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e);
 void zt_platform_on_calendar_change(zt_calendar_change_fn fn);
 
 /* Routes: calendar queries and administration; the clock routes only when

@@ -31,6 +31,7 @@
 #include "base/json.h"
 #include "flow/clock.h"
 #include "flow/registry.h"
+#include "ledger/record.h"
 #include "org/org.h"
 #include "services/case.h"
 #include "services/services.h"
@@ -661,4 +662,74 @@ zt_err case_act_write(zt_db *db, void *arg, zt_error *e) {
     step_ctx x = {.act = a};
     zt_flow_opts o = {.arg = &x};
     return zt_flow_step(db, &in, a->action, a->p, a->fields, &o, e);
+}
+
+/* --- the calendar changed ------------------------------------------------------ */
+
+static const zt_principal CALENDAR = {.role_bit = ZT_R_SYSTEM, .role = "system", .login = "system", .name = "工作日历"};
+
+typedef struct {
+    case_row c;
+    char promised[11], legal[11];
+} redated;
+
+zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT " CASE_COLS " FROM " CASE_FROM
+                                " WHERE c.closed_at IS NULL AND c.accept_day IS NOT NULL AND c.suspended_at IS NULL",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_arena a;
+    zt_arena_init(&a);
+    redated *v = NULL;
+    size_t n = 0, cap = 0;
+    zt_err rc;
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
+        case_row c;
+        case_from_row(st, &a, &c);
+        zt_lclock k;
+        clock_of(&c, &k);
+        char promised[11], legal[11];
+        day_text(zt_lclock_due(&k, cal, k.promised), promised);
+        day_text(zt_lclock_due(&k, cal, k.legal), legal);
+        if (c.promised_due && c.legal_due && !strcmp(promised, c.promised_due) && !strcmp(legal, c.legal_due))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = zt_realloc(v, cap * sizeof *v);
+        }
+        v[n].c = c;
+        memcpy(v[n].promised, promised, sizeof promised);
+        memcpy(v[n].legal, legal, sizeof legal);
+        n++;
+    }
+    zt_db_release(db);
+    if (rc == ZT_DONE) rc = ZT_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const case_row *c = &v[i].c;
+        /* a step whose due day was the promise (or the law's) keeps following it */
+        const char *due = c->due_day;
+        if (due && c->promised_due && !strcmp(due, c->promised_due))
+            due = v[i].promised;
+        else if (due && c->legal_due && !strcmp(due, c->legal_due))
+            due = v[i].legal;
+        st = zt_db_prepare(db, "UPDATE cases SET promised_due = ?, legal_due = ?, due_day = ? WHERE id = ?", e);
+        if (!st) {
+            rc = ZT_EINTERNAL;
+            break;
+        }
+        zt_bind_text(st, 1, v[i].promised);
+        zt_bind_text(st, 2, v[i].legal);
+        bind_opt(st, 3, due);
+        zt_bind_int(st, 4, c->id);
+        if ((rc = zt_step_done(st, e))) break;
+        json_t *detail = json_pack("{s:s,s:s?,s:s,s:s?,s:s,s:s}", "reason", why ? why : "", "promised_due_was",
+                                   c->promised_due, "promised_due", v[i].promised, "legal_due_was", c->legal_due,
+                                   "legal_due", v[i].legal, "note", "工作日历变更，期限按新的工作日重新计算");
+        rc = zt_record(db, &CALENDAR, "case.redated", "case", c->number, c->applicant_id, detail, e);
+        json_decref(detail);
+    }
+    free(v);
+    zt_arena_free(&a);
+    return rc;
 }

@@ -33,6 +33,12 @@ static inline void zt_city_day(int64_t t, char out[11]) { zt_day_format(zt_day_o
 /* What serve and init call once: zt_flows_load, then the key that derives
  * each case's query password (data_dir/query.key, created on first use). */
 zt_err zt_services_start(zt_app *app, zt_error *e);
+/* Inside the write of a working-day calendar change (platform's hook, wired
+ * by main): the open, accepted cases whose clock runs count their promised
+ * and legal deadlines again on cal (a step due on the promised or legal day
+ * follows it); each case re-dated is recorded (case.redated, the applicant
+ * may read it) with why. A suspended case is re-dated when it resumes. */
+zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e);
 /* A case number's query password (8 characters + NUL) and the SHA-256
  * stored in cases.query_hash; zt_services_start must have loaded the key.
  * The bulk generator (src/tools/benchgen.c) numbers its cases with it. */

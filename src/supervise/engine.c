@@ -986,7 +986,7 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
 
 /* --- the calendar changed ------------------------------------------------------- */
 
-zt_err zt_sv_calendar_changed(zt_db *db, const char *why, zt_error *e) {
+zt_err zt_sv_calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e) {
     /* every open subject is looked at again by the ticker at once: its
      * deadlines move with the working days (a retraction or a card raised
      * on the new days is recorded, naming the change) */

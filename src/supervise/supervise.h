@@ -57,7 +57,7 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
 /* Inside a write: the working-day calendar changed (why, in Chinese, names
  * the change): every open subject is re-evaluated at once by the ticker,
  * and the change is recorded. */
-zt_err zt_sv_calendar_changed(zt_db *db, const char *why, zt_error *e);
+zt_err zt_sv_calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e);
 
 /* Does supervision watch subjects of this type (a kind of its own)? */
 int zt_sv_supervises(const char *subject_type);

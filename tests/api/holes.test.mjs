@@ -209,12 +209,22 @@ describe('importing a year of the calendar re-evaluates the open subjects it mov
         await ok(clerk.post(`/api/cases/${n}/actions/pre_review_pass`, { fields: {} }));
         await ok(clerk.post(`/api/cases/${n}/actions/accept`, { fields: {} }));
         // 7 working days from 24 December; 2027 is not covered: the weekday rule counts 1 January
+        let mine = await ok(zs.get(`/api/cases/${n}`));
+        assert.equal(mine.deadlines.promised_due, '2027-01-04');
         let s = await ok(sup.get(`/api/supervision/cases/${n}`));
         assert.equal(s.promised_due, '2027-01-04');
         assert.deepEqual(s.provisional, ['promised_due', 'legal_due']);
         // the operator imports 2027 (TEST FIXTURE, not the State Council's schedule): 1 January a holiday
         const tsv = '# TEST FIXTURE ONLY (tests/api/holes.test.mjs)\nyear\t2027\n2027-01-01\tholiday\t测试元旦\n';
         await ok(admin.req('POST', '/api/admin/calendar/import', { body: tsv, headers: { 'Content-Type': 'text/plain' } }));
+        // the applicant's case moves in the import's own write
+        mine = await ok(zs.get(`/api/cases/${n}`));
+        assert.equal(mine.deadlines.promised_due, '2027-01-05');
+        assert.equal(mine.deadlines.legal_due, '2027-01-15');
+        const redated = await ok(sup.get(`/api/audit?action=case.redated&target_id=${encodeURIComponent(n)}`));
+        assert.equal(redated.items.length, 1);
+        assert.equal(redated.items[0].detail.promised_due_was, '2027-01-04');
+        assert.equal(redated.items[0].detail.reason, '导入 2027 年工作日历');
         await ok(admin.post('/api/admin/tick', {}));
         s = await ok(sup.get(`/api/supervision/cases/${n}`));
         assert.equal(s.promised_due, '2027-01-05');

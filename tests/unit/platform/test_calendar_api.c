@@ -40,6 +40,7 @@ static struct {
     int calls;
     char why[512];
     int covered_2027;        /* the live calendar covered 2027 during the call */
+    int same_cal;            /* the hook was given the live calendar */
     int working_0615;        /* 2026-06-15 was a working day during the call */
     int64_t years_in_write;  /* calendar_years rows the write's connection saw */
     int64_t years_committed; /* ... and a reader, outside the write, saw */
@@ -60,11 +61,12 @@ static int64_t count_on(zt_db *db, const char *sql, int release) {
 
 static int64_t count(zt_db *db, const char *sql) { return count_on(db, sql, 1); }
 
-static zt_err hook(zt_db *db, const char *why, zt_error *e) {
+static zt_err hook(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e) {
     seen.calls++;
     snprintf(seen.why, sizeof seen.why, "%s", why);
-    seen.covered_2027 = zt_cal_covers(app.cal, 2027);
-    seen.working_0615 = zt_cal_is_working(app.cal, zt_day_from_ymd(2026, 6, 15), NULL, NULL, 0);
+    seen.covered_2027 = zt_cal_covers(cal, 2027); /* the calendar the hook is given: the live one, changed */
+    seen.same_cal = cal == app.cal;
+    seen.working_0615 = zt_cal_is_working(cal, zt_day_from_ymd(2026, 6, 15), NULL, NULL, 0);
     seen.years_in_write = count_on(db, "SELECT count(*) FROM calendar_years", 0);
     seen.years_committed = count(zt_store_reader(app.store), "SELECT count(*) FROM calendar_years");
     if (seen.fail) return zt_fail(e, seen.fail, NULL, "监察重新评估失败（测试）");
@@ -110,6 +112,7 @@ static void import_runs_the_hook_inside_its_write(void **state) {
     assert_string_equal(seen.why, "导入 2027 年工作日历");
     /* during the call the live calendar was the new one, and the write's
      * connection saw its own rows, not committed yet */
+    assert_true(seen.same_cal);
     assert_true(seen.covered_2027);
     assert_int_equal(seen.years_in_write, 2);
     assert_int_equal(seen.years_committed, 1);

@@ -692,8 +692,7 @@ zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *
         char promised[11], legal[11];
         day_text(zt_lclock_due(&k, cal, k.promised), promised);
         day_text(zt_lclock_due(&k, cal, k.legal), legal);
-        if (c.promised_due && c.legal_due && !strcmp(promised, c.promised_due) && !strcmp(legal, c.legal_due))
-            continue;
+        if (c.promised_due && c.legal_due && !strcmp(promised, c.promised_due) && !strcmp(legal, c.legal_due)) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             v = zt_realloc(v, cap * sizeof *v);

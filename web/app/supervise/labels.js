@@ -1,38 +1,49 @@
 // labels.js - the supervision office's words: card states and actions,
 // subject types, and the colour of a count of cards.
+//
+// A card's states and actions, and what they are called, are the card's
+// process definition (data/flows/card.json) as the server serves it (GET
+// /api/flows/card): loaded once, never copied here. Only the colour of a
+// state's tag is the web's.
+import { reactive } from 'vue';
+import { api } from '../api.js';
 import { LEVELS } from '../common/format.js';
 
 export { LEVELS };
 
-/** Card states (docs/cards.md) with Element Plus tag types. */
-export const CARD_STATES = {
-    pending: { label: '待发', type: 'info' },
-    issued: { label: '已发', type: 'warning' },
-    answered: { label: '已反馈', type: 'primary' },
-    escalated: { label: '督办', type: 'danger' },
-    appealed: { label: '申诉中', type: 'warning' },
-    closed: { label: '已办结', type: 'success' },
-    revoked: { label: '已撤销', type: 'info' },
-    retracted: { label: '已撤回', type: 'info' },
-};
-export const OPEN_STATES = ['pending', 'issued', 'answered', 'escalated', 'appealed'];
+/** Card states {id: {label, type}} in the definition's order (empty until loaded). */
+export const CARD_STATES = reactive({});
+/** What each step of a card's life is called {action id: label} (the live feed names the action). */
+export const CARD_ACTIONS = reactive({});
+/** States a card may still leave (not terminal, not retracted): the default of the cards list. */
+export const OPEN_STATES = reactive([]);
+
+/** Element Plus tag types: the colour of a state (presentation, not meaning). */
+const STATE_TYPES = { issued: 'warning', answered: 'primary', escalated: 'danger', appealed: 'warning', closed: 'success' };
+
+let loading = null;
+/** Load the card's definition once; resolves when the tables above are filled. */
+export function loadCardFlow() {
+    loading ??= api
+        .get('/api/flows/card')
+        .then((f) => {
+            for (const st of f.states) {
+                CARD_STATES[st.id] = { label: st.label, type: STATE_TYPES[st.id] || 'info' };
+                if (!st.terminal && st.id !== 'retracted') OPEN_STATES.push(st.id);
+            }
+            for (const a of f.actions) CARD_ACTIONS[a.id] = a.label;
+        })
+        .catch((err) => {
+            loading = null; // try again on the next page
+            throw err;
+        });
+    return loading;
+}
+loadCardFlow().catch(() => {}); // the pages show ids until it comes; a failure is retried
 
 export const stateLabel = (s) => (CARD_STATES[s] && CARD_STATES[s].label) || s || '';
 export const stateType = (s) => (CARD_STATES[s] && CARD_STATES[s].type) || 'info';
 export const levelLabel = (l) => (LEVELS[l] && LEVELS[l].label) || l || '';
-
-/** What a step of a card's life is called (the live feed names the action). */
-export const CARD_ACTIONS = {
-    raise: '发出',
-    confirm: '确认下发',
-    feedback: '反馈',
-    close: '办结',
-    escalate: '督办',
-    appeal: '申诉',
-    revoke: '撤销',
-    send_back: '驳回申诉',
-    retract: '撤回',
-};
 
 export const SUBJECT_TYPES = {
     case: '办件',

@@ -498,6 +498,15 @@ static zt_err card_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
     const card_row *c = m->in->row;
     char due[11] = "";
     const char *col = NULL;
+    /* the card's invariants, whatever its definition file says: the engine
+     * raises a card to pending or issued and retracts only a live one; an
+     * answered card is an issued or 督办 one answered */
+    ZT_ASSERTF(strcmp(m->action.id, "raise") || !strcmp(m->to, "pending") || !strcmp(m->to, "issued"),
+               "card %s raised to %s", c->number, m->to);
+    ZT_ASSERTF(strcmp(m->action.id, "retract") || zt_sv_card_live(m->from), "card %s retracted from %s", c->number,
+               m->from);
+    ZT_ASSERTF(strcmp(m->to, "answered") || !strcmp(m->from, "issued") || !strcmp(m->from, "escalated"),
+               "card %s answered from %s", c->number, m->from);
     if (!strcmp(m->to, "issued") && strcmp(m->from, "issued")) {
         due_after(db, c, "feedback_days", "issued", m->at, due);
         col = "UPDATE sv_cards SET feedback_due = ? WHERE id = ?";
@@ -511,6 +520,7 @@ static zt_err card_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, due);
         zt_bind_int(st, 2, c->id);
+        ZT_ASSERTF(*due, "card %s entered %s without a due day", c->number, m->to);
         if ((rc = zt_step_done(st, e))) return rc;
     }
     const char *reason =

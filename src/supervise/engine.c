@@ -839,6 +839,11 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
         zt_sv_rule rr = {r->id, r->name, r->category, r->kind, r->level, r->version, r->params};
         zt_sv_signal sig = {0};
         r->fn(&rr, &s, now, &sig);
+        /* an evaluator's answer is one of: fires (at a moment), a timer
+         * (ahead, on an open subject), or nothing */
+        ZT_ASSERTF(!(sig.fires && sig.timer), "%s: rule %s both fires and waits on %s", s.type, r->id, s.number);
+        ZT_ASSERTF(!sig.timer || (!s.closed_at && sig.at > now), "%s: rule %s waits for the past on %s", s.type, r->id,
+                   s.number);
         if (!sig.fires && sig.facts) {
             json_decref(sig.facts);
             sig.facts = NULL;

@@ -25,16 +25,13 @@ static const char *state_col(const zt_flow_owner *o) { return o->state_column ? 
 
 int64_t zt_flow_times(zt_db *db, const char *subject_type, const char *subject, const char *action,
                       const char *dept_code, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                dept_code ? "SELECT count(*) FROM flow_events WHERE subject_type = ? AND subject = ?"
-                                            " AND action = ? AND actor_dept = ?"
-                                          : "SELECT count(*) FROM flow_events WHERE subject_type = ? AND subject = ?"
-                                            " AND action = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              dept_code ? "SELECT count(*) FROM flow_events WHERE subject_type = ? AND subject = ?"
+                                          " AND action = ? AND actor_dept = ?"
+                                        : "SELECT count(*) FROM flow_events WHERE subject_type = ? AND subject = ?"
+                                          " AND action = ?",
+                              ZT_T(subject_type), ZT_T(subject), ZT_T(action));
     if (!st) return -1;
-    zt_bind_text(st, 1, subject_type);
-    zt_bind_text(st, 2, subject);
-    zt_bind_text(st, 3, action);
     if (dept_code) zt_bind_text(st, 4, dept_code);
     zt_err rc = zt_step(st, e);
     int64_t n = rc == ZT_ROW ? zt_col_int(st, 0) : -1;
@@ -69,11 +66,10 @@ zt_err zt_flow_may(zt_db *db, const zt_flow_instance *in, const char *action, co
 }
 
 static zt_err next_seq(zt_db *db, const zt_flow_instance *in, int64_t *seq, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(
-        db, "SELECT coalesce(max(seq), 0) + 1 FROM flow_events WHERE subject_type = ? AND subject = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT coalesce(max(seq), 0) + 1 FROM flow_events WHERE subject_type = ? AND subject = ?",
+                    ZT_T(stype(in)), ZT_T(in->subject));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, stype(in));
-    zt_bind_text(st, 2, in->subject);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) *seq = zt_col_int(st, 0);
     zt_db_release(db);
@@ -87,12 +83,8 @@ static zt_err move(zt_db *db, const zt_flow_instance *in, const char *to, int64_
     const char *col = state_col(in->owner);
     snprintf(sql, sizeof sql, "UPDATE %s SET %s = ?, updated_at = ? WHERE id = ? AND %s = ?%s", in->owner->table, col,
              col, in->updated_at ? " AND updated_at = ?" : "");
-    zt_stmt *st = zt_db_prepare(db, sql, e);
+    zt_stmt *st = zt_db_query(db, e, sql, ZT_T(to), ZT_I(now), ZT_I(in->row_id), ZT_T(in->state));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, to);
-    zt_bind_int(st, 2, now);
-    zt_bind_int(st, 3, in->row_id);
-    zt_bind_text(st, 4, in->state);
     if (in->updated_at) zt_bind_int(st, 5, in->updated_at);
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
@@ -224,17 +216,15 @@ zt_err zt_flow_create(zt_db *db, const zt_flow_instance *in, const char *action,
 
 zt_err zt_flow_history(zt_db *db, const char *subject_type, const char *subject, int64_t row_id,
                        void (*fn)(const zt_flow_event *ev, void *ctx), void *ctx, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                row_id ? "SELECT seq, event_id, action, from_state, to_state, actor_id, actor,"
-                                         " actor_role, actor_dept, at, fields, id, row_id FROM flow_events"
-                                         " WHERE subject_type = ? AND subject = ? AND row_id = ? ORDER BY seq"
-                                       : "SELECT seq, event_id, action, from_state, to_state, actor_id, actor,"
-                                         " actor_role, actor_dept, at, fields, id, row_id FROM flow_events"
-                                         " WHERE subject_type = ? AND subject = ? ORDER BY seq",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              row_id ? "SELECT seq, event_id, action, from_state, to_state, actor_id, actor,"
+                                       " actor_role, actor_dept, at, fields, id, row_id FROM flow_events"
+                                       " WHERE subject_type = ? AND subject = ? AND row_id = ? ORDER BY seq"
+                                     : "SELECT seq, event_id, action, from_state, to_state, actor_id, actor,"
+                                       " actor_role, actor_dept, at, fields, id, row_id FROM flow_events"
+                                       " WHERE subject_type = ? AND subject = ? ORDER BY seq",
+                              ZT_T(subject_type), ZT_T(subject));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, subject_type);
-    zt_bind_text(st, 2, subject);
     if (row_id) zt_bind_int(st, 3, row_id);
     /* the steps are read whole before fn sees them: fn may read the store
      * (names, labels), which would reset this statement */

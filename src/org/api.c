@@ -15,13 +15,6 @@
 
 static zt_app *APP(zt_req *r) { return zt_req_app(r); }
 
-static json_t *ts_json(zt_stmt *st, int col) {
-    if (zt_col_is_null(st, col)) return json_null();
-    char ts[32];
-    zt_time_format(zt_col_int(st, col), ts);
-    return json_string(ts);
-}
-
 static void list_row(zt_stmt *st, void *ctx);
 
 typedef struct {
@@ -168,7 +161,7 @@ static json_t *region_json(zt_stmt *st) {
     int64_t level = zt_col_int(st, 2);
     return json_pack("{s:s,s:s,s:I,s:s,s:s,s:o}", "code", zt_col_text(st, 0), "name", zt_col_text(st, 1), "level",
                      (json_int_t)level, "level_name", level >= 1 && level <= 3 ? levels[level] : "", "parent_code",
-                     zt_col_text(st, 3), "retired_at", ts_json(st, 4));
+                     zt_col_text(st, 3), "retired_at", zt_col_json_time(st, 4));
 }
 
 static zt_err h_regions(zt_req *r, zt_error *e) {
@@ -322,7 +315,7 @@ static json_t *dept_json(zt_stmt *st) {
     return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "code",
                      zt_col_text(st, 1), "name", zt_col_text(st, 2), "short_name", zt_col_text(st, 3), "region_code",
                      zt_col_text(st, 4), "region_name", zt_col_text(st, 5), "kind", zt_col_text(st, 6), "phone",
-                     zt_col_text(st, 7), "address", zt_col_text(st, 8), "retired_at", ts_json(st, 9));
+                     zt_col_text(st, 7), "address", zt_col_text(st, 8), "retired_at", zt_col_json_time(st, 9));
 }
 
 static zt_err h_depts(zt_req *r, zt_error *e) {
@@ -470,7 +463,7 @@ static json_t *hall_json(zt_stmt *st) {
     return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "name",
                      zt_col_text(st, 1), "region_code", zt_col_text(st, 2), "region_name", zt_col_text(st, 3),
                      "address", zt_col_text(st, 4), "hours", zt_col_text(st, 5), "phone", zt_col_text(st, 6),
-                     "retired_at", ts_json(st, 7));
+                     "retired_at", zt_col_json_time(st, 7));
 }
 
 #define WINDOW_COLS "w.id, w.hall_id, h.name, w.number, w.name, w.dept_id, d.name, w.retired_at"
@@ -480,7 +473,8 @@ static json_t *window_json(zt_stmt *st) {
     return json_pack("{s:I,s:I,s:s,s:I,s:s,s:I,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "hall_id",
                      (json_int_t)zt_col_int(st, 1), "hall_name", zt_col_text(st, 2), "number",
                      (json_int_t)zt_col_int(st, 3), "name", zt_col_text(st, 4), "dept_id",
-                     (json_int_t)zt_col_int(st, 5), "dept_name", zt_col_text(st, 6), "retired_at", ts_json(st, 7));
+                     (json_int_t)zt_col_int(st, 5), "dept_name", zt_col_text(st, 6), "retired_at",
+                     zt_col_json_time(st, 7));
 }
 
 static zt_err window_reply(zt_req *r, int64_t id, int status, zt_error *e) {
@@ -508,9 +502,8 @@ static zt_err h_halls(zt_req *r, zt_error *e) {
 /* One hall with its windows. */
 static zt_err hall_reply(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " HALL_COLS " FROM " HALL_FROM " WHERE h.id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " HALL_COLS " FROM " HALL_FROM " WHERE h.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
     json_t *hall = hall_json(st), *wins = json_array();
     st = zt_db_prepare(db,
@@ -613,9 +606,9 @@ static zt_err h_window_create(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "name", 1, 64, &name, e);
     if (!rc) rc = zt_json_int(b, "dept_id", 1, 1, INT64_MAX, 0, &dept, e);
     if (rc) return rc;
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT retired_at FROM halls WHERE id = ?", e);
+    zt_stmt *st =
+        zt_db_query(zt_store_reader(APP(r)->store), e, "SELECT retired_at FROM halls WHERE id = ?", ZT_I(hall));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, hall);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "大厅不存在");
     if (!zt_col_is_null(st, 0)) return zt_fail(e, ZT_ECONFLICT, "id", "大厅已撤销");
     zt_db_release(zt_store_reader(APP(r)->store));
@@ -656,9 +649,8 @@ static zt_err window_change(zt_req *r, int retire, zt_error *e) {
         if (!rc) rc = zt_json_int(b, "dept_id", 0, 1, INT64_MAX, 0, &dept, e);
         if (rc) return rc;
     }
-    zt_stmt *st = zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT dept_id FROM windows WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(zt_store_reader(APP(r)->store), e, "SELECT dept_id FROM windows WHERE id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "窗口不存在");
     if (!zt_scope_dept_write(p, zt_col_int(st, 0))) return zt_fail(e, ZT_EFORBIDDEN, "id", "无权修改其他部门的窗口");
     if ((dept || retire) && !(p->role_bit & ZT_R_ADMIN))

@@ -29,23 +29,20 @@ static zt_err dept_row(zt_stmt *st, zt_dept *out, zt_error *e) {
 }
 
 zt_err zt_dept_get(zt_db *db, int64_t id, zt_dept *out, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, DEPT_SQL "id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, DEPT_SQL "id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     return dept_row(st, out, e);
 }
 
 zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, DEPT_SQL "code = ?", e);
+    zt_stmt *st = zt_db_query(db, e, DEPT_SQL "code = ?", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     return dept_row(st, out, e);
 }
 
 zt_err zt_region_known(zt_db *db, const char *code, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT 1 FROM regions WHERE code = ?", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     zt_err rc = zt_step(st, e);
     zt_db_release(db);
     if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "region", "行政区划 %s 未登记", code);

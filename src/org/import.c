@@ -29,9 +29,8 @@ static zt_err check_utf8(char **f, int n, zt_error *e) {
 /* Does the region exist? (A missing one would otherwise surface as SQLite's
  * "FOREIGN KEY constraint failed", a conflict that names nothing.) */
 static zt_err need_region(zt_db *db, const char *code, const char *what, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT 1 FROM regions WHERE code = ?", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     zt_err rc = zt_step(st, e);
     if (zt_step_failed(rc)) return rc;
     return rc == ZT_ROW ? ZT_OK : zt_fail(e, ZT_EINVAL, what, "unknown region %s", code);
@@ -157,13 +156,11 @@ static zt_err window_line(char **f, int n, int lineno, void *arg, zt_error *e) {
     zt_err rc = zt_step_done(st, e);
     if (!rc && zt_db_changes(c->db) == 0) {
         /* either already there or a hall/department that does not exist */
-        zt_stmt *chk = zt_db_prepare(c->db,
-                                     "SELECT 1 FROM windows w JOIN halls h ON h.id = w.hall_id WHERE h.name = ?"
-                                     " AND w.number = ?",
-                                     e);
+        zt_stmt *chk = zt_db_query(c->db, e,
+                                   "SELECT 1 FROM windows w JOIN halls h ON h.id = w.hall_id WHERE h.name = ?"
+                                   " AND w.number = ?",
+                                   ZT_T(f[0]), ZT_I(num));
         if (!chk) return ZT_EINTERNAL;
-        zt_bind_text(chk, 1, f[0]);
-        zt_bind_int(chk, 2, num);
         if (zt_step(chk, e) != ZT_ROW)
             return zt_fail(e, ZT_EINVAL, "window", "unknown hall \"%s\" or department \"%s\"", f[0], f[3]);
     }

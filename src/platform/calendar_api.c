@@ -152,46 +152,36 @@ static zt_err import_rows(zt_db *db, void *arg, zt_error *e) {
                  * and forget the official listing they covered */
                 char like[16];
                 snprintf(like, sizeof like, "%.4s-%%", f1);
-                zt_stmt *st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day LIKE ? AND local = 0", e);
+                zt_stmt *st =
+                    zt_db_query(db, e, "DELETE FROM calendar_days WHERE day LIKE ? AND local = 0", ZT_T(like));
                 if (!st) return ZT_EINTERNAL;
-                zt_bind_text(st, 1, like);
                 zt_err rc = zt_step_done(st, e);
                 if (rc) return rc;
-                st = zt_db_prepare(db,
-                                   "UPDATE calendar_days SET official_kind = NULL, official_name = NULL"
-                                   " WHERE day LIKE ? AND local = 1",
-                                   e);
-                if (!st) return ZT_EINTERNAL;
-                zt_bind_text(st, 1, like);
-                if ((rc = zt_step_done(st, e))) return rc;
-                st = zt_db_prepare(db,
-                                   "INSERT INTO calendar_years (year, source, imported_at) VALUES (?, ?, ?)"
-                                   " ON CONFLICT (year) DO UPDATE SET source = excluded.source,"
-                                   " imported_at = excluded.imported_at",
-                                   e);
-                if (!st) return ZT_EINTERNAL;
-                zt_bind_int(st, 1, strtol(f1, NULL, 10));
-                zt_bind_text(st, 2, a->source);
-                zt_bind_int(st, 3, now);
-                if ((rc = zt_step_done(st, e))) return rc;
+                if ((rc = zt_db_run(db, e,
+                                    "UPDATE calendar_days SET official_kind = NULL, official_name = NULL"
+                                    " WHERE day LIKE ? AND local = 1",
+                                    ZT_T(like))))
+                    return rc;
+                if ((rc = zt_db_run(db, e,
+                                    "INSERT INTO calendar_years (year, source, imported_at) VALUES (?, ?, ?)"
+                                    " ON CONFLICT (year) DO UPDATE SET source = excluded.source,"
+                                    " imported_at = excluded.imported_at",
+                                    ZT_I(strtol(f1, NULL, 10)), ZT_T(a->source), ZT_I(now))))
+                    return rc;
                 a->years++;
             } else if (pass == 1 && strcmp(line, "year") != 0) {
                 char *f2 = strchr(f1, '\t');
                 if (f2) *f2++ = 0;
-                zt_stmt *st = zt_db_prepare(db,
-                                            "INSERT INTO calendar_days (day, kind, name, local, updated_at)"
-                                            " VALUES (?, ?, ?, 0, ?) ON CONFLICT (day) DO UPDATE SET"
-                                            " official_kind = CASE WHEN local = 1 THEN excluded.kind END,"
-                                            " official_name = CASE WHEN local = 1 THEN excluded.name END,"
-                                            " kind = CASE WHEN local = 1 THEN kind ELSE excluded.kind END,"
-                                            " name = CASE WHEN local = 1 THEN name ELSE excluded.name END,"
-                                            " updated_at = excluded.updated_at",
-                                            e);
+                zt_stmt *st = zt_db_query(db, e,
+                                          "INSERT INTO calendar_days (day, kind, name, local, updated_at)"
+                                          " VALUES (?, ?, ?, 0, ?) ON CONFLICT (day) DO UPDATE SET"
+                                          " official_kind = CASE WHEN local = 1 THEN excluded.kind END,"
+                                          " official_name = CASE WHEN local = 1 THEN excluded.name END,"
+                                          " kind = CASE WHEN local = 1 THEN kind ELSE excluded.kind END,"
+                                          " name = CASE WHEN local = 1 THEN name ELSE excluded.name END,"
+                                          " updated_at = excluded.updated_at",
+                                          ZT_T(line), ZT_T(f1), ZT_T(f2 ? f2 : ""), ZT_I(now));
                 if (!st) return ZT_EINTERNAL;
-                zt_bind_text(st, 1, line);
-                zt_bind_text(st, 2, f1);
-                zt_bind_text(st, 3, f2 ? f2 : "");
-                zt_bind_int(st, 4, now);
                 zt_err rc = zt_step_done(st, e);
                 if (rc) return rc;
                 a->days++;
@@ -259,28 +249,22 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
     char what[128], official_kind[16] = "", official_name[64] = "";
     if (a->kind) {
         /* an official listing under a local change is kept in official_* */
-        st = zt_db_prepare(db,
-                           "INSERT INTO calendar_days (day, kind, name, local, updated_at) VALUES (?, ?, ?, 1, ?)"
-                           " ON CONFLICT (day) DO UPDATE SET"
-                           " official_kind = CASE WHEN local = 0 THEN kind ELSE official_kind END,"
-                           " official_name = CASE WHEN local = 0 THEN name ELSE official_name END,"
-                           " kind = excluded.kind, name = excluded.name, local = 1, updated_at = excluded.updated_at",
-                           e);
-        if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, a->date);
-        zt_bind_text(st, 2, a->kind);
-        zt_bind_text(st, 3, a->name ? a->name : "");
-        zt_bind_int(st, 4, zt_now());
-        if ((rc = zt_step_done(st, e))) return rc;
+        if ((rc = zt_db_run(db, e,
+                            "INSERT INTO calendar_days (day, kind, name, local, updated_at) VALUES (?, ?, ?, 1, ?)"
+                            " ON CONFLICT (day) DO UPDATE SET"
+                            " official_kind = CASE WHEN local = 0 THEN kind ELSE official_kind END,"
+                            " official_name = CASE WHEN local = 0 THEN name ELSE official_name END,"
+                            " kind = excluded.kind, name = excluded.name, local = 1, updated_at = excluded.updated_at",
+                            ZT_T(a->date), ZT_T(a->kind), ZT_T(a->name ? a->name : ""), ZT_I(zt_now()))))
+            return rc;
         listing_text(what, sizeof what, a->kind, a->name);
         snprintf(a->why, sizeof a->why, "设置 %s 为%s", a->date, what);
     } else {
-        st = zt_db_prepare(db,
-                           "SELECT local, official_kind, coalesce(official_name, ''), kind, name"
-                           " FROM calendar_days WHERE day = ?",
-                           e);
+        st = zt_db_query(db, e,
+                         "SELECT local, official_kind, coalesce(official_name, ''), kind, name"
+                         " FROM calendar_days WHERE day = ?",
+                         ZT_T(a->date));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, a->date);
         if (zt_step(st, e) != ZT_ROW || zt_col_int(st, 0) == 0)
             return zt_fail(e, ZT_ENOTFOUND, "date", "该日期没有本地安排（官方安排须以导入方式更改）");
         listing_text(what, sizeof what, zt_col_text(st, 3), zt_col_text(st, 4));
@@ -290,13 +274,11 @@ static zt_err set_day(zt_db *db, void *arg, zt_error *e) {
             snprintf(official_name, sizeof official_name, "%s", zt_col_text(st, 2));
             listing_text(what, sizeof what, official_kind, official_name);
             snprintf(a->why + n, sizeof a->why - (size_t)n, "，恢复国务院安排：%s", what);
-            st = zt_db_prepare(db,
-                               "UPDATE calendar_days SET kind = official_kind, name = official_name, local = 0,"
-                               " official_kind = NULL, official_name = NULL, updated_at = ? WHERE day = ?",
-                               e);
+            st = zt_db_query(db, e,
+                             "UPDATE calendar_days SET kind = official_kind, name = official_name, local = 0,"
+                             " official_kind = NULL, official_name = NULL, updated_at = ? WHERE day = ?",
+                             ZT_I(zt_now()), ZT_T(a->date));
             if (!st) return ZT_EINTERNAL;
-            zt_bind_int(st, 1, zt_now());
-            zt_bind_text(st, 2, a->date);
         } else {
             if (!(st = zt_db_prepare(db, "DELETE FROM calendar_days WHERE day = ?", e))) return ZT_EINTERNAL;
             zt_bind_text(st, 1, a->date);

@@ -90,9 +90,8 @@ void case_from_row(zt_stmt *st, zt_arena *a, case_row *c) {
 }
 
 zt_err case_load(zt_db *db, zt_arena *a, const char *number, case_row *c, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT " CASE_COLS " FROM " CASE_FROM " WHERE c.number = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " CASE_COLS " FROM " CASE_FROM " WHERE c.number = ?", ZT_T(number));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, number);
     zt_err rc = zt_step(st, e);
     if (zt_step_failed(rc)) return rc;
     if (rc == ZT_DONE) {
@@ -107,10 +106,9 @@ zt_err case_load(zt_db *db, zt_arena *a, const char *number, case_row *c, zt_err
 /* Is the department (by id) one of the case's joint-review departments? */
 static int is_joint(zt_db *db, int64_t case_id, int64_t dept_id) {
     zt_error ignored = {0};
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM case_joint WHERE case_id = ? AND dept_id = ?", &ignored);
+    zt_stmt *st = zt_db_query(db, &ignored, "SELECT 1 FROM case_joint WHERE case_id = ? AND dept_id = ?", ZT_I(case_id),
+                              ZT_I(dept_id));
     if (!st) return 0;
-    zt_bind_int(st, 1, case_id);
-    zt_bind_int(st, 2, dept_id);
     int ok = zt_step(st, &ignored) == ZT_ROW;
     zt_db_release(db);
     return ok;
@@ -156,15 +154,12 @@ static zt_err case_may(zt_db *db, const zt_flow_instance *in, const zt_principal
 static int case_parallel_done(zt_db *db, const zt_flow_instance *in, const char *parallel) {
     const case_row *c = in->row;
     zt_error ignored = {0};
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT (SELECT count(*) FROM case_joint WHERE case_id = ?) <= (SELECT"
-                                " count(DISTINCT actor_dept) FROM flow_events WHERE subject_type = 'case'"
-                                " AND subject = ? AND action = ?)",
-                                &ignored);
+    zt_stmt *st = zt_db_query(db, &ignored,
+                              "SELECT (SELECT count(*) FROM case_joint WHERE case_id = ?) <= (SELECT"
+                              " count(DISTINCT actor_dept) FROM flow_events WHERE subject_type = 'case'"
+                              " AND subject = ? AND action = ?)",
+                              ZT_I(c->id), ZT_T(c->number), ZT_T(parallel));
     if (!st) return 0;
-    zt_bind_int(st, 1, c->id);
-    zt_bind_text(st, 2, c->number);
-    zt_bind_text(st, 3, parallel);
     int done = zt_step(st, &ignored) == ZT_ROW && zt_col_int(st, 0);
     zt_db_release(db);
     return done;
@@ -243,14 +238,11 @@ zt_err case_attachments(zt_db *db, json_t *arr, const char *key, int64_t owner, 
 static zt_err insert_materials(zt_db *db, int64_t case_id, const case_attach *a, size_t n, int64_t event_seq,
                                int64_t by, int64_t at, zt_error *e) {
     for (size_t i = 0; i < n; i++) {
-        zt_stmt *st = zt_db_prepare(db,
-                                    "INSERT INTO case_materials (case_id, material, upload_id, event_seq, added_by,"
-                                    " added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                    e);
+        zt_stmt *st = zt_db_query(db, e,
+                                  "INSERT INTO case_materials (case_id, material, upload_id, event_seq, added_by,"
+                                  " added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                  ZT_I(case_id), ZT_T(a[i].material), ZT_I(a[i].upload_id));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, case_id);
-        zt_bind_text(st, 2, a[i].material);
-        zt_bind_int(st, 3, a[i].upload_id);
         if (event_seq)
             zt_bind_int(st, 4, event_seq);
         else
@@ -522,10 +514,9 @@ zt_err case_apply_write(zt_db *db, void *arg, zt_error *e) {
     case_new *a = arg;
     zt_stmt *st;
     if (a->idem) {
-        st = zt_db_prepare(db, "SELECT number FROM cases WHERE applicant_id = ? AND idem_key = ?", e);
+        st = zt_db_query(db, e, "SELECT number FROM cases WHERE applicant_id = ? AND idem_key = ?", ZT_I(a->p->user_id),
+                         ZT_T(a->idem));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, a->p->user_id);
-        zt_bind_text(st, 2, a->idem);
         zt_err found = zt_step(st, e);
         if (zt_step_failed(found)) return found;
         if (found == ZT_ROW) {
@@ -563,30 +554,18 @@ zt_err case_apply_write(zt_db *db, void *arg, zt_error *e) {
         day_text(zt_lclock_due(&k, a->app->cal, k.legal), legal);
     }
     state_due(a->app->cal, f, start, NULL, NULL, *promised ? promised : NULL, &k, today, due);
-    st = zt_db_prepare(db,
-                       "INSERT INTO cases (number, item_id, flow_id, flow_version, dept_id, region_code, applicant_id,"
-                       " applicant_type, applicant_name, applicant_no, contact_phone, channel, title, form, state,"
-                       " state_since, due_day, query_hash, idem_key, submitted_at, accepted_at, accept_day,"
-                       " promised_due, legal_due, updated_at) VALUES"
-                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'online', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                       " RETURNING id",
-                       e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO cases (number, item_id, flow_id, flow_version, dept_id, region_code, applicant_id,"
+                     " applicant_type, applicant_name, applicant_no, contact_phone, channel, title, form, state,"
+                     " state_since, due_day, query_hash, idem_key, submitted_at, accepted_at, accept_day,"
+                     " promised_due, legal_due, updated_at) VALUES"
+                     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'online', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                     " RETURNING id",
+                     ZT_T(a->number), ZT_I(a->item_id), ZT_T(a->flow_id), ZT_I(a->flow_version), ZT_I(a->dept_id),
+                     ZT_T(a->region), ZT_I(a->p->user_id), ZT_T(a->applicant_type), ZT_T(a->applicant_name),
+                     ZT_T(a->applicant_no), ZT_T(a->phone ? a->phone : ""), ZT_T(a->title ? a->title : ""),
+                     ZT_T(a->form), ZT_T(start), ZT_I(now));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->number);
-    zt_bind_int(st, 2, a->item_id);
-    zt_bind_text(st, 3, a->flow_id);
-    zt_bind_int(st, 4, a->flow_version);
-    zt_bind_int(st, 5, a->dept_id);
-    zt_bind_text(st, 6, a->region);
-    zt_bind_int(st, 7, a->p->user_id);
-    zt_bind_text(st, 8, a->applicant_type);
-    zt_bind_text(st, 9, a->applicant_name);
-    zt_bind_text(st, 10, a->applicant_no);
-    zt_bind_text(st, 11, a->phone ? a->phone : "");
-    zt_bind_text(st, 12, a->title ? a->title : "");
-    zt_bind_text(st, 13, a->form);
-    zt_bind_text(st, 14, start);
-    zt_bind_int(st, 15, now);
     bind_opt(st, 16, due);
     zt_bind_blob(st, 17, qh, sizeof qh);
     bind_opt(st, 18, a->idem);
@@ -614,11 +593,9 @@ zt_err case_apply_write(zt_db *db, void *arg, zt_error *e) {
             *e = ne;
             return dr;
         }
-        st = zt_db_prepare(db, "INSERT INTO case_joint (case_id, dept_id) VALUES (?, ?) ON CONFLICT DO NOTHING", e);
-        if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, case_id);
-        zt_bind_int(st, 2, d.id);
-        if ((rc = zt_step_done(st, e))) return rc;
+        if ((rc = zt_db_run(db, e, "INSERT INTO case_joint (case_id, dept_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                            ZT_I(case_id), ZT_I(d.id))))
+            return rc;
     }
     /* the new case as the hook and the event see it */
     case_row c = {.id = case_id,

@@ -155,13 +155,12 @@ void case_applicant_timeline(json_t *tl) {
 
 static json_t *materials_json(zt_db *db, int64_t case_id, zt_error *e) {
     json_t *arr = json_array();
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT m.material, m.upload_id, u.filename, f.mime, f.size, f.sha256, m.event_seq,"
-                                " m.added_at FROM case_materials m JOIN uploads u ON u.id = m.upload_id"
-                                " JOIN files f ON f.sha256 = u.sha256 WHERE m.case_id = ? ORDER BY m.id",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT m.material, m.upload_id, u.filename, f.mime, f.size, f.sha256, m.event_seq,"
+                              " m.added_at FROM case_materials m JOIN uploads u ON u.id = m.upload_id"
+                              " JOIN files f ON f.sha256 = u.sha256 WHERE m.case_id = ? ORDER BY m.id",
+                              ZT_I(case_id));
     if (!st) return arr;
-    zt_bind_int(st, 1, case_id);
     while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(arr, json_pack("{s:s,s:I,s:s,s:s,s:I,s:s,s:o,s:o}", "material", zt_col_text(st, 0),
                                              "upload_id", (json_int_t)zt_col_int(st, 1), "filename", zt_col_text(st, 2),
@@ -175,15 +174,13 @@ static json_t *materials_json(zt_db *db, int64_t case_id, zt_error *e) {
 
 static json_t *joint_json(zt_db *db, const case_row *c, zt_error *e) {
     json_t *arr = json_array();
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT d.code, d.name, (SELECT count(*) FROM flow_events v WHERE v.subject_type ="
-                                " 'case' AND v.subject = ? AND v.actor_dept = d.code AND v.action = 'opinion')"
-                                " FROM case_joint j JOIN departments d ON d.id = j.dept_id WHERE j.case_id = ?"
-                                " ORDER BY d.code",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT d.code, d.name, (SELECT count(*) FROM flow_events v WHERE v.subject_type ="
+                              " 'case' AND v.subject = ? AND v.actor_dept = d.code AND v.action = 'opinion')"
+                              " FROM case_joint j JOIN departments d ON d.id = j.dept_id WHERE j.case_id = ?"
+                              " ORDER BY d.code",
+                              ZT_T(c->number), ZT_I(c->id));
     if (!st) return arr;
-    zt_bind_text(st, 1, c->number);
-    zt_bind_int(st, 2, c->id);
     while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "department", zt_col_text(st, 0), "name",
                                              zt_col_text(st, 1), "opinion_given", zt_col_int(st, 2) > 0));

@@ -107,9 +107,9 @@ zt_err case_h_status(zt_req *r, zt_error *e) {
     /* the case and its stored hash in one read (the profile of this
      * endpoint: each statement is a read transaction of its own) */
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " CASE_COLS ", c.query_hash FROM " CASE_FROM " WHERE c.number = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT " CASE_COLS ", c.query_hash FROM " CASE_FROM " WHERE c.number = ?", ZT_T(number));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, number);
     unsigned char want[32], got[32];
     case_row c;
     zt_err step = zt_step(st, e);

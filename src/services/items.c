@@ -450,13 +450,11 @@ static zt_err v_joint(const zt_item_lookup *lk, json_t *g, const guide_info *gi,
  * hall names are unique among active halls, window numbers within a hall). */
 static zt_err db_window(void *ctx, const char *hall, int64_t number, int64_t *dept_id, zt_error *e) {
     zt_db *db = ctx;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT h.id, w.dept_id FROM halls h LEFT JOIN windows w ON w.hall_id = h.id"
-                                " AND w.number = ? AND w.retired_at IS NULL WHERE h.name = ? AND h.retired_at IS NULL",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT h.id, w.dept_id FROM halls h LEFT JOIN windows w ON w.hall_id = h.id"
+                              " AND w.number = ? AND w.retired_at IS NULL WHERE h.name = ? AND h.retired_at IS NULL",
+                              ZT_I(number), ZT_T(hall));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, number);
-    zt_bind_text(st, 2, hall);
     zt_err s = zt_step(st, e);
     if (s != ZT_ROW) return s;
     *dept_id = zt_col_is_null(st, 1) ? 0 : zt_col_int(st, 1);
@@ -691,10 +689,8 @@ static zt_err item_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
                                                      " review_opinion = ?4, published_at = ?1 WHERE id = ?2"
                                                    : NULL;
     if (sql) {
-        zt_stmt *st = zt_db_prepare(db, sql, e);
+        zt_stmt *st = zt_db_query(db, e, sql, ZT_I(m->at), ZT_I(it->id));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, m->at);
-        zt_bind_int(st, 2, it->id);
         if (review) {
             if (m->actor->user_id)
                 zt_bind_int(st, 3, m->actor->user_id);
@@ -745,9 +741,8 @@ static zt_err item_created(zt_db *db, int64_t id, const char *action, const zt_p
 
 /* The version row id. */
 static zt_err load_ref(zt_db *db, int64_t id, item_ref *it, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT " ITEM_REF_COLS " FROM " ITEM_REF_FROM " WHERE i.id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " ITEM_REF_COLS " FROM " ITEM_REF_FROM " WHERE i.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) ref_from(st, it);
     zt_db_release(db);
@@ -828,9 +823,8 @@ static zt_err insert_item(zt_db *db, const guide_info *gi, json_t *guide, int64_
 
 /* ZT_ROW when an item has the code, ZT_DONE when none, or the error. */
 static zt_err code_exists(zt_db *db, const char *code, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM items WHERE code = ? LIMIT 1", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT 1 FROM items WHERE code = ? LIMIT 1", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     return zt_step(st, e);
 }
 
@@ -895,13 +889,6 @@ zt_err zt_items_import(zt_app *app, const char *path, int *n, zt_error *e) {
 
 /* --- reading --- */
 
-static json_t *ts_json(zt_stmt *st, int col) {
-    if (zt_col_is_null(st, col)) return json_null();
-    char ts[32];
-    zt_time_format(zt_col_int(st, col), ts);
-    return json_string(ts);
-}
-
 #define ITEM_COLS                                                                                                      \
     "i.id, i.code, i.version, i.status, i.name, i.type, d.code, d.name, i.region_code, rg.name, i.legal_days,"         \
     " i.promised_days, i.online, i.flow_id, i.guide, i.published_at, i.updated_at, i.dept_id, i.submitted_at,"         \
@@ -923,8 +910,8 @@ static json_t *summary_json(zt_stmt *st, json_t **guide_out) {
                           (json_int_t)zt_col_int(st, 10), "promised_limit_days", (json_int_t)zt_col_int(st, 11),
                           "online", zt_col_text(st, 12), "process_kind", zt_col_text(st, 13), "case_kind",
                           case_kind ? case_kind : json_null(), "visits", visits ? visits : json_null(), "fee",
-                          json_array_size(json_object_get(g, "fees")) > 0, "published_at", ts_json(st, 15),
-                          "updated_at", ts_json(st, 16));
+                          json_array_size(json_object_get(g, "fees")) > 0, "published_at", zt_col_json_time(st, 15),
+                          "updated_at", zt_col_json_time(st, 16));
     json_object_set_new(o, "extension_days", json_integer(zt_col_int(st, 23)));
     if (guide_out)
         *guide_out = g;
@@ -968,9 +955,8 @@ static zt_err item_reply(zt_req *r, const char *code, int64_t version, int statu
     if (rc == ZT_DONE) {
         if (version) return zt_fail(e, ZT_ENOTFOUND, "version", "事项 %s 没有第 %lld 版", code, (long long)version);
         /* say why an item known to the catalogue is not shown */
-        st = zt_db_prepare(db, "SELECT status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", e);
+        st = zt_db_query(db, e, "SELECT status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", ZT_T(code));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, code);
         char last[16] = "";
         if (zt_step(st, e) == ZT_ROW) snprintf(last, sizeof last, "%s", zt_col_text(st, 0));
         if (!strcmp(last, "suspended")) return zt_fail(e, ZT_ENOTFOUND, "code", "事项 %s 已暂停办理", code);
@@ -987,9 +973,9 @@ static zt_err item_reply(zt_req *r, const char *code, int64_t version, int statu
     json_object_set_new(o, "guide", guide);
     if (privileged)
         json_object_set_new(o, "review",
-                            json_pack("{s:o,s:o,s:s,s:s,s:o}", "submitted_at", ts_json(st, 18), "reviewed_at",
-                                      ts_json(st, 19), "opinion", zt_col_text(st, 20), "reviewer", zt_col_text(st, 21),
-                                      "created_at", ts_json(st, 22)));
+                            json_pack("{s:o,s:o,s:s,s:s,s:o}", "submitted_at", zt_col_json_time(st, 18), "reviewed_at",
+                                      zt_col_json_time(st, 19), "opinion", zt_col_text(st, 20), "reviewer",
+                                      zt_col_text(st, 21), "created_at", zt_col_json_time(st, 22)));
     zt_reply_json(r, status, o);
     return ZT_OK;
 }
@@ -997,9 +983,8 @@ static zt_err item_reply(zt_req *r, const char *code, int64_t version, int statu
 /* The department and region of a code (any version); 404 if unknown. */
 static zt_err item_owner(zt_req *r, const char *code, int64_t *dept_id, char region[16], zt_error *e) {
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT dept_id, region_code FROM items WHERE code = ? LIMIT 1", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT dept_id, region_code FROM items WHERE code = ? LIMIT 1", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     zt_err rc = zt_step(st, e);
     if (zt_step_failed(rc)) return rc;
     if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
@@ -1218,12 +1203,11 @@ static zt_err write_create(zt_db *db, void *arg, zt_error *e) {
 /* The open version (draft, in_review, returned) of a code: ZT_ROW found,
  * ZT_DONE not, or the error. */
 static zt_err open_version(zt_db *db, const char *code, int64_t *id, int64_t *version, char status[16], zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT id, version, status FROM items WHERE code = ?"
-                                " AND status IN ('draft', 'in_review', 'returned')",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT id, version, status FROM items WHERE code = ?"
+                              " AND status IN ('draft', 'in_review', 'returned')",
+                              ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) {
         *id = zt_col_int(st, 0);
@@ -1276,32 +1260,30 @@ static zt_err write_new_version(zt_db *db, void *arg, zt_error *e) {
     if (found == ZT_ROW)
         return zt_fail(e, ZT_ECONFLICT, "status", "已有正在编制或审查的第 %lld 版（%s），不能再启动新版本",
                        (long long)open_v, status_label(status));
-    zt_stmt *st = zt_db_prepare(db, "SELECT id, status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT id, status FROM items WHERE code = ? ORDER BY version DESC LIMIT 1", ZT_T(a->code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->code);
     found = zt_step(st, e);
     if (zt_step_failed(found)) return found;
     if (found == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "code", "事项不存在");
     snprintf(status, sizeof status, "%s", zt_col_text(st, 1));
-    st = zt_db_prepare(db, "SELECT id FROM items WHERE code = ? AND status = 'published'", e);
+    st = zt_db_query(db, e, "SELECT id FROM items WHERE code = ? AND status = 'published'", ZT_T(a->code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->code);
     found = zt_step(st, e);
     if (zt_step_failed(found)) return found;
     if (found == ZT_DONE)
         return zt_fail(e, ZT_ECONFLICT, "status", "只有已发布的事项可以启动新版本（当前状态：%s）",
                        status_label(status));
     int64_t from = zt_col_int(st, 0), now = zt_now();
-    st = zt_db_prepare(db,
-                       "INSERT INTO items (code, version, status, name, type, dept_id, region_code, flow_id,"
-                       " legal_days, promised_days, online, guide, created_by, created_at, updated_at, extension_days)"
-                       " SELECT code, (SELECT max(version) FROM items WHERE code = ?) + 1, 'draft', name, type,"
-                       " dept_id, region_code, flow_id, legal_days, promised_days, online, guide, ?, ?, ?,"
-                       " extension_days"
-                       " FROM items WHERE id = ? RETURNING id, version",
-                       e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO items (code, version, status, name, type, dept_id, region_code, flow_id,"
+                     " legal_days, promised_days, online, guide, created_by, created_at, updated_at, extension_days)"
+                     " SELECT code, (SELECT max(version) FROM items WHERE code = ?) + 1, 'draft', name, type,"
+                     " dept_id, region_code, flow_id, legal_days, promised_days, online, guide, ?, ?, ?,"
+                     " extension_days"
+                     " FROM items WHERE id = ? RETURNING id, version",
+                     ZT_T(a->code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->code);
     if (a->p->user_id)
         zt_bind_int(st, 2, a->p->user_id);
     else
@@ -1383,10 +1365,9 @@ typedef struct {
  * rows[8]; *newest the status of its newest version ("" = no such code). */
 static zt_err rows_in(zt_db *db, const char *code, const char *const *from, item_ref rows[8], int *n, char newest[16],
                       zt_error *e) {
-    zt_stmt *st = zt_db_prepare(
-        db, "SELECT " ITEM_REF_COLS " FROM " ITEM_REF_FROM " WHERE i.code = ? ORDER BY i.version DESC", e);
+    zt_stmt *st = zt_db_query(
+        db, e, "SELECT " ITEM_REF_COLS " FROM " ITEM_REF_FROM " WHERE i.code = ? ORDER BY i.version DESC", ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     zt_err rc;
     *n = 0;
     newest[0] = 0;
@@ -1555,12 +1536,11 @@ const zt_route *zt_items_routes(size_t *n) {
 }
 
 zt_err zt_items_fees(zt_db *db, const char *code, int64_t version, int64_t *count, int64_t *cap, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                version ? "SELECT guide FROM items WHERE code = ? AND version = ?"
-                                        : "SELECT guide FROM items WHERE code = ? ORDER BY version DESC",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              version ? "SELECT guide FROM items WHERE code = ? AND version = ?"
+                                      : "SELECT guide FROM items WHERE code = ? ORDER BY version DESC",
+                              ZT_T(code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, code);
     if (version) zt_bind_int(st, 2, version);
     zt_err rc = zt_step(st, e);
     json_t *g = rc == ZT_ROW ? json_loads(zt_col_text(st, 0), 0, NULL) : NULL;

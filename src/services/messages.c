@@ -51,19 +51,7 @@ static const kind_info *kind_by_name(const char *kind) {
 
 /* --- small helpers --- */
 
-static json_t *ts_json(int64_t t) {
-    char ts[32];
-    zt_time_format(t, ts);
-    return json_string(ts);
-}
-
-static json_t *col_ts(zt_stmt *st, int col) {
-    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
-}
-
 static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
-
-static json_t *col_str(zt_stmt *st, int col) { return str_or_null(zt_col_text(st, col)); }
 
 /* Only spaces, tabs, newlines and the ideographic space (U+3000)? */
 
@@ -136,15 +124,15 @@ static json_t *msg_json(zt_stmt *st, zt_calendar *cal, zt_day now) {
     const char *state = zt_col_text(st, 4);
     zt_flow_state_info si;
     int terminal = f && zt_flow_state(f, state, &si) == 0 ? si.terminal : !zt_col_is_null(st, 15);
-    json_t *o =
-        json_pack("{s:s,s:s,s:s,s:{s:s,s:I},s:s,s:s,s:b,s:o,s:{s:s,s:s},s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:b}", "number",
-                  zt_col_text(st, 0), "kind", zt_col_text(st, 1), "kind_label", k ? k->label : "", "flow", "id",
-                  zt_col_text(st, 2), "version", (json_int_t)zt_col_int(st, 3), "state", state, "state_label",
-                  state_label(f, state), "terminal", terminal, "state_since", col_ts(st, 5), "department", "code",
-                  zt_col_text(st, 6), "name", zt_col_text(st, 7), "region_code", zt_col_text(st, 8), "item_code",
-                  col_str(st, 9), "case_number", col_str(st, 10), "submitter_name", zt_col_text(st, 11), "title",
-                  zt_col_text(st, 12), "submitted_at", col_ts(st, 13), "closed_at", col_ts(st, 15), "updated_at",
-                  col_ts(st, 16), "answered", (int)zt_col_int(st, 17));
+    json_t *o = json_pack("{s:s,s:s,s:s,s:{s:s,s:I},s:s,s:s,s:b,s:o,s:{s:s,s:s},s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:b}",
+                          "number", zt_col_text(st, 0), "kind", zt_col_text(st, 1), "kind_label", k ? k->label : "",
+                          "flow", "id", zt_col_text(st, 2), "version", (json_int_t)zt_col_int(st, 3), "state", state,
+                          "state_label", state_label(f, state), "terminal", terminal, "state_since",
+                          zt_col_json_time(st, 5), "department", "code", zt_col_text(st, 6), "name", zt_col_text(st, 7),
+                          "region_code", zt_col_text(st, 8), "item_code", zt_col_json_text(st, 9), "case_number",
+                          zt_col_json_text(st, 10), "submitter_name", zt_col_text(st, 11), "title", zt_col_text(st, 12),
+                          "submitted_at", zt_col_json_time(st, 13), "closed_at", zt_col_json_time(st, 15), "updated_at",
+                          zt_col_json_time(st, 16), "answered", (int)zt_col_int(st, 17));
     set_timing(o, cal, now, zt_col_text(st, 14), terminal, zt_col_is_null(st, 15) ? zt_now() : zt_col_int(st, 15));
     return o;
 }
@@ -298,7 +286,7 @@ static void timeline_row(const zt_flow_event *ev, void *ctx) {
                   "action_label", label ? label : ev->action, "from", str_or_null(ev->from), "from_label",
                   *ev->from ? json_string(state_label(t->f, ev->from)) : json_null(), "to", ev->to, "to_label",
                   state_label(t->f, ev->to), "actor", zt_user_name(t->db, t->a, ev->actor_id, ev->actor), "actor_role",
-                  ev->actor_role, "at", ts_json(ev->at), "fields", fields ? fields : json_object()));
+                  ev->actor_role, "at", zt_json_time(ev->at), "fields", fields ? fields : json_object()));
 }
 
 /* The whole message: the summary, content, answer, the actions the viewer
@@ -328,9 +316,9 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
     json_t *o = msg_json(st, APP(r)->cal, zt_today());
     json_object_set_new(o, "content", json_string(zt_col_text(st, 21)));
     json_object_set_new(o, "contact_phone", json_string(zt_col_text(st, 22)));
-    json_object_set_new(o, "answer", col_str(st, 23));
-    json_object_set_new(o, "answered_at", col_ts(st, 24));
-    json_object_set_new(o, "answered_by", col_str(st, 25));
+    json_object_set_new(o, "answer", zt_col_json_text(st, 23));
+    json_object_set_new(o, "answered_at", zt_col_json_time(st, 24));
+    json_object_set_new(o, "answered_by", zt_col_json_text(st, 25));
     json_t *acts = json_array();
     if (f && in_scope) {
         const char *ids[ZT_FLOW_MAX_ACTIONS];
@@ -457,10 +445,9 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     submit_arg *a = arg;
     zt_stmt *st;
     if (a->idem) {
-        st = zt_db_prepare(db, "SELECT number, kind FROM messages WHERE submitter_id = ? AND idem_key = ?", e);
+        st = zt_db_query(db, e, "SELECT number, kind FROM messages WHERE submitter_id = ? AND idem_key = ?",
+                         ZT_I(a->p->user_id), ZT_T(a->idem));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, a->p->user_id);
-        zt_bind_text(st, 2, a->idem);
         zt_err rc = zt_step(st, e);
         if (zt_step_failed(rc)) return rc;
         if (rc == ZT_ROW) {
@@ -480,22 +467,14 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     zt_err rc = zt_number_next(db, prefix, 4, a->number, sizeof a->number, e);
     if (rc) return rc;
     const char *start = zt_flow_start(a->f);
-    st = zt_db_prepare(db,
-                       "INSERT INTO messages (number, kind, flow_id, flow_version, state, state_since, dept_id,"
-                       " region_code, item_code, case_id, submitter_id, submitter_name, contact_phone, title, content,"
-                       " idem_key, submitted_at, due_day, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                       e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO messages (number, kind, flow_id, flow_version, state, state_since, dept_id,"
+                     " region_code, item_code, case_id, submitter_id, submitter_name, contact_phone, title, content,"
+                     " idem_key, submitted_at, due_day, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     ZT_T(a->number), ZT_T(a->k->kind), ZT_T(zt_flow_id(a->f)), ZT_I(zt_flow_version(a->f)),
+                     ZT_T(start), ZT_I(a->now), ZT_I(a->dept_id), ZT_T(a->region_code), ZT_T(a->item_code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->number);
-    zt_bind_text(st, 2, a->k->kind);
-    zt_bind_text(st, 3, zt_flow_id(a->f));
-    zt_bind_int(st, 4, zt_flow_version(a->f));
-    zt_bind_text(st, 5, start);
-    zt_bind_int(st, 6, a->now);
-    zt_bind_int(st, 7, a->dept_id);
-    zt_bind_text(st, 8, a->region_code);
-    zt_bind_text(st, 9, a->item_code);
     if (a->case_id)
         zt_bind_int(st, 10, a->case_id);
     else
@@ -562,12 +541,11 @@ static zt_err route_target(zt_req *r, submit_arg *a, const char *dept, zt_error 
         return ZT_OK;
     }
     if (a->item_code) {
-        st = zt_db_prepare(db,
-                           "SELECT d.id, d.code, d.region_code FROM items i JOIN departments d ON d.id = i.dept_id"
-                           " WHERE i.code = ? AND i.status = 'published'",
-                           e);
+        st = zt_db_query(db, e,
+                         "SELECT d.id, d.code, d.region_code FROM items i JOIN departments d ON d.id = i.dept_id"
+                         " WHERE i.code = ? AND i.status = 'published'",
+                         ZT_T(a->item_code));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, a->item_code);
     } else {
         st =
             zt_db_prepare(db,

@@ -28,13 +28,6 @@ static const char *const CRITERIA[] = {"办事指南清晰准确", "申请材料
 
 static int is_bad(int64_t level) { return level <= 2; }
 
-static json_t *ts_json(zt_stmt *st, int col) {
-    if (zt_col_is_null(st, col)) return json_null();
-    char ts[32];
-    zt_time_format(zt_col_int(st, col), ts);
-    return json_string(ts);
-}
-
 static json_t *text_or_null(zt_stmt *st, int col) {
     return zt_col_is_null(st, col) ? json_null() : json_string(zt_col_text(st, col));
 }
@@ -60,11 +53,12 @@ static json_t *rating_json(zt_stmt *st, const zt_calendar *cal) {
     return json_pack("{s:I,s:s,s:I,s:s,s:b,s:o,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:s}", "id",
                      (json_int_t)zt_col_int(st, 0), "case_number", zt_col_text(st, 1), "level", (json_int_t)level,
                      "level_label", level >= 1 && level <= 5 ? LEVELS[level] : "", "bad", is_bad(level), "criteria",
-                     criteria ? criteria : json_array(), "comment", zt_col_text(st, 4), "rated_at", ts_json(st, 5),
-                     "department", zt_col_text(st, 6), "department_name", zt_col_text(st, 7), "followup",
-                     zt_col_text(st, 8), "fix_due", text_or_null(st, 9), "remaining_days", remaining, "visit_note",
-                     text_or_null(st, 10), "visited_at", ts_json(st, 11), "fix_note", text_or_null(st, 12), "fixed_at",
-                     ts_json(st, 13), "item_name", zt_col_text(st, 14), "applicant_name", zt_col_text(st, 15));
+                     criteria ? criteria : json_array(), "comment", zt_col_text(st, 4), "rated_at",
+                     zt_col_json_time(st, 5), "department", zt_col_text(st, 6), "department_name", zt_col_text(st, 7),
+                     "followup", zt_col_text(st, 8), "fix_due", text_or_null(st, 9), "remaining_days", remaining,
+                     "visit_note", text_or_null(st, 10), "visited_at", zt_col_json_time(st, 11), "fix_note",
+                     text_or_null(st, 12), "fixed_at", zt_col_json_time(st, 13), "item_name", zt_col_text(st, 14),
+                     "applicant_name", zt_col_text(st, 15));
 }
 
 /* --- the rating as a process instance ------------------------------------ */
@@ -156,13 +150,12 @@ typedef struct {
 
 static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
     rate_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT c.id, c.applicant_id, c.closed_at, c.state, c.dept_id, d.code, c.region_code,"
-                                " (SELECT count(*) FROM ratings r WHERE r.case_id = c.id) FROM cases c"
-                                " JOIN departments d ON d.id = c.dept_id WHERE c.number = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT c.id, c.applicant_id, c.closed_at, c.state, c.dept_id, d.code, c.region_code,"
+                              " (SELECT count(*) FROM ratings r WHERE r.case_id = c.id) FROM cases c"
+                              " JOIN departments d ON d.id = c.dept_id WHERE c.number = ?",
+                              ZT_T(a->number));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->number);
     if (zt_step(st, e) != ZT_ROW || zt_col_int(st, 1) != a->p->user_id) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
@@ -228,9 +221,8 @@ static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
 static zt_err reply_rating(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_app *app = zt_req_app(r);
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE r.id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE r.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "评价不存在");
     zt_reply_json(r, status, rating_json(st, app->cal));
     return ZT_OK;
@@ -282,12 +274,11 @@ static zt_err h_get(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
     const zt_principal *p = zt_req_principal(r);
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT r.id IS NULL, c.region_code, coalesce(r.dept_id, c.dept_id), c.applicant_id"
-                                " FROM cases c LEFT JOIN ratings r ON r.case_id = c.id WHERE c.number = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT r.id IS NULL, c.region_code, coalesce(r.dept_id, c.dept_id), c.applicant_id"
+                              " FROM cases c LEFT JOIN ratings r ON r.case_id = c.id WHERE c.number = ?",
+                              ZT_T(zt_req_param(r, "number")));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, zt_req_param(r, "number"));
     int found = zt_step(st, e) == ZT_ROW && may_see(p, zt_col_text(st, 1), zt_col_int(st, 2), zt_col_int(st, 3));
     int unrated = found && zt_col_int(st, 0);
     zt_db_release(db);
@@ -296,9 +287,9 @@ static zt_err h_get(zt_req *r, zt_error *e) {
         zt_reply_empty(r, 204);
         return ZT_OK;
     }
-    st = zt_db_prepare(db, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?", e);
+    st = zt_db_query(db, e, "SELECT " RATING_COLS " FROM " RATING_FROM " WHERE c.number = ?",
+                     ZT_T(zt_req_param(r, "number")));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, zt_req_param(r, "number"));
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "number", "办件不存在");
     zt_reply_json(r, 200, rating_json(st, app->cal));
     return ZT_OK;
@@ -315,13 +306,12 @@ typedef struct {
 
 static zt_err follow_write(zt_db *db, void *arg, zt_error *e) {
     follow_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT r.followup, r.dept_id, c.number, d.code, c.region_code, c.applicant_id,"
-                                " r.fix_due, r.updated_at FROM ratings r JOIN cases c ON c.id = r.case_id"
-                                " JOIN departments d ON d.id = r.dept_id WHERE r.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT r.followup, r.dept_id, c.number, d.code, c.region_code, c.applicant_id,"
+                              " r.fix_due, r.updated_at FROM ratings r JOIN cases c ON c.id = r.case_id"
+                              " JOIN departments d ON d.id = r.dept_id WHERE r.id = ?",
+                              ZT_I(a->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, a->id);
     zt_err found = zt_step(st, e);
     if (found != ZT_ROW) {
         zt_db_release(db);

@@ -148,23 +148,16 @@ typedef struct {
 
 static zt_err upload_write(zt_db *db, void *arg, zt_error *e) {
     upload_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(
-        db, "INSERT INTO files (sha256, mime, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-        e);
+    zt_stmt *st = zt_db_query(
+        db, e, "INSERT INTO files (sha256, mime, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        ZT_T(a->hex), ZT_T(a->mime), ZT_I((int64_t)a->size), ZT_I(zt_now()));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->hex);
-    zt_bind_text(st, 2, a->mime);
-    zt_bind_int(st, 3, (int64_t)a->size);
-    zt_bind_int(st, 4, zt_now());
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
-    st = zt_db_prepare(
-        db, "INSERT INTO uploads (sha256, filename, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id", e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO uploads (sha256, filename, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                     ZT_T(a->hex), ZT_T(a->name), ZT_I(a->p->user_id), ZT_I(zt_now()));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->hex);
-    zt_bind_text(st, 2, a->name);
-    zt_bind_int(st, 3, a->p->user_id);
-    zt_bind_int(st, 4, zt_now());
     zt_err s = zt_step(st, e);
     if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     a->id = zt_col_int(st, 0);
@@ -229,10 +222,9 @@ static zt_err h_upload(zt_req *r, zt_error *e) {
 }
 
 zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char *field, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM uploads WHERE id = ? AND owner_id = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT 1 FROM uploads WHERE id = ? AND owner_id = ?", ZT_I(upload_id), ZT_I(user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, upload_id);
-    zt_bind_int(st, 2, user_id);
     zt_err rc = zt_step(st, e);
     zt_db_release(db);
     if (zt_step_failed(rc)) return rc;
@@ -245,12 +237,11 @@ zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char
  * for supervisors). */
 static int may_read(zt_db *db, const zt_principal *p, int64_t id, int64_t owner, zt_error *e) {
     if (p->user_id == owner || (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) return 1;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT c.dept_id, c.region_code, c.applicant_id FROM case_materials m"
-                                " JOIN cases c ON c.id = m.case_id WHERE m.upload_id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT c.dept_id, c.region_code, c.applicant_id FROM case_materials m"
+                              " JOIN cases c ON c.id = m.case_id WHERE m.upload_id = ?",
+                              ZT_I(id));
     if (!st) return 0;
-    zt_bind_int(st, 1, id);
     int ok = 0;
     while (!ok && zt_step(st, e) == ZT_ROW) {
         if ((p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) && p->dept_id == zt_col_int(st, 0)) ok = 1;
@@ -267,12 +258,11 @@ static zt_err h_download(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT u.sha256, f.mime, f.size, u.filename, u.owner_id FROM uploads u"
-                                " JOIN files f ON f.sha256 = u.sha256 WHERE u.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT u.sha256, f.mime, f.size, u.filename, u.owner_id FROM uploads u"
+                              " JOIN files f ON f.sha256 = u.sha256 WHERE u.id = ?",
+                              ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "文件不存在");
     zt_arena *A = zt_req_arena(r);
     char *hex = zt_arena_strdup(A, zt_col_text(st, 0)), *mime = zt_arena_strdup(A, zt_col_text(st, 1));
@@ -318,18 +308,14 @@ static zt_err h_mine(zt_req *r, zt_error *e) {
     if (rc) return rc;
     zt_db *db = zt_store_reader(((zt_app *)zt_req_app(r))->store);
     const zt_principal *p = zt_req_principal(r);
-    zt_stmt *st = zt_db_prepare(db, "SELECT count(*) FROM uploads WHERE owner_id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT count(*) FROM uploads WHERE owner_id = ?", ZT_I(p->user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, p->user_id);
     int64_t total = zt_step(st, e) == ZT_ROW ? zt_col_int(st, 0) : 0;
-    st = zt_db_prepare(db,
-                       "SELECT u.id, u.sha256, f.mime, f.size, u.filename, u.created_at FROM uploads u"
-                       " JOIN files f ON f.sha256 = u.sha256 WHERE u.owner_id = ? ORDER BY u.id DESC LIMIT ? OFFSET ?",
-                       e);
+    st = zt_db_query(db, e,
+                     "SELECT u.id, u.sha256, f.mime, f.size, u.filename, u.created_at FROM uploads u"
+                     " JOIN files f ON f.sha256 = u.sha256 WHERE u.owner_id = ? ORDER BY u.id DESC LIMIT ? OFFSET ?",
+                     ZT_I(p->user_id), ZT_I(limit), ZT_I(offset));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, p->user_id);
-    zt_bind_int(st, 2, limit);
-    zt_bind_int(st, 3, offset);
     json_t *items = json_array();
     while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(items, upload_json(zt_col_int(st, 0), zt_col_text(st, 1), zt_col_text(st, 2),

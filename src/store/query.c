@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+
 void zt_qb_init(zt_qb *q, zt_arena *a, const char *sql) {
     q->a = a;
     q->sql = zt_arena_strdup(a, sql);
@@ -91,16 +93,30 @@ zt_err zt_qb_list(zt_db *db, const zt_qb *filter, const char *cols, const char *
 }
 
 zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO number_seq (prefix, last) VALUES (?, 1)"
-                                " ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "INSERT INTO number_seq (prefix, last) VALUES (?, 1)"
+                              " ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last",
+                              ZT_T(prefix));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, prefix);
     zt_err rc = zt_step(st, e);
     if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EINTERNAL, NULL, "编号分配失败");
     long long n = (long long)zt_col_int(st, 0);
     zt_db_release(db);
     snprintf(out, cap, "%s-%0*lld", prefix, width, n);
     return ZT_OK;
+}
+
+json_t *zt_json_time(int64_t t) {
+    char ts[32];
+    zt_time_format(t, ts);
+    return json_string(ts);
+}
+
+json_t *zt_col_json_time(zt_stmt *st, int col) {
+    return zt_col_is_null(st, col) ? json_null() : zt_json_time(zt_col_int(st, col));
+}
+
+json_t *zt_col_json_text(zt_stmt *st, int col) {
+    const char *s = zt_col_text(st, col);
+    return s && *s ? json_string(s) : json_null();
 }

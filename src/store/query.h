@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/arena.h"
 #include "store/store.h"
 
@@ -50,5 +52,12 @@ zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e);
  * out. Case, message and card numbers use it with a prefix per region and
  * day. */
 zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e);
+
+/* Columns as the views answer them: an instant as RFC 3339 in the city's
+ * zone ("2026-09-01T10:00:00+08:00"); a column's instant, null when NULL; a
+ * column's text, null when NULL or empty. */
+json_t *zt_json_time(int64_t t);
+json_t *zt_col_json_time(zt_stmt *st, int col);
+json_t *zt_col_json_text(zt_stmt *st, int col);
 
 #endif

@@ -334,6 +334,26 @@ zt_err zt_step(zt_stmt *st, zt_error *e) {
     return sql_fail(e, st->db->h, rc, "step");
 }
 
+zt_stmt *zt_db_query_v(zt_db *db, zt_error *e, const char *sql, const zt_val *v, size_t n) {
+    zt_stmt *st = zt_db_prepare(db, sql, e);
+    if (!st) return NULL;
+    for (size_t k = 0; k < n; k++) {
+        ZT_ASSERTF(v[k].kind == 'i' || v[k].kind == 't' || v[k].kind == 'n', "value %zu of %s", k + 1, sql);
+        if (v[k].kind == 'i')
+            zt_bind_int(st, (int)k + 1, v[k].i);
+        else if (v[k].kind == 't')
+            zt_bind_text(st, (int)k + 1, v[k].t);
+        else
+            zt_bind_null(st, (int)k + 1);
+    }
+    return st;
+}
+
+zt_err zt_db_run_v(zt_db *db, zt_error *e, const char *sql, const zt_val *v, size_t n) {
+    zt_stmt *st = zt_db_query_v(db, e, sql, v, n);
+    return st ? zt_step_done(st, e) : ZT_EINTERNAL;
+}
+
 zt_err zt_step_done(zt_stmt *st, zt_error *e) {
     ZT_ASSERT(e);
     zt_err rc = zt_step(st, e);

@@ -130,6 +130,27 @@ void zt_store_on_commit(zt_store *s, void (*fn)(void *arg), void *arg);
 zt_stmt *zt_db_prepare(zt_db *db, const char *sql, zt_error *e) ZT_STORE_NONNULL(3);
 /* Run a statement with no parameters and no result rows (DDL, pragmas). */
 zt_err zt_db_exec(zt_db *db, const char *sql, zt_error *e) ZT_STORE_NONNULL(3);
+/* A value to bind, made by ZT_I (an integer), ZT_T (a text; NULL binds
+ * NULL) or ZT_NULL: the macros convert as an assignment would, so the
+ * compiler checks each value's type. */
+typedef struct zt_val {
+    char kind; /* 'i', 't', 'n' */
+    int64_t i;
+    const char *t;
+} zt_val;
+#define ZT_I(v) ((zt_val){'i', (v), NULL})
+#define ZT_T(v) ((zt_val){'t', 0, (v)})
+#define ZT_NULL ((zt_val){'n', 0, NULL})
+
+/* Prepare sql and bind values 1..n in order. zt_db_query returns the
+ * statement to step (NULL on a SQL error, e filled); zt_db_run steps a
+ * statement that returns no rows: ZT_OK or the error. Use through the
+ * macros: zt_db_run(db, e, "UPDATE t SET a = ? WHERE id = ?", ZT_T(a), ZT_I(id)). */
+zt_stmt *zt_db_query_v(zt_db *db, zt_error *e, const char *sql, const zt_val *v, size_t n) ZT_STORE_NONNULL(2);
+zt_err zt_db_run_v(zt_db *db, zt_error *e, const char *sql, const zt_val *v, size_t n) ZT_STORE_NONNULL(2);
+#define ZT_VALS(...)                 (const zt_val[]){__VA_ARGS__}, sizeof((const zt_val[]){__VA_ARGS__}) / sizeof(zt_val)
+#define zt_db_query(db, e, sql, ...) zt_db_query_v(db, e, sql, ZT_VALS(__VA_ARGS__))
+#define zt_db_run(db, e, sql, ...)   zt_db_run_v(db, e, sql, ZT_VALS(__VA_ARGS__))
 
 /* Bind by 1-based index. Text and blobs are copied. A NULL text binds NULL. */
 void zt_bind_int(zt_stmt *st, int i, int64_t v);

@@ -51,13 +51,6 @@ static const char *state_label(const char *s) {
     return f && zt_flow_state(f, s, &si) == 0 ? si.label : s;
 }
 
-static const char *level_label(const char *l) {
-    if (strcmp(l, "warning") == 0) return "预警";
-    if (strcmp(l, "yellow") == 0) return "黄牌";
-    if (strcmp(l, "red") == 0) return "红牌";
-    return l;
-}
-
 /* The text an action of the card takes: its first field ("reason" or
  * "feedback"), and whether it is required. */
 static const char *action_field(const zt_flow *f, const char *action, int *required) {
@@ -79,21 +72,6 @@ static const char *action_field(const zt_flow *f, const char *action, int *requi
 }
 
 /* --- small helpers --- */
-
-static json_t *ts_json(int64_t t) {
-    char ts[32];
-    zt_time_format(t, ts);
-    return json_string(ts);
-}
-
-static json_t *col_ts(zt_stmt *st, int col) {
-    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
-}
-
-static json_t *col_str(zt_stmt *st, int col) {
-    const char *s = zt_col_text(st, col);
-    return s && *s ? json_string(s) : json_null();
-}
 
 static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
 
@@ -130,14 +108,15 @@ static json_t *card_json(zt_stmt *st, const char *today) {
         "{s:I,s:s,s:s,s:s,s:s,s:{s:s,s:I,s:s},s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:s,s:o,s:o,s:o,"
         "s:b,s:o,s:o,s:{s:I,s:s,s:s,s:o,s:o}}",
         "id", (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "level", level, "level_label",
-        level_label(level), "category", zt_col_text(st, 6), "rule", "id", zt_col_text(st, 3), "version",
+        zt_sv_level_label(level), "category", zt_col_text(st, 6), "rule", "id", zt_col_text(st, 3), "version",
         (json_int_t)zt_col_int(st, 4), "name", zt_col_text(st, 19), "title", zt_col_text(st, 7), "state", state,
         "state_label", state_label(state), "department", "code", zt_col_text(st, 8), "name", zt_col_text(st, 9),
         "region", "code", zt_col_text(st, 10), "name", zt_col_text(st, 11), "step", zt_col_text(st, 12), "signal_at",
-        col_ts(st, 13), "feedback_due", col_str(st, 15), "escalated_due", col_str(st, 16), "overdue",
-        card_overdue(state, zt_col_text(st, 15), zt_col_text(st, 16), today), "created_at", col_ts(st, 17),
-        "updated_at", col_ts(st, 18), "subject", "id", (json_int_t)zt_col_int(st, 2), "type", zt_col_text(st, 20),
-        "number", zt_col_text(st, 21), "item_code", col_str(st, 22), "item_name", col_str(st, 23));
+        zt_col_json_time(st, 13), "feedback_due", zt_col_json_text(st, 15), "escalated_due", zt_col_json_text(st, 16),
+        "overdue", card_overdue(state, zt_col_text(st, 15), zt_col_text(st, 16), today), "created_at",
+        zt_col_json_time(st, 17), "updated_at", zt_col_json_time(st, 18), "subject", "id",
+        (json_int_t)zt_col_int(st, 2), "type", zt_col_text(st, 20), "number", zt_col_text(st, 21), "item_code",
+        zt_col_json_text(st, 22), "item_name", zt_col_json_text(st, 23));
     return o;
 }
 
@@ -219,7 +198,7 @@ static void card_event(const zt_flow_event *ev, void *ctx) {
                                          "action", ev->action, "action_label", label ? label : ev->action, "from",
                                          ev->from, "from_label", state_label(ev->from), "to", ev->to, "to_label",
                                          state_label(ev->to), "actor", ev->actor, "actor_role", ev->actor_role, "at",
-                                         ts_json(ev->at), "reason", text ? text : ""));
+                                         zt_json_time(ev->at), "reason", text ? text : ""));
     json_decref(fields);
 }
 
@@ -230,9 +209,8 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     zt_db *db = zt_store_reader(APP(r)->store);
     char today[11];
     today_text(today);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " CARD_COLS ", c.facts FROM " CARD_FROM " WHERE c.id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " CARD_COLS ", c.facts FROM " CARD_FROM " WHERE c.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     zt_err s = zt_step(st, e);
     if (zt_step_failed(s)) return s;
     if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "监察卡不存在");
@@ -441,13 +419,12 @@ typedef struct card_row {
 } card_row;
 
 static zt_err load_row(zt_db *db, int64_t id, card_row *c, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT c.id, c.number, c.rule_id, c.level, c.state, c.dept_code, c.region_code,"
-                                " s.subject_type || '/' || s.subject, c.title, c.rule_version, c.updated_at"
-                                " FROM sv_cards c JOIN sv_subjects s ON s.id = c.subject_id WHERE c.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT c.id, c.number, c.rule_id, c.level, c.state, c.dept_code, c.region_code,"
+                              " s.subject_type || '/' || s.subject, c.title, c.rule_version, c.updated_at"
+                              " FROM sv_cards c JOIN sv_subjects s ON s.id = c.subject_id WHERE c.id = ?",
+                              ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) {
         c->id = zt_col_int(st, 0);
@@ -516,10 +493,8 @@ static zt_err card_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
     }
     zt_err rc = ZT_OK;
     if (col) {
-        zt_stmt *st = zt_db_prepare(db, col, e);
+        zt_stmt *st = zt_db_query(db, e, col, ZT_T(due), ZT_I(c->id));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, due);
-        zt_bind_int(st, 2, c->id);
         ZT_ASSERTF(*due, "card %s entered %s without a due day", c->number, m->to);
         if ((rc = zt_step_done(st, e))) return rc;
     }
@@ -580,27 +555,14 @@ zt_err zt_sv_card_raise(zt_db *db, const zt_sv_card_spec *sp, int64_t existing_i
     zt_day_format(zt_day_of_instant(now), day);
     snprintf(prefix, sizeof prefix, "JC-%s-%.4s%.2s%.2s", *sp->region ? sp->region : "000000", day, day + 5, day + 8);
     if ((rc = zt_number_next(db, prefix, 5, number, sizeof number, e))) return rc;
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO sv_cards (number, subject_id, rule_id, rule_version, level, category,"
-                                " title, facts, dept_code, region_code, step, signal_at, state, created_at,"
-                                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "INSERT INTO sv_cards (number, subject_id, rule_id, rule_version, level, category,"
+                              " title, facts, dept_code, region_code, step, signal_at, state, created_at,"
+                              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              ZT_T(number), ZT_I(sp->subject_id), ZT_T(sp->rule_id), ZT_I(sp->rule_version),
+                              ZT_T(sp->level), ZT_T(sp->category), ZT_T(sp->title), ZT_T(sp->facts), ZT_T(sp->dept),
+                              ZT_T(sp->region), ZT_T(sp->step), ZT_I(sp->signal_at), ZT_T(to), ZT_I(now), ZT_I(now));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, number);
-    zt_bind_int(st, 2, sp->subject_id);
-    zt_bind_text(st, 3, sp->rule_id);
-    zt_bind_int(st, 4, sp->rule_version);
-    zt_bind_text(st, 5, sp->level);
-    zt_bind_text(st, 6, sp->category);
-    zt_bind_text(st, 7, sp->title);
-    zt_bind_text(st, 8, sp->facts);
-    zt_bind_text(st, 9, sp->dept);
-    zt_bind_text(st, 10, sp->region);
-    zt_bind_text(st, 11, sp->step);
-    zt_bind_int(st, 12, sp->signal_at);
-    zt_bind_text(st, 13, to);
-    zt_bind_int(st, 14, now);
-    zt_bind_int(st, 15, now);
     rc = zt_step(st, e);
     int64_t id = rc == ZT_ROW ? zt_col_int(st, 0) : 0;
     zt_db_release(db);
@@ -693,11 +655,11 @@ static json_t *inbox_json(zt_stmt *st) {
     json_t *cj = json_null();
     if (!zt_col_is_null(st, 5) && !zt_col_is_null(st, 6))
         cj = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)zt_col_int(st, 5), "number", zt_col_text(st, 6),
-                       "level", zt_col_text(st, 7), "level_label", level_label(zt_col_text(st, 7)), "state",
+                       "level", zt_col_text(st, 7), "level_label", zt_sv_level_label(zt_col_text(st, 7)), "state",
                        zt_col_text(st, 8), "state_label", state_label(zt_col_text(st, 8)));
     return json_pack("{s:I,s:s,s:s,s:o,s:o,s:b,s:o}", "id", (json_int_t)zt_col_int(st, 0), "title", zt_col_text(st, 1),
-                     "body", zt_col_text(st, 2), "created_at", col_ts(st, 3), "read_at", col_ts(st, 4), "read",
-                     !zt_col_is_null(st, 4), "card", cj);
+                     "body", zt_col_text(st, 2), "created_at", zt_col_json_time(st, 3), "read_at",
+                     zt_col_json_time(st, 4), "read", !zt_col_is_null(st, 4), "card", cj);
 }
 
 static void inbox_row(zt_stmt *st, void *ctx) { json_array_append_new(ctx, inbox_json(st)); }
@@ -761,18 +723,16 @@ static zt_err h_inbox_read(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_param_id(r, "id", &a.id, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM sv_inbox WHERE id = ? AND user_id = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT 1 FROM sv_inbox WHERE id = ? AND user_id = ?", ZT_I(a.id), ZT_I(a.user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, a.id);
-    zt_bind_int(st, 2, a.user_id);
     zt_err s = zt_step(st, e);
     if (zt_step_failed(s)) return s;
     if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "消息不存在");
     zt_db_release(db);
     if ((rc = zt_store_write(APP(r)->store, write_read, &a, e))) return rc;
-    st = zt_db_prepare(db, "SELECT " INBOX_COLS " FROM " INBOX_FROM " WHERE i.id = ?", e);
+    st = zt_db_query(db, e, "SELECT " INBOX_COLS " FROM " INBOX_FROM " WHERE i.id = ?", ZT_I(a.id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, a.id);
     if ((s = zt_step(st, e)) != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     zt_reply_json(r, 200, inbox_json(st));
     return ZT_OK;

@@ -401,13 +401,11 @@ static void one_subject_event(const zt_sv_event *ev, const char *number, void *c
 
 zt_err zt_sv_subject_events(zt_db *db, const char *type, const char *number,
                             void (*fn)(const zt_sv_event *ev, void *ctx), void *ctx, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT seq, occurred_at, event_id, body, subject FROM sv_events WHERE subject_type = ?"
-                                " AND subject = ? ORDER BY occurred_at, seq",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT seq, occurred_at, event_id, body, subject FROM sv_events WHERE subject_type = ?"
+                              " AND subject = ? ORDER BY occurred_at, seq",
+                              ZT_T(type), ZT_T(number));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, type);
-    zt_bind_text(st, 2, number);
     one_subject o = {fn, ctx};
     return walk_events(db, st, type, one_subject_event, &o, e);
 }
@@ -613,14 +611,11 @@ static zt_err load_events(zt_db *db, zt_sv_subject *s, const zt_sv_kind *k, zt_a
     }
     /* the events, in event time order (arrival order within a second) */
     *all = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT body, occurred_at, event_id, seq FROM sv_events WHERE subject_type = ? AND"
-                       " subject = ? AND source = ? ORDER BY occurred_at, seq",
-                       e);
+    st = zt_db_query(db, e,
+                     "SELECT body, occurred_at, event_id, seq FROM sv_events WHERE subject_type = ? AND"
+                     " subject = ? AND source = ? ORDER BY occurred_at, seq",
+                     ZT_T(s->type), ZT_T(s->number), ZT_T(s->source));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, s->type);
-    zt_bind_text(st, 2, s->number);
-    zt_bind_text(st, 3, s->source);
     size_t cap = 0, n = 0;
     zt_sv_event *evs = NULL;
     while ((rc = zt_step(st, e)) == ZT_ROW) {
@@ -644,9 +639,9 @@ static zt_err load_events(zt_db *db, zt_sv_subject *s, const zt_sv_kind *k, zt_a
 /* The cards and timers the subject has. */
 static zt_err load_refs(zt_db *db, int64_t subject_id, card_ref *refs, size_t *nrefs, size_t cap, old_timer **olds,
                         size_t *nold, zt_arena *a, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT id, rule_id, level, state FROM sv_cards WHERE subject_id = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT id, rule_id, level, state FROM sv_cards WHERE subject_id = ?", ZT_I(subject_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, subject_id);
     zt_err rc;
     *nrefs = 0;
     while ((rc = zt_step(st, e)) == ZT_ROW && *nrefs < cap) {
@@ -660,9 +655,8 @@ static zt_err load_refs(zt_db *db, int64_t subject_id, card_ref *refs, size_t *n
     if (zt_step_failed(rc)) return rc;
     /* only the timers the new picture changes are written (a tick's subject
      * keeps all but the one that came due) */
-    st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ?", e);
+    st = zt_db_query(db, e, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ?", ZT_I(subject_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, subject_id);
     size_t ocap = 0;
     *nold = 0;
     while ((rc = zt_step(st, e)) == ZT_ROW) {
@@ -684,25 +678,15 @@ static zt_err load_refs(zt_db *db, int64_t subject_id, card_ref *refs, size_t *n
 
 static zt_err write_timer(zt_db *db, int64_t subject_id, const rule *r, int64_t at, zt_error *e) {
     /* rule ids are unique: the only row this can meet is the old one */
-    zt_stmt *ts = zt_db_prepare(db,
-                                "INSERT INTO sv_timers (subject_id, rule_id, level, due_at) VALUES (?, ?, ?, ?)"
-                                " ON CONFLICT DO UPDATE SET due_at = excluded.due_at",
-                                e);
-    if (!ts) return ZT_EINTERNAL;
-    zt_bind_int(ts, 1, subject_id);
-    zt_bind_text(ts, 2, r->id);
-    zt_bind_text(ts, 3, r->level);
-    zt_bind_int(ts, 4, at);
-    return zt_step_done(ts, e);
+    return zt_db_run(db, e,
+                     "INSERT INTO sv_timers (subject_id, rule_id, level, due_at) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT DO UPDATE SET due_at = excluded.due_at",
+                     ZT_I(subject_id), ZT_T(r->id), ZT_T(r->level), ZT_I(at));
 }
 
 static zt_err drop_timer(zt_db *db, int64_t subject_id, const old_timer *o, zt_error *e) {
-    zt_stmt *ts = zt_db_prepare(db, "DELETE FROM sv_timers WHERE subject_id = ? AND rule_id = ? AND level = ?", e);
-    if (!ts) return ZT_EINTERNAL;
-    zt_bind_int(ts, 1, subject_id);
-    zt_bind_text(ts, 2, o->rule);
-    zt_bind_text(ts, 3, o->level);
-    return zt_step_done(ts, e);
+    return zt_db_run(db, e, "DELETE FROM sv_timers WHERE subject_id = ? AND rule_id = ? AND level = ?",
+                     ZT_I(subject_id), ZT_T(o->rule), ZT_T(o->level));
 }
 
 /* The card a signal calls for. */
@@ -798,10 +782,10 @@ static zt_err note_redated(zt_db *db, const zt_sv_subject *s, const old_timer *o
 }
 
 zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(
-        db, "SELECT subject_type, subject, source, digest, coalesce(due_day, '') FROM sv_subjects WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(
+        db, e, "SELECT subject_type, subject, source, digest, coalesce(due_day, '') FROM sv_subjects WHERE id = ?",
+        ZT_I(subject_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, subject_id);
     zt_err rc = zt_step(st, e);
     if (rc != ZT_ROW) {
         zt_db_release(db);
@@ -969,18 +953,12 @@ zt_err zt_sv_ingest(zt_db *db, const zt_principal *actor, json_t *ev, int64_t ow
     if ((rc = zt_record(db, actor, type, stype, subject, owner_user_id, ev, e))) return rc;
     /* a subject is its source's (issue #18 F2): nothing a department's system
      * reports can take the platform's subject or block its writes */
-    st = zt_db_prepare(db,
-                       "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_type, subject, source) DO UPDATE SET"
-                       " updated_at = excluded.updated_at RETURNING id",
-                       e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_type, subject, source) DO UPDATE SET"
+                     " updated_at = excluded.updated_at RETURNING id",
+                     ZT_T(stype), ZT_T(subject), ZT_T(source), ZT_T(dept), ZT_T(region), ZT_I(zt_now()));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, stype);
-    zt_bind_text(st, 2, subject);
-    zt_bind_text(st, 3, source);
-    zt_bind_text(st, 4, dept);
-    zt_bind_text(st, 5, region);
-    zt_bind_int(st, 6, zt_now());
     rc = zt_step(st, e);
     int64_t sid = rc == ZT_ROW ? zt_col_int(st, 0) : 0;
     zt_db_release(db);

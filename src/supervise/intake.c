@@ -340,9 +340,8 @@ static void reject(json_t *rejected, json_t *events, size_t i, const char *prefi
  * filled (copied into other[cap]), ZT_DONE if nobody, or the error. */
 static zt_err other_source(zt_db *db, const char *sql, const char *a, const char *b, const char *source, char *other,
                            size_t cap, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, sql, e);
+    zt_stmt *st = zt_db_query(db, e, sql, ZT_T(a));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a);
     int k = 2;
     if (b) zt_bind_text(st, k++, b);
     zt_bind_text(st, k, source);

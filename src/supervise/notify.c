@@ -12,8 +12,11 @@
 #include "base/log.h"
 #include "supervise/supervise.h"
 
-static const char *level_label(const char *level) {
-    return !strcmp(level, "red") ? "红牌" : !strcmp(level, "yellow") ? "黄牌" : "预警";
+const char *zt_sv_level_label(const char *level) {
+    if (!strcmp(level, "warning")) return "预警";
+    if (!strcmp(level, "yellow")) return "黄牌";
+    if (!strcmp(level, "red")) return "红牌";
+    return level;
 }
 
 static const char *action_label(const char *action) {
@@ -118,7 +121,7 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
                          const char *dept, const char *state, const char *action, zt_error *e) {
     if (!strcmp(state, "pending")) return ZT_OK; /* not yet issued: the department is told on confirmation */
     char title[256], body[768], text[1100];
-    snprintf(title, sizeof title, "【%s%s】%s", level_label(level), action_label(action), number);
+    snprintf(title, sizeof title, "【%s%s】%s", zt_sv_level_label(level), action_label(action), number);
     snprintf(body, sizeof body, "%s", card_title);
     snprintf(text, sizeof text, "%s %s", title, body);
     dept_recipients d = {0};
@@ -149,9 +152,9 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
 }
 
 zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", ZT_I(card_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, card_id);
     if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return ZT_OK;

@@ -44,9 +44,8 @@ static zt_err h_list(zt_req *r, zt_error *e) {
 
 static zt_err rule_reply(zt_req *r, const char *id, zt_error *e) {
     zt_db *db = zt_store_reader(((zt_app *)zt_req_app(r))->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", ZT_T(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "没有这条监察规则");
     json_t *j = rule_json(st);
     zt_db_release(db);
@@ -83,9 +82,8 @@ typedef struct {
 
 static zt_err change_write(zt_db *db, void *arg, zt_error *e) {
     change_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(db, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT " RULE_COLS " FROM sv_rules WHERE id = ?", ZT_T(a->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->id);
     if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
         return zt_fail(e, ZT_ENOTFOUND, "id", "没有这条监察规则");
@@ -171,14 +169,12 @@ static zt_err change_write(zt_db *db, void *arg, zt_error *e) {
     json_decref(detail);
     if (rc) return rc;
     /* every open subject the rule watches: re-evaluated by the ticker */
-    st = zt_db_prepare(db,
-                       "INSERT INTO sv_timers (subject_id, rule_id, level, due_at)"
-                       " SELECT id, '*', 'reevaluate', 0 FROM sv_subjects WHERE subject_type = ? AND closed_at IS NULL"
-                       " ON CONFLICT DO UPDATE SET due_at = 0",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, stype);
-    if ((rc = zt_step_done(st, e))) return rc;
+    if ((rc = zt_db_run(db, e,
+                        "INSERT INTO sv_timers (subject_id, rule_id, level, due_at)"
+                        " SELECT id, '*', 'reevaluate', 0 FROM sv_subjects WHERE subject_type = ? AND closed_at IS NULL"
+                        " ON CONFLICT DO UPDATE SET due_at = 0",
+                        ZT_T(stype))))
+        return rc;
     a->queued = (int)zt_db_changes(db);
     return ZT_OK;
 }

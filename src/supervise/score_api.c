@@ -169,9 +169,8 @@ static void list_row(zt_stmt *st, void *ctx) { json_array_append_new(((rows_ctx 
 static json_t *month_meta(zt_db *db, const zt_sc_month *mo, zt_error *e) {
     json_t *m = json_pack("{s:s,s:b,s:n,s:n,s:s}", "month", mo->text, "computed", 0, "provisional", "computed_at",
                           "appeal_until", mo->appeal);
-    zt_stmt *st = zt_db_prepare(db, "SELECT detail FROM sv_scores WHERE month = ? LIMIT 1", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT detail FROM sv_scores WHERE month = ? LIMIT 1", ZT_T(mo->text));
     if (!st) return m;
-    zt_bind_text(st, 1, mo->text);
     if (zt_step(st, e) == ZT_ROW) {
         json_t *d = json_loads(zt_col_text(st, 0), 0, NULL);
         json_object_set_new(m, "computed", json_true());
@@ -336,11 +335,10 @@ typedef struct {
 
 static zt_err appeal_write(zt_db *db, void *arg, zt_error *e) {
     appeal_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(
-        db, "SELECT detail, appeal_until FROM sv_scores WHERE month = ? AND scope = 'department' AND scope_id = ?", e);
+    zt_stmt *st = zt_db_query(
+        db, e, "SELECT detail, appeal_until FROM sv_scores WHERE month = ? AND scope = 'department' AND scope_id = ?",
+        ZT_T(a->mo->text), ZT_T(a->dept));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, a->mo->text);
-    zt_bind_text(st, 2, a->dept);
     zt_err s = zt_step(st, e);
     if (zt_step_failed(s)) return s;
     if (s == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "month", "%s 没有部门 %s 的考核结果", a->mo->text, a->dept);

@@ -142,18 +142,15 @@ void zt_sv_score_add(zt_sv_score *c, const zt_sv_fact *f) {
 
 zt_err zt_sv_score_subjects(zt_sv_score *c, const char *type, int by_closed,
                             void (*fn)(zt_sv_score *c, const zt_sv_row *row, void *ctx), void *ctx, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(c->db,
-                                by_closed ? "SELECT subject, source, dept_code, region_code, state, title, due_day,"
-                                            " opened_at, closed_at, detail FROM sv_subjects WHERE subject_type = ?"
-                                            " AND closed_at >= ? AND closed_at < ? ORDER BY closed_at, subject, source"
-                                          : "SELECT subject, source, dept_code, region_code, state, title, due_day,"
-                                            " opened_at, closed_at, detail FROM sv_subjects WHERE subject_type = ?"
-                                            " AND opened_at >= ? AND opened_at < ? ORDER BY opened_at, subject, source",
-                                e);
+    zt_stmt *st = zt_db_query(c->db, e,
+                              by_closed ? "SELECT subject, source, dept_code, region_code, state, title, due_day,"
+                                          " opened_at, closed_at, detail FROM sv_subjects WHERE subject_type = ?"
+                                          " AND closed_at >= ? AND closed_at < ? ORDER BY closed_at, subject, source"
+                                        : "SELECT subject, source, dept_code, region_code, state, title, due_day,"
+                                          " opened_at, closed_at, detail FROM sv_subjects WHERE subject_type = ?"
+                                          " AND opened_at >= ? AND opened_at < ? ORDER BY opened_at, subject, source",
+                              ZT_T(type), ZT_I(c->mo->from), ZT_I(c->mo->to));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, type);
-    zt_bind_int(st, 2, c->mo->from);
-    zt_bind_int(st, 3, c->mo->to);
     /* fn may read the database (who accepted a case): collect first */
     json_t *rows = json_array();
     zt_err rc;
@@ -212,15 +209,13 @@ zt_err zt_sv_score_events(zt_sv_score *c, const char *type, const char *event_ty
  * retracted or still waiting for confirmation; attributed to the case
  * their subject is about. */
 static zt_err card_facts(zt_sv_score *c, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(
-        c->db,
+    zt_stmt *st = zt_db_query(
+        c->db, e,
         "SELECT c.number, c.level, c.dept_code, c.region_code, s.subject_type, s.subject FROM sv_cards c"
         " JOIN sv_subjects s ON s.id = c.subject_id WHERE c.level IN ('yellow', 'red') AND c.signal_at >= ?"
         " AND c.signal_at < ? AND c.state NOT IN ('pending', 'revoked', 'retracted') ORDER BY c.signal_at, c.number",
-        e);
+        ZT_I(c->mo->from), ZT_I(c->mo->to));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, c->mo->from);
-    zt_bind_int(st, 2, c->mo->to);
     json_t *rows = json_array();
     zt_err rc;
     while ((rc = zt_step(st, e)) == ZT_ROW)
@@ -248,13 +243,11 @@ static zt_err card_facts(zt_sv_score *c, zt_error *e) {
 /* Every department with a subject opened or closed in the month is
  * assessed, facts or none. */
 static zt_err departments_at_work(zt_sv_score *c, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(c->db,
-                                "SELECT DISTINCT dept_code, region_code FROM sv_subjects WHERE (opened_at >= ?1"
-                                " AND opened_at < ?2) OR (closed_at >= ?1 AND closed_at < ?2)",
-                                e);
+    zt_stmt *st = zt_db_query(c->db, e,
+                              "SELECT DISTINCT dept_code, region_code FROM sv_subjects WHERE (opened_at >= ?1"
+                              " AND opened_at < ?2) OR (closed_at >= ?1 AND closed_at < ?2)",
+                              ZT_I(c->mo->from), ZT_I(c->mo->to));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, c->mo->from);
-    zt_bind_int(st, 2, c->mo->to);
     zt_err rc;
     while ((rc = zt_step(st, e)) == ZT_ROW)
         entity_get(c, ZT_SC_DEPT, zt_col_text(st, 0), zt_col_text(st, 0), zt_col_text(st, 1));

@@ -19,6 +19,14 @@ typedef struct {
     lxw_format *head, *text, *wrap, *pts, *pct, *count, *level;
 } formats;
 
+/* A bordered cell, with a number format (NULL: none). */
+static lxw_format *cell_format(lxw_workbook *wb, const char *num) {
+    lxw_format *f = workbook_add_format(wb);
+    format_set_border(f, LXW_BORDER_THIN);
+    if (num) format_set_num_format(f, num);
+    return f;
+}
+
 static void head_row(lxw_worksheet *ws, const formats *f, const char *const *names, const double *widths, int n) {
     for (int i = 0; i < n; i++) {
         worksheet_write_string(ws, 0, (lxw_col_t)i, names[i], f->head);
@@ -49,23 +57,13 @@ zt_err zt_sc_xlsx(const char *path, const zt_sc_month *mo, json_t *rows[ZT_SC_NS
     format_set_align(f.head, LXW_ALIGN_CENTER);
     format_set_align(f.head, LXW_ALIGN_VERTICAL_CENTER);
     format_set_text_wrap(f.head);
-    f.text = workbook_add_format(wb);
-    format_set_border(f.text, LXW_BORDER_THIN);
-    f.wrap = workbook_add_format(wb);
-    format_set_border(f.wrap, LXW_BORDER_THIN);
+    f.text = cell_format(wb, NULL);
+    f.wrap = cell_format(wb, NULL);
     format_set_text_wrap(f.wrap);
-    f.pts = workbook_add_format(wb);
-    format_set_border(f.pts, LXW_BORDER_THIN);
-    format_set_num_format(f.pts, "0.00");
-    f.pct = workbook_add_format(wb);
-    format_set_border(f.pct, LXW_BORDER_THIN);
-    format_set_num_format(f.pct, "0.00%");
-    f.count = workbook_add_format(wb);
-    format_set_border(f.count, LXW_BORDER_THIN);
-    format_set_num_format(f.count, "0");
-    f.level = workbook_add_format(wb);
-    format_set_border(f.level, LXW_BORDER_THIN);
-    format_set_num_format(f.level, "0.00\" 级\"");
+    f.pts = cell_format(wb, "0.00");
+    f.pct = cell_format(wb, "0.00%");
+    f.count = cell_format(wb, "0");
+    f.level = cell_format(wb, "0.00\" 级\"");
 
     size_t nd = json_array_size(defs);
     /* 部门排名: rank, department, score, each indicator's value and points */

@@ -67,13 +67,11 @@ static const char *col(zt_stmt *q, int i) {
  * -1 = a database error (logged). */
 static int events(zt_stream *st, feed *f, zt_db *db) {
     zt_error e = {0};
-    zt_stmt *q = zt_db_prepare(db,
-                               "SELECT seq, event_id, type, subject_type, subject, dept_code, region_code, occurred_at"
-                               " FROM sv_events WHERE seq > ? ORDER BY seq LIMIT ?",
-                               &e);
+    zt_stmt *q = zt_db_query(db, &e,
+                             "SELECT seq, event_id, type, subject_type, subject, dept_code, region_code, occurred_at"
+                             " FROM sv_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                             ZT_I(f->ev), ZT_I(BATCH));
     if (!q) return -1;
-    zt_bind_int(q, 1, f->ev);
-    zt_bind_int(q, 2, BATCH);
     int n = 0;
     zt_err rc;
     while ((rc = zt_step(q, &e)) == ZT_ROW) {
@@ -98,16 +96,14 @@ static int events(zt_stream *st, feed *f, zt_db *db) {
 /* New card actions, with the card they act on; as events(). */
 static int cards(zt_stream *st, feed *f, zt_db *db) {
     zt_error e = {0};
-    zt_stmt *q = zt_db_prepare(db,
-                               "SELECT ce.id, ce.row_id, c.number, c.level, ce.to_state, c.rule_id, c.title,"
-                               " c.dept_code, c.region_code, s.subject, ce.action"
-                               " FROM flow_events ce JOIN sv_cards c ON c.id = ce.row_id"
-                               " JOIN sv_subjects s ON s.id = c.subject_id"
-                               " WHERE ce.id > ? AND ce.subject_type = 'card' ORDER BY ce.id LIMIT ?",
-                               &e);
+    zt_stmt *q = zt_db_query(db, &e,
+                             "SELECT ce.id, ce.row_id, c.number, c.level, ce.to_state, c.rule_id, c.title,"
+                             " c.dept_code, c.region_code, s.subject, ce.action"
+                             " FROM flow_events ce JOIN sv_cards c ON c.id = ce.row_id"
+                             " JOIN sv_subjects s ON s.id = c.subject_id"
+                             " WHERE ce.id > ? AND ce.subject_type = 'card' ORDER BY ce.id LIMIT ?",
+                             ZT_I(f->card), ZT_I(BATCH));
     if (!q) return -1;
-    zt_bind_int(q, 1, f->card);
-    zt_bind_int(q, 2, BATCH);
     int n = 0;
     zt_err rc;
     while ((rc = zt_step(q, &e)) == ZT_ROW) {

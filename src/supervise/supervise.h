@@ -102,6 +102,9 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
  * write, which raises many cards; nothing else changes users meanwhile). */
 void zt_sv_notify_batch(int open);
 
+/* A card level's name: 预警, 黄牌, 红牌 (an unknown level as it is). */
+const char *zt_sv_level_label(const char *level);
+
 /* --- routes ------------------------------------------------------------ */
 
 const zt_route *zt_sv_routes(size_t *n);        /* ticker.c: the tick */

@@ -54,9 +54,8 @@ zt_err zt_sv_tick(zt_app *app, int64_t now, int *n, zt_error *e) {
     zt_err rc = ZT_OK;
     /* nothing due (most seconds): no write, no commit, no wake-up */
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM sv_timers WHERE due_at <= ? LIMIT 1", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT 1 FROM sv_timers WHERE due_at <= ? LIMIT 1", ZT_I(now));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, now);
     zt_err due = zt_step(st, e);
     zt_db_release(db);
     if (zt_step_failed(due)) return due;

@@ -29,24 +29,6 @@ static const char *const STATES[] = {"pending",   "issued",   "answered", "close
                                      "escalated", "appealed", "revoked",  "retracted"};
 static const char *const LEVELS[] = {"warning", "yellow", "red"};
 
-static const char *level_label(const char *l) {
-    if (strcmp(l, "warning") == 0) return "预警";
-    if (strcmp(l, "yellow") == 0) return "黄牌";
-    if (strcmp(l, "red") == 0) return "红牌";
-    return l;
-}
-
-static json_t *ts_json(int64_t t) {
-    char ts[32];
-    zt_time_format(t, ts);
-    return json_string(ts);
-}
-
-static json_t *col_str(zt_stmt *st, int col) {
-    const char *s = zt_col_text(st, col);
-    return s && *s ? json_string(s) : json_null();
-}
-
 static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
 
 /* " AND substr(col, 1, n) = ?" for a supervisor's region; nothing for
@@ -124,7 +106,8 @@ static void count_row(zt_stmt *st, void *ctx) {
     count_ctx *c = ctx;
     json_t *o = level_counts(st, 2);
     json_object_set_new(o, "key", json_string(zt_col_text(st, 0)));
-    json_object_set_new(o, "name", json_string(c->by_level ? level_label(zt_col_text(st, 1)) : zt_col_text(st, 1)));
+    json_object_set_new(o, "name",
+                        json_string(c->by_level ? zt_sv_level_label(zt_col_text(st, 1)) : zt_col_text(st, 1)));
     json_array_append_new(c->items, o);
 }
 
@@ -250,47 +233,38 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
         zt_qb_sql(&q, " GROUP BY s.subject_type ORDER BY s.subject_type");
         rc = each_row(db, &q, subject_type_row, by_type, e);
     }
-    if (!rc) {
-        zt_qb_init(&q, a, "SELECT c.level, count(*) FROM sv_cards c WHERE c.state NOT IN " VOID_STATES);
+    /* the cards: by level (all but void, then open), by state, the
+     * departments and the regions with the most open ones */
+    const struct {
+        const char *sql, *tail;
+        void (*row)(zt_stmt *st, void *ctx);
+        json_t *into;
+    } cards[] = {
+        {"SELECT c.level, count(*) FROM sv_cards c WHERE c.state NOT IN " VOID_STATES, " GROUP BY c.level", kv_row,
+         levels},
+        {"SELECT c.level, count(*) FROM sv_cards c WHERE c.state IN " OPEN_STATES, " GROUP BY c.level", kv_row,
+         open_levels},
+        {"SELECT c.state, count(*) FROM sv_cards c WHERE 1 = 1", " GROUP BY c.state", kv_row, states},
+        {"SELECT c.dept_code, coalesce(d.name, c.dept_code), " LEVEL_COUNTS
+         " FROM sv_cards c LEFT JOIN departments d ON d.code = c.dept_code WHERE c.state IN " OPEN_STATES,
+         " GROUP BY c.dept_code, d.name ORDER BY 3 DESC, 1 LIMIT 10", dept_row, depts},
+        {"SELECT c.region_code, coalesce(rg.name, c.region_code), rg.level, " LEVEL_COUNTS
+         " FROM sv_cards c LEFT JOIN regions rg ON rg.code = c.region_code WHERE c.state IN " OPEN_STATES,
+         " GROUP BY c.region_code, rg.name, rg.level ORDER BY 1", region_row, regions},
+    };
+    for (size_t i = 0; i < sizeof cards / sizeof cards[0] && !rc; i++) {
+        zt_qb_init(&q, a, cards[i].sql);
         scope_filter(r, &q, "c.region_code");
-        zt_qb_sql(&q, " GROUP BY c.level");
-        rc = each_row(db, &q, kv_row, levels, e);
-    }
-    if (!rc) {
-        zt_qb_init(&q, a, "SELECT c.level, count(*) FROM sv_cards c WHERE c.state IN " OPEN_STATES);
-        scope_filter(r, &q, "c.region_code");
-        zt_qb_sql(&q, " GROUP BY c.level");
-        rc = each_row(db, &q, kv_row, open_levels, e);
-    }
-    if (!rc) {
-        zt_qb_init(&q, a, "SELECT c.state, count(*) FROM sv_cards c WHERE 1 = 1");
-        scope_filter(r, &q, "c.region_code");
-        zt_qb_sql(&q, " GROUP BY c.state");
-        rc = each_row(db, &q, kv_row, states, e);
-    }
-    if (!rc) {
-        zt_qb_init(&q, a,
-                   "SELECT c.dept_code, coalesce(d.name, c.dept_code), " LEVEL_COUNTS
-                   " FROM sv_cards c LEFT JOIN departments d ON d.code = c.dept_code WHERE c.state IN " OPEN_STATES);
-        scope_filter(r, &q, "c.region_code");
-        zt_qb_sql(&q, " GROUP BY c.dept_code, d.name ORDER BY 3 DESC, 1 LIMIT 10");
-        rc = each_row(db, &q, dept_row, depts, e);
-    }
-    if (!rc) {
-        zt_qb_init(&q, a,
-                   "SELECT c.region_code, coalesce(rg.name, c.region_code), rg.level, " LEVEL_COUNTS
-                   " FROM sv_cards c LEFT JOIN regions rg ON rg.code = c.region_code WHERE c.state IN " OPEN_STATES);
-        scope_filter(r, &q, "c.region_code");
-        zt_qb_sql(&q, " GROUP BY c.region_code, rg.name, rg.level ORDER BY 1");
-        rc = each_row(db, &q, region_row, regions, e);
+        zt_qb_sql(&q, cards[i].tail);
+        rc = each_row(db, &q, cards[i].row, cards[i].into, e);
     }
     int64_t open = 0, total = 0;
     const char *k;
     json_t *v;
     json_object_foreach(open_levels, k, v) open += json_integer_value(v);
     json_object_foreach(levels, k, v) total += json_integer_value(v);
-    json_t *out = json_pack("{s:o,s:s,s:o,s:{s:I,s:I,s:o,s:o,s:o},s:o,s:o}", "as_of", ts_json(zt_now()), "today", today,
-                            "subjects", subjects, "cards", "total", (json_int_t)total, "open", (json_int_t)open,
+    json_t *out = json_pack("{s:o,s:s,s:o,s:{s:I,s:I,s:o,s:o,s:o},s:o,s:o}", "as_of", zt_json_time(zt_now()), "today",
+                            today, "subjects", subjects, "cards", "total", (json_int_t)total, "open", (json_int_t)open,
                             "by_level", levels, "open_by_level", open_levels, "by_state", states, "top_departments",
                             depts, "regions", regions);
     if (rc) {
@@ -305,10 +279,6 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
 
 /* --- supervised subjects --- */
 
-static json_t *col_ts_json(zt_stmt *st, int col) {
-    return zt_col_is_null(st, col) ? json_null() : ts_json(zt_col_int(st, col));
-}
-
 static int instant_key(const char *k) {
     size_t n = strlen(k);
     return (n > 3 && !strcmp(k + n - 3, "_at")) || (n > 6 && !strcmp(k + n - 6, "_since"));
@@ -316,21 +286,21 @@ static int instant_key(const char *k) {
 
 void zt_sv_subject_common(json_t *out, zt_stmt *st, int col) {
     json_object_set_new(out, "state", json_string(zt_col_text(st, col + 7)));
-    json_object_set_new(out, "submitted_at", col_ts_json(st, col + 8));
-    json_object_set_new(out, "due_day", col_str(st, col + 9));
-    json_object_set_new(out, "closed_at", col_ts_json(st, col + 10));
+    json_object_set_new(out, "submitted_at", zt_col_json_time(st, col + 8));
+    json_object_set_new(out, "due_day", zt_col_json_text(st, col + 9));
+    json_object_set_new(out, "closed_at", zt_col_json_time(st, col + 10));
     json_object_set_new(out, "closed", json_boolean(!zt_col_is_null(st, col + 10)));
     json_object_set_new(out, "events", json_integer(zt_col_int(st, col + 11)));
-    json_object_set_new(out, "last_event_at", col_ts_json(st, col + 12));
-    json_object_set_new(out, "evaluated_at", col_ts_json(st, col + 13));
-    json_object_set_new(out, "updated_at", col_ts_json(st, col + 14));
+    json_object_set_new(out, "last_event_at", zt_col_json_time(st, col + 12));
+    json_object_set_new(out, "evaluated_at", zt_col_json_time(st, col + 13));
+    json_object_set_new(out, "updated_at", zt_col_json_time(st, col + 14));
     json_object_set_new(out, "title", json_string(zt_col_text(st, col + 6)));
     json_t *detail = json_loads(zt_col_text(st, col + 15), 0, NULL);
     const char *k;
     json_t *v;
     json_object_foreach(detail, k, v) {
         if (instant_key(k) && json_is_integer(v))
-            json_object_set_new(out, k, ts_json(json_integer_value(v)));
+            json_object_set_new(out, k, zt_json_time(json_integer_value(v)));
         else
             json_object_set(out, k, v);
     }
@@ -346,7 +316,7 @@ static const char *source_param(zt_req *r) {
 
 static json_t *opt_time(zt_stmt *st, int i) {
     if (zt_col_is_null(st, i)) return json_null();
-    return ts_json(zt_col_int(st, i));
+    return zt_json_time(zt_col_int(st, i));
 }
 
 /* GET /api/supervision/cases/{number}?type=case&source=: one supervised
@@ -358,15 +328,13 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     const char *type = zt_req_query(r, "type"), *source = source_param(r);
     if (!type || !*type) type = "case";
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db,
-                                source ? "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
-                                         " AND s.subject = ? AND s.source = ?"
-                                       : "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
-                                         " AND s.subject = ? ORDER BY s.source = 'platform' DESC, s.id LIMIT 1",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              source ? "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
+                                       " AND s.subject = ? AND s.source = ?"
+                                     : "SELECT " ZT_SV_SUBJECT_COLS " FROM sv_subjects s WHERE s.subject_type = ?"
+                                       " AND s.subject = ? ORDER BY s.source = 'platform' DESC, s.id LIMIT 1",
+                              ZT_T(type), ZT_T(zt_req_param(r, "number")));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, type);
-    zt_bind_text(st, 2, zt_req_param(r, "number"));
     if (source) zt_bind_text(st, 3, source);
     zt_err rc = zt_step(st, e);
     if (zt_step_failed(rc)) return rc;
@@ -422,13 +390,14 @@ static zt_err h_case(zt_req *r, zt_error *e) {
         zt_bind_int(st, 1, id);
         while (zt_step(st, e) == ZT_ROW) {
             json_t *facts = json_loads(zt_col_text(st, 9), 0, NULL);
-            json_array_append_new(cards, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id",
-                                                   (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "rule",
-                                                   zt_col_text(st, 2), "rule_version", (json_int_t)zt_col_int(st, 3),
-                                                   "level", zt_col_text(st, 4), "category", zt_col_text(st, 5), "title",
-                                                   zt_col_text(st, 6), "state", zt_col_text(st, 7), "signal_at",
-                                                   opt_time(st, 8), "facts", facts ? facts : json_object(),
-                                                   "feedback_due", col_str(st, 10), "step", zt_col_text(st, 11)));
+            json_array_append_new(cards,
+                                  json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "id",
+                                            (json_int_t)zt_col_int(st, 0), "number", zt_col_text(st, 1), "rule",
+                                            zt_col_text(st, 2), "rule_version", (json_int_t)zt_col_int(st, 3), "level",
+                                            zt_col_text(st, 4), "category", zt_col_text(st, 5), "title",
+                                            zt_col_text(st, 6), "state", zt_col_text(st, 7), "signal_at",
+                                            opt_time(st, 8), "facts", facts ? facts : json_object(), "feedback_due",
+                                            zt_col_json_text(st, 10), "step", zt_col_text(st, 11)));
         }
         zt_db_release(db);
     }

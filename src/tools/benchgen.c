@@ -76,12 +76,11 @@ static void free_templates(tmpl *t, size_t n) {
 static zt_err load_entries(zt_db *db, tmpl *t, zt_error *e) {
     char subject[80];
     snprintf(subject, sizeof subject, "case/%s", t->number);
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT entry, coalesce(owner_user_id, 0) FROM ledger_entries WHERE subject = ?"
-                                " ORDER BY idx",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT entry, coalesce(owner_user_id, 0) FROM ledger_entries WHERE subject = ?"
+                              " ORDER BY idx",
+                              ZT_T(subject));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, subject);
     size_t cap = 0;
     zt_err rc;
     while ((rc = zt_step(st, e)) == ZT_ROW) {
@@ -259,10 +258,9 @@ static zt_err clone_ledger(zt_db *db, gen *g, const tmpl *t, const char *number,
             } else
                 left = g->last[level];
             zt_merkle_node(&left, &cur, &cur);
-            st = zt_db_prepare(db, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", e);
+            st = zt_db_query(db, e, "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", ZT_I(level + 1),
+                             ZT_I((int64_t)(((size + 1) >> (level + 1)) - 1)));
             if (!st) return ZT_EINTERNAL;
-            zt_bind_int(st, 1, level + 1);
-            zt_bind_int(st, 2, (int64_t)(((size + 1) >> (level + 1)) - 1));
             zt_bind_blob(st, 3, cur.b, ZT_HASH_LEN);
             if ((rc = zt_step_done(st, e))) return rc;
             made[++top] = cur;

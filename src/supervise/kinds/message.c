@@ -98,35 +98,18 @@ static zt_err complaint_facts(zt_sv_score *c, zt_error *e) {
 static const zt_sv_source COMPLAINT_SOURCES[] = {{"complaint", ZT_SV_DEDUCT_PER, "件"}, {NULL}};
 
 static const char *const INFO_KEYS[] = {"department", "region", "due_day", "item_code", "case_number", NULL};
-static const char *const FIELD_KEYS[] = {NULL};
-static const char *const TOP_KEYS[] = {NULL};
+static const char *const NONE[] = {NULL};
 
-const zt_sv_kind zt_sv_consultation_kind = {.name = "consultation",
-                                            .label = "咨询",
-                                            .info = "message",
-                                            .check = check_message,
-                                            .state_size = sizeof(message_k),
-                                            .fold = message_fold,
-                                            .finish = message_finish,
-                                            .detail = message_detail,
-                                            .evaluators = EVALUATORS,
-                                            .rules = "rules/consultation.json",
-                                            .info_keys = INFO_KEYS,
-                                            .field_keys = FIELD_KEYS,
-                                            .top_keys = TOP_KEYS};
+/* Consultations and complaints are one kind of subject but for their name,
+ * rules and what scores count. */
+#define MESSAGE_KIND(kname, klabel, krules, ksources, kfacts)                                                          \
+    {                                                                                                                  \
+        .name = kname, .label = klabel, .info = "message", .check = check_message, .state_size = sizeof(message_k),    \
+        .fold = message_fold, .finish = message_finish, .detail = message_detail, .evaluators = EVALUATORS,            \
+        .rules = krules, .sources = ksources, .facts = kfacts, .info_keys = INFO_KEYS, .field_keys = NONE,             \
+        .top_keys = NONE                                                                                               \
+    }
 
-const zt_sv_kind zt_sv_complaint_kind = {.name = "complaint",
-                                         .label = "投诉",
-                                         .info = "message",
-                                         .check = check_message,
-                                         .state_size = sizeof(message_k),
-                                         .fold = message_fold,
-                                         .finish = message_finish,
-                                         .detail = message_detail,
-                                         .evaluators = EVALUATORS,
-                                         .rules = "rules/complaint.json",
-                                         .sources = COMPLAINT_SOURCES,
-                                         .facts = complaint_facts,
-                                         .info_keys = INFO_KEYS,
-                                         .field_keys = FIELD_KEYS,
-                                         .top_keys = TOP_KEYS};
+const zt_sv_kind zt_sv_consultation_kind = MESSAGE_KIND("consultation", "咨询", "rules/consultation.json", NULL, NULL);
+const zt_sv_kind zt_sv_complaint_kind =
+    MESSAGE_KIND("complaint", "投诉", "rules/complaint.json", COMPLAINT_SOURCES, complaint_facts);

@@ -479,6 +479,41 @@ static void binds_and_columns(void **state) {
     zt_store_close(s);
 }
 
+/* zt_db_run and zt_db_query bind values 1..n in order, by kind */
+static zt_err run_values(zt_db *db, void *arg, zt_error *e) {
+    zt_err rc = zt_db_exec(db, "CREATE TABLE v (i INTEGER, s TEXT, n TEXT)", e);
+    if (!rc) rc = zt_db_run(db, e, "INSERT INTO v (i, s, n) VALUES (?, ?, ?)", ZT_I(INT64_MAX), ZT_T("甲"), ZT_NULL);
+    if (!rc) rc = zt_db_run(db, e, "INSERT INTO v (i, s, n) VALUES (?, ?, ?)", ZT_I(-1), ZT_T(NULL), ZT_T("n"));
+    /* a constraint or SQL error is the statement's, as zt_step_done says */
+    if (!rc && zt_db_run(db, e, "INSERT INTO nowhere VALUES (?)", ZT_I(1)) != ZT_EINTERNAL) rc = ZT_EINTERNAL;
+    return rc;
+}
+
+static void run_and_query(void **state) {
+    zt_store *s = open_store(db_path("values.db"), 0, 0, -1);
+    zt_error e = {0};
+    assert_int_equal(zt_store_write(s, run_values, NULL, &e), ZT_OK);
+    zt_db *db = zt_store_reader(s);
+    zt_stmt *st = zt_db_query(db, &e, "SELECT i, s, n FROM v WHERE i > ? ORDER BY i", ZT_I(-2));
+    assert_non_null(st);
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
+    assert_int_equal(zt_col_int(st, 0), -1);
+    assert_true(zt_col_is_null(st, 1));
+    assert_string_equal(zt_col_text(st, 2), "n");
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
+    assert_int_equal(zt_col_int(st, 0), INT64_MAX);
+    assert_string_equal(zt_col_text(st, 1), "甲");
+    assert_true(zt_col_is_null(st, 2));
+    assert_int_equal(zt_step(st, &e), ZT_DONE);
+    st = zt_db_query(db, &e, "SELECT count(*) FROM v WHERE s = ? OR i = ?", ZT_T("甲"), ZT_I(-1));
+    assert_int_equal(zt_step(st, &e), ZT_ROW);
+    assert_int_equal(zt_col_int(st, 0), 2);
+    zt_db_release(db);
+    assert_null(zt_db_query(db, &e, "SELEKT ?", ZT_I(1)));
+    assert_int_equal(e.code, ZT_EINTERNAL);
+    zt_store_close(s);
+}
+
 /* --- readers and the statement cache --------------------------------- */
 
 typedef struct {
@@ -640,6 +675,7 @@ int main(void) {
         cmocka_unit_test(constraint_is_conflict),
         cmocka_unit_test(step_done_reports_conflict),
         cmocka_unit_test(binds_and_columns),
+        cmocka_unit_test(run_and_query),
         cmocka_unit_test(reader_per_thread),
         cmocka_unit_test(statement_cache),
         cmocka_unit_test(readonly_refuses_writes),

@@ -9,17 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, initDemo, tempDir, as, Client, errorOf } from './lib/server.mjs';
+import { LONG, PASSPORT, materialsFor, ok } from './lib/cases.mjs';
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
-const ITEM = '360300-XK-GA-001'; // 普通护照签发: promised 7, legal 15 working days
+const ITEM = PASSPORT; // 普通护照签发: promised 7, legal 15 working days
 const CARDS = '/api/supervision/cards';
 
-async function ok(rp, status = 200) {
-    const r = await rp;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-}
 
 async function refused(rp, status, field) {
     const r = await rp;
@@ -60,14 +54,7 @@ describe('the card lifecycle', () => {
             ),
         );
         anon = new Client(t);
-        const item = await ok(anon.get(`/api/items/${ITEM}`));
-        const guide = item.guide || item;
-        const up = await zs.req('POST', '/api/uploads?name=%E6%9D%90%E6%96%99.pdf', {
-            body: PDF,
-            headers: { 'Content-Type': 'application/octet-stream' },
-        });
-        assert.equal(up.status, 201, up.text);
-        const materials = guide.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up.json.id }));
+        const materials = await materialsFor(zs, anon, ITEM);
         for (let i = 0; i < 5; i++) {
             const c = await ok(zs.post('/api/cases', { item_code: ITEM, materials }), 201);
             await ok(clerk.post(`/api/cases/${c.number}/actions/pre_review_pass`, { fields: {} }));

@@ -13,62 +13,31 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, as, errorOf, startServer } from './lib/server.mjs';
-
-const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
-const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
-const PASSPORT = '360300-XK-GA-001'; // 普通护照签发: promised 7, legal 15 working days
-
-async function ok(rp, status = 200) {
-    const r = await rp;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-}
+import { LONG, applyCase, deptCaseEvent, ok, people } from './lib/cases.mjs';
 const at = (day, time = '10:00:00') => `${day}T${time}+08:00`;
 
 describe('supervision holes (issue #8)', () => {
     let t, admin, zs, clerk, head, sup, anon, key;
-    let guide;
 
     const clock = (iso) => ok(admin.put('/api/admin/clock', { now: iso }));
     const act = (c, n, a, fields = {}) => c.post(`/api/cases/${n}/actions/${a}`, { fields });
-    async function apply() {
-        guide ??= (await ok(anon.get(`/api/items/${PASSPORT}`))).guide;
-        const up = (await ok(
-            zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }),
-            201,
-        )).id;
-        const materials = guide.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up }));
-        return (await ok(zs.post('/api/cases', { item_code: PASSPORT, materials }), 201)).number;
-    }
+    const apply = () => applyCase(zs, anon);
     const subject = (n, type = 'case', source = null) =>
         ok(sup.get(`/api/supervision/cases/${n}?type=${type}${source ? `&source=${encodeURIComponent(source)}` : ''}`));
     const rules = (cs) => cs.filter((c) => c.state !== 'retracted').map((c) => c.rule).sort();
 
-    // an event of a case 360300-GA's own system reports
-    function ev(number, seq, action, result, time, { to = action, fields = {}, caseInfo = {} } = {}) {
-        return {
-            id: `ga-holes/${number}/${seq}`,
-            type: `case.${action}`,
-            time,
-            subject_type: 'case',
-            subject: number,
-            seq,
-            case: {
-                number, item_code: PASSPORT, item_name: '普通护照签发', department: '360300-GA', region: '360300',
-                applicant_type: 'citizen', channel: 'window', legal_days: 15, promised_days: 7, ...caseInfo,
-            },
-            step: { action, result, to, actor: 'ga_ext', actor_role: 'clerk', fields },
-        };
-    }
+    // an event of a passport case 360300-GA's own system reports (lib/cases.mjs)
+    const ev = (number, seq, action, result, time, { caseInfo = {}, ...opts } = {}) =>
+        deptCaseEvent(number, seq, action, result, time, {
+            prefix: 'ga-holes',
+            ...opts,
+            caseInfo: { item_name: '普通护照签发', legal_days: 15, promised_days: 7, ...caseInfo },
+        });
     const report = (events) => ok(key.post('/api/supervision/events', { events }));
 
     before(async () => {
         t = await startServer({ args: LONG });
-        admin = await as(t, 'admin');
-        zs = await as(t, 'zhangsan');
-        clerk = await as(t, 'gaj_clerk');
-        head = await as(t, 'gaj_head');
-        sup = await as(t, 'jiancha');
+        [admin, zs, clerk, head, sup] = await people(t, as, 'admin', 'zhangsan', 'gaj_clerk', 'gaj_head', 'jiancha');
         anon = new Client(t);
         await clock(at('2026-03-02')); // Monday
         const depts = await ok(admin.get('/api/departments?q=360300-GA'));
@@ -192,20 +161,14 @@ describe('importing a year of the calendar re-evaluates the open subjects it mov
 
     before(async () => {
         t = await startServer({ args: LONG });
-        admin = await as(t, 'admin');
-        zs = await as(t, 'zhangsan');
-        clerk = await as(t, 'gaj_clerk');
-        sup = await as(t, 'jiancha');
+        [admin, zs, clerk, sup] = await people(t, as, 'admin', 'zhangsan', 'gaj_clerk', 'jiancha');
         anon = new Client(t);
     });
     after(async () => t && (await t.stop()));
 
     test('a deadline in 2027 is provisional, then moves with the imported holidays, and the ledger says why', async () => {
         await clock(at('2026-12-24')); // Thursday
-        const guide = (await ok(anon.get(`/api/items/${PASSPORT}`))).guide;
-        const up = (await ok(zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }), 201)).id;
-        const materials = guide.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up }));
-        n = (await ok(zs.post('/api/cases', { item_code: PASSPORT, materials }), 201)).number;
+        n = await applyCase(zs, anon);
         await ok(clerk.post(`/api/cases/${n}/actions/pre_review_pass`, { fields: {} }));
         await ok(clerk.post(`/api/cases/${n}/actions/accept`, { fields: {} }));
         // 7 working days from 24 December; 2027 is not covered: the weekday rule counts 1 January

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, as, startServer } from './lib/server.mjs';
+import { deptCaseEvent } from './lib/cases.mjs';
 
 let srv, admin, jiancha, ga, mz;
 const depts = {}; // code -> id
@@ -18,31 +19,8 @@ function at(ms) {
 const DAY = 86400e3;
 const T0 = Date.now() - 10 * DAY; // the cases below start ten days ago
 
-// one event of an external case of 360300-GA
-function caseEvent(number, seq, action, result, time, { dept = '360300-GA', from = '', to = action } = {}) {
-    return {
-        id: `ga-sys/${number}/${seq}`,
-        type: `case.${action}`,
-        time,
-        subject_type: 'case',
-        subject: number,
-        seq,
-        case: {
-            number,
-            title: '张三',
-            item_code: '360300-XK-GA-001',
-            item_name: '户口迁入',
-            department: dept,
-            region: '360300',
-            applicant_type: 'citizen',
-            channel: 'window',
-            legal_days: 20,
-            promised_days: 10,
-            state: to,
-        },
-        step: { action, result, from, to, actor: 'ga_clerk_ext', actor_role: 'clerk', fields: {} },
-    };
-}
+// one event of an external case of 360300-GA (lib/cases.mjs)
+const caseEvent = deptCaseEvent;
 
 function story(number) {
     return [

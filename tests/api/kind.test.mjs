@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, REPO, as, startServer, tempDir } from './lib/server.mjs';
+import { ok } from './lib/cases.mjs';
 
 const KIND_BIN = process.env.ZT_KIND_BIN ? path.resolve(process.env.ZT_KIND_BIN) : path.join(REPO, 'build/tests/zhengtong-kind');
 
@@ -37,12 +38,6 @@ function sourceDir() {
     writeFileSync(path.join(dir, 'scores.json'), JSON.stringify(scores));
     return dir;
 }
-
-const ok = async (p, status = 200) => {
-    const r = await p;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-};
 
 // an event of inspection number, at the fake clock's time (the intake takes
 // events up to a day ahead of it)

@@ -11,28 +11,11 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, as, Client, errorOf } from './lib/server.mjs';
+import { LONG, PASSPORT, materialsFor, ok } from './lib/cases.mjs';
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
-const ITEM = '360300-XK-GA-001'; // 普通护照签发: promised 7, legal 15 working days
+const ITEM = PASSPORT; // 普通护照签发: promised 7, legal 15 working days
 const MONTH = '2026-09';
 
-async function ok(rp, status = 200) {
-    const r = await rp;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-}
-
-async function materialsFor(c, anon, code) {
-    const item = (await anon.get(`/api/items/${code}`)).json;
-    const guide = item.guide || item;
-    const up = await c.req('POST', `/api/uploads?name=${encodeURIComponent('材料.pdf')}`, {
-        body: PDF,
-        headers: { 'Content-Type': 'application/octet-stream' },
-    });
-    assert.equal(up.status, 201, up.text);
-    return guide.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up.json.id }));
-}
 
 const act = (c, number, action, fields = {}) => c.post(`/api/cases/${number}/actions/${action}`, { fields });
 

@@ -7,38 +7,18 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, as, Client } from './lib/server.mjs';
-
-const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
-const LONG = ['--fake-clock', '--auth.session_idle', '31536000', '--auth.session_ttl', '31536000'];
-const PASSPORT = '360300-XK-GA-001'; // 普通护照签发: promised 7, legal 15 working days; fee 120 元/本
-
-async function ok(rp, status = 200) {
-    const r = await rp;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-}
+import { LONG, PASSPORT, applyCase, ok } from './lib/cases.mjs';
 
 // 10:00 in 萍乡 (UTC+8) on a day, or an exact local time
 const at = (day, time = '10:00:00') => `${day}T${time}+08:00`;
 
 describe('the legal clock across the Spring Festival', () => {
     let t, admin, zs, clerk, head, sup, anon, yellowNumber;
-    const items = {};
 
     async function clock(iso) {
         await ok(admin.put('/api/admin/clock', { now: iso }));
     }
-    async function materials(code) {
-        if (!items[code]) items[code] = (await ok(anon.get(`/api/items/${code}`))).guide;
-        const up = (await ok(
-            zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }),
-            201,
-        )).id;
-        return items[code].materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up }));
-    }
-    async function apply(code = PASSPORT) {
-        return (await ok(zs.post('/api/cases', { item_code: code, materials: await materials(code) }), 201)).number;
-    }
+    const apply = (code = PASSPORT) => applyCase(zs, anon, code);
     const act = (c, n, a, fields = {}) => ok(c.post(`/api/cases/${n}/actions/${a}`, { fields }));
     async function accepted(code = PASSPORT) {
         const n = await apply(code);
@@ -286,9 +266,7 @@ describe('rules as data: a change is a new version and re-evaluates open cases',
 
     test('moving the yellow card one working day later moves the timers of open cases (onto the make-up Saturday)', async () => {
         await ok(admin.put('/api/admin/clock', { now: at('2026-02-10') }));
-        const g = (await ok(anon.get(`/api/items/${PASSPORT}`))).guide;
-        const up = (await ok(zs.req('POST', '/api/uploads?name=m.pdf', { body: PDF, headers: { 'Content-Type': 'application/octet-stream' } }), 201)).id;
-        const n = (await ok(zs.post('/api/cases', { item_code: PASSPORT, materials: g.materials.filter((m) => m.required).map((m) => ({ material: m.name, upload_id: up })) }), 201)).number;
+        const n = await applyCase(zs, anon);
         await ok(clerk.post(`/api/cases/${n}/actions/pre_review_pass`, { fields: {} }));
         await ok(clerk.post(`/api/cases/${n}/actions/accept`, { fields: {} }));
         const due = async () => (await ok(sup.get(`/api/supervision/cases/${n}`))).timers.find((x) => x.rule === 'promised_yellow')?.due_at;

@@ -320,6 +320,35 @@ describe('department scope: A cannot read or write B', () => {
         assert.equal(await ledgerSize(), afterOwn, 'nothing written');
     });
 
+    test("keys by namespace: a key of A takes neither B's event ids nor B's subjects, nor the platform's ids", async () => {
+        const time = new Date(Date.now() - 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const ev = (dept, number, id) => ({
+            id,
+            type: 'case.submit',
+            time,
+            subject_type: 'case',
+            subject: number,
+            case: {
+                number, item_code: ITEM_B, department: dept, region: '360300', applicant_type: 'citizen',
+                channel: 'window', legal_days: 20, promised_days: 10,
+            },
+            step: { action: 'submit', result: null, to: 'submitted' },
+        });
+        let r = await mzKey.post('/api/supervision/events', ev(B, 'MZ-NS-1', 'ns/MZ-NS-1/1'));
+        assert.equal(r.json.accepted, 1, r.text);
+        const before0 = await ledgerSize();
+        r = await gaKey.post('/api/supervision/events', {
+            events: [ev(A, 'GA-NS-1', 'ns/MZ-NS-1/1'), ev(A, 'MZ-NS-1', 'ga/MZ-NS-1/1'), ev(A, 'GA-NS-2', 'platform/case/GA-NS-2/1')],
+        });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.accepted, 0);
+        assert.deepEqual(r.json.rejected.map((x) => x.field), ['events[0].id', 'events[1].subject', 'events[2].id']);
+        assert.equal(await ledgerSize(), before0, 'nothing ingested');
+        const s = await jiancha.get('/api/supervision/cases/MZ-NS-1?type=case');
+        assert.equal(s.json.department, B, "B's subject is still B's alone");
+        assert.equal(s.json.events, 1);
+    });
+
     test('a clerk of A neither reads nor acts on a case of B; a county supervisor not on a city case', async () => {
         const size = await ledgerSize();
         refused(await gaClerk.get(`/api/cases/${caseB}`), 'GA clerk reads the MZ case', '民政的办件');

@@ -793,7 +793,7 @@ zt_err zt_sv_evaluate(zt_db *db, int64_t subject_id, int64_t now, zt_error *e) {
     }
     zt_arena a;
     zt_arena_init(&a);
-    zt_sv_subject s = {.cal = APP->cal, .db = db, .arena = &a};
+    zt_sv_subject s = {.cal = APP->cal, .db = db, .arena = &a, .now = now};
     s.type = zt_arena_strdup(&a, zt_col_text(st, 0));
     s.number = zt_arena_strdup(&a, zt_col_text(st, 1));
     s.source = zt_arena_strdup(&a, zt_col_text(st, 2));

@@ -58,6 +58,7 @@ typedef struct zt_sv_subject {
     const zt_sv_event *evs;
     size_t nevs;
     const zt_calendar *cal;
+    int64_t now;     /* the moment of the evaluation (the tick's, the write's): never read the clock */
     zt_db *db;       /* the writer's connection, for the kind's look-ups */
     zt_arena *arena; /* what the kind allocates for one evaluation */
     void *k;         /* the kind's state: kind->state_size bytes, zeroed before the fold */

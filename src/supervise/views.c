@@ -314,11 +314,6 @@ static const char *source_param(zt_req *r) {
     return v && *v ? v : NULL;
 }
 
-static json_t *opt_time(zt_stmt *st, int i) {
-    if (zt_col_is_null(st, i)) return json_null();
-    return zt_json_time(zt_col_int(st, i));
-}
-
 /* GET /api/supervision/cases/{number}?type=case&source=: one supervised
  * subject - its projection (common and its kind's), steps, timers and
  * cards. Numbers are their source's: the platform's subject first, unless
@@ -362,10 +357,10 @@ static zt_err h_case(zt_req *r, zt_error *e) {
         zt_bind_text(st, 3, src);
         while (zt_step(st, e) == ZT_ROW) {
             json_t *body = json_loads(zt_col_text(st, 5), 0, NULL), *step = json_object_get(body, "step");
-            json_array_append_new(steps,
-                                  json_pack("{s:s,s:s,s:o,s:o,s:s,s:O}", "id", zt_col_text(st, 0), "type",
-                                            zt_col_text(st, 1), "time", opt_time(st, 2), "received_at", opt_time(st, 3),
-                                            "source", zt_col_text(st, 4), "step", step ? step : json_null()));
+            json_array_append_new(steps, json_pack("{s:s,s:s,s:o,s:o,s:s,s:O}", "id", zt_col_text(st, 0), "type",
+                                                   zt_col_text(st, 1), "time", zt_col_json_time(st, 2), "received_at",
+                                                   zt_col_json_time(st, 3), "source", zt_col_text(st, 4), "step",
+                                                   step ? step : json_null()));
             json_decref(body);
         }
         zt_db_release(db);
@@ -377,7 +372,7 @@ static zt_err h_case(zt_req *r, zt_error *e) {
         zt_bind_int(st, 1, id);
         while (zt_step(st, e) == ZT_ROW)
             json_array_append_new(timers, json_pack("{s:s,s:s,s:o}", "rule", zt_col_text(st, 0), "level",
-                                                    zt_col_text(st, 1), "due_at", opt_time(st, 2)));
+                                                    zt_col_text(st, 1), "due_at", zt_col_json_time(st, 2)));
         zt_db_release(db);
     }
     json_object_set_new(j, "timers", timers);
@@ -396,8 +391,8 @@ static zt_err h_case(zt_req *r, zt_error *e) {
                                             zt_col_text(st, 2), "rule_version", (json_int_t)zt_col_int(st, 3), "level",
                                             zt_col_text(st, 4), "category", zt_col_text(st, 5), "title",
                                             zt_col_text(st, 6), "state", zt_col_text(st, 7), "signal_at",
-                                            opt_time(st, 8), "facts", facts ? facts : json_object(), "feedback_due",
-                                            zt_col_json_text(st, 10), "step", zt_col_text(st, 11)));
+                                            zt_col_json_time(st, 8), "facts", facts ? facts : json_object(),
+                                            "feedback_due", zt_col_json_text(st, 10), "step", zt_col_text(st, 11)));
         }
         zt_db_release(db);
     }

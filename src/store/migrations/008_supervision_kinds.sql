@@ -77,6 +77,8 @@ DROP TABLE sv_events;
 ALTER TABLE sv_events_new RENAME TO sv_events;
 CREATE INDEX sv_events_subject ON sv_events(subject_type, subject, source, occurred_at);
 CREATE INDEX sv_events_time ON sv_events(subject_type, occurred_at);
+-- the intake asks whether another source used an id (UNIQUE(source, event_id) cannot answer that)
+CREATE INDEX sv_events_id ON sv_events(event_id);
 
 DROP TABLE case_events;
 DROP TABLE message_events;

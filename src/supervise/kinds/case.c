@@ -147,7 +147,7 @@ static json_t *case_detail(const zt_sv_subject *s) {
     zt_day promised = dated ? zt_lclock_due(c, s->cal, c->promised) : 0;
     zt_day legal = dated ? zt_lclock_due(c, s->cal, c->legal) : 0;
     const zt_lclock_special *run = zt_lclock_running(c);
-    zt_day end = zt_day_of_instant(s->closed_at ? s->closed_at : zt_now());
+    zt_day end = zt_day_of_instant(s->closed_at ? s->closed_at : s->now);
     json_t *provisional = json_array();
     if (dated && !zt_lclock_covered(s->cal, promised)) json_array_append_new(provisional, json_string("promised_due"));
     if (dated && !zt_lclock_covered(s->cal, legal)) json_array_append_new(provisional, json_string("legal_due"));

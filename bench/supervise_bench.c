@@ -37,6 +37,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "routes.h"
 #include "services/services.h"
 #include "store/store.h"
 #include "supervise/supervise.h"
@@ -107,12 +108,14 @@ static void set(const char *key, const char *value) {
     if (zt_config_set(&cfg, key, value, &e)) fail(key, &e);
 }
 
-/* Configuration, zone, log, store, calendar (data/calendar.tsv), flows and
- * the query key (data_dir), rules (data/rules.json). *open_s / *start_s (may
- * be NULL) get the time of the store's opening and of zt_sv_start. */
+/* The kinds (zt_wire), configuration, zone, log, store, calendar
+ * (data/calendar.tsv), flows and the query key (data_dir), rules (each
+ * kind's file in data/rules/). *open_s / *start_s (may be NULL) get the
+ * time of the store's opening and of zt_sv_start. */
 static void app_up(const char *dir, const char *db, double *open_s, double *start_s) {
     zt_error e = {0};
     char path[4096];
+    zt_wire(); /* the kinds of subject (case ...), as app_open: zt_sv_ingest knows none without them */
     zt_config_defaults(&cfg);
     set("data_dir", dir);
     snprintf(path, sizeof path, "%s/%s", dir, db);

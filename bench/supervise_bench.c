@@ -37,6 +37,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "flow/clock.h"
 #include "routes.h"
 #include "services/services.h"
 #include "store/store.h"
@@ -251,17 +252,21 @@ static size_t event_text(char *b, size_t cap, const zt_calendar *cal, const bcas
     return k;
 }
 
-/* The digest the engine keeps in sv_subjects.facts after folding events
- * 1 .. last of c (src/supervise/engine.c: for each event its time, id and
- * the members the engine reads, in the engine's member order). Returns its
- * length. */
+/* The digest (format 2) the engine keeps in sv_subjects.digest after
+ * folding events 1 .. last of c (src/supervise/engine.c, "the digest of a
+ * subject's events": for each event its time, id and the members it keeps,
+ * in the order prune() writes them: the top's type (EV_KEYS; these events
+ * name department and region only in "case"), the case kind's info_keys
+ * present in "case", the step's to, result, action (STEP_KEYS) and its
+ * fields pruned by field_keys (none of them in a submit or an accept), and
+ * top_keys ("result": only a completion has it). Returns its length. */
 static size_t digest_text(char *b, size_t cap, const bcase *c, int last) {
     static const char *const type[] = {"", "submit", "accept"};
     static const char *const state[] = {"", "submitted", "accepted"};
     size_t k = 0;
     char subject[32];
     subject_of(c, subject);
-    PUT("{\"v\":1,\"n\":%d,\"events\":[", last);
+    PUT("{\"v\":2,\"n\":%d,\"events\":[", last);
     for (int seq = 1; seq <= last; seq++) {
         PUT("%s[%lld,\"ga/%s/%d\",{\"type\":\"case.%s\",\"case\":{\"department\":\"" DEPT "\",\"region\":\"" REGION
             "\",\"item_code\":\"%s\",\"item_name\":\"%s\",\"applicant_type\":\"%s\",\"channel\":\"%s\","
@@ -280,6 +285,34 @@ static size_t digest_text(char *b, size_t cap, const bcase *c, int last) {
                 type[seq]);
     }
     PUT("]}");
+    return k;
+}
+
+/* The case kind's projection in sv_subjects.detail once c's acceptance was
+ * evaluated, as src/supervise/kinds/case.c's case_detail makes it (members
+ * sorted: the engine dumps it with JSON_SORT_KEYS): accepted by a step on
+ * accept_day, limits and deadlines from the event, no flow (a department's
+ * own system names none), no special procedure, no extension reported (the
+ * legal default), and no working day elapsed (the evaluation ran at the
+ * acceptance, on its day). A deadline in a year the calendar does not cover
+ * is provisional. Returns its length. */
+static size_t detail_text(char *b, size_t cap, const zt_calendar *cal, const bcase *c) {
+    size_t k = 0;
+    zt_day promised = zt_cal_add(cal, c->accept_day, c->it->promised);
+    zt_day legal = zt_cal_add(cal, c->accept_day, c->it->legal);
+    int pv = !zt_lclock_covered(cal, promised), lv = !zt_lclock_covered(cal, legal);
+    char a[11], p[11], l[11];
+    day_text(c->accept_day, a);
+    day_text(promised, p);
+    day_text(legal, l);
+    PUT("{\"accept_day\":\"%s\",\"accepted_at\":%lld,\"applicant_type\":\"%s\",\"channel\":\"%s\","
+        "\"deemed_accepted\":false,\"elapsed_days\":0,\"extension_days\":%d,\"flow\":null,\"item_code\":\"%s\","
+        "\"item_name\":\"%s\",\"item_version\":%d,\"legal_days\":%d,\"legal_due\":\"%s\",\"promised_days\":%d,"
+        "\"promised_due\":\"%s\",\"provisional\":[%s%s%s],\"submitted_at\":%lld,\"suspend_granted\":null,"
+        "\"suspended_days\":0,\"suspended_since\":null}",
+        a, (long long)c->at[2], c->applicant_type, c->channel, ZT_LCLOCK_EXTENSION_DEFAULT, c->it->code, c->it->name,
+        c->it->version, c->it->legal, l, c->it->promised, p, pv ? "\"promised_due\"" : "", pv && lv ? "," : "",
+        lv ? "\"legal_due\"" : "", (long long)c->at[1]);
     return k;
 }
 
@@ -489,9 +522,10 @@ static void open_case(const plan *p, const zt_calendar *cal, long n, bcase *c) {
 /* The rows zt_sv_ingest leaves for such a case once both events came in,
  * each when it happened (received_at = the event's time; the engine's clock
  * was then at the accept event): the two sv_events rows; the projection,
- * folded from them and evaluated at the acceptance (elapsed 0 working days,
- * deadlines WD P and WD L after the acceptance day, the digest of the two
- * events in facts: the subject keeps timers); and the timers of the
+ * folded from them and evaluated at the acceptance: the common columns (the
+ * item as topic and title, due on WD P after the acceptance day), the case
+ * kind's detail (detail_text) and the digest of the two events (the subject
+ * keeps timers, so the engine writes one); and the timers of the
  * three limit rules (promised_warning at WD P-2, promised_yellow at WD P+1,
  * legal_red at WD L+1, each at 00:00), all still ahead of the evaluation.
  * The pre-acceptance timers the submission set were cleared by the
@@ -519,12 +553,9 @@ static void loader_open(loader *l, const char *path) {
          " dept_code, region_code, body) VALUES (?, '" SOURCE "', 'case', ?, ?, ?, ?, '" DEPT "', '" REGION "', ?)",
          &l->ev);
     prep(l->db,
-         "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, item_code, item_version,"
-         " item_name, applicant_type, channel, flow, legal_days, promised_days, state, submitted_at, accepted_at,"
-         " accept_day, promised_due, legal_due, suspended_days, suspended_at, suspend_days, due_day, closed_at,"
-         " elapsed_days, events, last_event_at, facts, evaluated_at, updated_at) VALUES ('case', ?, '" SOURCE
-         "', '" DEPT "', '" REGION "', ?, ?, ?, ?, ?, NULL, ?, ?, 'accepted', ?, ?, ?, ?, ?, 0, NULL, NULL, NULL,"
-         " NULL, 0, 2, ?, ?, ?, ?)",
+         "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, topic, title, state,"
+         " opened_at, due_day, closed_at, events, last_event_at, detail, digest, evaluated_at, updated_at)"
+         " VALUES ('case', ?, '" SOURCE "', '" DEPT "', '" REGION "', ?, ?, 'accepted', ?, ?, NULL, 2, ?, ?, ?, ?, ?)",
          &l->subj);
     prep(l->db, "INSERT INTO sv_timers (subject_id, rule_id, level, due_at) VALUES (?, ?, ?, ?)", &l->timer);
 }
@@ -562,30 +593,22 @@ static void load_case(loader *l, const zt_calendar *cal, const bcase *c) {
         step_done(l->db, l->ev);
     }
     const item *it = c->it;
-    char a[11], p[11], lg[11];
-    day_text(c->accept_day, a);
-    day_text(zt_cal_add(cal, c->accept_day, it->promised), p);
-    day_text(zt_cal_add(cal, c->accept_day, it->legal), lg);
+    char due[11], detail[1024];
+    day_text(zt_cal_add(cal, c->accept_day, it->promised), due);
     sqlite3_stmt *s = l->subj;
     int k = 1;
     sqlite3_bind_text(s, k++, subject, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, k++, it->code, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, k++, it->version);
-    sqlite3_bind_text(s, k++, it->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, c->applicant_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, c->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, k++, it->legal);
-    sqlite3_bind_int(s, k++, it->promised);
-    sqlite3_bind_int64(s, k++, c->at[1]);
-    sqlite3_bind_int64(s, k++, c->at[2]);
-    sqlite3_bind_text(s, k++, a, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, k++, p, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, k++, lg, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, k++, c->at[2]); /* last_event_at */
-    size_t dlen = digest_text(buf, sizeof buf, c, 2);
-    sqlite3_bind_text(s, k++, buf, (int)dlen, SQLITE_TRANSIENT); /* facts */
-    sqlite3_bind_int64(s, k++, c->at[2]);                        /* evaluated_at */
-    sqlite3_bind_int64(s, k++, c->at[2]);                        /* updated_at */
+    sqlite3_bind_text(s, k++, it->code, -1, SQLITE_STATIC); /* topic */
+    sqlite3_bind_text(s, k++, it->name, -1, SQLITE_STATIC); /* title */
+    sqlite3_bind_int64(s, k++, c->at[1]);                   /* opened_at */
+    sqlite3_bind_text(s, k++, due, -1, SQLITE_TRANSIENT);   /* due_day: the promised deadline */
+    sqlite3_bind_int64(s, k++, c->at[2]);                   /* last_event_at */
+    size_t dlen = detail_text(detail, sizeof detail, cal, c);
+    sqlite3_bind_text(s, k++, detail, (int)dlen, SQLITE_TRANSIENT);
+    dlen = digest_text(buf, sizeof buf, c, 2);
+    sqlite3_bind_text(s, k++, buf, (int)dlen, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, k++, c->at[2]); /* evaluated_at */
+    sqlite3_bind_int64(s, k++, c->at[2]); /* updated_at */
     step_done(l->db, s);
     int64_t sid = sqlite3_last_insert_rowid(l->db);
     const struct {
@@ -704,10 +727,8 @@ static void check_loader(const char *dir, const plan *pl_in) {
                         " region_code, body",
                         "sv_events");
     int64_t d2 = differ(db,
-                        "subject_type, subject, source, dept_code, region_code, item_code, item_version, item_name,"
-                        " applicant_type, channel, flow, legal_days, promised_days, state, submitted_at, accepted_at,"
-                        " accept_day, promised_due, legal_due, suspended_days, suspended_at, suspend_days, due_day,"
-                        " closed_at, elapsed_days, events, last_event_at, facts, evaluated_at, updated_at",
+                        "subject_type, subject, source, dept_code, region_code, topic, title, state, opened_at,"
+                        " due_day, closed_at, events, last_event_at, detail, digest, evaluated_at, updated_at",
                         "sv_subjects");
     int64_t d3 =
         differ(db, "(SELECT subject FROM sv_subjects s WHERE s.id = subject_id), rule_id, level, due_at", "sv_timers");

@@ -651,12 +651,21 @@ static zt_err ingest_one(zt_db *db, void *arg, zt_error *e) {
     return zt_sv_ingest(db, &KEY, ((one_event *)arg)->ev, 0, &dup, e);
 }
 
-static int64_t differ(sqlite3 *db, const char *cols, const char *from) {
-    char sql[2048];
-    snprintf(sql, sizeof sql,
-             "SELECT (SELECT count(*) FROM (SELECT %s FROM main.%s EXCEPT SELECT %s FROM l.%s)) +"
-             " (SELECT count(*) FROM (SELECT %s FROM l.%s EXCEPT SELECT %s FROM main.%s))",
-             cols, from, cols, from, cols, from, cols, from);
+/* The rows of table t (cols) in one database but not in the other (main:
+ * the engine's, l: the loader's), both ways. join (may be NULL) is joined
+ * in the same database as t, e.g. the subject of a timer: an unqualified
+ * table in a subquery would be looked up in main for both sides. */
+static int64_t differ(sqlite3 *db, const char *cols, const char *table, const char *join) {
+    char side[2][1024], sql[4 * sizeof side[0] + 128];
+    static const char *const schema[] = {"main", "l"};
+    for (int i = 0; i < 2; i++) {
+        int n = join ? snprintf(side[i], sizeof side[i], "SELECT %s FROM %s.%s t JOIN %s.%s", cols, schema[i], table,
+                                schema[i], join)
+                     : snprintf(side[i], sizeof side[i], "SELECT %s FROM %s.%s t", cols, schema[i], table);
+        check(n > 0 && (size_t)n < sizeof side[i], "comparison fits");
+    }
+    snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM (%s EXCEPT %s)) + (SELECT count(*) FROM (%s EXCEPT %s))",
+             side[0], side[1], side[1], side[0]);
     sqlite3_stmt *st;
     prep(db, sql, &st);
     check(sqlite3_step(st) == SQLITE_ROW, "compare");
@@ -665,11 +674,28 @@ static int64_t differ(sqlite3 *db, const char *cols, const char *from) {
     return n;
 }
 
+/* Are cols exactly the columns of table but key, in the table's order? A
+ * column a migration adds must be added to the comparison (and the loader). */
+static void all_columns(sqlite3 *db, const char *table, const char *key, const char *cols) {
+    sqlite3_stmt *st;
+    prep(db, "SELECT group_concat(name, ', ') FROM pragma_table_info(?1) WHERE name != ?2", &st);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    check(sqlite3_step(st) == SQLITE_ROW, "columns");
+    const char *have = (const char *)sqlite3_column_text(st, 0);
+    if (!have || strcmp(have, cols)) {
+        fprintf(stderr, "supervise_bench: %s has the columns %s; the check compares %s\n", table, have ? have : "?",
+                cols);
+        exit(1);
+    }
+    sqlite3_finalize(st);
+}
+
 /* The loader's rows against the engine's for a sample of the plan's cases:
  * both events of each case through zt_sv_ingest (the fake clock at each
  * event's time), the same cases through the loader; every column of
  * sv_events (but seq), sv_subjects (but id) and sv_timers (by subject) must
- * be equal. */
+ * be equal, and the lists compared must name every column. */
 static void check_loader(const char *dir, const plan *pl_in) {
     char epath[4096], lpath[4096];
     snprintf(epath, sizeof epath, "%s/check-engine.db", dir);
@@ -722,16 +748,18 @@ static void check_loader(const char *dir, const plan *pl_in) {
     char attach[4200];
     snprintf(attach, sizeof attach, "ATTACH '%s' AS l", lpath);
     check(sqlite3_exec(db, attach, NULL, NULL, NULL) == SQLITE_OK, "attach");
-    int64_t d1 = differ(db,
-                        "event_id, source, subject_type, subject, type, occurred_at, received_at, dept_code,"
-                        " region_code, body",
-                        "sv_events");
-    int64_t d2 = differ(db,
-                        "subject_type, subject, source, dept_code, region_code, topic, title, state, opened_at,"
-                        " due_day, closed_at, events, last_event_at, detail, digest, evaluated_at, updated_at",
-                        "sv_subjects");
+    static const char EV_COLS[] = "event_id, source, subject_type, subject, type, occurred_at, received_at,"
+                                  " dept_code, region_code, body";
+    static const char SUBJ_COLS[] = "subject_type, subject, source, dept_code, region_code, topic, title, state,"
+                                    " opened_at, due_day, closed_at, events, last_event_at, detail, digest,"
+                                    " evaluated_at, updated_at";
+    all_columns(db, "sv_events", "seq", EV_COLS);
+    all_columns(db, "sv_subjects", "id", SUBJ_COLS);
+    all_columns(db, "sv_timers", "subject_id", "rule_id, level, due_at");
+    int64_t d1 = differ(db, EV_COLS, "sv_events", NULL);
+    int64_t d2 = differ(db, SUBJ_COLS, "sv_subjects", NULL);
     int64_t d3 =
-        differ(db, "(SELECT subject FROM sv_subjects s WHERE s.id = subject_id), rule_id, level, due_at", "sv_timers");
+        differ(db, "s.subject, t.rule_id, t.level, t.due_at", "sv_timers", "sv_subjects s ON s.id = t.subject_id");
     sqlite3_stmt *st;
     prep(db, "SELECT (SELECT count(*) FROM sv_events), (SELECT count(*) FROM sv_timers)", &st);
     sqlite3_step(st);

@@ -353,11 +353,13 @@ static zt_err ingest_batch(zt_db *db, void *arg, zt_error *e) {
     return ZT_OK;
 }
 
-static const char SV_EVENTS_DDL[] = /* as in src/store/migrations/004_services.sql */
-    "CREATE TABLE sv_events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL,"
+static const char SV_EVENTS_DDL[] = /* as src/store/migrations/008_supervision_kinds.sql leaves it */
+    "CREATE TABLE sv_events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, source TEXT NOT NULL,"
     " subject_type TEXT NOT NULL, subject TEXT NOT NULL, type TEXT NOT NULL, occurred_at INTEGER NOT NULL,"
-    " received_at INTEGER NOT NULL, dept_code TEXT NOT NULL, region_code TEXT NOT NULL, body TEXT NOT NULL);"
-    "CREATE INDEX sv_events_subject ON sv_events(subject_type, subject, occurred_at);";
+    " received_at INTEGER NOT NULL, dept_code TEXT NOT NULL, region_code TEXT NOT NULL, body TEXT NOT NULL,"
+    " UNIQUE (source, event_id));"
+    "CREATE INDEX sv_events_subject ON sv_events(subject_type, subject, source, occurred_at);"
+    "CREATE INDEX sv_events_time ON sv_events(subject_type, occurred_at);";
 
 typedef struct {
     char **text;

@@ -107,7 +107,8 @@ $(BUILD)/bench/%: bench/%.c $(LIBOBJ)
 
 # Benchmarks side by side with their references; one table, written into
 # docs/performance.md (BENCH_QUICK=1: small sizes, a smoke check). Not part of make test.
-bench: $(BUILD)/zhengtong $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
+# web: the servers it starts refuse to run without build/web (web.root).
+bench: $(BUILD)/zhengtong web $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
 	BUILD=$(BUILD) sh bench/run.sh
 
 clean:

@@ -81,6 +81,7 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const STAFF_PASSWORD = 'Fields2026pass';
 const PASSPORT = '360300-XK-GA-001'; // 普通护照签发 (市公安局): promised 7, legal 15 working days
 const PEOPLE = ['citizen', 'enterprise'];
+const STAFF = ['clerk', 'dept_head', 'supervisor', 'legal_reviewer']; // those someone() finds
 
 const keyOf = (d, a, f) => `${d.id}.${a.id}.${f.name}`;
 const OFFERED = new Map(); // "definition.action.field" -> {d, a, f}
@@ -301,7 +302,7 @@ const caseOwner = {
     },
     usable: (d, a, inst) =>
         !a.create &&
-        a.roles.some((r) => r === 'clerk' || r === 'dept_head' || (inst ? r === inst.applicantRole : PEOPLE.includes(r))) &&
+        a.roles.some((r) => STAFF.includes(r) || (inst ? r === inst.applicantRole : PEOPLE.includes(r))) &&
         (!a.parallel || !inst || inst.joint.some((x) => !inst.parallelDone.has(x))),
     // the participants a guarded decision still waits for
     missing: (inst) => inst.joint.filter((x) => !inst.parallelDone.has(x)),
@@ -355,8 +356,7 @@ const messageOwner = {
         return { number, kind, state, dept: m.department.code, applicant: zs, applicantRole: 'citizen' };
     },
     actor: (inst, a) => someone(inst, a),
-    usable: (d, a) =>
-        !a.create && !a.parallel && a.roles.some((r) => ['citizen', 'clerk', 'dept_head', 'supervisor'].includes(r)),
+    usable: (d, a) => !a.create && !a.parallel && a.roles.some((r) => r === 'citizen' || STAFF.includes(r)),
     before(inst) {
         inst.otherDept = inst.dept === '360300-MZ' ? '360300-GA' : '360300-MZ'; // where a 转办 sends it
     },
@@ -391,7 +391,7 @@ const ratingOwner = {
         return { ...c, state: null };
     },
     actor: (inst, a) => someone(inst, a),
-    usable: (d, a) => a.roles.some((r) => ['citizen', 'clerk', 'dept_head'].includes(r)),
+    usable: (d, a) => a.roles.some((r) => PEOPLE.includes(r) || STAFF.includes(r)),
     act: (inst, a, fields, who) =>
         a.create
             ? who.post(`/api/cases/${inst.number}/rating`, fields)
@@ -524,7 +524,7 @@ const cardOwner = {
         return cards.items[0];
     },
     actor: (inst, a) => someone(inst, a),
-    usable: (d, a) => !a.create && a.roles.some((r) => ['clerk', 'dept_head', 'supervisor'].includes(r)),
+    usable: (d, a) => !a.create && a.roles.some((r) => STAFF.includes(r)),
     // the body is the action's fields (docs/cards.md)
     act: (inst, a, fields, who) => who.post(`/api/supervision/cards/${inst.id}/${a.id}`, fields),
     after(inst, d, a, r) {

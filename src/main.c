@@ -115,7 +115,6 @@ static int app_open(zt_app *app, zt_config *cfg, int create, zt_error *e) {
         return -1;
     }
     if (zt_office_hours_parse(cfg->office_hours, &app->office_hours, e)) return -1;
-    if (zt_password_policy_init(cfg, e)) return -1;
     char *path = zt_config_db_path(cfg);
     struct stat st;
     if (!create && stat(path, &st) != 0) {
@@ -227,7 +226,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     if (cfg->fake_clock) zt_clock_enable_fake();
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
     if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e)) {
         app_close(&app);
         return die(&e);
@@ -313,7 +312,7 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
     int demo = has_flag(argc, argv, "--demo");
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 1, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 1, &e)) return die(&e);
     char path[4096];
     int n = 0, days = 0, years = 0;
     snprintf(path, sizeof path, "%s/regions.tsv", cfg->source_dir);
@@ -420,7 +419,7 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
     }
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
     zt_err rc = ZT_OK;
     int64_t id = 0;
     if (strcmp(sub, "add") == 0) {

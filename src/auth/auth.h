@@ -173,9 +173,12 @@ zt_err zt_identity_verify(const zt_user_new *u, const char *client, zt_error *e)
 /* Routes of auth/api.c. */
 const zt_route *zt_auth_routes(size_t *n);
 
-/* Failure throttling by key ("login:x", "addr:1.2.3.4", "query:1.2.3.4"):
- * blocked when max failures fell within the window (*retry_after = seconds
- * left); fail counts one; clear forgets the key. In memory, per process. */
+/* Failure throttling by key ("query:1.2.3.4": the status query's per-address
+ * count): blocked when max failures fell within the window (*retry_after =
+ * seconds left); fail counts one; clear forgets the key. In memory, per
+ * process, a fixed table: only for keys an attacker cannot choose beyond the
+ * addresses he has. Logins, password changes and registrations are counted
+ * in the database (throttle.c, issue 22 F3). */
 int zt_throttle_blocked(const char *key, int64_t now, int64_t max, int64_t window, int64_t *retry_after);
 void zt_throttle_fail(const char *key, int64_t now, int64_t window);
 void zt_throttle_clear(const char *key);

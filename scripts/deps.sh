@@ -2,13 +2,14 @@
 # Install what zhengtong needs to build, run and test on Debian 12:
 # Debian packages with apt-get (sudo when not root), then the npm packages
 # of package-lock.json (exact versions). Safe to run again: it installs only
-# what is missing.
+# what is missing. john-data and cracklib-runtime ship the common-password
+# and word lists the password policy checks against (auth.password_list).
 set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev
 libcmocka-dev libhpdf-dev libqrencode-dev libxlsxwriter-dev fonts-droid-fallback poppler-utils zbar-tools
-sqlite3 curl tzdata nodejs npm chromium wrk nginx-light openssl clang-format"
+sqlite3 curl tzdata nodejs npm chromium wrk nginx-light openssl clang-format john-data cracklib-runtime"
 
 missing=""
 for p in $PKGS; do

@@ -176,13 +176,17 @@ static void store_metrics(void *arg, char **buf, size_t *len, size_t *cap) {
                      (unsigned long long)s.writes, (unsigned long long)s.commits, (unsigned long long)s.failed_writes,
                      (unsigned long long)s.failed_commits, (long long)s.queue_depth, (double)s.write_us / 1e6,
                      (double)s.read_us / 1e6, (unsigned long long)s.reads);
-    if (*len + (size_t)n + 1 > *cap) {
-        *cap = *len + (size_t)n + 1;
+    char more[2048];
+    int m = zt_auth_metrics(more, sizeof more);
+    m += zt_services_metrics(more + m, sizeof more - (size_t)m);
+    if (*len + (size_t)n + (size_t)m + 1 > *cap) {
+        *cap = *len + (size_t)n + (size_t)m + 1;
         *buf = realloc(*buf, *cap);
         if (!*buf) abort();
     }
-    memcpy(*buf + *len, text, (size_t)n + 1);
-    *len += (size_t)n;
+    memcpy(*buf + *len, text, (size_t)n);
+    memcpy(*buf + *len + n, more, (size_t)m + 1);
+    *len += (size_t)n + (size_t)m;
 }
 
 /* /healthz: 200 while the process answers; "degraded" with the store's
@@ -222,7 +226,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     if (cfg->fake_clock) zt_clock_enable_fake();
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
     if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e)) {
         app_close(&app);
         return die(&e);
@@ -237,6 +241,11 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
                             .access_log = (int)cfg->access_log,
                             .max_streams = (int)cfg->http_max_streams,
                             .trusted_proxy = cfg->http_trusted_proxy};
+    zt_auth_set_notify(zt_sv_notify_user);
+    if (zt_hashpool_start(cfg, &e)) {
+        app_close(&app);
+        return die(&e);
+    }
     zt_server *srv = zt_server_new(&so, &app);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
@@ -246,6 +255,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_server_set_health(srv, store_health);
     if (zt_server_start(srv, &e)) {
         zt_server_free(srv);
+        zt_hashpool_stop();
         app_close(&app);
         return die(&e);
     }
@@ -257,6 +267,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     sigwait(&stop, &sig);
     zt_info("signal %d: finishing requests in flight", sig);
     zt_server_stop(srv, 30);
+    zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
     zt_server_free(srv);
@@ -301,7 +312,7 @@ static int cmd_init(zt_config *cfg, int argc, char **argv) {
     int demo = has_flag(argc, argv, "--demo");
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 1, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 1, &e)) return die(&e);
     char path[4096];
     int n = 0, days = 0, years = 0;
     snprintf(path, sizeof path, "%s/regions.tsv", cfg->source_dir);
@@ -408,7 +419,7 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
     }
     zt_app app;
     zt_error e = {0};
-    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
     zt_err rc = ZT_OK;
     int64_t id = 0;
     if (strcmp(sub, "add") == 0) {
@@ -428,7 +439,7 @@ static int cmd_user(zt_config *cfg, int argc, char **argv) {
         if (!login) rc = zt_fail(&e, ZT_EINVAL, "login", "which user? zhengtong user %s LOGIN", sub);
         if (!rc) rc = zt_user_find(&app, login, &id, &e);
         if (!rc && sub[0] == 'p')
-            rc = zt_user_set_password(&app, NULL, id, password_arg(argc, argv), &e);
+            rc = zt_user_set_password(&app, NULL, id, password_arg(argc, argv), "password", &e);
         else if (!rc)
             rc = zt_user_set_disabled(&app, NULL, id, sub[0] == 'd', &e);
         if (!rc) printf("user %s: %s done\n", login, sub);

@@ -104,6 +104,99 @@ static zt_err create_session(zt_db *db, void *arg, zt_error *e) {
     return zt_step_done(st, e);
 }
 
+/* Refused by a throttle: Retry-After with the seconds left. */
+static zt_err throttled(zt_req *r, zt_err rc, int64_t retry) {
+    if (rc == ZT_ETHROTTLED) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)(retry > 0 ? retry : 1));
+        zt_reply_header(r, "Retry-After", ra);
+    }
+    return rc;
+}
+
+/* Check the limits, then count the attempt before any hashing (throttle.c). */
+static zt_err gate_enter(zt_req *r, zt_gate *g, const char *login, const char *field, zt_error *e) {
+    zt_app *app = APP(r);
+    g->login = login;
+    g->field = field;
+    g->now = zt_now();
+    zt_throttle_address(zt_req_client(r), g->addr);
+    int64_t retry = 0;
+    zt_err rc = zt_gate_check(app, g, &retry, e);
+    if (!rc) rc = zt_gate_reserve(app, g, &retry, e);
+    return throttled(r, rc, retry);
+}
+
+/* The pool refused the job (503): the attempt was never tried. */
+static zt_err gate_untried(zt_req *r, const zt_gate *g, zt_err rc) {
+    if (rc == ZT_EUNAVAIL) {
+        zt_error ignored = {0};
+        zt_gate_settle_now(APP(r), g, 0, &ignored);
+    }
+    return rc;
+}
+
+typedef struct {
+    zt_gate g;
+    zt_hash_job job;
+    int64_t uid;
+    int found, disabled;
+} login_ctx;
+
+typedef struct {
+    session_arg s;
+    const zt_config *cfg;
+    const zt_gate *g;
+} login_write;
+
+static zt_err write_login(zt_db *db, void *arg, zt_error *e) {
+    login_write *w = arg;
+    zt_err rc = create_session(db, &w->s, e);
+    return rc ? rc : zt_gate_settle(db, w->cfg, w->g, w->s.user_id, e);
+}
+
+/* The password checked on the hashing pool: the session, or the refusal
+ * (the failure was counted before hashing). */
+static zt_err login_done(zt_req *r, void *arg, zt_error *e) {
+    login_ctx *c = arg;
+    zt_app *app = APP(r);
+    int ok = c->found && c->job.ok;
+    if (!ok || c->disabled) {
+        if (ok && c->disabled) return zt_fail(e, ZT_EFORBIDDEN, "login", "该账户已停用");
+        return zt_fail(e, ZT_EUNAUTH, "password", "登录名或密码错误");
+    }
+    char token[80], csrf[48];
+    random_token(token, sizeof token, 32);
+    random_token(csrf, sizeof csrf, 24);
+    login_write w = {.s = {.user_id = c->uid,
+                           .now = c->g.now,
+                           .expires = c->g.now + app->cfg->session_ttl,
+                           .csrf = csrf,
+                           .client = zt_req_client(r)},
+                     .cfg = app->cfg,
+                     .g = &c->g};
+    zt_token_hash(token, w.s.hash);
+    const char *old = zt_req_cookie(r, "zt_session");
+    if (old && *old) {
+        zt_token_hash(old, w.s.old_hash);
+        w.s.has_old = 1;
+    }
+    zt_err rc = zt_store_write(app->store, write_login, &w, e);
+    if (rc) return rc;
+    set_cookie(r, token, app->cfg->session_ttl);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+                                " WHERE u.id = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, c->uid);
+    if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
+    zt_principal self = {.user_id = c->uid};
+    zt_reply_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(&self, st), "csrf_token", csrf));
+    return ZT_OK;
+}
+
 static zt_err h_login(zt_req *r, zt_error *e) {
     zt_app *app = APP(r);
     json_t *body;
@@ -112,65 +205,21 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(body, "login", 1, 64, &login, e);
     if (!rc) rc = zt_json_str(body, "password", 1, 128, &password, e);
     if (rc) return rc;
-    int64_t now = zt_now(), retry = 0;
-    char kl[96], ka[96];
-    snprintf(kl, sizeof kl, "login:%s", login);
-    snprintf(ka, sizeof ka, "addr:%s", zt_req_client(r));
-    int64_t max = app->cfg->login_max_failures, win = app->cfg->login_window;
-    /* per address allows more failures than per account: several people share one NAT */
-    if (zt_throttle_blocked(kl, now, max, win, &retry) || zt_throttle_blocked(ka, now, max * 4, win, &retry)) {
-        char ra[24];
-        snprintf(ra, sizeof ra, "%lld", (long long)retry);
-        zt_reply_header(r, "Retry-After", ra);
-        return zt_fail(e, ZT_ETHROTTLED, "login", "登录失败次数过多，请 %lld 秒后再试", (long long)retry);
-    }
+    login_ctx *c = zt_arena_alloc(zt_req_arena(r), sizeof *c);
+    memset(c, 0, sizeof *c);
+    if ((rc = gate_enter(r, &c->g, login, "login", e))) return rc;
     zt_db *db = zt_store_reader(app->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT id, password_hash, disabled FROM users WHERE login = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, login);
-    int found = zt_step(st, e) == ZT_ROW;
-    int64_t uid = found ? zt_col_int(st, 0) : 0;
-    int disabled = found ? (int)zt_col_int(st, 2) : 0;
-    char hash[128];
-    snprintf(hash, sizeof hash, "%s", found ? zt_col_text(st, 1) : "");
+    c->found = zt_step(st, e) == ZT_ROW;
+    c->uid = c->found ? zt_col_int(st, 0) : 0;
+    c->disabled = c->found ? (int)zt_col_int(st, 2) : 0;
+    /* an unknown login hashes the password instead of verifying it: the same
+     * time, so timing does not reveal accounts */
+    zt_hash_job_init(&c->job, app->cfg, c->found, password, c->found ? zt_col_text(st, 1) : NULL);
     zt_db_release(db);
-    int ok = 0;
-    if (found)
-        ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
-    else { /* spend the same time for an unknown login, so timing does not reveal accounts */
-        char dummy[128];
-        zt_password_hash(app->cfg, password, dummy, NULL);
-    }
-    if (!ok || disabled) {
-        zt_throttle_fail(kl, now, win);
-        zt_throttle_fail(ka, now, win);
-        if (ok && disabled) return zt_fail(e, ZT_EFORBIDDEN, "login", "该账户已停用");
-        return zt_fail(e, ZT_EUNAUTH, "password", "登录名或密码错误");
-    }
-    zt_throttle_clear(kl);
-    char token[80], csrf[48];
-    random_token(token, sizeof token, 32);
-    random_token(csrf, sizeof csrf, 24);
-    session_arg s = {
-        .user_id = uid, .now = now, .expires = now + app->cfg->session_ttl, .csrf = csrf, .client = zt_req_client(r)};
-    zt_token_hash(token, s.hash);
-    const char *old = zt_req_cookie(r, "zt_session");
-    if (old && *old) {
-        zt_token_hash(old, s.old_hash);
-        s.has_old = 1;
-    }
-    if ((rc = zt_store_write(app->store, create_session, &s, e))) return rc;
-    set_cookie(r, token, app->cfg->session_ttl);
-    st = zt_db_prepare(db,
-                       "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-                       " WHERE u.id = ?",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, uid);
-    if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
-    zt_principal self = {.user_id = uid};
-    zt_reply_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(&self, st), "csrf_token", csrf));
-    return ZT_OK;
+    return gate_untried(r, &c->g, zt_hash_async(r, &c->job, login_done, c, e));
 }
 
 static zt_err delete_session(zt_db *db, void *arg, zt_error *e) {
@@ -244,6 +293,29 @@ static zt_err h_session(zt_req *r, zt_error *e) {
 
 /* --- registration --- */
 
+typedef struct {
+    zt_user_checked v;
+    zt_hash_job job;
+} register_ctx;
+
+/* The one answer of a registration that was taken (issue 22 F15): a new
+ * account and an ID number that already has one look the same. */
+#define REGISTERED                                                                                                                                                          \
+    "注册已提交，请用登录名和密码登录。一个证件号码只能有一个账户：如果该证件号码此前已经注册过，平台不会另建账户，" \
+    "原账户会收到站内通知，请用原账户登录。"
+
+static zt_err register_done(zt_req *r, void *arg, zt_error *e) {
+    register_ctx *c = arg;
+    if (!c->job.ok) return zt_fail(e, ZT_EUNAVAIL, NULL, "密码哈希失败（内存不足）");
+    zt_principal actor = {.login = c->v.u.login};
+    int64_t id = 0;
+    zt_err rc = zt_user_insert(APP(r), &actor, &c->v.u, c->job.hash, zt_req_client(r), &id, e);
+    sodium_memzero(c->job.hash, sizeof c->job.hash);
+    if (rc) return rc;
+    zt_reply_json(r, 201, json_pack("{s:s,s:s}", "login", c->v.u.login, "message", REGISTERED));
+    return ZT_OK;
+}
+
 static zt_err h_register(zt_req *r, zt_error *e) {
     json_t *b;
     static const char *const allowed[] = {"type",      "login",       "name",  "password",
@@ -262,14 +334,18 @@ static zt_err h_register(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "phone", 0, 32, &u.phone, e);
     if (rc) return rc;
     u.self_register = 1;
-    zt_principal actor = {.login = u.login};
-    int64_t id;
-    if ((rc = zt_user_create(APP(r), &actor, &u, &id, e))) return rc;
-    zt_reply_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "login", u.login));
-    return ZT_OK;
+    register_ctx *c = zt_arena_alloc(zt_req_arena(r), sizeof *c);
+    memset(c, 0, sizeof *c);
+    if ((rc = zt_user_validate(&u, &c->v, e))) return rc;
+    /* the city's real-name check, then the per-address count, then the hash */
+    if ((rc = zt_identity_verify(&c->v.u, zt_req_client(r), e))) return rc;
+    char addr[64];
+    int64_t retry = 0;
+    zt_throttle_address(zt_req_client(r), addr);
+    if ((rc = throttled(r, zt_gate_register(APP(r), addr, zt_now(), &retry, e), retry))) return rc;
+    zt_hash_job_init(&c->job, APP(r)->cfg, 0, c->v.u.password, NULL);
+    return zt_hash_async(r, &c->job, register_done, c, e);
 }
-
-/* --- accounts --- */
 
 /* --- accounts --- */
 
@@ -538,13 +614,43 @@ static zt_err h_user_password(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_param_id(r, "id", &id, e);
     if (!rc) rc = zt_req_json(r, &b, e);
     if (!rc) rc = zt_json_str(b, "password", 1, 128, &pw, e);
-    if (!rc) rc = zt_user_set_password(APP(r), zt_req_principal(r), id, pw, e);
+    if (!rc) rc = zt_user_set_password(APP(r), zt_req_principal(r), id, pw, "password", e);
     if (rc) return rc;
     zt_reply_empty(r, 204);
     return ZT_OK;
 }
 
-/* Change one's own password: the old one is required. */
+/* Change one's own password: the old one is required, and guessing it is
+ * throttled as logins are (issue 22 F14): the same counts, keyed by the
+ * account's login and the caller's address. */
+typedef struct {
+    zt_gate g;
+    zt_hash_job job;
+    const char *new_password;
+} password_ctx;
+
+static zt_err own_password_hashed(zt_req *r, void *arg, zt_error *e) {
+    password_ctx *c = arg;
+    if (!c->job.ok) return zt_fail(e, ZT_EUNAVAIL, NULL, "密码哈希失败（内存不足）");
+    const zt_principal *p = zt_req_principal(r);
+    zt_err rc = zt_user_store_password(APP(r), p, p->user_id, c->job.hash, e);
+    sodium_memzero(c->job.hash, sizeof c->job.hash);
+    if (rc) return rc;
+    set_cookie(r, "", 0); /* every session ended with the old password */
+    zt_reply_empty(r, 204);
+    return ZT_OK;
+}
+
+static zt_err own_password_checked(zt_req *r, void *arg, zt_error *e) {
+    password_ctx *c = arg;
+    zt_app *app = APP(r);
+    if (!c->job.ok) return zt_fail(e, ZT_EINVAL, "old_password", "原密码错误");
+    zt_err rc = zt_gate_settle_now(app, &c->g, zt_req_principal(r)->user_id, e);
+    if (rc) return rc;
+    zt_hash_job_init(&c->job, app->cfg, 0, c->new_password, NULL);
+    return zt_hash_async(r, &c->job, own_password_hashed, c, e);
+}
+
 static zt_err h_own_password(zt_req *r, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     json_t *b;
@@ -552,19 +658,20 @@ static zt_err h_own_password(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_json(r, &b, e);
     if (!rc) rc = zt_json_str(b, "old_password", 1, 128, &old, e);
     if (!rc) rc = zt_json_str(b, "new_password", 1, 128, &pw, e);
+    if (!rc) rc = zt_password_check(pw, p->login, "new_password", e);
     if (rc) return rc;
+    password_ctx *c = zt_arena_alloc(zt_req_arena(r), sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->new_password = pw;
+    if ((rc = gate_enter(r, &c->g, p->login, "old_password", e))) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
     zt_stmt *st = zt_db_prepare(db, "SELECT password_hash FROM users WHERE id = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, p->user_id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
-    int ok = crypto_pwhash_str_verify(zt_col_text(st, 0), old, strlen(old)) == 0;
+    zt_hash_job_init(&c->job, APP(r)->cfg, 1, old, zt_col_text(st, 0));
     zt_db_release(db);
-    if (!ok) return zt_fail(e, ZT_EINVAL, "old_password", "原密码错误");
-    if ((rc = zt_user_set_password(APP(r), p, p->user_id, pw, e))) return rc;
-    set_cookie(r, "", 0); /* every session ended with the old password */
-    zt_reply_empty(r, 204);
-    return ZT_OK;
+    return gate_untried(r, &c->g, zt_hash_async(r, &c->job, own_password_checked, c, e));
 }
 
 static zt_err set_disabled_h(zt_req *r, int disabled, zt_error *e) {

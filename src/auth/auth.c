@@ -58,18 +58,6 @@ int zt_scope_dept_write(const zt_principal *p, int64_t dept_id) {
 
 /* --- passwords --- */
 
-zt_err zt_password_check(const char *pw, zt_error *e) {
-    size_t n = strlen(pw);
-    int alpha = 0, digit = 0;
-    for (const char *s = pw; *s; s++) {
-        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) alpha = 1;
-        if (*s >= '0' && *s <= '9') digit = 1;
-    }
-    if (n < 8 || n > 128 || !alpha || !digit)
-        return zt_fail(e, ZT_EINVAL, "password", "密码须为 8 到 128 个字符，且同时包含字母和数字");
-    return ZT_OK;
-}
-
 zt_err zt_password_hash(const zt_config *cfg, const char *pw, char out[128], zt_error *e) {
     _Static_assert(crypto_pwhash_STRBYTES <= 128, "hash buffer");
     if (crypto_pwhash_str_alg(out, pw, strlen(pw), (unsigned long long)cfg->argon2_ops,
@@ -264,20 +252,87 @@ static int login_ok(const char *s) {
     return 1;
 }
 
+/* --- hooks --- */
+
+static zt_notify_fn notify_hook;
+static zt_identity_fn identity_hook;
+
+void zt_auth_set_notify(zt_notify_fn fn) { notify_hook = fn; }
+void zt_auth_set_identity(zt_identity_fn fn) { identity_hook = fn; }
+
+zt_err zt_identity_verify(const zt_user_new *u, const char *client, zt_error *e) {
+    return identity_hook ? identity_hook(u, client, e) : ZT_OK;
+}
+
 typedef struct {
     const zt_user_new *u;
     const zt_principal *actor;
-    char hash[128];
+    const char *hash, *client;
     int64_t id;
 } create_arg;
+
+/* A self-registration with an ID number or credit code that already has an
+ * account (issue 22 F15): no second account, and the answer is the one a
+ * new account gets, so that registering does not tell who has an account.
+ * The holder is told in his inbox (and by the senders behind it) and the
+ * attempt is recorded on his account. */
+static zt_err register_duplicate(zt_db *db, create_arg *c, int64_t owner, const char *owner_login,
+                                 const char *owner_phone, const char *number, zt_error *e) {
+    const zt_user_new *u = c->u;
+    char masked[64], ts[32], title[128], body[768];
+    zt_mask(number, 4, 4, masked, sizeof masked);
+    zt_time_format(zt_now(), ts);
+    snprintf(title, sizeof title, "有人用您的%s申请注册新账户", u->id_number ? "身份证号码" : "统一社会信用代码");
+    snprintf(body, sizeof body,
+             "%s，有人用您的%s（%s）申请注册新账户（登录名 %s）。平台没有新建账户：一个证件只有一个账户。"
+             "如果是您本人，请继续使用本账户（登录名 %s）登录，忘记密码可到服务大厅或联系管理员重置；"
+             "如果不是您本人，请留意个人信息是否泄露。",
+             ts, u->id_number ? "身份证号码" : "统一社会信用代码", masked, u->login, owner_login);
+    zt_err rc = notify_hook ? notify_hook(db, owner, owner_login, owner_phone, title, body, e) : ZT_OK;
+    if (rc) return rc;
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)owner);
+    json_t *d = json_pack("{s:s,s:s}", "login", u->login, "client", c->client ? c->client : "");
+    rc = zt_record(db, c->actor, "user.register_duplicate", "user", idtext, 0, d, e);
+    json_decref(d);
+    c->id = 0;
+    return rc;
+}
 
 static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     create_arg *c = arg;
     const zt_user_new *u = c->u;
     int64_t dept = u->dept_id;
     char region[16] = "";
+    zt_stmt *st;
+    if (u->self_register) {
+        /* a login is a public handle the registrant chooses: that one is taken
+         * must be said; whether an ID number has an account must not */
+        if (!(st = zt_db_prepare(db, "SELECT 1 FROM users WHERE login = ?", e))) return ZT_EINTERNAL;
+        zt_bind_text(st, 1, u->login);
+        zt_err s = zt_step(st, e);
+        if (zt_step_failed(s)) return s;
+        if (s == ZT_ROW) return zt_fail(e, ZT_ECONFLICT, "login", "登录名已被使用");
+        const char *number = u->id_number ? u->id_number : u->credit_code;
+        if (number) {
+            st = zt_db_prepare(db,
+                               u->id_number ? "SELECT id, login, phone FROM users WHERE id_number = ?"
+                                            : "SELECT id, login, phone FROM users WHERE credit_code = ?",
+                               e);
+            if (!st) return ZT_EINTERNAL;
+            zt_bind_text(st, 1, number);
+            if ((s = zt_step(st, e)) == ZT_ROW) {
+                char owner_login[80], owner_phone[64];
+                int64_t owner = zt_col_int(st, 0);
+                snprintf(owner_login, sizeof owner_login, "%s", zt_col_text(st, 1));
+                snprintf(owner_phone, sizeof owner_phone, "%s", zt_col_text(st, 2) ? zt_col_text(st, 2) : "");
+                return register_duplicate(db, c, owner, owner_login, owner_phone, number, e);
+            }
+            if (zt_step_failed(s)) return s;
+        }
+    }
     if (u->dept_code || dept) {
-        zt_stmt *st =
+        st =
             zt_db_prepare(db,
                           u->dept_code ? "SELECT id, region_code FROM departments WHERE code = ? AND retired_at IS NULL"
                                        : "SELECT id, region_code FROM departments WHERE id = ? AND retired_at IS NULL",
@@ -292,17 +347,17 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
         snprintf(region, sizeof region, "%s", zt_col_text(st, 1));
     }
     if (u->region_code) {
-        zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", e);
+        st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", e);
         if (!st) return ZT_EINTERNAL;
         zt_bind_text(st, 1, u->region_code);
         if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
         snprintf(region, sizeof region, "%s", u->region_code);
     }
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO users (login, name, role, dept_id, region_code, id_number, credit_code,"
-                                " phone, password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-                                " RETURNING id",
-                                e);
+    st = zt_db_prepare(db,
+                       "INSERT INTO users (login, name, role, dept_id, region_code, id_number, credit_code,"
+                       " phone, password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                       " RETURNING id",
+                       e);
     if (!st) return ZT_EINTERNAL;
     int64_t now = zt_now();
     zt_bind_text(st, 1, u->login);
@@ -347,12 +402,11 @@ static const char *upper(const char *s, char *buf, size_t n) {
     return s[i] ? s : buf; /* too long: left as is, the validator refuses it */
 }
 
-zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *in, int64_t *id, zt_error *e) {
-    char idn[32], uscc[32];
-    zt_user_new copy = *in;
-    copy.id_number = upper(in->id_number, idn, sizeof idn);
-    copy.credit_code = upper(in->credit_code, uscc, sizeof uscc);
-    const zt_user_new *u = &copy;
+zt_err zt_user_validate(const zt_user_new *in, zt_user_checked *out, zt_error *e) {
+    out->u = *in;
+    out->u.id_number = upper(in->id_number, out->idn, sizeof out->idn);
+    out->u.credit_code = upper(in->credit_code, out->uscc, sizeof out->uscc);
+    const zt_user_new *u = &out->u;
     if (!u->login || !login_ok(u->login))
         return zt_fail(e, ZT_EINVAL, "login", "登录名须为 3 到 64 个字母、数字或 _ . - @");
     if (!u->name || !*u->name || zt_utf8_len(u->name) > 64)
@@ -380,12 +434,26 @@ zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new 
     if (bit == ZT_R_SUPERVISOR && !u->region_code && !has_dept)
         return zt_fail(e, ZT_EINVAL, "region_code", "监察人员须指定监察的行政区划");
     if (u->phone && zt_utf8_len(u->phone) > 32) return zt_fail(e, ZT_EINVAL, "phone", "电话号码过长");
-    zt_err rc = zt_password_check(u->password ? u->password : "", e);
-    if (rc) return rc;
-    create_arg c = {.u = u, .actor = actor};
-    if ((rc = zt_password_hash(app->cfg, u->password, c.hash, e))) return rc;
-    rc = zt_store_write(app->store, create_user, &c, e);
+    return zt_password_check(u->password ? u->password : "", u->login, "password", e);
+}
+
+zt_err zt_user_insert(zt_app *app, const zt_principal *actor, const zt_user_new *u, const char *hash,
+                      const char *client, int64_t *id, zt_error *e) {
+    create_arg c = {.u = u, .actor = actor, .hash = hash, .client = client};
+    zt_err rc = zt_store_write(app->store, create_user, &c, e);
     if (!rc && id) *id = c.id;
+    return rc;
+}
+
+zt_err zt_user_create(zt_app *app, const zt_principal *actor, const zt_user_new *in, int64_t *id, zt_error *e) {
+    zt_user_checked v;
+    zt_err rc = zt_user_validate(in, &v, e);
+    if (rc) return rc;
+    zt_hash_job job;
+    zt_hash_job_init(&job, app->cfg, 0, v.u.password, NULL);
+    if ((rc = zt_hash_sync(&job, e))) return rc;
+    rc = zt_user_insert(app, actor, &v.u, job.hash, NULL, id, e);
+    sodium_memzero(job.hash, sizeof job.hash);
     return rc;
 }
 
@@ -416,11 +484,29 @@ static zt_err set_password(zt_db *db, void *arg, zt_error *e) {
     return zt_record(db, c->actor, "user.password_reset", "user", idtext, 0, NULL, e);
 }
 
-zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, zt_error *e) {
-    zt_err rc = zt_password_check(password ? password : "", e);
-    if (rc) return rc;
-    char hash[128];
-    if ((rc = zt_password_hash(app->cfg, password, hash, e))) return rc;
+zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, const char *password, const char *field,
+                            zt_error *e) {
+    /* the login, for the rule that a password must not contain it */
+    char login[80] = "";
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_prepare(db, "SELECT login FROM users WHERE id = ?", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, id);
+    zt_err rc = zt_step(st, e);
+    if (rc == ZT_ROW) snprintf(login, sizeof login, "%s", zt_col_text(st, 0));
+    zt_db_release(db);
+    if (zt_step_failed(rc)) return rc;
+    if (rc == ZT_DONE) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
+    if ((rc = zt_password_check(password ? password : "", login, field, e))) return rc;
+    zt_hash_job job;
+    zt_hash_job_init(&job, app->cfg, 0, password, NULL);
+    if ((rc = zt_hash_sync(&job, e))) return rc;
+    rc = zt_user_store_password(app, actor, id, job.hash, e);
+    sodium_memzero(job.hash, sizeof job.hash);
+    return rc;
+}
+
+zt_err zt_user_store_password(zt_app *app, const zt_principal *actor, int64_t id, const char *hash, zt_error *e) {
     change_arg c = {.actor = actor, .id = id, .hash = hash};
     return zt_store_write(app->store, set_password, &c, e);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/arena.h"
 
@@ -44,9 +45,18 @@ static const key_desc keys[] = {
     I("calendar.warn_days", calendar_warn_days, "60", 0, 366),
     I("auth.session_ttl", session_ttl, "28800", 60, 31536000),
     I("auth.session_idle", session_idle, "1800", 60, 31536000),
-    I("auth.cookie_secure", cookie_secure, "0", 0, 1),
+    S("auth.cookie_secure", cookie_secure_mode, "auto"),
     I("auth.login_max_failures", login_max_failures, "5", 1, 1000),
     I("auth.login_window", login_window, "900", 1, 86400),
+    I("auth.account_max_failures", account_max_failures, "0", 0, 100000),
+    I("auth.address_max_failures", address_max_failures, "0", 0, 100000),
+    I("auth.known_address_days", known_address_days, "90", 1, 3650),
+    I("auth.register_max", register_max, "20", 1, 1000000),
+    I("auth.register_window", register_window, "3600", 1, 604800),
+    I("auth.hash_threads", hash_threads, "0", 0, 64),
+    I("auth.hash_queue", hash_queue, "32", 1, 100000),
+    S("auth.password_list", password_list, "/usr/share/john/password.lst,/usr/share/dict/cracklib-small"),
+    I("auth.password_min_distinct", password_min_distinct, "5", 1, 64),
     I("auth.argon2_ops", argon2_ops, "2", 1, 100),
     I("auth.argon2_mem_kib", argon2_mem_kib, "65536", 8, 4194304),
     S("log.file", log_file, "-"),
@@ -84,15 +94,25 @@ static const key_desc *find_key(const char *k) {
     return NULL;
 }
 
+/* Values that follow from others: the session cookie is Secure when
+ * auth.cookie_secure says 1, or says auto and the portal is https. */
+static void derive(zt_config *c) {
+    const char *m = c->cookie_secure_mode, *u = c->public_url;
+    c->cookie_secure = m && (!strcmp(m, "1") || (!strcmp(m, "auto") && u && !strncasecmp(u, "https://", 8)));
+}
+
 static zt_err set_desc(zt_config *c, const key_desc *d, const char *v, zt_error *e) {
     char *base = (char *)c;
     if (d->type == T_STR) {
         if (d->off == offsetof(zt_config, store_synchronous) && strcmp(v, "FULL") && strcmp(v, "NORMAL") &&
             strcmp(v, "EXTRA"))
             return zt_fail(e, ZT_EINVAL, d->key, "store.synchronous must be FULL, EXTRA or NORMAL, not \"%s\"", v);
+        if (d->off == offsetof(zt_config, cookie_secure_mode) && strcmp(v, "auto") && strcmp(v, "0") && strcmp(v, "1"))
+            return zt_fail(e, ZT_EINVAL, d->key, "auth.cookie_secure must be auto, 0 or 1, not \"%s\"", v);
         char **p = (char **)(base + d->off);
         free(*p);
         *p = zt_strdup(v);
+        derive(c);
         return ZT_OK;
     }
     char *end;

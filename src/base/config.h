@@ -35,9 +35,19 @@ typedef struct zt_config {
     int64_t calendar_warn_days;    /* calendar.warn_days: warn this many days before the covered years end */
     int64_t session_ttl;           /* auth.session_ttl seconds */
     int64_t session_idle;          /* auth.session_idle seconds without use */
-    int64_t cookie_secure;         /* auth.cookie_secure 0/1 */
-    int64_t login_max_failures;    /* auth.login_max_failures */
+    char *cookie_secure_mode;      /* auth.cookie_secure: auto (https public.url), 0 or 1 */
+    int64_t cookie_secure;         /* derived: 1 when the session cookie gets Secure */
+    int64_t login_max_failures;    /* auth.login_max_failures per account and address */
     int64_t login_window;          /* auth.login_window seconds */
+    int64_t account_max_failures;  /* auth.account_max_failures (0 = 4 x login_max_failures) */
+    int64_t address_max_failures;  /* auth.address_max_failures (0 = 4 x login_max_failures) */
+    int64_t known_address_days;    /* auth.known_address_days: an address stays usual this long */
+    int64_t register_max;          /* auth.register_max registrations per address and window */
+    int64_t register_window;       /* auth.register_window seconds */
+    int64_t hash_threads;          /* auth.hash_threads (0 = half the cores) */
+    int64_t hash_queue;            /* auth.hash_queue: hashing jobs waiting at most */
+    char *password_list;           /* auth.password_list: common-password files, comma-separated */
+    int64_t password_min_distinct; /* auth.password_min_distinct characters */
     int64_t argon2_ops;            /* auth.argon2_ops */
     int64_t argon2_mem_kib;        /* auth.argon2_mem_kib */
     char *log_file;                /* log.file ("-" = stderr) */

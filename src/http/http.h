@@ -118,6 +118,23 @@ zt_err zt_req_query_int(zt_req *r, const char *name, int64_t def, int64_t lo, in
 /* The same for a parameter that must be given (400 "缺少参数 NAME"). */
 zt_err zt_req_query_need(zt_req *r, const char *name, int64_t lo, int64_t hi, int64_t *out, zt_error *e);
 
+/* --- deferred requests ---
+ * Work that must not hold one of the server's threads (password hashing,
+ * auth/hashpool.c) runs elsewhere while the request waits without a
+ * thread. The handler calls zt_req_defer(r, then, ctx), hands the work to
+ * another thread and returns ZT_OK without a reply; the server suspends the
+ * connection (MHD_suspend_connection) when the handler returns. That other
+ * thread calls zt_req_resume(r) exactly once when the work is done (before
+ * or after the suspension: both are fine); the server then calls
+ * then(r, ctx, e) on one of its threads, which replies (or defers again)
+ * as a handler does. ctx belongs to the caller (the request's arena is the
+ * usual place). A handler that returns an error after zt_req_defer is a
+ * programming error. zt_server_stop waits for deferred requests: the work
+ * must finish. */
+typedef zt_err (*zt_then_fn)(zt_req *r, void *ctx, zt_error *e);
+void zt_req_defer(zt_req *r, zt_then_fn then, void *ctx);
+void zt_req_resume(zt_req *r);
+
 /* --- replies --- */
 /* Reply with a JSON value (the reference is stolen). */
 void zt_reply_json(zt_req *r, int status, json_t *v);

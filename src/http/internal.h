@@ -56,6 +56,10 @@ struct zt_server {
     pthread_t reaper;
     int reaper_on, reaper_stop;
     _Atomic uint64_t reaped;
+    /* deferred requests (zt_req_defer): the flags of each request below are
+     * guarded by defer_mu; parked counts the suspended ones */
+    pthread_mutex_t defer_mu;
+    _Atomic int64_t parked;
 };
 
 struct zt_req {
@@ -76,6 +80,11 @@ struct zt_req {
     long route_index; /* -1 unmatched, -2 static */
     zt_principal principal;
     json_t *json; /* parsed body, freed at the end */
+    /* deferred (zt_req_defer): what runs when the work is done; resumed is
+     * set by zt_req_resume, suspended while MHD holds the connection */
+    zt_then_fn then;
+    void *then_ctx;
+    int resumed, suspended;
     /* reply */
     int status;
     struct MHD_Response *resp;

@@ -86,6 +86,7 @@ zt_server *zt_server_new(const zt_server_options *o, void *app) {
     s->o.trusted_proxy = zt_strdup(o->trusted_proxy ? o->trusted_proxy : "");
     pthread_mutex_init(&s->watch_mu, NULL);
     pthread_cond_init(&s->watch_cv, NULL);
+    pthread_mutex_init(&s->defer_mu, NULL);
     s->app = app;
     zt_server_routes(s, builtin, sizeof builtin / sizeof builtin[0]);
     return s;
@@ -314,6 +315,19 @@ static int same_origin(zt_req *r) {
     return strcasecmp(sep + 3, host) == 0;
 }
 
+/* A handler's result: its error as JSON, or 204 when it set no reply and
+ * did not defer. */
+static void answer(zt_req *r, zt_err rc, zt_error *e) {
+    if (rc) {
+        ZT_ASSERT(!r->then); /* a handler that deferred must not fail afterwards */
+        if (!e->code) e->code = rc;
+        if (rc == ZT_EINTERNAL) zt_error_log("%s %s: %s", r->method, r->path, e->message);
+        reply_error(r, e);
+    } else if (!r->resp && !r->then) {
+        zt_reply_empty(r, 204);
+    }
+}
+
 static void dispatch(zt_req *r) {
     zt_server *s = r->srv;
     zt_error e = {0};
@@ -385,13 +399,56 @@ static void dispatch(zt_req *r) {
                          r->principal.role ? r->principal.role : "?");
     }
     if (!rc) rc = route->fn(r, &e);
-    if (rc) {
-        if (!e.code) e.code = rc;
-        if (rc == ZT_EINTERNAL) zt_error_log("%s %s: %s", r->method, r->path, e.message);
-        reply_error(r, &e);
-    } else if (!r->resp) {
-        zt_reply_empty(r, 204);
+    answer(r, rc, &e);
+}
+
+/* --- deferred requests --- */
+
+void zt_req_defer(zt_req *r, zt_then_fn then, void *ctx) {
+    pthread_mutex_lock(&r->srv->defer_mu);
+    ZT_ASSERT(!r->then);
+    r->then = then;
+    r->then_ctx = ctx;
+    r->resumed = 0;
+    pthread_mutex_unlock(&r->srv->defer_mu);
+}
+
+void zt_req_resume(zt_req *r) {
+    zt_server *s = r->srv;
+    pthread_mutex_lock(&s->defer_mu);
+    r->resumed = 1;
+    if (r->suspended) { /* MHD's documentation leaves resuming a running connection undefined */
+        r->suspended = 0;
+        atomic_fetch_sub(&s->parked, 1);
+        MHD_resume_connection(r->conn);
     }
+    pthread_mutex_unlock(&s->defer_mu);
+}
+
+/* After a handler (or a continuation) deferred: run the continuations whose
+ * work is done; when one is still waiting, suspend the connection and say
+ * so (1). MHD calls on_request again after zt_req_resume. */
+static int run_deferred(zt_req *r) {
+    zt_server *s = r->srv;
+    while (r->then) {
+        pthread_mutex_lock(&s->defer_mu);
+        if (!r->resumed) {
+            r->suspended = 1;
+            atomic_fetch_add(&s->parked, 1);
+            MHD_suspend_connection(r->conn);
+            pthread_mutex_unlock(&s->defer_mu);
+            return 1;
+        }
+        zt_then_fn then = r->then;
+        void *ctx = r->then_ctx;
+        r->then = NULL;
+        r->then_ctx = NULL;
+        pthread_mutex_unlock(&s->defer_mu);
+        if (s->cleanup) s->cleanup(s->app); /* read what is committed now */
+        zt_error e = {0};
+        answer(r, then(r, ctx, &e), &e);
+    }
+    return 0;
 }
 
 static void add_headers(zt_req *r) {
@@ -529,9 +586,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->started) return MHD_YES;
-    r->started = 1;
-    dispatch(r);
+    if (r->started && !r->then) return MHD_YES;
+    if (!r->started) {
+        r->started = 1;
+        dispatch(r);
+    }
+    if (run_deferred(r)) return MHD_YES; /* parked until zt_req_resume */
     if (!r->resp) zt_reply_empty(r, 500);
     add_headers(r);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, r->resp);
@@ -698,6 +758,9 @@ void zt_server_stop(zt_server *s, int grace_s) {
     zt_stream_shutdown(s, 1); /* event streams end now: they never finish by themselves */
     int64_t until = zt_mono_us() + (int64_t)grace_s * 1000000;
     while (atomic_load(&s->inflight) > 0 && zt_mono_us() < until) usleep(10000);
+    /* MHD_stop_daemon aborts on a suspended connection: deferred requests are
+     * resumed when their work is done, which never waits for the server */
+    while (atomic_load(&s->parked) > 0) usleep(10000);
     if (s->reaper_on) {
         pthread_mutex_lock(&s->watch_mu);
         s->reaper_stop = 1;
@@ -719,6 +782,7 @@ void zt_server_free(zt_server *s) {
     free((void *)s->o.trusted_proxy);
     pthread_mutex_destroy(&s->watch_mu);
     pthread_cond_destroy(&s->watch_cv);
+    pthread_mutex_destroy(&s->defer_mu);
     free(s->routes);
     free(s->stats);
     free(s);

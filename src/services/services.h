@@ -43,6 +43,11 @@ zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *
  * stored in cases.query_hash; zt_services_start must have loaded the key.
  * The bulk generator (src/tools/benchgen.c) numbers its cases with it. */
 void zt_case_query_secret(const char *number, char password[9], unsigned char hash[32]);
+/* The status query's counters as Prometheus text into out (cap bytes);
+ * returns the length written. Every query that passes its checks does one
+ * comparison with a stored hash (a dummy one for an unknown number), and
+ * reads the case only when the password was right (issue 22 F19). */
+int zt_services_metrics(char *out, size_t cap);
 /* The status page a receipt's QR code opens:
  * "{public.url}/#/status?no={number}&pw={password}". */
 void zt_case_status_url(const zt_config *cfg, const char *number, const char *password, char *out, size_t cap);

@@ -151,6 +151,24 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
     return rc;
 }
 
+zt_err zt_sv_notify_user(zt_db *db, int64_t user_id, const char *login, const char *phone, const char *title,
+                         const char *body, zt_error *e) {
+    zt_stmt *st = zt_db_prepare(
+        db, "INSERT INTO sv_inbox (user_id, card_id, title, body, created_at) VALUES (?, NULL, ?, ?, ?)", e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_int(st, 1, user_id);
+    zt_bind_text(st, 2, title);
+    zt_bind_text(st, 3, body);
+    zt_bind_int(st, 4, zt_now());
+    zt_err rc = zt_step_done(st, e);
+    if (rc) return rc;
+    char text[1100];
+    snprintf(text, sizeof text, "%s %s", title, body);
+    if (phone && *phone) sender("sms", login, phone, text);
+    sender("email", login, NULL, text);
+    return ZT_OK;
+}
+
 zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e) {
     zt_stmt *st =
         zt_db_query(db, e, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", ZT_I(card_id));

@@ -97,6 +97,13 @@ zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e)
 zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const char *level, const char *title,
                          const char *dept, const char *state, const char *action, zt_error *e);
 
+/* Inside a write: one message to one account, not about a card (auth's
+ * notify hook, zt_auth_set_notify: a registration with the holder's ID
+ * number): an inbox row, and the same text to the senders (SMS to phone
+ * when there is one). */
+zt_err zt_sv_notify_user(zt_db *db, int64_t user_id, const char *login, const char *phone, const char *title,
+                         const char *body, zt_error *e);
+
 /* Open (1) or close (0) a batch on the writer thread, inside one write: while
  * it is open, each department's recipients are read once (the ticker's
  * write, which raises many cards; nothing else changes users meanwhile). */

@@ -88,7 +88,8 @@ describe('SQL injection', () => {
             name: 'register name',
             field: 'name',
             send: (p, i) => new Client(srv).post('/api/auth/register', { type: 'citizen', login: `sqli_r${i}`, name: p, password: PASSWORD, id_number: idNumber(i) }),
-            read: async (r) => (await admin.get(`/api/users/${r.json.id}`)).json.name,
+            // the registration's answer names no account (issue 22 F15): found by its login
+            read: async (r) => (await admin.get(`/api/users?q=${r.json.login}`)).json.items.find((u) => u.login === r.json.login).name,
         },
         {
             name: 'register login',

@@ -269,7 +269,7 @@ describe('the ledger over HTTP', () => {
         const mine = await citizen.get('/api/ledger/entries?from=0&to=1000');
         assert.equal(mine.status, 200);
         assert.equal(mine.json.items.length, 1);
-        assert.equal(mine.json.items[0].subject, `user/${reg.json.id}`);
+        assert.equal(mine.json.items[0].subject, `user/${(await citizen.get('/api/auth/me')).json.user.id}`);
         assert.equal(mine.json.items[0].event.kind, 'user.register');
         const idx = mine.json.items[0].index;
         const size = mine.json.size;

@@ -320,14 +320,14 @@ describe('registration: the ID number and the credit code are checked as they ar
         for (const [id, valid] of IDS) {
             assert.equal(idNumberProblem(id) === null, valid, `${id}: ${idNumberProblem(id)}`);
             const r = await anon.post('/api/auth/register', {
-                type: 'citizen', login: `idc${n++}`, name: '测试', password: 'Passw0rd2026', id_number: id,
+                type: 'citizen', login: `idc${n++}`, name: '测试', password: 'Idcheck2026x', id_number: id,
             });
             assert.equal(r.status === 400 && r.json.error.field === 'id_number', !valid, `server on ${id}: ${r.status} ${r.text}`);
         }
         for (const [code, valid] of CODES) {
             assert.equal(creditCodeProblem(code) === null, valid, `${code}: ${creditCodeProblem(code)}`);
             const r = await anon.post('/api/auth/register', {
-                type: 'enterprise', login: `usc${n++}`, name: '测试公司', password: 'Passw0rd2026', credit_code: code,
+                type: 'enterprise', login: `usc${n++}`, name: '测试公司', password: 'Idcheck2026x', credit_code: code,
             });
             assert.equal(r.status === 400 && r.json.error.field === 'credit_code', !valid, `server on ${code}: ${r.status} ${r.text}`);
         }
@@ -365,7 +365,7 @@ describe('registration: the ID number and the credit code are checked as they ar
     });
 
     test('an enterprise: the credit code is checked as typed; the server\'s refusal lands on its field', async () => {
-        const pg = await openPage(browser, { allow: [{ status: 409, path: '/api/auth/register' }, { status: 400, path: '/api/auth/register' }] });
+        const pg = await openPage(browser, { allow: [{ status: 409, path: '/api/auth/register' }, { status: 400, path: '/api/auth/register' }, { status: 401, path: '/api/auth/login' }] });
         const { page } = pg;
         await page.goto(srv.url('/#/register'));
         await page.locator('label.el-radio, label.el-radio-button').filter({ hasText: /^\s*法人\s*$/ }).click();
@@ -376,15 +376,18 @@ describe('registration: the ID number and the credit code are checked as they ar
         assert.match(await item.locator('.el-form-item__error').textContent(), /校验位/);
         await code.fill('91360300584267314N');
         await item.locator('.check', { hasText: '校验位正确' }).waitFor();
-        // the demo enterprise's code is taken: the server says so on the field (or on the login)
+        // the demo enterprise's code has an account: registering answers as for a new one
+        // (issue 22 F15: the holder is told instead), the login fails, and the page says why
         await page.getByLabel('登录名').fill('pxqiye2');
         await page.getByLabel('单位名称').fill('萍乡测试有限公司');
         await page.getByLabel('密码', { exact: true }).fill('Qiye2026pass');
         await page.getByLabel('确认密码').fill('Qiye2026pass');
         await page.locator('[data-test=register-submit]').click();
-        await page.locator('.api-error').waitFor();
-        // the same refusal is marked on the field it names (Element Plus shows it after a transition)
-        await item.locator('.el-form-item__error', { hasText: '该证件号码已注册' }).waitFor();
+        await page.locator('.api-error', { hasText: '原账户' }).waitFor();
+        // a taken login is refused on its field (Element Plus shows it after a transition)
+        await page.getByLabel('登录名').fill('pxqiye');
+        await page.locator('[data-test=register-submit]').click();
+        await page.locator('#reg-login').locator('xpath=ancestor::div[contains(@class,"el-form-item")]').locator('.el-form-item__error', { hasText: '登录名已被使用' }).waitFor();
         await pg.done();
     });
 });

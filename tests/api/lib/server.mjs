@@ -18,6 +18,9 @@ export const PASSWORD = 'Demo2026pass';
 
 // cheap password hashing: tests log in a lot
 const FAST_HASH = ['--auth.argon2_mem_kib', '8192', '--auth.argon2_ops', '1'];
+// every suite registers its accounts from 127.0.0.1: the per-address limit on
+// registrations (auth.register_max) is tested on its own (attacks-auth.test.mjs)
+const TEST_LIMITS = ['--auth.register_max', '100000'];
 const START_TIMEOUT_MS = 30000;
 const STOP_TIMEOUT_MS = 45000;
 
@@ -76,7 +79,7 @@ export async function startServer({ args = [], dir = null, keep = false, bin = B
     }
     // ZT_WEB_ROOT: serve another build of the web UI (node scripts/build-web.mjs DIR)
     const web = process.env.ZT_WEB_ROOT ? ['--web.root', path.resolve(process.env.ZT_WEB_ROOT)] : [];
-    const proc = spawn(bin, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...web, ...args], {
+    const proc = spawn(bin, ['serve', '--data-dir', dir, '--port', '0', ...FAST_HASH, ...TEST_LIMITS, ...web, ...args], {
         cwd: REPO,
         env: cleanEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -100,15 +100,36 @@ static void defaults(void **state) {
     assert_int_equal(c.session_ttl, 28800);
     assert_int_equal(c.session_idle, 1800);
     assert_int_equal(c.cookie_secure, 0);
+    assert_string_equal(c.cookie_secure_mode, "auto");
     assert_int_equal(c.login_max_failures, 5);
     assert_int_equal(c.login_window, 900);
+    assert_int_equal(c.account_max_failures, 0);
+    assert_int_equal(c.address_max_failures, 0);
+    assert_int_equal(c.known_address_days, 90);
+    assert_int_equal(c.register_max, 20);
+    assert_int_equal(c.register_window, 3600);
+    assert_int_equal(c.hash_threads, 0);
+    assert_int_equal(c.hash_queue, 32);
+    assert_string_equal(c.password_list, "/usr/share/john/password.lst,/usr/share/dict/cracklib-small");
+    assert_int_equal(c.password_min_distinct, 5);
     assert_int_equal(c.argon2_ops, 2);
     assert_int_equal(c.argon2_mem_kib, 65536);
     assert_string_equal(c.log_file, "-");
     assert_int_equal(c.access_log, 1);
     assert_int_equal(c.fake_clock, 0);
-    /* calendar.warn_days: 0 to 366 days */
+    /* auth.cookie_secure: auto follows public.url, whichever is set first; 0 and 1 decide */
     zt_error e = {0};
+    assert_int_equal(zt_config_set(&c, "public.url", "https://zhengtong.pingxiang.gov.cn", &e), ZT_OK);
+    assert_int_equal(c.cookie_secure, 1);
+    assert_int_equal(zt_config_set(&c, "auth.cookie_secure", "0", &e), ZT_OK);
+    assert_int_equal(c.cookie_secure, 0);
+    assert_int_equal(zt_config_set(&c, "auth.cookie_secure", "auto", &e), ZT_OK);
+    assert_int_equal(c.cookie_secure, 1);
+    assert_int_equal(zt_config_set(&c, "public.url", "http://127.0.0.1:8080", &e), ZT_OK);
+    assert_int_equal(c.cookie_secure, 0);
+    assert_int_equal(zt_config_set(&c, "auth.cookie_secure", "yes", &e), ZT_EINVAL);
+    assert_string_equal(e.field, "auth.cookie_secure");
+    /* calendar.warn_days: 0 to 366 days */
     assert_int_equal(zt_config_set(&c, "calendar.warn_days", "367", &e), ZT_EINVAL);
     assert_string_equal(e.field, "calendar.warn_days");
     assert_int_equal(zt_config_set(&c, "calendar.warn_days", "0", &e), ZT_OK);

@@ -9,75 +9,23 @@
 // HTTPS, rate limits, and a forged X-Forwarded-For that does not get through.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { REPO, as, canConnect, startServer, tempDir } from './lib/server.mjs';
+import { as, startServer, tempDir } from './lib/server.mjs';
+import { startNginx } from './lib/nginx.mjs';
 
-const NGINX = process.env.NGINX || '/usr/sbin/nginx';
-const CONF = path.join(REPO, 'deploy/nginx/zhengtong.conf');
 const WAIT_MS = 15000; // generous: no speed is asserted
 
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, '127.0.0.1', () => {
-            const { port } = s.address();
-            s.close(() => resolve(port));
-        });
-        s.on('error', reject);
-    });
-}
-
-/** The shipped config with its site lines replaced; throws if one is not found. */
-function siteConfig(text, { ztPort, httpPort, httpsPort, cert, key, webRoot }) {
-    const subs = [
-        [/server 127\.0\.0\.1:8080;/, `server 127.0.0.1:${ztPort};`],
-        [/listen 80;/, `listen 127.0.0.1:${httpPort};`],
-        [/listen 443 ssl http2;/, `listen 127.0.0.1:${httpsPort} ssl http2;`],
-        [/ssl_certificate +\/etc\/ssl\/zhengtong\/fullchain\.pem;/, `ssl_certificate ${cert};`],
-        [/ssl_certificate_key +\/etc\/ssl\/zhengtong\/privkey\.pem;/, `ssl_certificate_key ${key};`],
-        [/root \/srv\/zhengtong\/build\/web;/, `root ${webRoot};`],
-    ];
-    let n = 0;
-    const out = text
-        .split('\n')
-        .map((line) => {
-            if (!/ # site: [^#]*$/.test(line)) return line;
-            for (const [re, to] of subs)
-                if (re.test(line)) {
-                    n++;
-                    return line.replace(re, to);
-                }
-            if (/server_name/.test(line)) return line; // any name: one server per port
-            throw new Error(`a site line the test does not know: ${line.trim()}`);
-        })
-        .join('\n');
-    assert.equal(n, subs.length, 'every site line substituted once');
-    return out;
-}
-
 describe('nginx in front (deploy/nginx/zhengtong.conf)', () => {
-    let dir, srv, nginx, nginxLog = '', ports, ca, h2;
+    let dir, srv, nginx, ports, ca, h2;
     let webRoot;
 
     before(async () => {
         dir = tempDir('zt-nginx-');
-        // a self-signed certificate for 127.0.0.1
-        const cert = path.join(dir, 'cert.pem');
-        const key = path.join(dir, 'key.pem');
-        const o = spawnSync(
-            'openssl',
-            ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-                '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
-            { encoding: 'utf8' },
-        );
-        assert.equal(o.status, 0, o.stderr);
-        ca = readFileSync(cert);
         // the web root both serve: a page, a stylesheet, a vendored library, a hidden file
         webRoot = path.join(dir, 'web');
         mkdirSync(path.join(webRoot, 'vendor'), { recursive: true });
@@ -89,55 +37,16 @@ describe('nginx in front (deploy/nginx/zhengtong.conf)', () => {
         srv = await startServer({
             args: ['--web.root', webRoot, '--http.trusted_proxy', '127.0.0.1', '--auth.cookie_secure', '1'],
         });
-        ports = { http: await freePort(), https: await freePort() };
-        const site = siteConfig(readFileSync(CONF, 'utf8'), {
-            ztPort: srv.port,
-            httpPort: ports.http,
-            httpsPort: ports.https,
-            cert,
-            key,
-            webRoot,
-        });
-        writeFileSync(path.join(dir, 'zhengtong.conf'), site);
-        for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, 'tmp', t), { recursive: true });
-        const main = [
-            'daemon off;',
-            process.getuid() === 0 ? 'user root;' : '',
-            'worker_processes 1;',
-            `pid ${dir}/nginx.pid;`,
-            `error_log ${dir}/error.log warn;`,
-            'events { worker_connections 512; }',
-            'http {',
-            '    include /etc/nginx/mime.types;',
-            '    default_type application/octet-stream;',
-            `    access_log ${dir}/access.log;`,
-            ...['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t === 'body' ? 'client_body' : t}_temp_path ${dir}/tmp/${t};`),
-            `    include ${dir}/zhengtong.conf;`,
-            '}',
-        ].join('\n');
-        writeFileSync(path.join(dir, 'nginx.conf'), main);
-        const args = ['-e', path.join(dir, 'error.log'), '-p', dir, '-c', path.join(dir, 'nginx.conf')];
-        const t = spawnSync(NGINX, ['-t', ...args], { encoding: 'utf8' });
-        assert.equal(t.status, 0, `nginx -t:\n${t.stderr}`);
-        nginx = spawn(NGINX, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        nginx.stderr.on('data', (b) => (nginxLog += b));
-        const until = Date.now() + WAIT_MS;
-        while (!(await canConnect(ports.https)) || !(await canConnect(ports.http))) {
-            assert.ok(Date.now() < until && nginx.exitCode === null, `nginx did not start: ${nginxLog}`);
-            await new Promise((r) => setTimeout(r, 50));
-        }
+        nginx = await startNginx(srv.port, { dir, webRoot });
+        ({ ports, ca } = nginx);
         h2 = http2.connect(`https://127.0.0.1:${ports.https}`, { ca });
         h2.on('error', () => {});
     });
 
     after(async () => {
         if (h2) h2.close();
-        if (nginx && nginx.exitCode === null) {
-            nginx.kill('SIGQUIT');
-            await new Promise((r) => nginx.once('exit', r));
-        }
+        if (nginx) await nginx.stop(); // removes dir
         if (srv) await srv.stop();
-        if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     /** One request over the HTTP/2 session: {status, headers, body (Buffer), text, json}. */

@@ -3,7 +3,7 @@
 // certificate (openssl) in a temporary directory, the config with its
 // "# site:" lines pointed at that directory and at free loopback ports,
 // nginx as a foreground child with its own pid, logs and temporary paths.
-// (nginx.test.mjs does the same inline, with a web root of its own.)
+// nginx.test.mjs uses it with a web root of its own.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,10 +57,12 @@ export function siteConfig(text, { ztPort, httpPort, httpsPort, cert, key, webRo
 
 /**
  * Start nginx with the shipped config in front of the zhengtong on ztPort.
- * Resolves to { port (HTTPS), ca, request(method, path, body, headers), stop() }.
+ * Options: dir (the temporary directory to use, removed by stop; a new one
+ * by default), webRoot (the files nginx serves; a one-page root in dir by
+ * default). Resolves to { port (HTTPS), ports {http, https}, ca, dir,
+ * log(), request(method, path, body, headers), stop() }.
  */
-export async function startNginx(ztPort) {
-    const dir = tempDir('zt-nginx-');
+export async function startNginx(ztPort, { dir = tempDir('zt-nginx-'), webRoot = null } = {}) {
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
     const o = spawnSync(
@@ -71,9 +73,11 @@ export async function startNginx(ztPort) {
     );
     assert.equal(o.status, 0, o.stderr);
     const ca = readFileSync(cert);
-    const webRoot = path.join(dir, 'web');
-    mkdirSync(webRoot, { recursive: true });
-    writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>政通</title>\n');
+    if (!webRoot) {
+        webRoot = path.join(dir, 'web');
+        mkdirSync(webRoot, { recursive: true });
+        writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>政通</title>\n');
+    }
     const ports = { http: await freePort(), https: await freePort() };
     writeFileSync(
         path.join(dir, 'zhengtong.conf'),
@@ -103,14 +107,17 @@ export async function startNginx(ztPort) {
     let log = '';
     proc.stderr.on('data', (b) => (log += b));
     const until = Date.now() + WAIT_MS;
-    while (!(await canConnect(ports.https))) {
+    while (!(await canConnect(ports.https)) || !(await canConnect(ports.http))) {
         assert.ok(Date.now() < until && proc.exitCode === null, `nginx did not start: ${log}`);
         await new Promise((r) => setTimeout(r, 50));
     }
     const agent = new https.Agent({ ca, keepAlive: true });
     return {
         port: ports.https,
+        ports,
         ca,
+        dir,
+        log: () => log,
         /** One HTTPS request through nginx: {status, headers, text, json}. */
         request(method, p, body, headers = {}) {
             return new Promise((resolve, reject) => {

@@ -185,12 +185,11 @@ static zt_err login_done(zt_req *r, void *arg, zt_error *e) {
     if (rc) return rc;
     set_cookie(r, token, app->cfg->session_ttl);
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-                                " WHERE u.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+                              " WHERE u.id = ?",
+                              ZT_I(c->uid));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, c->uid);
     if (zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
     zt_principal self = {.user_id = c->uid};
     zt_reply_json(r, 200, json_pack("{s:o,s:s}", "user", user_json(&self, st), "csrf_token", csrf));
@@ -209,9 +208,8 @@ static zt_err h_login(zt_req *r, zt_error *e) {
     memset(c, 0, sizeof *c);
     if ((rc = gate_enter(r, &c->g, login, "login", e))) return rc;
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT id, password_hash, disabled FROM users WHERE login = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT id, password_hash, disabled FROM users WHERE login = ?", ZT_T(login));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, login);
     c->found = zt_step(st, e) == ZT_ROW;
     c->uid = c->found ? zt_col_int(st, 0) : 0;
     c->disabled = c->found ? (int)zt_col_int(st, 2) : 0;
@@ -249,12 +247,11 @@ static zt_err h_me(zt_req *r, zt_error *e) {
                                 (json_int_t)p->dept_id, "role", "system"));
         return ZT_OK;
     }
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-                                " WHERE u.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+                              " WHERE u.id = ?",
+                              ZT_I(p->user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, p->user_id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
     json_t *user = user_json(p, st);
     const char *tok = zt_req_cookie(r, "zt_session");
@@ -416,9 +413,8 @@ static zt_err h_dept_staff(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_param_id(r, "id", &dept, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT region_code FROM departments WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT region_code FROM departments WHERE id = ?", ZT_I(dept));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, dept);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "部门不存在");
     if (!zt_scope_dept_read(zt_req_principal(r), dept, zt_col_text(st, 0)))
         return zt_fail(e, ZT_EFORBIDDEN, "id", "无权查看其他部门的人员");
@@ -490,12 +486,11 @@ typedef struct {
 
 static zt_err patch_user(zt_db *db, void *arg, zt_error *e) {
     patch_arg *a = arg;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT u.name, u.phone, u.role, coalesce(u.dept_id, 0), coalesce(u.region_code, '')"
-                                " FROM users u WHERE u.id = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT u.name, u.phone, u.role, coalesce(u.dept_id, 0), coalesce(u.region_code, '')"
+                              " FROM users u WHERE u.id = ?",
+                              ZT_I(a->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, a->id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
     json_t *before =
         json_pack("{s:s,s:s,s:s,s:I,s:s}", "name", zt_col_text(st, 0), "phone", zt_col_text(st, 1), "role",
@@ -665,9 +660,8 @@ static zt_err h_own_password(zt_req *r, zt_error *e) {
     c->new_password = pw;
     if ((rc = gate_enter(r, &c->g, p->login, "old_password", e))) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT password_hash FROM users WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT password_hash FROM users WHERE id = ?", ZT_I(p->user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, p->user_id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EUNAUTH, NULL, "请先登录");
     zt_hash_job_init(&c->job, APP(r)->cfg, 1, old, zt_col_text(st, 0));
     zt_db_release(db);
@@ -749,18 +743,14 @@ typedef struct {
 
 static zt_err create_key(zt_db *db, void *arg, zt_error *e) {
     key_arg *k = arg;
-    zt_stmt *st = zt_db_prepare(db, "SELECT 1 FROM departments WHERE id = ? AND retired_at IS NULL", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT 1 FROM departments WHERE id = ? AND retired_at IS NULL", ZT_I(k->dept_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, k->dept_id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "dept_id", "部门不存在或已撤销");
-    st = zt_db_prepare(db,
-                       "INSERT INTO api_keys (dept_id, name, prefix, key_hash, created_by, created_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       e);
+    st = zt_db_query(db, e,
+                     "INSERT INTO api_keys (dept_id, name, prefix, key_hash, created_by, created_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                     ZT_I(k->dept_id), ZT_T(k->name), ZT_T(k->prefix));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, k->dept_id);
-    zt_bind_text(st, 2, k->name);
-    zt_bind_text(st, 3, k->prefix);
     zt_bind_blob(st, 4, k->hash, 32);
     if (k->actor->user_id)
         zt_bind_int(st, 5, k->actor->user_id);
@@ -806,17 +796,14 @@ static zt_err h_key_create(zt_req *r, zt_error *e) {
 
 static zt_err revoke_key(zt_db *db, void *arg, zt_error *e) {
     key_arg *k = arg;
-    zt_stmt *st = zt_db_prepare(db, "SELECT dept_id, revoked_at FROM api_keys WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT dept_id, revoked_at FROM api_keys WHERE id = ?", ZT_I(k->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, k->id);
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "密钥不存在");
     if (!zt_scope_dept_write(k->actor, zt_col_int(st, 0)))
         return zt_fail(e, ZT_EFORBIDDEN, "id", "无权吊销其他部门的密钥");
     if (!zt_col_is_null(st, 1)) return zt_fail(e, ZT_ECONFLICT, "id", "密钥已被吊销");
-    st = zt_db_prepare(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", e);
+    st = zt_db_query(db, e, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", ZT_I(zt_now()), ZT_I(k->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, zt_now());
-    zt_bind_int(st, 2, k->id);
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
     char idtext[24];

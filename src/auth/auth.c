@@ -141,12 +141,11 @@ typedef struct {
 
 static zt_err touch(zt_db *db, void *arg, zt_error *e) {
     touch_arg *t = arg;
-    zt_stmt *st = zt_db_prepare(db,
-                                t->is_key ? "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?"
-                                          : "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              t->is_key ? "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?"
+                                        : "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                              ZT_I(t->now));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, t->now);
     zt_bind_blob(st, 2, t->hash, 32);
     return zt_step_done(st, e);
 }
@@ -315,12 +314,11 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
         if (s == ZT_ROW) return zt_fail(e, ZT_ECONFLICT, "login", "登录名已被使用");
         const char *number = u->id_number ? u->id_number : u->credit_code;
         if (number) {
-            st = zt_db_prepare(db,
-                               u->id_number ? "SELECT id, login, phone FROM users WHERE id_number = ?"
-                                            : "SELECT id, login, phone FROM users WHERE credit_code = ?",
-                               e);
+            st = zt_db_query(db, e,
+                             u->id_number ? "SELECT id, login, phone FROM users WHERE id_number = ?"
+                                          : "SELECT id, login, phone FROM users WHERE credit_code = ?",
+                             ZT_T(number));
             if (!st) return ZT_EINTERNAL;
-            zt_bind_text(st, 1, number);
             if ((s = zt_step(st, e)) == ZT_ROW) {
                 char owner_login[80], owner_phone[64];
                 int64_t owner = zt_col_int(st, 0);
@@ -347,9 +345,8 @@ static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
         snprintf(region, sizeof region, "%s", zt_col_text(st, 1));
     }
     if (u->region_code) {
-        st = zt_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", e);
+        st = zt_db_query(db, e, "SELECT 1 FROM regions WHERE code = ? AND retired_at IS NULL", ZT_T(u->region_code));
         if (!st) return ZT_EINTERNAL;
-        zt_bind_text(st, 1, u->region_code);
         if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_EINVAL, "region_code", "行政区划代码不存在");
         snprintf(region, sizeof region, "%s", u->region_code);
     }
@@ -466,19 +463,14 @@ typedef struct {
 
 static zt_err set_password(zt_db *db, void *arg, zt_error *e) {
     change_arg *c = arg;
-    zt_stmt *st = zt_db_prepare(db, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", ZT_T(c->hash),
+                              ZT_I(zt_now()), ZT_I(c->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, c->hash);
-    zt_bind_int(st, 2, zt_now());
-    zt_bind_int(st, 3, c->id);
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
     if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
     /* a new password ends every session of the account */
-    st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, c->id);
-    if ((rc = zt_step_done(st, e))) return rc;
+    if ((rc = zt_db_run(db, e, "DELETE FROM sessions WHERE user_id = ?", ZT_I(c->id)))) return rc;
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
     return zt_record(db, c->actor, "user.password_reset", "user", idtext, 0, NULL, e);
@@ -489,9 +481,8 @@ zt_err zt_user_set_password(zt_app *app, const zt_principal *actor, int64_t id, 
     /* the login, for the rule that a password must not contain it */
     char login[80] = "";
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT login FROM users WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT login FROM users WHERE id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, id);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) snprintf(login, sizeof login, "%s", zt_col_text(st, 0));
     zt_db_release(db);
@@ -513,19 +504,14 @@ zt_err zt_user_store_password(zt_app *app, const zt_principal *actor, int64_t id
 
 static zt_err set_disabled(zt_db *db, void *arg, zt_error *e) {
     change_arg *c = arg;
-    zt_stmt *st = zt_db_prepare(db, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", ZT_I(c->disabled),
+                              ZT_I(zt_now()), ZT_I(c->id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, c->disabled);
-    zt_bind_int(st, 2, zt_now());
-    zt_bind_int(st, 3, c->id);
     zt_err rc = zt_step_done(st, e);
     if (rc) return rc;
     if (zt_db_changes(db) == 0) return zt_fail(e, ZT_ENOTFOUND, "id", "用户不存在");
     if (c->disabled) {
-        st = zt_db_prepare(db, "DELETE FROM sessions WHERE user_id = ?", e);
-        if (!st) return ZT_EINTERNAL;
-        zt_bind_int(st, 1, c->id);
-        if ((rc = zt_step_done(st, e))) return rc;
+        if ((rc = zt_db_run(db, e, "DELETE FROM sessions WHERE user_id = ?", ZT_I(c->id)))) return rc;
     }
     char idtext[24];
     snprintf(idtext, sizeof idtext, "%lld", (long long)c->id);
@@ -555,9 +541,8 @@ zt_err zt_users_of_dept(zt_db *db, const char *dept_code, uint32_t role_mask,
         }
     if (n == 0) return ZT_OK;
     snprintf(sql + len, sizeof sql - len, ") ORDER BY u.id");
-    zt_stmt *st = zt_db_prepare(db, sql, e);
+    zt_stmt *st = zt_db_query(db, e, sql, ZT_T(dept_code));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, dept_code);
     for (int i = 0; i < n; i++) zt_bind_text(st, i + 2, names[i]);
     zt_err rc;
     while ((rc = zt_step(st, e)) == ZT_ROW) fn(zt_col_int(st, 0), zt_col_text(st, 1), zt_col_text(st, 2), ctx);
@@ -566,9 +551,8 @@ zt_err zt_users_of_dept(zt_db *db, const char *dept_code, uint32_t role_mask,
 
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT id FROM users WHERE login = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT id FROM users WHERE login = ?", ZT_T(login));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, login);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) *id = zt_col_int(st, 0);
     zt_db_release(db);
@@ -578,9 +562,9 @@ zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e) {
 }
 
 zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **name, const char **number, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "SELECT name, coalesce(id_number, credit_code, '') FROM users WHERE id = ?", e);
+    zt_stmt *st =
+        zt_db_query(db, e, "SELECT name, coalesce(id_number, credit_code, '') FROM users WHERE id = ?", ZT_I(user_id));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, user_id);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) {
         *name = zt_arena_strdup(a, zt_col_text(st, 0));
@@ -594,9 +578,8 @@ zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **na
 const char *zt_user_name(zt_db *db, zt_arena *a, int64_t id, const char *fallback) {
     if (!id) return fallback;
     zt_error ignored = {0};
-    zt_stmt *st = zt_db_prepare(db, "SELECT name FROM users WHERE id = ?", &ignored);
+    zt_stmt *st = zt_db_query(db, &ignored, "SELECT name FROM users WHERE id = ?", ZT_I(id));
     if (!st) return fallback;
-    zt_bind_int(st, 1, id);
     const char *name = zt_step(st, &ignored) == ZT_ROW ? zt_arena_strdup(a, zt_col_text(st, 0)) : fallback;
     zt_db_release(db);
     return name;

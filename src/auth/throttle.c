@@ -59,9 +59,8 @@ typedef struct {
 
 static zt_err get_row(zt_db *db, const char *key, trow *t, zt_error *e) {
     memset(t, 0, sizeof *t);
-    zt_stmt *st = zt_db_prepare(db, "SELECT count, window_start FROM auth_throttle WHERE key = ?", e);
+    zt_stmt *st = zt_db_query(db, e, "SELECT count, window_start FROM auth_throttle WHERE key = ?", ZT_T(key));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, key);
     zt_err rc = zt_step(st, e);
     if (rc == ZT_ROW) {
         t->found = 1;
@@ -91,14 +90,11 @@ static void keys(const zt_gate *g, char kl[160], char ka[96], char kc[96]) {
 static int64_t max_of(int64_t v, const zt_config *cfg) { return v ? v : 4 * cfg->login_max_failures; }
 
 static zt_err known_address(zt_db *db, const zt_config *cfg, const zt_gate *g, int *yes, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT 1 FROM auth_known_addresses k JOIN users u ON u.id = k.user_id"
-                                " WHERE u.login = ? AND k.address = ? AND k.last_ok_at > ?",
-                                e);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT 1 FROM auth_known_addresses k JOIN users u ON u.id = k.user_id"
+                              " WHERE u.login = ? AND k.address = ? AND k.last_ok_at > ?",
+                              ZT_T(g->login), ZT_T(g->addr), ZT_I(g->now - cfg->known_address_days * 86400));
     if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, g->login);
-    zt_bind_text(st, 2, g->addr);
-    zt_bind_int(st, 3, g->now - cfg->known_address_days * 86400);
     zt_err rc = zt_step(st, e);
     *yes = rc == ZT_ROW;
     return zt_step_failed(rc) ? rc : ZT_OK;
@@ -144,34 +140,19 @@ zt_err zt_gate_check(zt_app *app, const zt_gate *g, int64_t *retry, zt_error *e)
 
 /* One more failure under key, in a window of win seconds from the first. */
 static zt_err count(zt_db *db, const char *key, int64_t now, int64_t win, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db,
-                                "INSERT INTO auth_throttle (key, count, window_start, expires_at) VALUES (?, 1, ?, ?)"
-                                " ON CONFLICT (key) DO UPDATE SET"
-                                " count = CASE WHEN window_start + ? <= ? THEN 1 ELSE count + 1 END,"
-                                " expires_at = CASE WHEN window_start + ? <= ? THEN ? ELSE expires_at END,"
-                                " window_start = CASE WHEN window_start + ? <= ? THEN ? ELSE window_start END",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, key);
-    zt_bind_int(st, 2, now);
-    zt_bind_int(st, 3, now + win);
-    zt_bind_int(st, 4, win);
-    zt_bind_int(st, 5, now);
-    zt_bind_int(st, 6, win);
-    zt_bind_int(st, 7, now);
-    zt_bind_int(st, 8, now + win);
-    zt_bind_int(st, 9, win);
-    zt_bind_int(st, 10, now);
-    zt_bind_int(st, 11, now);
-    return zt_step_done(st, e);
+    return zt_db_run(db, e,
+                     "INSERT INTO auth_throttle (key, count, window_start, expires_at) VALUES (?, 1, ?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET"
+                     " count = CASE WHEN window_start + ? <= ? THEN 1 ELSE count + 1 END,"
+                     " expires_at = CASE WHEN window_start + ? <= ? THEN ? ELSE expires_at END,"
+                     " window_start = CASE WHEN window_start + ? <= ? THEN ? ELSE window_start END",
+                     ZT_T(key), ZT_I(now), ZT_I(now + win), ZT_I(win), ZT_I(now), ZT_I(win), ZT_I(now), ZT_I(now + win),
+                     ZT_I(win), ZT_I(now), ZT_I(now));
 }
 
 /* Rows whose window is over say nothing any more. */
 static zt_err prune(zt_db *db, int64_t now, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(db, "DELETE FROM auth_throttle WHERE expires_at <= ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, now);
-    return zt_step_done(st, e);
+    return zt_db_run(db, e, "DELETE FROM auth_throttle WHERE expires_at <= ?", ZT_I(now));
 }
 
 typedef struct {
@@ -204,12 +185,8 @@ zt_err zt_gate_reserve(zt_app *app, const zt_gate *g, int64_t *retry, zt_error *
 }
 
 static zt_err take_back(zt_db *db, const char *key, int64_t now, zt_error *e) {
-    zt_stmt *st = zt_db_prepare(
-        db, "UPDATE auth_throttle SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, key);
-    zt_bind_int(st, 2, now);
-    return zt_step_done(st, e);
+    return zt_db_run(db, e, "UPDATE auth_throttle SET count = count - 1 WHERE key = ? AND count > 0 AND expires_at > ?",
+                     ZT_T(key), ZT_I(now));
 }
 
 zt_err zt_gate_settle(zt_db *db, const zt_config *cfg, const zt_gate *g, int64_t user_id, zt_error *e) {
@@ -220,24 +197,14 @@ zt_err zt_gate_settle(zt_db *db, const zt_config *cfg, const zt_gate *g, int64_t
     if (!user_id) return take_back(db, kl, g->now, e); /* not tried: the attempt is given back */
     /* a success: this login's count at this address is forgotten, and the
      * address is one of the account's usual ones from now on */
-    zt_stmt *st = zt_db_prepare(db, "DELETE FROM auth_throttle WHERE key = ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_text(st, 1, kl);
-    if ((rc = zt_step_done(st, e))) return rc;
-    st = zt_db_prepare(db,
-                       "INSERT INTO auth_known_addresses (user_id, address, last_ok_at) VALUES (?, ?, ?)"
-                       " ON CONFLICT (user_id, address) DO UPDATE SET last_ok_at = excluded.last_ok_at",
-                       e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, user_id);
-    zt_bind_text(st, 2, g->addr);
-    zt_bind_int(st, 3, g->now);
-    if ((rc = zt_step_done(st, e))) return rc;
-    st = zt_db_prepare(db, "DELETE FROM auth_known_addresses WHERE user_id = ? AND last_ok_at <= ?", e);
-    if (!st) return ZT_EINTERNAL;
-    zt_bind_int(st, 1, user_id);
-    zt_bind_int(st, 2, g->now - cfg->known_address_days * 86400);
-    return zt_step_done(st, e);
+    if ((rc = zt_db_run(db, e, "DELETE FROM auth_throttle WHERE key = ?", ZT_T(kl)))) return rc;
+    if ((rc = zt_db_run(db, e,
+                        "INSERT INTO auth_known_addresses (user_id, address, last_ok_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (user_id, address) DO UPDATE SET last_ok_at = excluded.last_ok_at",
+                        ZT_I(user_id), ZT_T(g->addr), ZT_I(g->now))))
+        return rc;
+    return zt_db_run(db, e, "DELETE FROM auth_known_addresses WHERE user_id = ? AND last_ok_at <= ?", ZT_I(user_id),
+                     ZT_I(g->now - cfg->known_address_days * 86400));
 }
 
 static zt_err settle_write(zt_db *db, void *arg, zt_error *e) {

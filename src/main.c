@@ -551,23 +551,24 @@ static int parse_u64(const char *s, uint64_t *v) {
 
 static int parse_hash(const char *s, zt_hash *h) { return s && zt_unb64(s, h->b, ZT_HASH_LEN) == ZT_HASH_LEN ? 0 : -1; }
 
-/* "B64,B64,..." or "" into proof; -1 if malformed. */
+/* "B64,B64,..." or "" into proof; -1 if malformed. Every element between
+ * commas must be a hash: an empty one ("A,B,", "A,,B", ",") is a malformed
+ * proof, as RFC 6962 verifiers treat it, never a shorter valid one. */
 static int parse_proof(const char *s, zt_hash *proof, size_t cap, size_t *n) {
     *n = 0;
     if (!s) return -1;
+    if (!*s) return 0; /* the empty proof */
     char buf[16384];
     if (strlen(s) >= sizeof buf) return -1;
     snprintf(buf, sizeof buf, "%s", s);
-    char *p = buf;
-    while (*p) {
+    for (char *p = buf;;) {
         char *comma = strchr(p, ',');
         if (comma) *comma = 0;
         if (*n == cap || parse_hash(p, &proof[*n]) != 0) return -1;
         (*n)++;
-        if (!comma) break;
+        if (!comma) return 0;
         p = comma + 1;
     }
-    return 0;
 }
 
 static int cmd_verify_proof(int argc, char **argv) {

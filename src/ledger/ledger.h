@@ -44,12 +44,23 @@ zt_err zt_ledger_consistency(zt_db *db, uint64_t size1, uint64_t size2, zt_hash 
 zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, uint64_t *size, char **note,
                             zt_error *e);
 
+/* A signed checkpoint kept outside the database: a file of the checkpoint
+ * directory, or a copy an auditor holds elsewhere. from names it in
+ * messages; note is the signed note as read. Both borrowed. */
+typedef struct zt_ledger_outside {
+    const char *from;
+    const char *note;
+} zt_ledger_outside;
+
 /* Verify the whole ledger of db against the verifier key: every leaf hash,
- * every stored node, every checkpoint's root and signature. On failure
- * returns ZT_ECONFLICT with e->message naming the first bad index and the
- * kind of damage ("altered", "missing", "reordered", "checkpoint mismatch",
- * "bad signature"); *bad_index gets the index (-1 if none applies).
- * *entries gets the number of entries checked. */
-zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int64_t *bad_index, zt_error *e);
+ * every stored node, every checkpoint's root and signature, those of the
+ * database and the n checkpoints of outside (which the database cannot
+ * drop or rewrite: its first `size` entries must give each one's signed
+ * root). On failure returns ZT_ECONFLICT with e->message naming the first
+ * bad index and the kind of damage ("altered", "missing", "reordered",
+ * "checkpoint mismatch", "bad signature"); *bad_index gets the index (-1
+ * if none applies). *entries gets the number of entries checked. */
+zt_err zt_ledger_verify(zt_db *db, const char *verifier, const zt_ledger_outside *outside, size_t n, uint64_t *entries,
+                        int64_t *bad_index, zt_error *e);
 
 #endif

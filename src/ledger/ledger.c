@@ -72,8 +72,10 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
     size_t len = strlen(entry);
     zt_hash leaf;
     zt_merkle_leaf(entry, len, &leaf);
-    zt_stmt *st = zt_db_prepare(
-        db, "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id) VALUES (?, ?, ?, ?, ?)", e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id, "
+                                "region_code) VALUES (?, ?, ?, ?, ?, ?)",
+                                e);
     if (!st) {
         free(entry);
         return ZT_EINTERNAL;
@@ -86,6 +88,10 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
         zt_bind_int(st, 5, ev->owner_user_id);
     else
         zt_bind_null(st, 5);
+    if (ev->region)
+        zt_bind_text(st, 6, ev->region);
+    else
+        zt_bind_null(st, 6);
     free(entry);
     if ((rc = zt_step_done(st, e))) return rc;
 #ifdef ZT_DEBUG
@@ -146,6 +152,53 @@ zt_err zt_ledger_consistency(zt_db *db, uint64_t size1, uint64_t size2, zt_hash 
     if (zt_merkle_consistency_proof(size1, size2, fetch_node, db, proof, n) != 0)
         return zt_fail(e, ZT_EINTERNAL, NULL, "ledger nodes are missing");
     return ZT_OK;
+}
+
+#define LIST_COLS "SELECT idx, entry, leaf_hash, subject, owner_user_id, region_code FROM ledger_entries WHERE "
+
+const char *zt_ledger_list_sql(const zt_ledger_filter *f) {
+    if (f->subject) return LIST_COLS "subject = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+    if (f->owner_user_id) return LIST_COLS "owner_user_id = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+    return LIST_COLS "idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+}
+
+zt_err zt_ledger_list(zt_db *db, const zt_ledger_filter *f, void (*fn)(const zt_ledger_row *row, void *ctx), void *ctx,
+                      int64_t *next_from, zt_error *e) {
+    *next_from = -1;
+    zt_stmt *st = zt_db_prepare(db, zt_ledger_list_sql(f), e);
+    if (!st) return ZT_EINTERNAL;
+    int i = 1;
+    if (f->subject)
+        zt_bind_text(st, i++, f->subject);
+    else if (f->owner_user_id)
+        zt_bind_int(st, i++, f->owner_user_id);
+    zt_bind_int(st, i++, f->from);
+    zt_bind_int(st, i++, f->to);
+    zt_bind_int(st, i, ZT_LEDGER_PAGE + 1);
+    zt_err s;
+    int read = 0;
+    while ((s = zt_step(st, e)) == ZT_ROW) {
+        zt_ledger_row row = {.index = zt_col_int(st, 0)};
+        if (read++ == ZT_LEDGER_PAGE) { /* one more than a page: where the next one starts */
+            *next_from = row.index;
+            break;
+        }
+        row.owner_user_id = zt_col_is_null(st, 4) ? 0 : zt_col_int(st, 4);
+        /* a subject and an owner: the subject's index, the owner checked here */
+        if (f->owner_user_id && row.owner_user_id != f->owner_user_id) continue;
+        size_t hn;
+        row.entry = zt_col_blob(st, 1, &row.len);
+        row.leaf = zt_col_blob(st, 2, &hn);
+        if (hn != ZT_HASH_LEN) {
+            zt_db_release(db);
+            return zt_fail(e, ZT_EINTERNAL, "ledger", "entry %lld has no leaf hash", (long long)row.index);
+        }
+        row.subject = zt_col_text(st, 3);
+        row.region = zt_col_is_null(st, 5) ? NULL : zt_col_text(st, 5);
+        fn(&row, ctx);
+    }
+    zt_db_release(db);
+    return zt_step_failed(s) ? s : ZT_OK;
 }
 
 zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, uint64_t *size_out, char **note_out,

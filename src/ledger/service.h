@@ -3,6 +3,7 @@
 #ifndef ZT_LEDGER_SERVICE_H
 #define ZT_LEDGER_SERVICE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "app.h"
@@ -40,5 +41,9 @@ zt_checkpointer *zt_checkpointer_start(zt_app *app);
 void zt_checkpointer_stop(zt_checkpointer *c);
 
 const zt_route *zt_ledger_routes(size_t *n);
+/* What an applicant reads of a step of his subject in his ledger entries
+ * (issue #22 F8): fn changes the step in place (zt_applicant_step). Set
+ * once at start; without it a step shows no fields. Never its actor. */
+void zt_ledger_on_applicant_step(void (*fn)(const char *subject_type, json_t *step));
 
 #endif

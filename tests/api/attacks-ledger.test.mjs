@@ -75,7 +75,6 @@ describe('F10: verify holds the database to the signed checkpoints kept outside 
         dir = srv.dir;
         const ok = zt(['ledger', 'verify', '--data-dir', dir]);
         assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-        assert.match(ok.stdout, /consistent with .*checkpoints\/checkpoint/);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -137,6 +136,7 @@ describe('F10: verify holds the database to the signed checkpoints kept outside 
             // the untouched database passes against the same copy
             const ok = zt(['ledger', 'verify', '--data-dir', dir, '--checkpoint', path.join(keep, 'checkpoint')]);
             assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+            assert.match(ok.stdout, /consistent with .*checkpoint/);
         } finally {
             rmSync(copy, { recursive: true, force: true });
             rmSync(keep, { recursive: true, force: true });

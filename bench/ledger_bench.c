@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
     uint64_t entries;
     int64_t bad;
     int64_t t0 = zt_mono_us();
-    zt_err rc = zt_ledger_verify(zt_store_reader(store), verifier, &entries, &bad, &e);
+    zt_err rc = zt_ledger_verify(zt_store_reader(store), verifier, NULL, 0, &entries, &bad, &e);
     double vsecs = (double)(zt_mono_us() - t0) / 1e6;
     if (rc) {
         fprintf(stderr, "verify failed: %s\n", e.message);

@@ -562,23 +562,24 @@ static int parse_u64(const char *s, uint64_t *v) {
 
 static int parse_hash(const char *s, zt_hash *h) { return s && zt_unb64(s, h->b, ZT_HASH_LEN) == ZT_HASH_LEN ? 0 : -1; }
 
-/* "B64,B64,..." or "" into proof; -1 if malformed. */
+/* "B64,B64,..." or "" into proof; -1 if malformed. Every element between
+ * commas must be a hash: an empty one ("A,B,", "A,,B", ",") is a malformed
+ * proof, as RFC 6962 verifiers treat it, never a shorter valid one. */
 static int parse_proof(const char *s, zt_hash *proof, size_t cap, size_t *n) {
     *n = 0;
     if (!s) return -1;
+    if (!*s) return 0; /* the empty proof */
     char buf[16384];
     if (strlen(s) >= sizeof buf) return -1;
     snprintf(buf, sizeof buf, "%s", s);
-    char *p = buf;
-    while (*p) {
+    for (char *p = buf;;) {
         char *comma = strchr(p, ',');
         if (comma) *comma = 0;
         if (*n == cap || parse_hash(p, &proof[*n]) != 0) return -1;
         (*n)++;
-        if (!comma) break;
+        if (!comma) return 0;
         p = comma + 1;
     }
-    return 0;
 }
 
 static int cmd_verify_proof(int argc, char **argv) {
@@ -622,11 +623,14 @@ static int cmd_verify_proof(int argc, char **argv) {
 }
 
 static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
-    static const char *const valued[] = {"--key", NULL};
+    static const char *const valued[] = {"--key", "--checkpoint", NULL};
     const char *sub = positional(argc, argv, 0, valued);
     if (!sub || (has_flag(argc, argv, "--help") && strcmp(sub, "verify-proof") != 0)) {
-        puts("usage: zhengtong ledger verify [--db PATH] [--key VERIFIER_KEY_FILE]\n"
-             "         recompute every leaf and node hash, check every checkpoint's root and signature;\n"
+        puts("usage: zhengtong ledger verify [--db PATH] [--key VERIFIER_KEY_FILE] [--checkpoint NOTE_FILE]\n"
+             "         recompute every leaf and node hash, check every checkpoint's root and signature:\n"
+             "         the database's, and the newest signed ones kept outside it (ledger.checkpoint_dir's\n"
+             "         checkpoint and highest checkpoint.<size>, and NOTE_FILE, a copy kept elsewhere),\n"
+             "         which the database must prove it extends; none outside it is a failure;\n"
              "         exit 0 if all hold, else 1 naming the first bad index and what is wrong\n"
              "       zhengtong ledger verify-proof inclusion --leaf-index I --tree-size N --leaf-hash B64\n"
              "                                   --root B64 --proof B64,B64,...\n"
@@ -671,13 +675,27 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
         free(text);
         free(origin);
     } else if (strcmp(sub, "verify") == 0) {
-        char *path = zt_config_db_path(cfg);
+        char *path = zt_config_db_path(cfg), *cpdir = NULL;
         zt_store_options so = {.path = path, .readonly = 1};
         zt_store *store = NULL;
+        zt_ledger_outside outside[3];
+        size_t nout = 0;
         struct stat st;
-        if (stat(path, &st) != 0) {
+        /* the checkpoints outside the database first (issue #22 F10): each
+         * file is written after its checkpoint committed, so the database
+         * read afterwards holds every entry they cover */
+        if (zt_ledger_outside_load(cfg, opt(argc, argv, "--checkpoint"), outside, &nout, &cpdir, &e)) {
+            rc = die(&e);
+        } else if (stat(path, &st) != 0) {
             fprintf(stderr, "zhengtong: no database at %s\n", path);
             rc = 2;
+        } else if (nout == 0) {
+            /* without one, rows deleted from ledger_checkpoints and a history
+             * rewritten with its hashes would pass unseen */
+            printf("FAILED: no signed checkpoint outside the database: none in %s and no --checkpoint FILE;"
+                   " the database alone cannot prove its history\n",
+                   cpdir);
+            rc = 1;
         } else if (zt_ledger_read_verifier(keyfile, &verifier, &e) || zt_store_open(&so, &store, &e)) {
             rc = die(&e);
         } else {
@@ -685,11 +703,12 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
             int64_t bad;
             zt_db *db = zt_store_reader(store);
             int64_t t0 = zt_mono_us();
-            zt_err vr = zt_ledger_verify(db, verifier, &entries, &bad, &e);
+            zt_err vr = zt_ledger_verify(db, verifier, outside, nout, &entries, &bad, &e);
             double secs = (double)(zt_mono_us() - t0) / 1e6;
             if (vr == ZT_OK) {
-                printf("ok: %llu entries verified in %.3f s (every leaf, node, checkpoint root and signature)\n",
-                       (unsigned long long)entries, secs);
+                printf("ok: %llu entries verified in %.3f s (every leaf, node, checkpoint root and signature;"
+                       " consistent with %s)\n",
+                       (unsigned long long)entries, secs, outside[nout - 1].from);
             } else {
                 printf("FAILED: %s\n", e.message);
                 if (bad >= 0) printf("first bad index: %lld\n", (long long)bad);
@@ -697,6 +716,8 @@ static int cmd_ledger(zt_config *cfg, int argc, char **argv) {
             }
         }
         zt_store_close(store);
+        zt_ledger_outside_free(outside, nout);
+        free(cpdir);
         free(path);
     } else if (strcmp(sub, "checkpoint") == 0 || strcmp(sub, "key") == 0) {
         zt_app app;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/idcheck.h"
 #include "ledger/ledger.h"
@@ -45,19 +46,134 @@ static zt_err h_checkpoint(zt_req *r, zt_error *e) {
     return ZT_OK;
 }
 
+/* --- who reads which entry (issue #22 F7, F8) ---
+ *
+ * Administrators and auditors read every entry; a supervisor those of his
+ * region (ledger_entries.region_code within his, the rule of the case
+ * lists), and those of the platform as a whole (no region) when his region
+ * is the top of the directory (the city); citizens and enterprises the
+ * entries about themselves (owner_user_id). Raw entry bytes go only to the
+ * roles that verify them (administrators, auditors, supervisors), within
+ * that scope; the parsed event masks personal identifiers as the audit
+ * trail does for all but administrators; an applicant reads his entries as
+ * his own views show the steps (zt_applicant_step), with the leaf hash and
+ * inclusion proof that let him check them against a signed checkpoint. */
+
 /* Citizens and enterprises read only entries about themselves. */
 static int owner_only(const zt_principal *p) { return !(p->role_bit & READERS); }
 
-static zt_err check_owner(zt_req *r, uint64_t index, zt_error *e) {
+static void (*applicant_step)(const char *subject_type, json_t *step);
+
+void zt_ledger_on_applicant_step(void (*fn)(const char *subject_type, json_t *step)) { applicant_step = fn; }
+
+typedef struct {
+    const zt_principal *p;
+    int platform; /* sees entries of the platform as a whole (no region) */
+} scope;
+
+/* Is p a supervisor of the top of the directory (a region with no parent)? */
+static int top_region(zt_db *db, const zt_principal *p) {
+    if (!p->region || !*p->region) return 0;
+    zt_error ignored = {0};
+    zt_stmt *st = zt_db_prepare(db, "SELECT parent_code IS NULL FROM regions WHERE code = ?", &ignored);
+    if (!st) return 0;
+    zt_bind_text(st, 1, p->region);
+    int top = zt_step(st, &ignored) == ZT_ROW && zt_col_int(st, 0);
+    zt_db_release(db);
+    return top;
+}
+
+static scope scope_of(zt_db *db, const zt_principal *p) {
+    scope s = {p, 0};
+    if (p->role_bit & ZT_R_SUPERVISOR) s.platform = top_region(db, p);
+    return s;
+}
+
+static int in_scope(const scope *s, const char *region, int64_t owner) {
+    const zt_principal *p = s->p;
+    if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return 1;
+    if (p->role_bit & ZT_R_SUPERVISOR) return region ? zt_region_within(region, p->region) : s->platform;
+    return owner && owner == p->user_id;
+}
+
+/* An inclusion proof names one entry: the caller must be able to read it. */
+static zt_err check_scope(zt_req *r, uint64_t index, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
-    if (!owner_only(p)) return ZT_OK;
-    zt_stmt *st =
-        zt_db_prepare(zt_store_reader(APP(r)->store), "SELECT owner_user_id FROM ledger_entries WHERE idx = ?", e);
+    zt_db *db = zt_store_reader(APP(r)->store);
+    scope sc = scope_of(db, p);
+    zt_stmt *st = zt_db_prepare(db, "SELECT owner_user_id, region_code FROM ledger_entries WHERE idx = ?", e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_int(st, 1, (int64_t)index);
-    if (zt_step(st, e) != ZT_ROW || zt_col_is_null(st, 0) || zt_col_int(st, 0) != p->user_id)
-        return zt_fail(e, ZT_EFORBIDDEN, "index", "只能查看与本人有关的账本记录");
+    zt_err s = zt_step(st, e);
+    if (zt_step_failed(s)) return s;
+    if (s == ZT_DONE) return ZT_OK; /* past the end: zt_ledger_inclusion says so */
+    int ok =
+        in_scope(&sc, zt_col_is_null(st, 1) ? NULL : zt_col_text(st, 1), zt_col_is_null(st, 0) ? 0 : zt_col_int(st, 0));
+    zt_db_release(db);
+    if (!ok)
+        return zt_fail(e, ZT_EFORBIDDEN, "index",
+                       owner_only(p) ? "只能查看与本人有关的账本记录" : "只能查看本辖区的账本记录");
     return ZT_OK;
+}
+
+static void mask_detail(json_t *o);
+
+/* An event as an applicant reads it: what happened and when, and the step
+ * as his view of the subject shows it; no actor, no internal payload. */
+static json_t *applicant_view(json_t *ev) {
+    json_t *out = json_object(), *payload = json_object_get(ev, "payload");
+    static const char *const keep[] = {"index", "kind", "subject", "event_time", "recorded_time", NULL};
+    for (int i = 0; keep[i]; i++) {
+        json_t *v = json_object_get(ev, keep[i]);
+        if (v) json_object_set(out, keep[i], v);
+    }
+    json_t *step = json_object_get(payload, "step");
+    if (json_is_object(step)) {
+        json_t *view = json_object();
+        static const char *const step_keys[] = {"action", "label", "from", "to", "actor", "actor_role", "fields", NULL};
+        for (int i = 0; step_keys[i]; i++) {
+            json_t *v = json_object_get(step, step_keys[i]);
+            if (v) json_object_set_new(view, step_keys[i], json_deep_copy(v));
+        }
+        const char *type = json_string_value(json_object_get(payload, "subject_type"));
+        if (applicant_step)
+            applicant_step(type, view);
+        else
+            json_object_del(view, "fields"); /* nobody said what is his to read */
+        /* whatever the domain said: staff are never named */
+        json_object_del(view, "actor");
+        json_object_del(view, "actor_role");
+        json_object_set_new(out, "step", view);
+    } else if (json_is_object(payload)) {
+        /* his own account or upload: what changed, not who did it */
+        json_object_set(out, "payload", payload);
+    }
+    return out;
+}
+
+typedef struct {
+    scope sc;
+    json_t *items;
+} entries_ctx;
+
+static void entry_row(const zt_ledger_row *row, void *arg) {
+    entries_ctx *c = arg;
+    const zt_principal *p = c->sc.p;
+    if (!in_scope(&c->sc, row->region, row->owner_user_id)) return;
+    json_error_t je;
+    json_t *ev = json_loadb(row->entry, row->len, 0, &je), *item;
+    if (owner_only(p)) {
+        json_t *view = ev ? applicant_view(ev) : json_null();
+        json_decref(ev);
+        item = json_pack("{s:I,s:o,s:s,s:o}", "index", (json_int_t)row->index, "leaf_hash",
+                         b64_json(row->leaf, ZT_HASH_LEN), "subject", row->subject, "event", view);
+    } else {
+        if (ev && !(p->role_bit & ZT_R_ADMIN)) mask_detail(ev);
+        item = json_pack("{s:I,s:o,s:o,s:s,s:o}", "index", (json_int_t)row->index, "entry",
+                         b64_json(row->entry, row->len), "leaf_hash", b64_json(row->leaf, ZT_HASH_LEN), "subject",
+                         row->subject, "event", ev ? ev : json_null());
+    }
+    json_array_append_new(c->items, item);
 }
 
 static zt_err h_entries(zt_req *r, zt_error *e) {
@@ -70,50 +186,22 @@ static zt_err h_entries(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_query_int(r, "from", 0, 0, INT64_MAX, &from, e);
     if (!rc) rc = zt_req_query_int(r, "to", subject ? INT64_MAX : from + 100, 0, INT64_MAX, &to, e);
     if (!rc && to < from) rc = zt_fail(e, ZT_EINVAL, "to", "to 不能小于 from");
-    if (!rc && !subject && to - from > 1000)
+    if (!rc && !subject && to - from > ZT_LEDGER_PAGE)
         rc = zt_fail(e, ZT_EINVAL, "to", "一次最多取 1000 条（to - from <= 1000）");
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
     uint64_t size;
     if ((rc = zt_ledger_size(db, &size, e))) return rc;
     if (to > (int64_t)size) to = from > (int64_t)size ? from : (int64_t)size;
-    zt_stmt *st = zt_db_prepare(db,
-                                "SELECT idx, entry, leaf_hash, subject FROM ledger_entries WHERE idx >= ? AND idx < ?"
-                                " AND (? IS NULL OR subject = ?) AND (? = 0 OR owner_user_id = ?) ORDER BY idx"
-                                " LIMIT 1001",
-                                e);
-    if (!st) return ZT_EINTERNAL;
-    int own = owner_only(p);
-    zt_bind_int(st, 1, from);
-    zt_bind_int(st, 2, to);
-    zt_bind_text(st, 3, subject && *subject ? subject : NULL);
-    zt_bind_text(st, 4, subject && *subject ? subject : NULL);
-    zt_bind_int(st, 5, own);
-    zt_bind_int(st, 6, p->user_id);
-    json_t *items = json_array();
-    zt_err s;
-    int64_t next_from = -1;
-    while ((s = zt_step(st, e)) == ZT_ROW) {
-        if (json_array_size(items) == 1000) { /* one more than an answer holds: say where to go on */
-            next_from = zt_col_int(st, 0);
-            zt_db_release(db);
-            break;
-        }
-        size_t n, hn;
-        const void *entry = zt_col_blob(st, 1, &n);
-        const void *leaf = zt_col_blob(st, 2, &hn);
-        json_error_t je;
-        json_t *ev = json_loadb(entry, n, 0, &je);
-        json_array_append_new(items, json_pack("{s:I,s:o,s:o,s:s,s:o}", "index", (json_int_t)zt_col_int(st, 0), "entry",
-                                               b64_json(entry, n), "leaf_hash", b64_json(leaf, hn), "subject",
-                                               zt_col_text(st, 3), "event", ev ? ev : json_null()));
-    }
-    if (zt_step_failed(s)) {
-        json_decref(items);
-        return s;
+    zt_ledger_filter f = {.subject = subject, .owner_user_id = owner_only(p) ? p->user_id : 0, .from = from, .to = to};
+    entries_ctx c = {scope_of(db, p), json_array()};
+    int64_t next_from;
+    if ((rc = zt_ledger_list(db, &f, entry_row, &c, &next_from, e))) {
+        json_decref(c.items);
+        return rc;
     }
     json_t *out = json_pack("{s:I,s:I,s:I,s:o}", "size", (json_int_t)size, "from", (json_int_t)from, "to",
-                            (json_int_t)(next_from >= 0 ? next_from : to), "items", items);
+                            (json_int_t)(next_from >= 0 ? next_from : to), "items", c.items);
     if (next_from >= 0) json_object_set_new(out, "next_from", json_integer(next_from));
     zt_reply_json(r, 200, out);
     return ZT_OK;
@@ -129,7 +217,7 @@ static zt_err h_inclusion(zt_req *r, zt_error *e) {
     int64_t index, size;
     zt_err rc = zt_req_query_need(r, "index", 0, INT64_MAX, &index, e);
     if (!rc) rc = zt_req_query_need(r, "size", 1, INT64_MAX, &size, e);
-    if (!rc) rc = check_owner(r, (uint64_t)index, e);
+    if (!rc) rc = check_scope(r, (uint64_t)index, e);
     if (rc) return rc;
     zt_db *db = zt_store_reader(APP(r)->store);
     zt_hash proof[64], root, leaf;
@@ -229,10 +317,24 @@ static zt_err h_audit(zt_req *r, zt_error *e) {
             zt_qb_text(&f, v);
         }
     }
-    rows_ctx c = {zt_req_principal(r), json_array()};
+    /* a supervisor reads the rows of his region (issue #22 F7), and those
+     * of the platform as a whole when his region is the top */
+    const zt_principal *p = zt_req_principal(r);
+    zt_db *db = zt_store_reader(APP(r)->store);
+    if (p->role_bit & ZT_R_SUPERVISOR) {
+        if (!p->region || !*p->region)
+            zt_qb_sql(&f, " AND 1 = 0"); /* no region, no scope (as zt_region_within) */
+        else if (top_region(db, p)) {
+            size_t keep = zt_region_prefix(p->region);
+            zt_qb_sql(&f, " AND (region_code IS NULL OR substr(region_code, 1, ?) = ?)");
+            zt_qb_int(&f, (int64_t)keep);
+            zt_qb_text(&f, zt_arena_strndup(zt_req_arena(r), p->region, keep));
+        } else
+            zt_qb_region(&f, "region_code", p->region);
+    }
+    rows_ctx c = {p, json_array()};
     int64_t total;
-    rc = zt_qb_list(zt_store_reader(APP(r)->store), &f,
-                    "id, at, actor_id, actor_login, action, target_type, target_id, detail", "audit_log",
+    rc = zt_qb_list(db, &f, "id, at, actor_id, actor_login, action, target_type, target_id, detail", "audit_log",
                     "ORDER BY id DESC", limit, offset, audit_row, &c, &total, e);
     if (rc) {
         json_decref(c.items);
@@ -246,11 +348,11 @@ static const zt_route routes[] = {
     {"GET", "/api/ledger/key", h_key, ZT_PUBLIC, "the checkpoint verifier key (C2SP note format)"},
     {"GET", "/api/ledger/checkpoint", h_checkpoint, ZT_PUBLIC, "the latest signed checkpoint (text/plain)"},
     {"GET", "/api/ledger/entries", h_entries, READERS | ZT_R_PEOPLE,
-     "entries [from, to), at most 1000; ?subject= any range (next_from)"},
+     "entries [from, to), at most 1000; ?subject= any range (next_from); a supervisor's region, an applicant's own"},
     {"GET", "/api/ledger/proof/inclusion", h_inclusion, READERS | ZT_R_PEOPLE, "inclusion proof of index in size"},
     {"GET", "/api/ledger/proof/consistency", h_consistency, READERS, "consistency proof between sizes from and to"},
     {"GET", "/api/audit", h_audit, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
-     "audit trail of changes to users, roles, keys"},
+     "audit trail of changes to users, roles, keys (a supervisor: his region's)"},
 };
 
 const zt_route *zt_ledger_routes(size_t *n) {

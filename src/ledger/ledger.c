@@ -72,8 +72,10 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
     size_t len = strlen(entry);
     zt_hash leaf;
     zt_merkle_leaf(entry, len, &leaf);
-    zt_stmt *st = zt_db_prepare(
-        db, "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id) VALUES (?, ?, ?, ?, ?)", e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id, "
+                                "region_code) VALUES (?, ?, ?, ?, ?, ?)",
+                                e);
     if (!st) {
         free(entry);
         return ZT_EINTERNAL;
@@ -86,6 +88,10 @@ zt_err zt_ledger_append(zt_db *db, const zt_ledger_event *ev, int64_t *index, zt
         zt_bind_int(st, 5, ev->owner_user_id);
     else
         zt_bind_null(st, 5);
+    if (ev->region)
+        zt_bind_text(st, 6, ev->region);
+    else
+        zt_bind_null(st, 6);
     free(entry);
     if ((rc = zt_step_done(st, e))) return rc;
 #ifdef ZT_DEBUG
@@ -146,6 +152,53 @@ zt_err zt_ledger_consistency(zt_db *db, uint64_t size1, uint64_t size2, zt_hash 
     if (zt_merkle_consistency_proof(size1, size2, fetch_node, db, proof, n) != 0)
         return zt_fail(e, ZT_EINTERNAL, NULL, "ledger nodes are missing");
     return ZT_OK;
+}
+
+#define LIST_COLS "SELECT idx, entry, leaf_hash, subject, owner_user_id, region_code FROM ledger_entries WHERE "
+
+const char *zt_ledger_list_sql(const zt_ledger_filter *f) {
+    if (f->subject) return LIST_COLS "subject = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+    if (f->owner_user_id) return LIST_COLS "owner_user_id = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+    return LIST_COLS "idx >= ? AND idx < ? ORDER BY idx LIMIT ?";
+}
+
+zt_err zt_ledger_list(zt_db *db, const zt_ledger_filter *f, void (*fn)(const zt_ledger_row *row, void *ctx), void *ctx,
+                      int64_t *next_from, zt_error *e) {
+    *next_from = -1;
+    zt_stmt *st = zt_db_prepare(db, zt_ledger_list_sql(f), e);
+    if (!st) return ZT_EINTERNAL;
+    int i = 1;
+    if (f->subject)
+        zt_bind_text(st, i++, f->subject);
+    else if (f->owner_user_id)
+        zt_bind_int(st, i++, f->owner_user_id);
+    zt_bind_int(st, i++, f->from);
+    zt_bind_int(st, i++, f->to);
+    zt_bind_int(st, i, ZT_LEDGER_PAGE + 1);
+    zt_err s;
+    int read = 0;
+    while ((s = zt_step(st, e)) == ZT_ROW) {
+        zt_ledger_row row = {.index = zt_col_int(st, 0)};
+        if (read++ == ZT_LEDGER_PAGE) { /* one more than a page: where the next one starts */
+            *next_from = row.index;
+            break;
+        }
+        row.owner_user_id = zt_col_is_null(st, 4) ? 0 : zt_col_int(st, 4);
+        /* a subject and an owner: the subject's index, the owner checked here */
+        if (f->owner_user_id && row.owner_user_id != f->owner_user_id) continue;
+        size_t hn;
+        row.entry = zt_col_blob(st, 1, &row.len);
+        row.leaf = zt_col_blob(st, 2, &hn);
+        if (hn != ZT_HASH_LEN) {
+            zt_db_release(db);
+            return zt_fail(e, ZT_EINTERNAL, "ledger", "entry %lld has no leaf hash", (long long)row.index);
+        }
+        row.subject = zt_col_text(st, 3);
+        row.region = zt_col_is_null(st, 5) ? NULL : zt_col_text(st, 5);
+        fn(&row, ctx);
+    }
+    zt_db_release(db);
+    return zt_step_failed(s) ? s : ZT_OK;
 }
 
 zt_err zt_ledger_checkpoint(zt_db *db, const char *origin, const char *signer, uint64_t *size_out, char **note_out,
@@ -225,13 +278,28 @@ typedef struct {
     uint64_t size;
     zt_hash root;
     char *note;
+    const char *from; /* an outside checkpoint's name; NULL: a row of ledger_checkpoints */
 } cp;
 
-zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int64_t *bad_index, zt_error *e) {
+/* What a message calls a checkpoint. */
+static const char *cp_name(const cp *c, char *buf, size_t n) {
+    if (!c->from) return "the database's checkpoint";
+    snprintf(buf, n, "%s (kept outside the database)", c->from);
+    return buf;
+}
+
+static int by_size(const void *a, const void *b) {
+    uint64_t x = ((const cp *)a)->size, y = ((const cp *)b)->size;
+    return x < y ? -1 : x > y;
+}
+
+zt_err zt_ledger_verify(zt_db *db, const char *verifier, const zt_ledger_outside *outside, size_t noutside,
+                        uint64_t *entries, int64_t *bad_index, zt_error *e) {
     *entries = 0;
     *bad_index = -1;
+    char name[600];
     /* the checkpoints first: each is checked when the replay reaches its size */
-    size_t ncp = 0, capcp = 16, next = 0;
+    size_t ncp = 0, capcp = 16 + noutside, next = 0;
     cp *cps = malloc(capcp * sizeof *cps);
     zt_stmt *st = zt_db_prepare(db, "SELECT size, root, note FROM ledger_checkpoints ORDER BY size", e);
     if (!st || !cps) {
@@ -248,6 +316,7 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         memset(cps[ncp].root.b, 0, ZT_HASH_LEN);
         if (n == ZT_HASH_LEN) memcpy(cps[ncp].root.b, b, n);
         cps[ncp].note = strdup(zt_col_text(st, 2));
+        cps[ncp].from = NULL;
         ncp++;
     }
     zt_err rc = zt_step_failed(s) ? s : ZT_OK;
@@ -270,6 +339,24 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         }
         free(text);
     }
+    /* the checkpoints kept outside (issue #22 F10): rows deleted from
+     * ledger_checkpoints take nothing away from them */
+    for (size_t i = 0; !rc && i < noutside; i++) {
+        char *text = NULL;
+        zt_error ve;
+        cp *c = &cps[ncp];
+        c->from = outside[i].from;
+        c->note = NULL;
+        if (zt_note_verify(verifier, outside[i].note, &text, &ve) != ZT_OK)
+            rc = zt_fail(e, ZT_ECONFLICT, "ledger", "bad signature: checkpoint %s: %s", outside[i].from, ve.message);
+        else if (zt_checkpoint_parse(text, NULL, &c->size, &c->root, &ve) != ZT_OK)
+            rc = zt_fail(e, ZT_ECONFLICT, "ledger", "bad signature: checkpoint %s is not a checkpoint: %s",
+                         outside[i].from, ve.message);
+        else
+            ncp++;
+        free(text);
+    }
+    qsort(cps, ncp, sizeof *cps, by_size);
     zt_merkle_range range;
     zt_merkle_range_init(&range);
     verify_ctx v = {.db = db, .e = e, .bad_index = -1};
@@ -281,7 +368,8 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
         zt_hash empty;
         zt_merkle_empty(&empty);
         if (memcmp(empty.b, cps[next].root.b, ZT_HASH_LEN) != 0)
-            rc = zt_fail(e, ZT_ECONFLICT, "ledger", "checkpoint mismatch: the empty checkpoint's root is not empty");
+            rc = zt_fail(e, ZT_ECONFLICT, "ledger", "checkpoint mismatch: the root of %s of the empty log is not empty",
+                         cp_name(&cps[next], name, sizeof name));
     }
     while (!rc && (s = zt_step(st, e)) == ZT_ROW) {
         uint64_t idx = (uint64_t)zt_col_int(st, 0);
@@ -322,14 +410,14 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
             break;
         }
         expect++;
-        while (next < ncp && cps[next].size == expect) {
+        while (!rc && next < ncp && cps[next].size == expect) {
             zt_hash root;
             zt_merkle_range_root(&range, &root);
             if (memcmp(root.b, cps[next].root.b, ZT_HASH_LEN) != 0) {
                 *bad_index = (int64_t)expect - 1;
                 rc = zt_fail(e, ZT_ECONFLICT, "ledger",
-                             "checkpoint mismatch: the first %" PRIu64 " entries do not give the signed root",
-                             cps[next].size);
+                             "checkpoint mismatch: the first %" PRIu64 " entries do not give the root signed in %s",
+                             cps[next].size, cp_name(&cps[next], name, sizeof name));
             }
             next++;
         }
@@ -339,8 +427,8 @@ zt_err zt_ledger_verify(zt_db *db, const char *verifier, uint64_t *entries, int6
     if (!rc && next < ncp) {
         *bad_index = (int64_t)expect;
         rc = zt_fail(e, ZT_ECONFLICT, "ledger",
-                     "missing: entries %" PRIu64 "..%" PRIu64 " (a checkpoint covers %" PRIu64 " entries)", expect,
-                     cps[next].size - 1, cps[next].size);
+                     "missing: entries %" PRIu64 "..%" PRIu64 " (%s covers %" PRIu64 " entries)", expect,
+                     cps[next].size - 1, cp_name(&cps[next], name, sizeof name), cps[next].size);
     }
     *entries = expect;
     zt_db_release(db);

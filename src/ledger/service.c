@@ -1,6 +1,7 @@
 /* service.c - keys on disk, the checkpointer thread. */
 #include "ledger/service.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -147,6 +148,57 @@ zt_err zt_ledger_checkpoint_now(zt_app *app, uint64_t *size, zt_error *e) {
     free(a.note);
     if (size) *size = a.size;
     return rc;
+}
+
+/* --- checkpoints outside the database, for the verifier --- */
+
+static int outside_add(zt_ledger_outside *out, size_t *n, const char *path, zt_error *e) {
+    size_t len;
+    char *note = zt_read_file(path, &len, e);
+    if (!note) return -1;
+    out[*n].from = zt_strdup(path);
+    out[*n].note = note;
+    (*n)++;
+    return 0;
+}
+
+zt_err zt_ledger_outside_load(const zt_config *cfg, const char *file, zt_ledger_outside out[3], size_t *n,
+                              char **dir_out, zt_error *e) {
+    *n = 0;
+    zt_error fe = {0};
+    if (file && outside_add(out, n, file, &fe) != 0)
+        return zt_fail(e, ZT_EINVAL, "checkpoint", "cannot read the checkpoint %s: %s", file, fe.message);
+    char *dir = zt_config_path(cfg, cfg->ledger_cp_dir, "checkpoints"), path[4096];
+    /* the latest (`checkpoint`) and the highest checkpoint.<size>: they are
+     * the same note unless one write of a pair was lost */
+    DIR *d = opendir(dir);
+    unsigned long long best = 0;
+    int have = 0;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        const char *digits = strncmp(de->d_name, "checkpoint.", 11) == 0 ? de->d_name + 11 : NULL;
+        if (!digits || !*digits || strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 19) continue;
+        unsigned long long size = strtoull(digits, NULL, 10);
+        if (!have || size > best) best = size, have = 1;
+    }
+    if (d) closedir(d);
+    zt_error ignored = {0};
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    if (access(path, F_OK) == 0 && outside_add(out, n, path, &ignored) != 0)
+        zt_warn("cannot read %s: %s", path, ignored.message);
+    snprintf(path, sizeof path, "%s/checkpoint.%llu", dir, best);
+    if (have && outside_add(out, n, path, &ignored) != 0) zt_warn("cannot read %s: %s", path, ignored.message);
+    if (dir_out)
+        *dir_out = dir;
+    else
+        free(dir);
+    return ZT_OK;
+}
+
+void zt_ledger_outside_free(zt_ledger_outside *o, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free((char *)o[i].from);
+        free((char *)o[i].note);
+    }
 }
 
 struct zt_checkpointer {

@@ -125,32 +125,47 @@ json_t *case_events_json(zt_db *db, zt_arena *a, const zt_flow *f, const case_ro
     return t.arr;
 }
 
-void case_applicant_timeline(json_t *tl) {
+/* One step of a case as its applicant reads it (the timeline of his case
+ * view, the status query, his ledger entries). */
+static void case_applicant_step(json_t *ev) {
     static const char *const public_fields[] = {
         "reason",     "legal_basis", "remedy_notice", "missing_materials", "notice",      "type",     "days",
         "start_date", "end_date",    "result_type",   "certificate_no",    "fee_charged", "delivery", NULL};
     static const char *const internal_actions[] = {"return", "opinion", "assign", "submit_review", NULL};
+    const char *role = json_string_value(json_object_get(ev, "actor_role"));
+    int own = role && (!strcmp(role, "citizen") || !strcmp(role, "enterprise"));
+    json_object_del(ev, "actor");
+    json_object_del(ev, "actor_role");
+    if (own) return;
+    json_t *fields = json_object_get(ev, "fields"), *keep = json_object();
+    /* the steps between staff (a head returning the file to the clerk, a joint
+     * department's opinion, assignment, submission for review) tell the
+     * applicant only that they happened */
+    const char *action = json_string_value(json_object_get(ev, "action"));
+    for (int k = 0; internal_actions[k]; k++)
+        if (action && !strcmp(action, internal_actions[k])) fields = NULL;
+    for (int k = 0; fields && public_fields[k]; k++) {
+        json_t *v = json_object_get(fields, public_fields[k]);
+        if (v) json_object_set(keep, public_fields[k], v);
+    }
+    json_object_set_new(ev, "fields", keep);
+}
+
+void case_applicant_timeline(json_t *tl) {
     json_t *ev;
     size_t i;
-    json_array_foreach(tl, i, ev) {
-        const char *role = json_string_value(json_object_get(ev, "actor_role"));
-        int own = role && (!strcmp(role, "citizen") || !strcmp(role, "enterprise"));
-        json_object_del(ev, "actor");
-        json_object_del(ev, "actor_role");
-        if (own) continue;
-        json_t *fields = json_object_get(ev, "fields"), *keep = json_object();
-        /* the steps between staff (a head returning the file to the clerk, a joint
-         * department's opinion, assignment, submission for review) tell the
-         * applicant only that they happened */
-        const char *action = json_string_value(json_object_get(ev, "action"));
-        for (int k = 0; internal_actions[k]; k++)
-            if (action && !strcmp(action, internal_actions[k])) fields = NULL;
-        for (int k = 0; fields && public_fields[k]; k++) {
-            json_t *v = json_object_get(fields, public_fields[k]);
-            if (v) json_object_set(keep, public_fields[k], v);
-        }
-        json_object_set_new(ev, "fields", keep);
+    json_array_foreach(tl, i, ev) case_applicant_step(ev);
+}
+
+void zt_applicant_step(const char *subject_type, json_t *step) {
+    if (subject_type && !strcmp(subject_type, "case")) {
+        case_applicant_step(step);
+        return;
     }
+    /* consultations, complaints, ratings: their views show the submitter
+     * every step's fields, and staff by name only */
+    json_object_del(step, "actor");
+    json_object_del(step, "actor_role");
 }
 
 static json_t *materials_json(zt_db *db, int64_t case_id, zt_error *e) {

@@ -52,6 +52,18 @@ int zt_services_metrics(char *out, size_t cap);
  * "{public.url}/#/status?no={number}&pw={password}". */
 void zt_case_status_url(const zt_config *cfg, const char *number, const char *password, char *out, size_t cap);
 
+/* --- case_api.c ------------------------------------------------------ */
+
+/* What an applicant reads of one step of his own subject (an object with
+ * action, actor, actor_role, fields: a timeline entry, a ledger event's
+ * step), changed in place: the actor's login and role go; of a case's step
+ * taken by staff, only the fields his case view shows (reasons, legal
+ * basis, remedies, materials to supplement, the result), none of the steps
+ * between staff (return, opinion, assignment, submission for review); the
+ * steps of consultations, complaints and ratings keep their fields, as
+ * their views show them. */
+void zt_applicant_step(const char *subject_type, json_t *step);
+
 /* --- uploads.c ------------------------------------------------------- */
 
 /* The type of a file from its first bytes: "application/pdf",

@@ -774,8 +774,10 @@ static zt_err note_redated(zt_db *db, const zt_sv_subject *s, const old_timer *o
     char due[11] = "";
     if (s->has_due) zt_day_format(s->due, due);
     if (!asked || !*old_due || !strcmp(old_due, due)) return ZT_OK;
-    json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "source", s->source, "from", old_due, "to", due, "reason",
-                               "工作日历或监察规则变更后重新评估，截止日期随之改变");
+    /* department and region: whose deadline it is, and who may read it (region scope) */
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s,s:s,s:s*,s:s*}", "source", s->source, "from", old_due, "to", due, "reason",
+                  "工作日历或监察规则变更后重新评估，截止日期随之改变", "department", s->dept, "region", s->region);
     zt_err rc = zt_record(db, &SYSTEM, "supervision.redated", s->type, s->number, 0, detail, e);
     json_decref(detail);
     return rc;

@@ -22,6 +22,7 @@
 typedef struct {
     char *rest;
     int64_t owner;
+    char region[16]; /* its region scope ("" = none); a case's region is a code */
 } tmpl_entry;
 
 typedef struct {
@@ -77,8 +78,8 @@ static zt_err load_entries(zt_db *db, tmpl *t, zt_error *e) {
     char subject[80];
     snprintf(subject, sizeof subject, "case/%s", t->number);
     zt_stmt *st = zt_db_query(db, e,
-                              "SELECT entry, coalesce(owner_user_id, 0) FROM ledger_entries WHERE subject = ?"
-                              " ORDER BY idx",
+                              "SELECT entry, coalesce(owner_user_id, 0), coalesce(region_code, '') FROM ledger_entries"
+                              " WHERE subject = ? ORDER BY idx",
                               ZT_T(subject));
     if (!st) return ZT_EINTERNAL;
     size_t cap = 0;
@@ -101,6 +102,7 @@ static zt_err load_entries(zt_db *db, tmpl *t, zt_error *e) {
         memcpy(te->rest, comma, rl);
         te->rest[rl] = 0;
         te->owner = zt_col_int(st, 1);
+        snprintf(te->region, sizeof te->region, "%s", zt_col_text(st, 2));
     }
     zt_db_release(db);
     return zt_step_failed(rc) ? rc : ZT_OK;
@@ -174,8 +176,9 @@ static const char *const COPIES[] = {
     " region_code, body) SELECT replace(v.event_id, m.tnum, m.num), v.source, v.subject_type, m.num, v.type,"
     " v.occurred_at, v.received_at, v.dept_code, v.region_code, replace(v.body, m.tnum, m.num)"
     " FROM temp.bg_map m JOIN sv_events v ON v.subject_type = 'case' AND v.subject = m.tnum ORDER BY m.k, v.seq",
-    "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id, detail) SELECT a.at,"
-    " a.actor_id, a.actor_login, a.action, a.target_type, m.num, replace(a.detail, m.tnum, m.num)"
+    "INSERT INTO audit_log (at, actor_id, actor_login, action, target_type, target_id, detail, region_code)"
+    " SELECT a.at, a.actor_id, a.actor_login, a.action, a.target_type, m.num, replace(a.detail, m.tnum, m.num),"
+    " a.region_code"
     " FROM temp.bg_map m JOIN audit_log a ON a.target_type = 'case' AND a.target_id = m.tnum ORDER BY m.k, a.id",
     "INSERT INTO sv_subjects (subject_type, subject, source, dept_code, region_code, topic, title, state, opened_at,"
     " due_day, closed_at, events, last_event_at, detail, digest, evaluated_at, updated_at)"
@@ -229,8 +232,11 @@ static zt_err clone_ledger(zt_db *db, gen *g, const tmpl *t, const char *number,
         free(rest);
         zt_hash cur;
         zt_merkle_leaf(entry, len, &cur);
-        zt_stmt *st = zt_db_prepare(
-            db, "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id) VALUES (?, ?, ?, ?, ?)", e);
+        zt_stmt *st =
+            zt_db_prepare(db,
+                          "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, owner_user_id, region_code)"
+                          " VALUES (?, ?, ?, ?, ?, ?)",
+                          e);
         if (!st) {
             free(entry);
             return ZT_EINTERNAL;
@@ -243,6 +249,10 @@ static zt_err clone_ledger(zt_db *db, gen *g, const tmpl *t, const char *number,
             zt_bind_int(st, 5, te->owner);
         else
             zt_bind_null(st, 5);
+        if (te->region[0])
+            zt_bind_text(st, 6, te->region);
+        else
+            zt_bind_null(st, 6);
         free(entry);
         zt_err rc = zt_step_done(st, e);
         if (rc) return rc;

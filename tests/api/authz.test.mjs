@@ -198,6 +198,70 @@ describe('the authorisation matrix', () => {
             assert.equal(errorOf(res).field, 'X-CSRF-Token', `${route.method} ${route.path}`);
         }
     });
+
+    // Region scope of the ledger and the audit trail (issue #22 F7, F8): the
+    // mask admits supervisors, auditors, administrators and (for their own
+    // entries) applicants; which entries each then reads is this table.
+    test('the ledger and the audit trail by region: every reader x an entry of the city, a county, the platform, a citizen', async () => {
+        const readers = {
+            supervisor: clients.supervisor, // 市监察局: the city, the top of the directory
+            supervisor_county: await as(srv, 'jiancha_ay'), // 安源区监察局
+            auditor: clients.auditor,
+            admin: clients.admin,
+            citizen: clients.citizen,
+            enterprise: clients.enterprise,
+        };
+        const ayId = readers.supervisor_county.user.id;
+        const gaId = clients.clerk.user.id;
+        assert.equal((await clients.admin.patch(`/api/users/${ayId}`, { phone: '13700000001' })).status, 200);
+        assert.equal((await clients.admin.patch(`/api/users/${gaId}`, { phone: '13700000002' })).status, 200);
+        const last = async (subject) => {
+            const r = await clients.admin.get(`/api/ledger/entries?subject=${encodeURIComponent(subject)}`);
+            assert.equal(r.status, 200, r.text);
+            assert.ok(r.json.items.length, subject);
+            return { subject, index: r.json.items.at(-1).index, size: r.json.size };
+        };
+        const calendar = (await clients.admin.get('/api/ledger/entries?from=0&to=10')).json.items.find((it) =>
+            it.subject.startsWith('calendar/'));
+        const entries = {
+            city: await last(`user/${gaId}`), // 公安局's clerk: 360300
+            county: await last(`user/${ayId}`), // 安源区: 360302
+            platform: await last(calendar.subject), // the calendar: no region
+            citizen: await last(`user/${clients.citizen.user.id}`), // zhangsan's account: his, no region
+        };
+        // what each reader reads: 1 yes, 0 no
+        const want = {
+            supervisor: { city: 1, county: 1, platform: 1, citizen: 1 },
+            supervisor_county: { city: 0, county: 1, platform: 0, citizen: 0 },
+            auditor: { city: 1, county: 1, platform: 1, citizen: 1 },
+            admin: { city: 1, county: 1, platform: 1, citizen: 1 },
+            citizen: { city: 0, county: 0, platform: 0, citizen: 1 },
+            enterprise: { city: 0, county: 0, platform: 0, citizen: 0 },
+        };
+        const rows = [];
+        const failures = [];
+        for (const [who, c] of Object.entries(readers)) {
+            const marks = [];
+            for (const [what, e] of Object.entries(entries)) {
+                const sees = want[who][what] === 1;
+                const l = await c.get(`/api/ledger/entries?subject=${encodeURIComponent(e.subject)}`);
+                const listed = l.status === 200 && l.json.items.some((it) => it.index === e.index);
+                const p = await c.get(`/api/ledger/proof/inclusion?index=${e.index}&size=${e.size}`);
+                const [type, ...id] = e.subject.split('/');
+                const a = await c.get(`/api/audit?target_type=${type}&target_id=${encodeURIComponent(id.join('/'))}`);
+                // applicants have no audit trail at all (the route's mask)
+                const audited = a.status === 200 && a.json.total > 0;
+                const ok = l.status === 200 && listed === sees && p.status === (sees ? 200 : 403) &&
+                    (['citizen', 'enterprise'].includes(who) ? a.status === 403 : audited === sees);
+                if (!ok)
+                    failures.push(`${who} x ${what}: list ${l.status} ${listed}, proof ${p.status}, audit ${a.status} ${a.json?.total}`);
+                marks.push(ok ? (sees ? 'R' : '-') : '!');
+            }
+            rows.push(`${marks.join(' ')}  ${who}`);
+        }
+        console.log(`ledger and audit by region (${Object.keys(entries).join(' ')}): R reads, - does not, ! wrong\n${rows.join('\n')}`);
+        assert.deepEqual(failures, []);
+    });
 });
 
 async function deptIds(admin, codes) {

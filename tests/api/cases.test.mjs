@@ -368,7 +368,13 @@ describe('a licensing case from application to completion, on the legal clock', 
     });
 
     test('every step is in the ledger, readable by the applicant', async () => {
-        const r = await ok(zs.get(`/api/ledger/entries?from=0&to=1000&subject=case/${number}`));
+        // the applicant reads his steps as his case view shows them (issue #22 F8) ...
+        const mine = await ok(zs.get(`/api/ledger/entries?from=0&to=1000&subject=case/${number}`));
+        assert.ok(mine.items.every((x) => x.entry === undefined && x.event.step.actor === undefined));
+        assert.equal(mine.items.find((x) => x.event.kind === 'case.complete').event.step.fields.delivery, '邮寄送达');
+        // ... and the supervision office reads the events themselves
+        const r = await ok((await as(t, 'jiancha')).get(`/api/ledger/entries?from=0&to=1000&subject=case/${number}`));
+        assert.deepEqual(r.items.map((x) => x.index), mine.items.map((x) => x.index));
         const entries = r.items.map((x) => JSON.parse(Buffer.from(x.entry, 'base64').toString('utf8')));
         const kinds = entries.map((x) => x.kind);
         for (const k of ['case.submit', 'case.pre_review_pass', 'case.accept', 'case.special_start', 'case.special_end',
@@ -632,7 +638,11 @@ describe('好差评: rating a finished case and the follow-up of a bad rating', 
         assert.equal(f.remaining_days, null);
         assert.equal((await clerk.post(`/api/ratings/${id}/fix`, { note: 'again' })).status, 409);
         const led = await ok(zs.get(`/api/ledger/entries?from=0&to=1000&subject=rating/${done}`));
-        const kinds = led.items.map((x) => JSON.parse(Buffer.from(x.entry, 'base64').toString('utf8')).kind);
+        assert.deepEqual(led.items.map((x) => x.event.kind), ['rating.rate', 'rating.visit', 'rating.fix']);
+        assert.equal(led.items[1].event.step.fields.note, '已电话回访，致歉并说明原因', 'his rating view shows the visit');
+        assert.ok(led.items.every((x) => x.entry === undefined && x.event.step.actor === undefined), 'no staff login');
+        const all = await ok(jiancha.get(`/api/ledger/entries?from=0&to=1000&subject=rating/${done}`));
+        const kinds = all.items.map((x) => JSON.parse(Buffer.from(x.entry, 'base64').toString('utf8')).kind);
         assert.deepEqual(kinds, ['rating.rate', 'rating.visit', 'rating.fix']);
     });
 

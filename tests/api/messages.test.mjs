@@ -207,7 +207,17 @@ describe('consultations', () => {
             'consultation.assign',
             'consultation.reply',
         ]);
-        const reply = items[2].event.payload;
+        // the submitter reads each step as his message view shows it: no staff login, no raw
+        // entry (issue #22 F8); the leaf hash lets him check it against a checkpoint
+        const mine = items[2].event.step;
+        assert.deepEqual({ action: mine.action, from: mine.from, to: mine.to }, { action: 'reply', from: 'handling', to: 'answered' });
+        assert.ok(mine.fields.answer, 'the answer is his to read');
+        assert.ok(items.every((i) => i.entry === undefined && i.leaf_hash && !JSON.stringify(i).includes('gaj_clerk')));
+        // the supervision event itself, as supervisors read it
+        const all = await ledgerEntries(jiancha, `consultation/${msg.number}`);
+        assert.equal(all.length, 3);
+        assert.deepEqual(all.map((i) => i.leaf_hash), items.map((i) => i.leaf_hash));
+        const reply = all[2].event.payload;
         assert.equal(reply.id, `platform/consultation/${msg.number}/3`);
         assert.equal(reply.subject, msg.number);
         assert.equal(reply.message.department, '360300-GA');
@@ -219,11 +229,9 @@ describe('consultations', () => {
             { action: 'reply', result: 'complete', from: 'handling', to: 'answered' },
         );
         assert.equal(reply.step.actor, 'gaj_clerk');
-        assert.equal(items[0].event.payload.step.result, null);
+        assert.equal(all[0].event.payload.step.result, null);
         // another citizen's ledger view holds none of it
         assert.equal((await ledgerEntries(lisi, `consultation/${msg.number}`)).length, 0);
-        // supervisors read it all
-        assert.equal((await ledgerEntries(jiancha, `consultation/${msg.number}`)).length, 3);
     });
 
     test('another citizen cannot read or act on zhangsan\'s message (404)', async () => {
@@ -273,9 +281,9 @@ describe('consultations', () => {
         r = await act(mzjClerk, m.number, 'assign', {});
         assert.equal(r.status, 200, r.text);
         const ev = await ledgerEntries(zhangsan, `consultation/${m.number}`);
-        const tr = ev.find((i) => i.event.kind === 'consultation.transfer').event.payload;
-        assert.equal(tr.message.department, '360300-MZ');
-        assert.equal(tr.step.fields.to_department, '360300-MZ');
+        assert.equal(ev.find((i) => i.event.kind === 'consultation.transfer').event.step.fields.to_department, '360300-MZ');
+        const tr = (await ledgerEntries(jiancha, `consultation/${m.number}`)).find((i) => i.event.kind === 'consultation.transfer');
+        assert.equal(tr.event.payload.message.department, '360300-MZ');
     });
 
     test('two answers at once: one wins, the other is 409', async () => {
@@ -362,9 +370,11 @@ describe('complaints', () => {
         const items = await ledgerEntries(zhangsan, `complaint/${c.number}`);
         assert.equal(items.length, 6);
         assert.equal(items[5].event.kind, 'complaint.close');
-        assert.equal(items[5].event.payload.step.result, 'complete');
-        assert.equal(items[5].event.payload.step.fields.conclusion, '属实');
-        assert.equal(items[1].event.payload.step.result, 'accept');
+        assert.equal(items[5].event.step.fields.conclusion, '属实');
+        assert.ok(items.every((i) => i.event.step.actor === undefined && i.entry === undefined), 'no staff login, no raw entry');
+        const all = await ledgerEntries(jiancha, `complaint/${c.number}`);
+        assert.equal(all[5].event.payload.step.result, 'complete');
+        assert.equal(all[1].event.payload.step.result, 'accept');
     });
 
     test('a complaint about a district department: the district supervisor handles it, numbered by that district', async () => {

@@ -360,7 +360,8 @@ static const char SV_EVENTS_DDL[] = /* as src/store/migrations/008_supervision_k
     " received_at INTEGER NOT NULL, dept_code TEXT NOT NULL, region_code TEXT NOT NULL, body TEXT NOT NULL,"
     " UNIQUE (source, event_id));"
     "CREATE INDEX sv_events_subject ON sv_events(subject_type, subject, source, occurred_at);"
-    "CREATE INDEX sv_events_time ON sv_events(subject_type, occurred_at);";
+    "CREATE INDEX sv_events_time ON sv_events(subject_type, occurred_at);"
+    "CREATE INDEX sv_events_id ON sv_events(event_id);";
 
 typedef struct {
     char **text;

@@ -262,9 +262,21 @@ static zt_err h_register(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "phone", 0, 32, &u.phone, e);
     if (rc) return rc;
     u.self_register = 1;
+    /* accounts per address (issue #22 F13): judged before the password is
+     * hashed, taken in the account's write */
+    char who[80];
+    snprintf(who, sizeof who, "addr/%s", zt_req_client(r));
+    zt_quota q = {
+        "quota.registrations_per_hour", "本地址注册账户数", who, 3600, APP(r)->cfg->quota_registrations, 1, 0};
+    int64_t retry = 0;
+    u.quota = &q;
+    u.retry_after = &retry;
     zt_principal actor = {.login = u.login};
     int64_t id;
-    if ((rc = zt_user_create(APP(r), &actor, &u, &id, e))) return rc;
+    rc = zt_quota_check(zt_store_reader(APP(r)->store), &q, zt_now(), &retry, e);
+    if (!rc) rc = zt_user_create(APP(r), &actor, &u, &id, e);
+    if (rc == ZT_ETHROTTLED) zt_quota_retry_after(r, retry);
+    if (rc) return rc;
     zt_reply_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "login", u.login));
     return ZT_OK;
 }

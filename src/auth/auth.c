@@ -274,6 +274,10 @@ typedef struct {
 static zt_err create_user(zt_db *db, void *arg, zt_error *e) {
     create_arg *c = arg;
     const zt_user_new *u = c->u;
+    if (u->quota) {
+        zt_err qrc = zt_quota_take(db, u->quota, zt_now(), u->retry_after, e);
+        if (qrc) return qrc;
+    }
     int64_t dept = u->dept_id;
     char region[16] = "";
     if (u->dept_code || dept) {

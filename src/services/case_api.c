@@ -535,9 +535,9 @@ static zt_err h_reveal(zt_req *r, zt_error *e) {
     json_t *b;
     const char *reason;
     if ((rc = zt_req_json(r, &b, e)) || (rc = zt_json_only(b, (const char *const[]){"reason", NULL}, e)) ||
-        (rc = zt_json_str(b, "reason", 1, 200, &reason, e)))
+        (rc = zt_json_str(b, "reason", 1, 800, &reason, e)))
         return rc;
-    if (zt_blank(reason) || zt_utf8_len(reason) < 2)
+    if (zt_blank(reason) || zt_utf8_len(reason) < 2 || zt_utf8_len(reason) > 200)
         return zt_fail(e, ZT_EINVAL, "reason", "请写明查看申请人完整信息的理由（reason，2 到 200 个字）");
     reveal_arg a = {p, &c, reason};
     if ((rc = zt_store_write(zt_app_of(r)->store, reveal_write, &a, e))) return rc;

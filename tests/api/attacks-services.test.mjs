@@ -109,6 +109,9 @@ describe('attacks on the online services (issue #22)', () => {
             assert.equal(errorOf(r).field, 'reason');
             r = await sup.post(`/api/cases/${n}/reveal`, { reason: '　' });
             assert.equal(errorOf(r).field, 'reason');
+            r = await sup.post(`/api/cases/${n}/reveal`, { reason: '查'.repeat(201) });
+            assert.equal(errorOf(r).field, 'reason');
+            assert.equal((await sup.post(`/api/cases/${n}/reveal`, { reason: 7 })).status, 400);
             assert.equal((await audit()).total, 0, 'a refusal records nothing');
 
             const shown = await ok(sup.post(`/api/cases/${n}/reveal`, { reason: '核查群众举报的冒名申请' }));

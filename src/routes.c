@@ -55,8 +55,12 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
 }
 
 /* The fake clock moved (PUT /api/admin/clock): the supervision signals now
- * due fire before the answer. */
-static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) { return zt_sv_tick(app, now, NULL, e); }
+ * due fire, and what has expired goes (uploads no case holds), before the
+ * answer. */
+static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) {
+    zt_err rc = zt_sv_tick(app, now, NULL, e);
+    return rc ? rc : zt_services_sweep(app, now, NULL, e);
+}
 
 /* The working-day calendar changed (an import or a day set or unset, by the
  * API or the CLI), inside its write: deadlines already computed move - the

@@ -185,4 +185,31 @@ void zt_throttle_clear(const char *key);
 /* Forget throttling state (tests and the CLI). */
 void zt_throttle_reset(void);
 
+/* Quotas (quota.c, issue #22 F13): how much one account, address or key
+ * may do per window, counted durably in quota_usage. Windows are fixed and
+ * start at the city's midnight. */
+typedef struct zt_quota {
+    const char *name; /* its configuration key, the error's field: "quota.uploads_per_hour" */
+    const char *what; /* what it counts, for the message: "上传文件数" */
+    const char *who;  /* whose count: "user/42", "addr/1.2.3.4", "key/7" */
+    int64_t window;   /* seconds: 60, 3600 or 86400 */
+    int64_t limit;    /* per window; 0 = no limit */
+    int64_t amount;   /* what this request takes */
+    int bytes;        /* limit and amount are bytes (messages say MiB) */
+} zt_quota;
+/* Inside a write: take q->amount from the window holding now. ZT_OK;
+ * ZT_ETHROTTLED when the window has not that much left (nothing taken;
+ * *retry_after = seconds until the next window; e names q->name in a
+ * Chinese message); ZT_ETOOLARGE when the amount alone exceeds the limit;
+ * or the store's error. */
+zt_err zt_quota_take(zt_db *db, const zt_quota *q, int64_t now, int64_t *retry_after, zt_error *e);
+/* The same judgment without taking anything (a reader, before expensive
+ * work; the write takes it again, exactly). */
+zt_err zt_quota_check(zt_db *db, const zt_quota *q, int64_t now, int64_t *retry_after, zt_error *e);
+/* Inside a write: forget the windows that started before `before`; *n
+ * (may be NULL) gets how many rows went. */
+zt_err zt_quota_prune(zt_db *db, int64_t before, int64_t *n, zt_error *e);
+/* Retry-After: seconds on r's answer (a 429 of a quota). */
+void zt_quota_retry_after(zt_req *r, int64_t seconds);
+
 #endif

@@ -75,6 +75,11 @@ static const key_desc keys[] = {
     I("services.query_window", query_window, "900", 1, 86400),
     I("services.rating_fix_days", rating_fix_days, "10", 5, 15),
     S("services.flows_dir", flows_dir, ""),
+    I("services.unattached_upload_ttl", upload_ttl, "604800", 3600, 31536000),
+    I("services.sweep_interval", sweep_interval, "3600", 10, 86400),
+    I("quota.upload_bytes_per_day", quota_upload_bytes, "209715200", 0, INT64_MAX),
+    I("quota.uploads_per_hour", quota_uploads, "100", 0, 100000000),
+    I("quota.events_per_minute", quota_events, "6000", 0, 100000000),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

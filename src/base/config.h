@@ -66,6 +66,11 @@ typedef struct zt_config {
     int64_t query_window;          /* services.query_window seconds */
     int64_t rating_fix_days;       /* services.rating_fix_days: working days to fix a bad rating */
     char *flows_dir;               /* services.flows_dir ("" = source.dir/flows) */
+    int64_t upload_ttl;            /* services.unattached_upload_ttl: seconds an upload no case holds is kept */
+    int64_t sweep_interval;        /* services.sweep_interval: seconds between sweeps (expired uploads, quotas) */
+    int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
+    int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
+    int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */
 } zt_config;
 
 /* Fill defaults. */

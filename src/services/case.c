@@ -238,6 +238,10 @@ zt_err case_attachments(zt_db *db, json_t *arr, const char *key, int64_t owner, 
 static zt_err insert_materials(zt_db *db, int64_t case_id, const case_attach *a, size_t n, int64_t event_seq,
                                int64_t by, int64_t at, zt_error *e) {
     for (size_t i = 0; i < n; i++) {
+        /* checked again inside the write: an upload no case held may have
+         * expired since the request checked it (zt_uploads_expire) */
+        zt_err gone = zt_upload_check(db, a[i].upload_id, by, event_seq ? "attachments" : "materials", e);
+        if (gone) return gone;
         zt_stmt *st = zt_db_query(db, e,
                                   "INSERT INTO case_materials (case_id, material, upload_id, event_seq, added_by,"
                                   " added_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "flow/clock.h"
 #include "flow/registry.h"
+#include "ledger/record.h"
 #include "org/org.h"
 #include "services/case.h"
 #include "services/services.h"
@@ -272,6 +273,35 @@ json_t *case_result_json(const case_row *c) {
                      c->has_fee ? json_integer(c->fee_charged) : json_null(), "closed_at", case_ts_json(c->closed_at));
 }
 
+/* --- the applicant's identifiers ---------------------------------------- */
+
+/* May p unmask the applicant's ID number (or credit code) and phone with
+ * POST /api/cases/{number}/reveal? Those who handle or watch the case: the
+ * staff of its department (not a joint-review department: its opinion
+ * does not need them), supervisors of its region, auditors, administrators
+ * (issue #22 F12). The viewer must see the case first (case_can_view). */
+static int may_reveal(const zt_principal *p, const case_row *c) {
+    if (p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR)) return 1;
+    if (p->role_bit & ZT_R_SUPERVISOR) return zt_region_within(c->region, p->region);
+    if (p->role_bit & (ZT_R_CLERK | ZT_R_DEPT_HEAD)) return p->dept_id == c->dept_id;
+    return 0;
+}
+
+/* The applicant as a viewer sees him: the ID number or credit code and the
+ * phone in full to the applicant himself and to administrators (as in the
+ * account lists), masked to everyone else (3603**********0045,
+ * 139****0001); `may_reveal` tells the console whether to offer 查看完整信息. */
+static json_t *applicant_json(const zt_principal *p, const case_row *c, int full) {
+    const char *no = c->applicant_no ? c->applicant_no : "", *phone = c->contact_phone ? c->contact_phone : "";
+    char mno[64], mphone[64];
+    if (!full) {
+        if (*no) no = zt_mask(no, 4, 4, mno, sizeof mno);
+        if (*phone) phone = zt_mask(phone, 3, 4, mphone, sizeof mphone);
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "name", c->applicant_name, "type", c->applicant_type, "number", no,
+                     "phone", phone, "masked", !full, "may_reveal", !full && may_reveal(p, c));
+}
+
 /* The whole case for its applicant and for staff. */
 static json_t *case_detail(zt_app *app, zt_arena *a, const zt_principal *p, const case_row *c, zt_error *e) {
     zt_db *db = zt_store_reader(app->store);
@@ -282,11 +312,7 @@ static json_t *case_detail(zt_app *app, zt_arena *a, const zt_principal *p, cons
     json_object_set_new(j, "state_since", case_ts_json(c->state_since));
     json_object_set_new(j, "submitted_at", case_ts_json(c->submitted_at));
     json_object_set_new(j, "accepted_at", case_ts_json(c->accepted_at));
-    json_object_set_new(
-        j, "applicant",
-        json_pack("{s:s,s:s,s:o,s:s}", "name", c->applicant_name, "type", c->applicant_type, "number",
-                  own ? json_string(c->applicant_no) : json_string(c->applicant_no), /* staff need it to handle */
-                  "phone", c->contact_phone ? c->contact_phone : ""));
+    json_object_set_new(j, "applicant", applicant_json(p, c, own || (p->role_bit & ZT_R_ADMIN)));
     json_t *form = json_loads(c->form ? c->form : "{}", 0, NULL);
     json_object_set_new(j, "form", form ? form : json_object());
     json_object_set_new(j, "deadlines", deadlines_json(app->cal, c));
@@ -493,6 +519,51 @@ static zt_err h_get(zt_req *r, zt_error *e) {
     return ZT_OK;
 }
 
+/* --- unmasking ------------------------------------------------------------------ */
+
+typedef struct {
+    const zt_principal *p;
+    const case_row *c;
+    const char *reason;
+} reveal_arg;
+
+static zt_err reveal_write(zt_db *db, void *arg, zt_error *e) {
+    reveal_arg *a = arg;
+    /* what was shown and why; never the values themselves */
+    json_t *detail = json_pack("{s:s,s:[s,s],s:s}", "reason", a->reason, "fields", "applicant.number",
+                               "applicant.phone", "department", a->c->dept_code);
+    zt_err rc = zt_record(db, a->p, "case.reveal", "case", a->c->number, 0, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
+/* POST /api/cases/{number}/reveal {reason}: the applicant's ID number (or
+ * credit code) and phone unmasked, for those may_reveal admits, each time
+ * with a reason that the audit trail and the ledger keep (case.reveal). */
+static zt_err h_reveal(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    case_row c;
+    zt_err rc = load_visible(r, &c, e);
+    if (rc) return rc;
+    if (!may_reveal(p, &c))
+        return zt_fail(e, ZT_EFORBIDDEN, "number", "只有本办件的承办部门、监察、审计和管理员可以查看申请人的完整信息");
+    json_t *b;
+    const char *reason;
+    if ((rc = zt_req_json(r, &b, e)) || (rc = zt_json_only(b, (const char *const[]){"reason", NULL}, e)) ||
+        (rc = zt_json_str(b, "reason", 1, 800, &reason, e)))
+        return rc;
+    if (zt_blank(reason) || zt_utf8_len(reason) < 2 || zt_utf8_len(reason) > 200)
+        return zt_fail(e, ZT_EINVAL, "reason", "请写明查看申请人完整信息的理由（reason，2 到 200 个字）");
+    reveal_arg a = {p, &c, reason};
+    if ((rc = zt_store_write(zt_app_of(r)->store, reveal_write, &a, e))) return rc;
+    json_t *out = json_pack("{s:s,s:o,s:o}", "number", c.number, "applicant", applicant_json(p, &c, 1), "revealed_at",
+                            case_ts_json(zt_now()));
+    json_t *ap = json_object_get(out, "applicant");
+    json_object_del(ap, "may_reveal");
+    zt_reply_json(r, 200, out);
+    return ZT_OK;
+}
+
 /* --- lists ----------------------------------------------------------------------- */
 
 typedef struct {
@@ -625,6 +696,8 @@ static const zt_route routes[] = {
      "a case: timeline, materials, deadlines, the actions open to the viewer"},
     {"POST", "/api/cases/{number}/actions/{action}", h_act, ZT_R_USERS,
      "take a process action: {fields, attachments}; 400/403/409 as the definition says"},
+    {"POST", "/api/cases/{number}/reveal", h_reveal, CASE_STAFF,
+     "the applicant's ID number and phone unmasked: {reason}, audited (case department, supervision, audit, admin)"},
     {"GET", "/api/cases/{number}/receipt.pdf", case_h_receipt, ZT_R_USERS,
      "the receipt (受理通知书 / 网上申请回执) as PDF with the status QR code"},
     {"POST", "/api/public/case-status", case_h_status, ZT_PUBLIC,

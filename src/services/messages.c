@@ -114,11 +114,24 @@ static void set_timing(json_t *o, zt_calendar *cal, zt_day now, const char *due,
 #define MSG_COLS                                                                                                       \
     "m.number, m.kind, m.flow_id, m.flow_version, m.state, m.state_since, d.code, d.name, m.region_code,"              \
     " m.item_code, c.number, m.submitter_name, m.title, m.submitted_at, m.due_day, m.closed_at, m.updated_at,"         \
-    " m.answer IS NOT NULL, m.dept_id, m.id, m.submitter_id"
+    " m.answer IS NOT NULL, m.dept_id, m.id, m.submitter_id, m.disclose"
 #define MSG_FROM "messages m JOIN departments d ON d.id = m.dept_id LEFT JOIN cases c ON c.id = m.case_id"
 
-/* The summary of a row of MSG_COLS (lists and the head of the detail). */
-static json_t *msg_json(zt_stmt *st, zt_calendar *cal, zt_day now) {
+/* Does viewer p see who made the message (issue #22 F20)? The department
+ * a complaint is about sees what it says, not who said it (the name, the
+ * phone, the steps the complainant took, the case it names, which would
+ * name him), unless the complainant agreed (disclose); the complainant,
+ * the supervision office (supervisors of the region) and administrators
+ * always do. Consultations are answered to the person who asked. */
+static int identity_hidden(const zt_principal *p, const char *kind, int disclose, int64_t submitter_id) {
+    if (strcmp(kind, "complaint") != 0 || disclose) return 0;
+    if (p->user_id && p->user_id == submitter_id) return 0;
+    return !(p->role_bit & (ZT_R_SUPERVISOR | ZT_R_ADMIN));
+}
+
+/* The summary of a row of MSG_COLS (lists and the head of the detail), as
+ * viewer p may see it. */
+static json_t *msg_json(zt_stmt *st, const zt_principal *p, zt_calendar *cal, zt_day now) {
     const kind_info *k = kind_by_name(zt_col_text(st, 1));
     const zt_flow *f = zt_flows_get(zt_col_text(st, 2), (int)zt_col_int(st, 3));
     const char *state = zt_col_text(st, 4);
@@ -134,25 +147,33 @@ static json_t *msg_json(zt_stmt *st, zt_calendar *cal, zt_day now) {
                           "submitted_at", zt_col_json_time(st, 13), "closed_at", zt_col_json_time(st, 15), "updated_at",
                           zt_col_json_time(st, 16), "answered", (int)zt_col_int(st, 17));
     set_timing(o, cal, now, zt_col_text(st, 14), terminal, zt_col_is_null(st, 15) ? zt_now() : zt_col_int(st, 15));
+    int hidden = identity_hidden(p, zt_col_text(st, 1), (int)zt_col_int(st, 21), zt_col_int(st, 20));
+    json_object_set_new(o, "disclose", json_boolean(zt_col_int(st, 21)));
+    json_object_set_new(o, "submitter_hidden", json_boolean(hidden));
+    if (hidden) {
+        json_object_set_new(o, "submitter_name", json_null());
+        json_object_set_new(o, "case_number", json_null());
+    }
     return o;
 }
 
 typedef struct {
     json_t *items;
+    const zt_principal *p;
     zt_calendar *cal;
     zt_day today;
 } rows_ctx;
 
 static void list_row(zt_stmt *st, void *ctx) {
     rows_ctx *c = ctx;
-    json_array_append_new(c->items, msg_json(st, c->cal, c->today));
+    json_array_append_new(c->items, msg_json(st, c->p, c->cal, c->today));
 }
 
 static zt_err reply_list(zt_req *r, zt_qb *f, const char *order, zt_error *e) {
     int64_t limit, offset, total;
     zt_err rc = zt_req_page(r, &limit, &offset, e);
     if (rc) return rc;
-    rows_ctx c = {json_array(), APP(r)->cal, zt_today()};
+    rows_ctx c = {json_array(), zt_req_principal(r), APP(r)->cal, zt_today()};
     rc = zt_qb_list(zt_store_reader(APP(r)->store), f, MSG_COLS, MSG_FROM, order, limit, offset, list_row, &c, &total,
                     e);
     if (rc) {
@@ -273,13 +294,24 @@ typedef struct {
     const zt_flow *f;
     zt_db *db;
     zt_arena *a;
+    int64_t hide_actor; /* the complainant the viewer may not know (identity_hidden), or 0 */
 } timeline_ctx;
 
-/* One step as the message's timeline shows it: who acted by name. */
+/* One step as the message's timeline shows it: who acted by name (not the
+ * complainant to the department he complains about). */
 static void timeline_row(const zt_flow_event *ev, void *ctx) {
     timeline_ctx *t = ctx;
     const char *label = !strcmp(ev->action, "submit") ? "提交" : t->f ? zt_flow_label(t->f, ev->action) : NULL;
     json_t *fields = json_loads(ev->fields, 0, NULL);
+    if (t->hide_actor && ev->actor_id == t->hide_actor) {
+        json_array_append_new(
+            t->events, json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:n,s:s,s:o,s:o}", "seq", (json_int_t)ev->seq, "action",
+                                 ev->action, "action_label", label ? label : ev->action, "from", str_or_null(ev->from),
+                                 "from_label", *ev->from ? json_string(state_label(t->f, ev->from)) : json_null(), "to",
+                                 ev->to, "to_label", state_label(t->f, ev->to), "actor", "actor_role", ev->actor_role,
+                                 "at", zt_json_time(ev->at), "fields", fields ? fields : json_object()));
+        return;
+    }
     json_array_append_new(
         t->events,
         json_pack("{s:I,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "seq", (json_int_t)ev->seq, "action", ev->action,
@@ -313,12 +345,13 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
     int in_scope = may_read(p, &m);
     if (!acted && !in_scope) return zt_fail(e, ZT_ENOTFOUND, "number", "咨询投诉不存在");
     const zt_flow *f = zt_flows_get(zt_col_text(st, 2), (int)zt_col_int(st, 3));
-    json_t *o = msg_json(st, APP(r)->cal, zt_today());
-    json_object_set_new(o, "content", json_string(zt_col_text(st, 21)));
-    json_object_set_new(o, "contact_phone", json_string(zt_col_text(st, 22)));
-    json_object_set_new(o, "answer", zt_col_json_text(st, 23));
-    json_object_set_new(o, "answered_at", zt_col_json_time(st, 24));
-    json_object_set_new(o, "answered_by", zt_col_json_text(st, 25));
+    json_t *o = msg_json(st, p, APP(r)->cal, zt_today());
+    int hidden = json_is_true(json_object_get(o, "submitter_hidden"));
+    json_object_set_new(o, "content", json_string(zt_col_text(st, 22)));
+    json_object_set_new(o, "contact_phone", hidden ? json_null() : json_string(zt_col_text(st, 23)));
+    json_object_set_new(o, "answer", zt_col_json_text(st, 24));
+    json_object_set_new(o, "answered_at", zt_col_json_time(st, 25));
+    json_object_set_new(o, "answered_by", zt_col_json_text(st, 26));
     json_t *acts = json_array();
     if (f && in_scope) {
         const char *ids[ZT_FLOW_MAX_ACTIONS];
@@ -331,7 +364,7 @@ static zt_err reply_detail(zt_req *r, const char *number, int status, int acted,
     }
     json_object_set_new(o, "actions", acts);
 
-    timeline_ctx t = {json_array(), f, db, zt_req_arena(r)};
+    timeline_ctx t = {json_array(), f, db, zt_req_arena(r), hidden ? m.submitter_id : 0};
     s = zt_flow_history(db, m.kind, number, 0, timeline_row, &t, e);
     json_t *events = t.events;
     json_object_set_new(o, "events", events);
@@ -436,6 +469,7 @@ typedef struct {
     int64_t dept_id, case_id, now;
     const char *dept_code, *region_code, *item_code, *case_number;
     const char *title, *content, *phone, *idem, *due_day;
+    int disclose; /* complaints: the department may see who complains */
     char day[11];
     char number[64];
     int existing; /* an earlier submission with the same idempotency key */
@@ -470,8 +504,8 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     st = zt_db_query(db, e,
                      "INSERT INTO messages (number, kind, flow_id, flow_version, state, state_since, dept_id,"
                      " region_code, item_code, case_id, submitter_id, submitter_name, contact_phone, title, content,"
-                     " idem_key, submitted_at, due_day, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     " idem_key, submitted_at, due_day, updated_at, disclose)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                      ZT_T(a->number), ZT_T(a->k->kind), ZT_T(zt_flow_id(a->f)), ZT_I(zt_flow_version(a->f)),
                      ZT_T(start), ZT_I(a->now), ZT_I(a->dept_id), ZT_T(a->region_code), ZT_T(a->item_code));
     if (!st) return ZT_EINTERNAL;
@@ -488,6 +522,7 @@ static zt_err write_submit(zt_db *db, void *arg, zt_error *e) {
     zt_bind_int(st, 17, a->now);
     zt_bind_text(st, 18, a->due_day);
     zt_bind_int(st, 19, a->now);
+    zt_bind_int(st, 20, a->disclose);
     rc = zt_step(st, e);
     if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EINTERNAL, NULL, "写入咨询投诉失败");
     msg m = {.id = zt_col_int(st, 0),
@@ -573,11 +608,18 @@ static zt_err route_target(zt_req *r, submit_arg *a, const char *dept, zt_error 
 static zt_err submit(zt_req *r, const char *kind, zt_error *e) {
     static const char *const allowed[] = {"department", "item_code",     "case_number",     "title",
                                           "content",    "contact_phone", "idempotency_key", NULL};
+    /* a complaint also says whether the department may know who complains */
+    static const char *const complaint[] = {"department",    "item_code",       "case_number", "title", "content",
+                                            "contact_phone", "idempotency_key", "disclose",    NULL};
     submit_arg a = {.p = zt_req_principal(r), .k = kind_by_name(kind), .now = zt_now()};
     const char *dept;
     json_t *b;
     zt_err rc = zt_req_json(r, &b, e);
-    if (!rc) rc = zt_json_only(b, allowed, e);
+    if (!rc) rc = zt_json_only(b, strcmp(kind, "complaint") == 0 ? complaint : allowed, e);
+    json_t *disclose = rc ? NULL : json_object_get(b, "disclose");
+    if (disclose && !json_is_null(disclose) && !json_is_boolean(disclose))
+        rc = zt_fail(e, ZT_EINVAL, "disclose", "是否向被投诉部门公开身份（disclose）须为 true 或 false");
+    a.disclose = json_is_true(disclose);
     if (!rc) rc = text_field(b, "department", "部门", 0, 64, &dept, e);
     if (!rc) rc = text_field(b, "item_code", "事项编码", 0, 64, &a.item_code, e);
     if (!rc) rc = text_field(b, "case_number", "办件编号", 0, 64, &a.case_number, e);

@@ -10,6 +10,7 @@
  *   receipt.c       the acceptance receipt (受理通知书): PDF with a QR code
  *   messages.c      consultations (咨询) and complaints (投诉)
  *   ratings.c       好差评 and the follow-up of a bad rating
+ *   sweep.c         what expires: uploads no case holds, old quota windows
  *
  * Every state change is a step of the process engine (src/flow/step.h)
  * inside zt_store_write, so that the new state, the numbered step, the
@@ -78,6 +79,25 @@ void zt_uploads_set_limit(size_t bytes);
 /* May user_id attach upload upload_id (his own upload)? ZT_OK, or
  * ZT_EINVAL naming field when there is no such upload of that owner. */
 zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char *field, zt_error *e);
+
+/* Delete the uploads no case holds that are older than
+ * services.unattached_upload_ttl at now: the rows, each recorded
+ * (upload.expire, readable by its owner), and the stored files no other
+ * upload shares. *n (may be NULL) gets how many uploads went. Not
+ * reentrant: zt_services_sweep calls it, one at a time. Errors: the
+ * store's. */
+zt_err zt_uploads_expire(zt_app *app, int64_t now, int *n, zt_error *e);
+
+/* --- sweep.c ----------------------------------------------------------- */
+
+/* What expires, at now: uploads (zt_uploads_expire) and quota windows long
+ * past. One at a time. *expired (may be NULL): uploads deleted. */
+zt_err zt_services_sweep(zt_app *app, int64_t now, int *expired, zt_error *e);
+/* The thread that sweeps every services.sweep_interval seconds; stop joins
+ * it. NULL when the thread cannot start (stop accepts NULL). */
+typedef struct zt_sweeper zt_sweeper;
+zt_sweeper *zt_sweeper_start(zt_app *app);
+void zt_sweeper_stop(zt_sweeper *s);
 
 /* --- receipt.c ------------------------------------------------------- */
 

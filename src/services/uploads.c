@@ -10,6 +10,7 @@
  * uploaded it under which name; cases refer to uploads by id. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/tsv.h"
 #include "ledger/record.h"
 #include "services/services.h"
@@ -198,6 +200,37 @@ static json_t *upload_json(int64_t id, const char *hex, const char *mime, int64_
                      (json_int_t)size, "filename", name, "created_at", ts);
 }
 
+/* --- quotas ------------------------------------------------------------ */
+
+/* An account's two upload quotas (issue #22 F13): files per hour and bytes
+ * per day; both or neither are taken. */
+typedef struct {
+    zt_quota q[2];
+    int64_t now, retry;
+} upload_quota;
+
+static void upload_quotas(const zt_config *cfg, const zt_principal *p, size_t len, char *who, size_t cap,
+                          upload_quota *u) {
+    snprintf(who, cap, "user/%lld", (long long)p->user_id);
+    u->q[0] = (zt_quota){"quota.uploads_per_hour", "上传文件数", who, 3600, cfg->quota_uploads, 1, 0};
+    u->q[1] =
+        (zt_quota){"quota.upload_bytes_per_day", "上传文件总量", who, 86400, cfg->quota_upload_bytes, (int64_t)len, 1};
+    u->now = zt_now();
+    u->retry = 0;
+}
+
+static zt_err take_quotas(zt_db *db, void *arg, zt_error *e) {
+    upload_quota *u = arg;
+    zt_err rc = zt_quota_take(db, &u->q[0], u->now, &u->retry, e);
+    return rc ? rc : zt_quota_take(db, &u->q[1], u->now, &u->retry, e);
+}
+
+/* The sweep deletes a file whose last upload expired after its write
+ * committed; an upload of the same bytes meanwhile would find the file there
+ * (store_bytes skips it) and lose it. Uploads in flight hold this shared;
+ * the sweep holds it alone from its write to the last unlink. */
+static pthread_rwlock_t files_lock = PTHREAD_RWLOCK_INITIALIZER;
+
 static zt_err h_upload(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
     const char *name = zt_req_query(r, "name");
@@ -210,13 +243,24 @@ static zt_err h_upload(zt_req *r, zt_error *e) {
     if (!mime)
         return zt_fail(e, ZT_EMEDIA, "file",
                        "不支持的文件类型：只接受 PDF、OFD、JPEG、PNG 文件（按文件内容判断，与扩展名无关）");
+    /* the quotas are taken before the bytes go to disk: a refused upload
+     * stores nothing; one that fails later keeps its share taken */
+    char who[40];
+    upload_quota u;
+    upload_quotas(app->cfg, zt_req_principal(r), len, who, sizeof who, &u);
+    if ((rc = zt_store_write(app->store, take_quotas, &u, e))) {
+        if (rc == ZT_ETHROTTLED) zt_quota_retry_after(r, u.retry);
+        return rc;
+    }
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, body, len);
     char hex[65];
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    if ((rc = store_bytes(app->cfg, hex, body, len, e))) return rc;
     upload_arg a = {zt_req_principal(r), hex, mime, name, len, 0};
-    if ((rc = zt_store_write(app->store, upload_write, &a, e))) return rc;
+    pthread_rwlock_rdlock(&files_lock);
+    if (!(rc = store_bytes(app->cfg, hex, body, len, e))) rc = zt_store_write(app->store, upload_write, &a, e);
+    pthread_rwlock_unlock(&files_lock);
+    if (rc) return rc;
     zt_reply_json(r, 201, upload_json(a.id, hex, mime, (int64_t)len, name, zt_now()));
     return ZT_OK;
 }
@@ -322,6 +366,140 @@ static zt_err h_mine(zt_req *r, zt_error *e) {
                                                  zt_col_int(st, 3), zt_col_text(st, 4), zt_col_int(st, 5)));
     zt_reply_json(r, 200, zt_page_json(items, total, limit, offset));
     return ZT_OK;
+}
+
+/* --- expiry ------------------------------------------------------------ */
+
+#define EXPIRE_BATCH 500 /* uploads per write; a bigger backlog takes several */
+#define SCAN_PAGE    2000
+
+static const zt_principal SWEEPER = {
+    .role_bit = ZT_R_SYSTEM, .role = "system", .login = "system", .name = "过期上传清理"};
+
+/* Every upload below this id is held by a case or gone: a case never lets
+ * go of a material, and ids are never given again (migration 011), so the
+ * next sweep starts here instead of reading every upload ever made. In
+ * memory: after a restart the first sweep reads them all once. Sweeps run
+ * one at a time (zt_services_sweep). */
+static int64_t swept_below;
+
+typedef struct {
+    int64_t before;
+    const int64_t *ids; /* candidates, judged again inside the write */
+    size_t n;
+    int expired;
+    char (*gone)[65]; /* files whose last upload went: unlinked after the commit */
+    size_t ngone;
+} expire_arg;
+
+/* One batch: each candidate still unheld and old enough goes, recorded (its
+ * owner reads the entry, as he read upload.create), and its file row when no
+ * other upload shares the bytes. */
+static zt_err expire_write(zt_db *db, void *arg, zt_error *e) {
+    expire_arg *a = arg;
+    a->ngone = 0;
+    a->expired = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        zt_stmt *st = zt_db_query(db, e,
+                                  "SELECT u.sha256, u.owner_id, u.filename, f.size, u.created_at FROM uploads u"
+                                  " JOIN files f ON f.sha256 = u.sha256 WHERE u.id = ? AND u.created_at < ? AND NOT"
+                                  " EXISTS (SELECT 1 FROM case_materials m WHERE m.upload_id = u.id)",
+                                  ZT_I(a->ids[i]), ZT_I(a->before));
+        if (!st) return ZT_EINTERNAL;
+        zt_err rc = zt_step(st, e);
+        if (zt_step_failed(rc)) return rc;
+        if (rc == ZT_DONE) { /* attached (or gone) since the scan */
+            zt_db_release(db);
+            continue;
+        }
+        char hex[65], ts[32];
+        snprintf(hex, sizeof hex, "%s", zt_col_text(st, 0));
+        int64_t owner = zt_col_int(st, 1);
+        zt_time_format(zt_col_int(st, 4), ts);
+        json_t *detail = json_pack("{s:s,s:s,s:I,s:s,s:s}", "sha256", hex, "filename", zt_col_text(st, 2), "size",
+                                   (json_int_t)zt_col_int(st, 3), "created_at", ts, "reason",
+                                   "上传后未用于任何办件，已超过保留期限");
+        zt_db_release(db);
+        char idtext[24];
+        snprintf(idtext, sizeof idtext, "%lld", (long long)a->ids[i]);
+        if (!(rc = zt_db_run(db, e, "DELETE FROM uploads WHERE id = ?", ZT_I(a->ids[i]))) &&
+            !(rc = zt_db_run(
+                  db, e, "DELETE FROM files WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?)",
+                  ZT_T(hex), ZT_T(hex)))) {
+            if (zt_db_changes(db) > 0) memcpy(a->gone[a->ngone++], hex, sizeof hex);
+            rc = zt_record(db, &SWEEPER, "upload.expire", "upload", idtext, owner, detail, e);
+        }
+        json_decref(detail);
+        if (rc) return rc;
+        a->expired++;
+    }
+    return ZT_OK;
+}
+
+/* The candidates from swept_below on: uploads older than before that no
+ * case holds, into *ids (malloc'd); *mark gets the new swept_below (the
+ * first upload that is neither held nor expiring, or past the last). */
+static zt_err expire_scan(zt_db *db, int64_t before, int64_t **ids, size_t *n, int64_t *mark, zt_error *e) {
+    size_t cap = 0;
+    int64_t from = swept_below, blocked = 0;
+    *ids = NULL;
+    *n = 0;
+    *mark = from;
+    for (;;) {
+        zt_stmt *st = zt_db_query(db, e,
+                                  "SELECT u.id, u.created_at, EXISTS (SELECT 1 FROM case_materials m WHERE"
+                                  " m.upload_id = u.id) FROM uploads u WHERE u.id >= ? ORDER BY u.id LIMIT ?",
+                                  ZT_I(from), ZT_I(SCAN_PAGE));
+        if (!st) return ZT_EINTERNAL;
+        zt_err rc;
+        int rows = 0;
+        while ((rc = zt_step(st, e)) == ZT_ROW) {
+            int64_t id = zt_col_int(st, 0);
+            int held = zt_col_int(st, 2) != 0, old = zt_col_int(st, 1) < before;
+            rows++;
+            from = id + 1;
+            if (!held && old) {
+                if (*n == cap) *ids = zt_realloc(*ids, (cap = cap ? cap * 2 : 64) * sizeof **ids);
+                (*ids)[(*n)++] = id;
+            } else if (!held && !blocked) {
+                blocked = id; /* a young loose upload: the next sweep looks again from here */
+            }
+        }
+        zt_db_release(db);
+        if (zt_step_failed(rc)) return rc;
+        if (rows < SCAN_PAGE) break;
+    }
+    *mark = blocked ? blocked : from;
+    return ZT_OK;
+}
+
+zt_err zt_uploads_expire(zt_app *app, int64_t now, int *n, zt_error *e) {
+    expire_arg a = {.before = now - app->cfg->upload_ttl};
+    int64_t *ids, mark;
+    size_t count;
+    int total = 0;
+    zt_err rc = expire_scan(zt_store_reader(app->store), a.before, &ids, &count, &mark, e);
+    char *root = files_dir(app->cfg);
+    a.gone = zt_malloc(EXPIRE_BATCH * sizeof *a.gone);
+    for (size_t i = 0; !rc && i < count; i += a.n) {
+        a.ids = ids + i;
+        a.n = count - i < EXPIRE_BATCH ? count - i : EXPIRE_BATCH;
+        pthread_rwlock_wrlock(&files_lock);
+        rc = zt_store_write(app->store, expire_write, &a, e);
+        for (size_t k = 0; !rc && k < a.ngone; k++) {
+            char path[4200];
+            file_path(root, a.gone[k], path, sizeof path);
+            if (unlink(path) && errno != ENOENT) zt_warn("expired upload: cannot remove %s: %s", path, strerror(errno));
+        }
+        pthread_rwlock_unlock(&files_lock);
+        if (!rc) total += a.expired;
+    }
+    if (!rc) swept_below = mark;
+    free(a.gone);
+    free(ids);
+    free(root);
+    if (n) *n = total;
+    return rc;
 }
 
 #define UPLOADERS (ZT_R_PEOPLE | ZT_R_CLERK | ZT_R_DEPT_HEAD)

@@ -316,6 +316,8 @@ typedef struct {
     const char *prefix; /* "events" for a batch, NULL for a single event */
     json_t *statuses;   /* out: per event: "accepted" | "duplicate" | "rejected" */
     json_t *rejected;   /* out: [{index, id, field, message}] */
+    zt_quota quota;     /* the key's events per minute: the valid events take it */
+    int64_t now, retry; /* retry: out, the 429's Retry-After */
 } intake_arg;
 
 static json_t *id_json(json_t *ev) {
@@ -407,6 +409,9 @@ static zt_err ingest_one(zt_db *db, intake_arg *a, size_t i, const char **status
 static zt_err run_intake(zt_db *db, void *arg, zt_error *e) {
     intake_arg *a = arg;
     size_t n = json_array_size(a->events);
+    /* all of the request's valid events or none (issue #22 F13) */
+    zt_err qrc = zt_quota_take(db, &a->quota, a->now, &a->retry, e);
+    if (qrc) return qrc;
     for (size_t i = 0; i < n; i++) {
         zt_error ee = {0};
         const char *status = "rejected";
@@ -477,10 +482,19 @@ static zt_err h_events(zt_req *r, zt_error *e) {
                     .valid = zt_arena_calloc(ar, n),
                     .prefix = prefix,
                     .statuses = json_array(),
-                    .rejected = json_array()};
+                    .rejected = json_array(),
+                    .quota = {"quota.events_per_minute", "本密钥报送事件数",
+                              zt_arena_printf(ar, "key/%lld", (long long)p->key_id), 60,
+                              zt_app_of(r)->cfg->quota_events, 1, 0},
+                    .now = zt_now()};
     json_t *invalid = json_array();
     size_t nvalid = 0;
     zt_db *db = zt_store_reader(zt_app_of(r)->store);
+    /* a key whose minute is used up is refused before its events are read */
+    if ((rc = zt_quota_check(db, &a.quota, a.now, &a.retry, e))) {
+        if (rc == ZT_ETHROTTLED) zt_quota_retry_after(r, a.retry);
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         zt_error ee = {0};
         json_t *ev = json_array_get(events, i);
@@ -496,7 +510,9 @@ static zt_err h_events(zt_req *r, zt_error *e) {
         }
     }
     zt_db_release(db);
+    a.quota.amount = (int64_t)nvalid;
     if (nvalid) rc = zt_store_write(zt_app_of(r)->store, run_intake, &a, e);
+    if (rc == ZT_ETHROTTLED) zt_quota_retry_after(r, a.retry);
     if (rc) goto out;
 
     /* the reply: rejections in the order of the events */

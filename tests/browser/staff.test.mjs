@@ -6,7 +6,9 @@
 // timeline checked on the page after every step. Then a clerk drafts an item
 // whose form gets a field error from the server, fixes it and submits it for
 // legality review, and fzb returns it from the review queue (again with the
-// server's field error first). Screenshots of every main page.
+// server's field error first). The applicant's ID number is masked until the
+// clerk asks for it with a reason (issue #22 F12). Screenshots of every main
+// page.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage as openPage_, screenshot, startServer, as, Client, DESKTOP, MOBILE } from './lib/browser.mjs';
@@ -106,6 +108,15 @@ describe('the staff console', () => {
         await state(page).waitFor();
         assert.equal(await state(page).textContent(), '网上提交（待预审）');
         assert.equal(await page.locator('#case-applicant').textContent(), '张三');
+        // the ID number comes masked; 查看完整信息 asks why, then shows it (recorded as case.reveal)
+        assert.equal(await page.locator('#case-applicant-number').textContent(), '3603**********0045');
+        await page.locator('[data-test="reveal"]').click();
+        await page.locator('.el-message-box textarea').fill('核对申请人身份');
+        await page.getByRole('button', { name: '确定' }).click();
+        await page.waitForFunction(() => document.querySelector('#case-applicant-number')?.textContent === '360302198503120045');
+        assert.equal(await page.locator('[data-test="reveal"]').count(), 0);
+        const reveals = await ok(clerkApi.get(`/api/cases/${number}`)); // still masked for the next look
+        assert.equal(reveals.applicant.number, '3603**********0045');
         assert.deepEqual(await timeline(page), ['提交申请']);
         assert.equal(await page.locator('[data-test="materials"] a').first().getAttribute('href'), '/api/uploads/1');
         assert.match(await page.locator('[data-test="step-left"]').textContent(), /剩 5 个工作日/);

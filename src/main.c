@@ -227,6 +227,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         app_close(&app);
         return die(&e);
     }
+    char *spool = zt_uploads_spool_dir(cfg); /* uploads arrive there, then move beside the stored files */
     zt_server_options so = {.address = cfg->listen_address,
                             .port = (int)cfg->listen_port,
                             .threads = (int)cfg->http_threads,
@@ -236,8 +237,15 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
                             .web_root = cfg->web_root,
                             .access_log = (int)cfg->access_log,
                             .max_streams = (int)cfg->http_max_streams,
-                            .trusted_proxy = cfg->http_trusted_proxy};
+                            .trusted_proxy = cfg->http_trusted_proxy,
+                            .body_budget = (size_t)cfg->http_body_budget,
+                            .body_min_rate = (size_t)cfg->http_body_min_rate,
+                            .max_conns_per_address = (int)cfg->http_conns_per_addr,
+                            .max_streams_per_user = (int)cfg->http_streams_per_user,
+                            .metrics_token = cfg->metrics_token,
+                            .spool_dir = spool};
     zt_server *srv = zt_server_new(&so, &app);
+    free(spool);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
     zt_server_set_auth(srv, zt_auth_authenticate);

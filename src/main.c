@@ -793,7 +793,9 @@ static int cmd_routes(int argc, char **argv) {
              "file matches the binary. \"any user\" = every logged-in role; \"staff\" = every staff role.\n"
              "`PUT /api/admin/clock` exists only under `serve --fake-clock`.\n\n"
              "| method | path | who | what |\n|---|---|---|---|\n"
-             "| GET | /healthz | public | liveness |\n| GET | /metrics | public | Prometheus metrics |");
+             "| GET | /healthz | public | liveness |\n"
+             "| GET | /metrics | public | Prometheus metrics: to loopback clients, or to Authorization: Bearer "
+             "<metrics.token> once that is set |");
     else
         printf("%-7s %-36s %-32s %s\n", "method", "path", "who", "what");
     zt_route_sets_each(1, print_set, md ? &md : NULL);

@@ -146,7 +146,7 @@ const char *zt_req_cookie(zt_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 const char *zt_req_body(zt_req *r, size_t *len) {
-    if (len) *len = r->body_len;
+    if (len) *len = r->body ? r->body_len : 0; /* a spooled body is not here: zt_req_body_file */
     return r->body ? r->body : "";
 }
 
@@ -155,7 +155,7 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e) {
         *out = r->json;
         return ZT_OK;
     }
-    if (r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
+    if (!r->body || r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
     /* a cross-site form cannot send application/json without a CORS
      * preflight, which we never grant: part of the CSRF defence */
     const char *ct = zt_req_header(r, "Content-Type");

@@ -231,6 +231,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         app_close(&app);
         return die(&e);
     }
+    char *spool = zt_uploads_spool_dir(cfg); /* uploads arrive there, then move beside the stored files */
     zt_server_options so = {.address = cfg->listen_address,
                             .port = (int)cfg->listen_port,
                             .threads = (int)cfg->http_threads,
@@ -240,13 +241,20 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
                             .web_root = cfg->web_root,
                             .access_log = (int)cfg->access_log,
                             .max_streams = (int)cfg->http_max_streams,
-                            .trusted_proxy = cfg->http_trusted_proxy};
+                            .trusted_proxy = cfg->http_trusted_proxy,
+                            .body_budget = (size_t)cfg->http_body_budget,
+                            .body_min_rate = (size_t)cfg->http_body_min_rate,
+                            .max_conns_per_address = (int)cfg->http_conns_per_addr,
+                            .max_streams_per_user = (int)cfg->http_streams_per_user,
+                            .metrics_token = cfg->metrics_token,
+                            .spool_dir = spool};
     zt_auth_set_notify(zt_sv_notify_user);
     if (zt_hashpool_start(cfg, &e)) {
         app_close(&app);
         return die(&e);
     }
     zt_server *srv = zt_server_new(&so, &app);
+    free(spool);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
     zt_server_set_auth(srv, zt_auth_authenticate);
@@ -819,7 +827,9 @@ static int cmd_routes(int argc, char **argv) {
              "file matches the binary. \"any user\" = every logged-in role; \"staff\" = every staff role.\n"
              "`PUT /api/admin/clock` exists only under `serve --fake-clock`.\n\n"
              "| method | path | who | what |\n|---|---|---|---|\n"
-             "| GET | /healthz | public | liveness |\n| GET | /metrics | public | Prometheus metrics |");
+             "| GET | /healthz | public | liveness |\n"
+             "| GET | /metrics | public | Prometheus metrics: to loopback clients, or to Authorization: Bearer "
+             "<metrics.token> once that is set |");
     else
         printf("%-7s %-36s %-32s %s\n", "method", "path", "who", "what");
     zt_route_sets_each(1, print_set, md ? &md : NULL);

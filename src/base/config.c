@@ -36,6 +36,11 @@ static const key_desc keys[] = {
     I("http.max_connections", http_max_conns, "4096", 16, 1000000),
     I("http.max_streams", http_max_streams, "256", 1, 100000),
     S("http.trusted_proxy", http_trusted_proxy, ""),
+    I("http.body_budget", http_body_budget, "67108864", 65536, 68719476736),
+    I("http.body_min_rate", http_body_min_rate, "4096", 1, 1073741824),
+    I("http.max_connections_per_address", http_conns_per_addr, "128", 1, 1000000),
+    I("http.max_streams_per_user", http_streams_per_user, "4", 1, 100000),
+    S("metrics.token", metrics_token, ""),
     S("store.synchronous", store_synchronous, "FULL"),
     I("store.batch_max", store_batch_max, "100", 1, 100000),
     I("store.batch_window_us", store_batch_window_us, "5000", 0, 1000000),
@@ -263,7 +268,9 @@ char *zt_config_db_path(const zt_config *c) { return zt_config_path(c, c->db_pat
 void zt_config_print(const zt_config *c) {
     const char *base = (const char *)c;
     for (size_t i = 0; i < NKEYS; i++) {
-        if (keys[i].type == T_STR)
+        if (keys[i].off == offsetof(zt_config, metrics_token) && **(char *const *)(base + keys[i].off))
+            printf("%s = (set, not shown)\n", keys[i].key); /* a secret */
+        else if (keys[i].type == T_STR)
             printf("%s = %s\n", keys[i].key, *(char *const *)(base + keys[i].off));
         else
             printf("%s = %lld\n", keys[i].key, (long long)*(const int64_t *)(base + keys[i].off));

@@ -26,6 +26,11 @@ typedef struct zt_config {
     int64_t http_max_conns;        /* http.max_connections */
     int64_t http_max_streams;      /* http.max_streams: open event streams (SSE) */
     char *http_trusted_proxy;      /* http.trusted_proxy: the one peer whose X-Forwarded-For is believed */
+    int64_t http_body_budget;      /* http.body_budget: bytes of request bodies in memory, all requests */
+    int64_t http_body_min_rate;    /* http.body_min_rate: bytes/s a body must average after http.timeout */
+    int64_t http_conns_per_addr;   /* http.max_connections_per_address */
+    int64_t http_streams_per_user; /* http.max_streams_per_user */
+    char *metrics_token;           /* metrics.token: bearer token of GET /metrics ("" = loopback only) */
     char *store_synchronous;       /* store.synchronous: FULL|NORMAL */
     int64_t store_batch_max;       /* store.batch_max writes per commit */
     int64_t store_batch_window_us; /* store.batch_window_us */

@@ -51,12 +51,25 @@ typedef struct zt_route {
     const char *doc; /* one line, for the API reference and the route list */
     size_t max_body; /* the largest body accepted (0 = the server's http.max_body); a route table
                       * is static, so a configurable limit is set before the server starts */
+    unsigned flags;  /* ZT_ROUTE_* */
 } zt_route;
+
+/* Route flags. */
+/* The body is written to a temporary file in the server's spool_dir as it
+ * arrives, never held in memory (uploads): the handler reads it with
+ * zt_req_body_file, and zt_req_body gives nothing. */
+#define ZT_ROUTE_SPOOL 1u
+/* The authenticator is not run: the handler decides who may call (a
+ * ZT_PUBLIC route whose Authorization header is not an API key: /metrics). */
+#define ZT_ROUTE_OWN_AUTH 2u
 
 /* The authenticator: fills p from the request (cookie, bearer key). Returns
  * ZT_OK for anonymous too; an error (e.g. a revoked key) stops the request
- * with that error. Called before the access check. The server refuses (403)
- * a write to a non-public route authenticated by cookie without csrf_ok. */
+ * with that error. Called on the request's head, before a byte of its body
+ * is read, and before the access check: a request the route does not admit
+ * is refused (401/403) without its body being read. It may read headers,
+ * cookies and the query, never the body. The server refuses (403) a write
+ * to a non-public route authenticated by cookie without csrf_ok. */
 typedef zt_err (*zt_auth_fn)(zt_req *r, zt_principal *p, zt_error *e);
 
 /* --- server set-up (main) --- */
@@ -72,7 +85,22 @@ typedef struct zt_server_options {
     int max_streams;           /* open event streams at most (http.max_streams); 0 = ZT_STREAM_MAX_DEFAULT */
     const char *trusted_proxy; /* http.trusted_proxy: a peer address whose X-Forwarded-For names the client;
                                 * NULL or "" = the peer is the client */
+    /* what one client may hold (docs/security.md, "Pentest findings F5, F6, F16, metrics");
+     * 0 = the default below */
+    size_t body_budget;        /* http.body_budget: bytes of request bodies held in memory, all requests together */
+    size_t body_min_rate;      /* http.body_min_rate: bytes per second a body must average after http.timeout */
+    int max_conns_per_address; /* http.max_connections_per_address (the trusted proxy has no cap) */
+    int max_streams_per_user;  /* http.max_streams_per_user: event streams of one user or API key */
+    const char *metrics_token; /* metrics.token: GET /metrics needs "Authorization: Bearer <token>";
+                                * NULL or "" = only clients on the loopback address may read it */
+    const char *spool_dir;     /* where bodies of ZT_ROUTE_SPOOL routes are written; on the file system the
+                                * handlers move them to (rename). Needed when such a route is registered */
 } zt_server_options;
+
+#define ZT_BODY_BUDGET_DEFAULT       (64u << 20)
+#define ZT_BODY_MIN_RATE_DEFAULT     4096
+#define ZT_CONNS_PER_ADDRESS_DEFAULT 128
+#define ZT_STREAMS_PER_USER_DEFAULT  4
 
 zt_server *zt_server_new(const zt_server_options *o, void *app);
 /* Register routes (the array must outlive the server). */
@@ -106,6 +134,14 @@ const char *zt_req_query(zt_req *r, const char *name);
 const char *zt_req_header(zt_req *r, const char *name);
 const char *zt_req_cookie(zt_req *r, const char *name);
 const char *zt_req_body(zt_req *r, size_t *len);
+/* The body of a ZT_ROUTE_SPOOL route: the path of the temporary file that
+ * holds it (complete and closed), its length in *len; NULL when the request
+ * had no body. The file belongs to the request and is removed when the
+ * handler returns, unless the handler moved it away and said so with
+ * zt_req_body_keep. */
+const char *zt_req_body_file(zt_req *r, size_t *len);
+/* The handler renamed the spooled body's file: the server forgets it. */
+void zt_req_body_keep(zt_req *r);
 const zt_principal *zt_req_principal(zt_req *r);
 
 /* Parse the body as a JSON object (duplicate keys rejected). The result is
@@ -176,7 +212,11 @@ typedef int (*zt_stream_fn)(zt_stream *st, void *ctx);
 /* Reply with an event stream produced by fn. ctx belongs to the stream from
  * this call on, success or not: free_ctx(ctx) (may be NULL) runs, on any
  * thread, after the stream ended. ZT_EUNAVAIL (503, e filled) when
- * max_streams streams are open or the server is stopping. The response
+ * max_streams streams are open or the server is stopping; ZT_ETHROTTLED
+ * (429, with Retry-After) when the request's user (or API key) already has
+ * max_streams_per_user open: one user cannot take the slots of others. The
+ * user's streams are then pinged, so that those whose client went away end
+ * and free their slots before the retry. The response
  * carries Cache-Control: no-store and X-Accel-Buffering: no (nginx). */
 zt_err zt_reply_stream(zt_req *r, zt_stream_fn fn, void *ctx, void (*free_ctx)(void *ctx), zt_error *e);
 /* Append bytes to the stream's output (from fn only). */

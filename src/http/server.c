@@ -67,13 +67,17 @@ static zt_err h_healthz(zt_req *r, zt_error *e) {
 }
 
 static zt_err h_metrics(zt_req *r, zt_error *e) {
+    zt_err rc = zt_metrics_check(r, e);
+    if (rc) return rc;
     zt_metrics_reply(r);
     return ZT_OK;
 }
 
 static const zt_route builtin[] = {
     {"GET", "/healthz", h_healthz, ZT_PUBLIC, "liveness: 200 {\"status\":\"ok\"}"},
-    {"GET", "/metrics", h_metrics, ZT_PUBLIC, "Prometheus metrics"},
+    {"GET", "/metrics", h_metrics, ZT_PUBLIC,
+     "Prometheus metrics: from loopback only, or with Authorization: Bearer <metrics.token> when it is set", 0,
+     ZT_ROUTE_OWN_AUTH},
 };
 
 /* --- set-up --- */
@@ -84,6 +88,8 @@ zt_server *zt_server_new(const zt_server_options *o, void *app) {
     s->o.web_root = zt_strdup(o->web_root ? o->web_root : "web");
     s->o.address = zt_strdup(o->address ? o->address : "127.0.0.1");
     s->o.trusted_proxy = zt_strdup(o->trusted_proxy ? o->trusted_proxy : "");
+    s->o.metrics_token = zt_strdup(o->metrics_token ? o->metrics_token : "");
+    s->o.spool_dir = o->spool_dir ? zt_strdup(o->spool_dir) : NULL;
     pthread_mutex_init(&s->watch_mu, NULL);
     pthread_cond_init(&s->watch_cv, NULL);
     pthread_mutex_init(&s->defer_mu, NULL);
@@ -141,7 +147,7 @@ const char *zt_req_cookie(zt_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 const char *zt_req_body(zt_req *r, size_t *len) {
-    if (len) *len = r->body_len;
+    if (len) *len = r->body ? r->body_len : 0; /* a spooled body is not here: zt_req_body_file */
     return r->body ? r->body : "";
 }
 
@@ -150,7 +156,7 @@ zt_err zt_req_json(zt_req *r, json_t **out, zt_error *e) {
         *out = r->json;
         return ZT_OK;
     }
-    if (r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
+    if (!r->body || r->body_len == 0) return zt_fail(e, ZT_EINVAL, "body", "请求体为空：需要一个 JSON 对象");
     /* a cross-site form cannot send application/json without a CORS
      * preflight, which we never grant: part of the CSRF defence */
     const char *ct = zt_req_header(r, "Content-Type");
@@ -328,7 +334,13 @@ static void answer(zt_req *r, zt_err rc, zt_error *e) {
     }
 }
 
-static void dispatch(zt_req *r) {
+/* The head's checks, in the order of their answers: an ambiguous or too
+ * large body, an over-long query value, no such route or method, then the
+ * authenticator and the route's access mask (CSRF, Origin, 401, 403). Run
+ * once the head is complete, before a byte of the body is read. Returns 1
+ * with the reply set when the request is refused; 0 to go on (r->route set,
+ * or NULL for a static file). */
+static int admit(zt_req *r) {
     zt_server *s = r->srv;
     zt_error e = {0};
     if (r->ambiguous) {
@@ -336,20 +348,20 @@ static void dispatch(zt_req *r) {
                 "请求的长度不明确（重复的 Content-Length，或同时有 Content-Length 与 chunked）");
         reply_error(r, &e);
         zt_reply_header(r, "Connection", "close");
-        return;
+        return 1;
     }
     if (r->too_large) {
         zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", r->max_body);
         reply_error(r, &e);
         zt_reply_header(r, "Connection", "close");
-        return;
+        return 1;
     }
     long_arg la = {0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, find_long, &la);
     if (la.name) {
         zt_fail(&e, ZT_EINVAL, la.name, "参数 %s 过长（最多 %d 字节）", la.name, MAX_QUERY_VALUE);
         reply_error(r, &e);
-        return;
+        return 1;
     }
     size_t idx;
     char *allow = NULL;
@@ -364,7 +376,7 @@ static void dispatch(zt_req *r) {
         json_t *err = json_pack("{s:s,s:s}", "code", "method_not_allowed", "message", e.message);
         zt_reply_json(r, 405, json_pack("{s:o}", "error", err));
         zt_reply_header(r, "Allow", allow);
-        return;
+        return 1;
     }
     case ZT_ROUTE_NO_PATH:
         break;
@@ -373,12 +385,14 @@ static void dispatch(zt_req *r) {
         if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0 &&
             (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
             r->route_index = -2;
-            if (zt_static_serve(r, s->o.web_root)) return;
+            return 0; /* a static file, or its 404: dispatch */
         }
         zt_fail(&e, ZT_ENOTFOUND, NULL, "没有这个地址：%s %s", r->method, r->path);
         reply_error(r, &e);
-        return;
+        return 1;
     }
+    r->route = route;
+    if (route->flags & ZT_ROUTE_OWN_AUTH) return 0;
     zt_err rc = ZT_OK;
     /* the thread's read statements may still hold the snapshot of a request
      * whose answer is queued but not yet completed (another connection on
@@ -398,8 +412,80 @@ static void dispatch(zt_req *r) {
             rc = zt_fail(&e, ZT_EFORBIDDEN, NULL, "当前身份（%s）无权访问此功能",
                          r->principal.role ? r->principal.role : "?");
     }
-    if (!rc) rc = route->fn(r, &e);
-    answer(r, rc, &e);
+    if (!rc) return 0;
+    if (!e.code) e.code = rc;
+    if (rc == ZT_EINTERNAL) zt_error_log("%s %s: %s", r->method, r->path, e.message);
+    reply_error(r, &e);
+    return 1;
+}
+
+/* Where an admitted request's body goes: a file for a spooling route, else
+ * memory, within the budget: a Content-Length is reserved whole now (a
+ * chunked body reserves as it grows). Returns 1 with the reply set when
+ * the body cannot be taken. */
+static int take_body(zt_req *r) {
+    zt_server *s = r->srv;
+    zt_error e = {0};
+    if (r->route && (r->route->flags & ZT_ROUTE_SPOOL)) {
+        int err = zt_spool_open(r);
+        if (!err) return 0;
+        zt_warn("http: cannot spool a body to %s: %s", s->o.spool_dir ? s->o.spool_dir : "(none)", strerror(err));
+        zt_fail(&e, ZT_EUNAVAIL, "body", "暂时无法接收上传的内容（服务器临时目录不可用），请稍后重试");
+        reply_error(r, &e);
+        zt_reply_header(r, "Retry-After", "30");
+        return 1;
+    }
+    if (!r->has_length || zt_body_reserve(r, (size_t)r->length + 1)) return 0;
+    atomic_fetch_add(&s->refused_budget, 1);
+    zt_fail(&e, ZT_EUNAVAIL, "body", "服务器正在接收的请求内容已达内存上限（http.body_budget = %zu 字节），请稍后重试",
+            zt_body_budget(s));
+    reply_error(r, &e);
+    zt_reply_header(r, "Retry-After", "5");
+    return 1;
+}
+
+/* What was decided while the body came: too large (chunked), over the
+ * budget, or its file could not be written. Returns 1 with the reply set. */
+static int body_failed(zt_req *r) {
+    zt_error e = {0};
+    if (r->too_large) {
+        zt_fail(&e, ZT_ETOOLARGE, "body", "请求体超过上限 %zu 字节", r->max_body);
+        reply_error(r, &e);
+        zt_reply_header(r, "Connection", "close");
+        return 1;
+    }
+    if (r->over_budget) {
+        zt_fail(&e, ZT_EUNAVAIL, "body",
+                "服务器正在接收的请求内容已达内存上限（http.body_budget = %zu 字节），请稍后重试",
+                zt_body_budget(r->srv));
+        reply_error(r, &e);
+        zt_reply_header(r, "Retry-After", "5");
+        return 1;
+    }
+    if (r->spool_err) {
+        zt_warn("http: cannot spool a body: %s", strerror(r->spool_err));
+        zt_fail(&e, ZT_EUNAVAIL, "body", "暂时无法保存上传的内容（%s），请稍后重试", strerror(r->spool_err));
+        reply_error(r, &e);
+        zt_reply_header(r, "Retry-After", "30");
+        return 1;
+    }
+    return 0;
+}
+
+/* The handler of an admitted request, its body complete. */
+static void dispatch(zt_req *r) {
+    zt_server *s = r->srv;
+    zt_error e = {0};
+    const zt_route *route = r->route;
+    if (!route) {
+        if (zt_static_serve(r, s->o.web_root)) return;
+        zt_fail(&e, ZT_ENOTFOUND, NULL, "没有这个地址：%s %s", r->method, r->path);
+        reply_error(r, &e);
+        return;
+    }
+    /* the body came in the meantime: read what is committed now */
+    if (s->cleanup) s->cleanup(s->app);
+    answer(r, route->fn(r, &e), &e);
 }
 
 /* --- deferred requests --- */
@@ -507,13 +593,67 @@ static conn_watch *watch_of(struct MHD_Connection *conn) {
     return ci ? ci->socket_context : NULL;
 }
 
-static void watch_mark(zt_server *s, struct MHD_Connection *conn, int in_request) {
+static void watch_phase(zt_server *s, struct MHD_Connection *conn, int phase) {
     conn_watch *w = watch_of(conn);
     if (!w) return;
     pthread_mutex_lock(&s->watch_mu);
-    w->in_request = in_request;
-    w->since = zt_mono_us();
+    if (w->phase != CONN_REAPED) {
+        w->phase = phase;
+        w->since = zt_mono_us();
+        atomic_store(&w->received, 0);
+    }
     pthread_mutex_unlock(&s->watch_mu);
+}
+
+static void watch_received(struct MHD_Connection *conn, size_t n) {
+    conn_watch *w = watch_of(conn);
+    if (w) atomic_fetch_add(&w->received, (uint64_t)n);
+}
+
+/* Queue r's reply (set by now). */
+static enum MHD_Result send_reply(zt_req *r) {
+    if (!r->resp) zt_reply_empty(r, 500);
+    add_headers(r);
+    return MHD_queue_response(r->conn, (unsigned)r->status, r->resp);
+}
+
+/* A piece of the body: to the spool file or to memory (within the budget),
+ * or dropped when the request is refused already. */
+static void take_chunk(zt_req *r, const char *data, size_t n) {
+    if (r->refused || r->too_large || r->over_budget || r->spool_err) return;
+    if (r->body_len + n > r->max_body) {
+        r->too_large = 1;
+        free(r->body);
+        r->body = NULL;
+        r->body_cap = 0;
+        if (!r->spool_path) r->body_len = 0; /* a spooled length is the file's, given back at the end */
+        zt_body_release(r);
+        return;
+    }
+    if (r->spool_path) {
+        zt_spool_write(r, data, n);
+        return;
+    }
+    if (r->body_len + n + 1 > r->body_cap) {
+        /* a Content-Length was reserved whole: never grow past it; a chunked
+         * body reserves what it grows by */
+        size_t cap = (r->body_len + n + 1) * 2, most = r->has_length ? (size_t)r->length + 1 : r->max_body + 1;
+        if (cap > most) cap = most;
+        if (cap > r->reserved && !zt_body_reserve(r, cap - r->reserved)) {
+            atomic_fetch_add(&r->srv->refused_budget, 1);
+            r->over_budget = 1;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            zt_body_release(r);
+            return;
+        }
+        r->body_cap = cap;
+        r->body = zt_realloc(r->body, r->body_cap);
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -526,11 +666,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->t0 = zt_mono_us();
         r->route_index = -1;
+        r->spool_fd = -1;
         zt_arena_init(&r->arena);
         r->method = zt_arena_strdup(&r->arena, method);
         r->path = zt_arena_strdup(&r->arena, url);
         client_address(s, r);
-        watch_mark(s, conn, 1);
+        watch_phase(s, conn, CONN_BODY);
+        atomic_fetch_add(&s->inflight, 1);
+        *con_cls = r;
         /* request smuggling: refuse what MHD lets through */
         int counts[2] = {0, 0};
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, counts);
@@ -551,51 +694,45 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->ambiguous = 1;
             else if (n > r->max_body)
                 r->too_large = 1;
+            r->has_length = !r->ambiguous;
+            r->length = n;
+            r->has_body = n > 0;
         }
-        atomic_fetch_add(&s->inflight, 1);
-        *con_cls = r;
-        /* Refused by its head alone: answer now, before a byte of the body is
+        if (counts[1]) r->has_body = 1;
+        /* Everything the head decides, before a byte of the body is read:
+         * who asks and whether the route admits him, then where the body
+         * goes (a file, or memory within the budget). */
+        r->refused = admit(r);
+        if (!r->refused && r->has_body) r->refused = take_body(r);
+        if (s->cleanup) s->cleanup(s->app); /* no read snapshot is held while the body comes */
+        /* A refused request with a body is answered now, before its body is
          * read (no "100 Continue"); MHD then closes the connection. Not to the
          * trusted proxy: nginx has already taken the whole body (within its
          * client_max_body_size) and is sending it; closing under it turns our
-         * 413 into its 502. Its body is read and dropped instead. */
-        if ((!r->too_large && !r->ambiguous) || r->via_proxy) return MHD_YES;
+         * answer into its 502. Its body is read and dropped instead. A
+         * request without a body is answered on the last call, as usual. */
+        if (!r->refused || !r->has_body || r->via_proxy) return MHD_YES;
         r->started = 1;
-        dispatch(r);
-        add_headers(r);
-        return MHD_queue_response(conn, (unsigned)r->status, r->resp);
+        zt_reply_header(r, "Connection", "close");
+        watch_phase(s, conn, CONN_ANSWER);
+        return send_reply(r);
     }
     if (*upload_size) {
-        if (!r->too_large && !r->ambiguous) {
-            if (r->body_len + *upload_size > r->max_body) {
-                r->too_large = 1;
-                free(r->body);
-                r->body = NULL;
-                r->body_len = 0;
-            } else {
-                if (r->body_len + *upload_size + 1 > r->body_cap) {
-                    r->body_cap = (r->body_len + *upload_size + 1) * 2;
-                    if (r->body_cap > r->max_body + 1) r->body_cap = r->max_body + 1;
-                    r->body = zt_realloc(r->body, r->body_cap);
-                }
-                memcpy(r->body + r->body_len, upload, *upload_size);
-                r->body_len += *upload_size;
-                r->body[r->body_len] = 0;
-            }
-        }
+        watch_received(conn, *upload_size);
+        take_chunk(r, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
     if (r->started && !r->then) return MHD_YES;
     if (!r->started) {
         r->started = 1;
-        dispatch(r);
+        watch_phase(s, conn, CONN_ANSWER);
+        zt_spool_close(r);
+        if (!r->refused && !body_failed(r)) dispatch(r);
     }
     if (run_deferred(r)) return MHD_YES; /* parked until zt_req_resume */
-    if (!r->resp) zt_reply_empty(r, 500);
-    add_headers(r);
-    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, r->resp);
-    return ok;
+    zt_spool_free(r); /* what the handler did not take is removed before the answer goes */
+    return send_reply(r);
 }
 
 static int status_slot(int status) {
@@ -608,7 +745,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     zt_server *s = cls;
     zt_req *r = *con_cls;
     if (!r) return;
-    watch_mark(s, conn, 0);
+    watch_phase(s, conn, CONN_HEAD);
     int64_t dur = zt_mono_us() - r->t0;
     size_t slot = r->route_index >= 0 ? (size_t)r->route_index : r->route_index == -2 ? s->nroutes : s->nroutes + 1;
     route_stats *st = &s->stats[slot];
@@ -634,6 +771,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->resp) MHD_destroy_response(r->resp);
     json_decref(r->json);
     free(r->body);
+    zt_body_release(r);
+    zt_spool_free(r);
     zt_arena_free(&r->arena);
     free(r);
     *con_cls = NULL;
@@ -648,10 +787,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         conn_watch *w = zt_calloc(1, sizeof *w);
         w->fd = ci ? ci->connect_fd : -1;
         w->since = zt_mono_us();
+        w->phase = CONN_HEAD;
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        zt_addr_key(ci ? ci->client_addr : NULL, w->addr);
+        int within = zt_addr_acquire(s, w->addr);
         pthread_mutex_lock(&s->watch_mu);
         w->next = s->watch;
         if (s->watch) s->watch->prev = w;
         s->watch = w;
+        if (!within && w->fd >= 0) {
+            /* its address had its cap meanwhile (another thread accepted) */
+            shutdown(w->fd, SHUT_RDWR);
+            w->phase = CONN_REAPED;
+        }
         pthread_mutex_unlock(&s->watch_mu);
         *socket_context = w;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
@@ -666,20 +814,29 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             s->watch = w->next;
         if (w->next) w->next->prev = w->prev;
         pthread_mutex_unlock(&s->watch_mu);
+        zt_addr_release(s, w->addr);
         free(w);
         *socket_context = NULL;
     }
 }
 
-/* Slowloris: MHD's http.timeout restarts with every byte received, so a
- * client sending its head a byte at a time would hold a connection forever.
- * A connection must complete a request's head within http.timeout of its
- * start (or of the end of its previous request); otherwise its socket is
- * shut down and MHD closes it. Requests being read or answered (uploads,
- * event streams) are not touched. */
+/* Slow clients. MHD's http.timeout restarts with every byte received, so a
+ * client sending a byte now and then would hold a connection (and a body's
+ * memory or file) forever. The reaper shuts down the socket (MHD then
+ * closes the connection, and the request ends, its body freed):
+ * - of a connection that has not completed a request's head within
+ *   http.timeout of its start or of the end of its previous request
+ *   (slowloris);
+ * - of a request whose body has not come at http.body_min_rate bytes per
+ *   second on average after a grace of http.timeout: its deadline is
+ *   http.timeout after the head, pushed back a second for every
+ *   body_min_rate bytes received.
+ * Requests being answered (the handler, a download, the live feed) are not
+ * touched. */
 static void *reaper_main(void *arg) {
     zt_server *s = arg;
     int64_t limit = (int64_t)s->o.timeout * 1000000;
+    uint64_t rate = s->o.body_min_rate ? s->o.body_min_rate : ZT_BODY_MIN_RATE_DEFAULT;
     pthread_mutex_lock(&s->watch_mu);
     while (!s->reaper_stop) {
         struct timespec until;
@@ -691,12 +848,17 @@ static void *reaper_main(void *arg) {
         }
         pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
         int64_t now = zt_mono_us();
-        for (conn_watch *w = s->watch; w; w = w->next)
-            if (!w->in_request && w->fd >= 0 && now - w->since >= limit) {
-                shutdown(w->fd, SHUT_RDWR);
-                w->since = INT64_MAX / 2; /* once */
-                atomic_fetch_add(&s->reaped, 1);
-            }
+        for (conn_watch *w = s->watch; w; w = w->next) {
+            if (w->fd < 0) continue;
+            int head = w->phase == CONN_HEAD && now - w->since >= limit;
+            uint64_t got = atomic_load(&w->received);
+            int body = w->phase == CONN_BODY && now - w->since >= limit &&
+                       (uint64_t)(now - w->since - limit) > got / rate * 1000000 + got % rate * 1000000 / rate;
+            if (!head && !body) continue;
+            shutdown(w->fd, SHUT_RDWR);
+            w->phase = CONN_REAPED; /* once */
+            atomic_fetch_add(head ? &s->reaped : &s->reaped_body, 1);
+        }
     }
     pthread_mutex_unlock(&s->watch_mu);
     return NULL;
@@ -729,9 +891,11 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
                        s->o.trusted_proxy);
     int threads = s->o.threads > 0 ? s->o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
+    zt_err rc = zt_limits_start(s, e);
+    if (rc) return rc;
     s->d =
         MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-                         NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                         zt_limits_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                          /* headers and query strings live in this per-connection pool: MHD's
                           * 32 KiB default overflows on long query strings (and 0.9.75 then
                           * never sends its 431) */
@@ -780,9 +944,12 @@ void zt_server_free(zt_server *s) {
     free((void *)s->o.web_root);
     free((void *)s->o.address);
     free((void *)s->o.trusted_proxy);
+    free((void *)s->o.metrics_token);
+    free((void *)s->o.spool_dir);
     pthread_mutex_destroy(&s->watch_mu);
     pthread_cond_destroy(&s->watch_cv);
     pthread_mutex_destroy(&s->defer_mu);
+    zt_limits_free(s);
     free(s->routes);
     free(s->stats);
     free(s);

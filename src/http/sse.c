@@ -24,6 +24,9 @@
  * that zt_server_stop's wait for requests in flight covers them. */
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +42,9 @@
 
 struct zt_stream {
     zt_server *srv;
+    int64_t owner; /* the user's id, or minus the API key's id (0: anonymous, no cap) */
     struct MHD_Connection *conn;
+    int fd; /* the connection's socket: valid while the reader runs or the connection is suspended */
     zt_stream_fn fn;
     void *ctx;
     void (*free_ctx)(void *);
@@ -119,6 +124,15 @@ void zt_stream_event(zt_stream *st, const char *id, const char *name, const char
 
 size_t zt_stream_pending(const zt_stream *st) { return st->out_len - st->out_off; }
 
+/* Did the client close its end, or did the connection fail? A peek, never
+ * a read: an event stream's client sends nothing after its request. */
+static int peer_gone(int fd) {
+    if (fd < 0) return 0;
+    char c;
+    ssize_t k = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* --- the content reader (an MHD thread) --- */
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -142,6 +156,12 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max) {
          * process, another node) arrive within one ping period */
         int ping = st->ping, run = st->pending || st->more || ping;
         st->pending = st->ping = 0;
+        if (!run && !ping && peer_gone(st->fd)) {
+            /* the client closed its end (a tab closed, a reload): end now
+             * rather than at the next ping, and free the slot */
+            pthread_mutex_unlock(&st->mu);
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (!run && !ping) {
             /* caught up: park the connection until a wake (which sees
              * suspended under this lock, so none is lost) */
@@ -284,6 +304,25 @@ static int count_locked(zt_server *s) {
     return n;
 }
 
+/* Under g.mu: the live streams of one owner on s. A parked stream whose
+ * client has gone (a closed tab, a reload) is not counted but ended (picked
+ * for WAKE_CLOSE): its socket is valid while MHD holds the connection
+ * suspended, so it can be looked at from here. */
+static int count_owner_locked(zt_server *s, int64_t owner, pick_list *dead) {
+    int n = 0;
+    for (zt_stream *st = g.head; st; st = st->next) {
+        if (st->srv != s || st->owner != owner) continue;
+        pthread_mutex_lock(&st->mu);
+        int gone = st->closing || (st->suspended && peer_gone(st->fd));
+        pthread_mutex_unlock(&st->mu);
+        if (gone)
+            pick(dead, st, WAKE_CLOSE);
+        else
+            n++;
+    }
+    return n;
+}
+
 int zt_stream_count(zt_server *s) {
     pthread_mutex_lock(&g.mu);
     int n = count_locked(s);
@@ -294,9 +333,21 @@ int zt_stream_count(zt_server *s) {
 zt_err zt_reply_stream(zt_req *r, zt_stream_fn fn, void *ctx, void (*free_ctx)(void *), zt_error *e) {
     zt_server *s = r->srv;
     int max = s->o.max_streams > 0 ? s->o.max_streams : ZT_STREAM_MAX_DEFAULT;
+    int per_user = s->o.max_streams_per_user > 0 ? s->o.max_streams_per_user : ZT_STREAMS_PER_USER_DEFAULT;
+    const zt_principal *p = zt_req_principal(r);
     pthread_once(&once, init_cv);
     zt_stream *st = zt_calloc(1, sizeof *st);
     st->srv = s;
+    st->owner = p->user_id ? p->user_id : -p->key_id;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->fd = ci ? ci->connect_fd : -1;
+    if (st->fd >= 0) {
+        /* a client that vanished without closing (a network gone) stops
+         * acknowledging the pings: the kernel then gives up on the
+         * connection after this long instead of retrying for many minutes */
+        unsigned int ms = (2 * ZT_STREAM_PING_S + 15) * 1000;
+        setsockopt(st->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+    }
     st->conn = r->conn;
     st->fn = fn;
     st->ctx = ctx;
@@ -308,13 +359,24 @@ zt_err zt_reply_stream(zt_req *r, zt_stream_fn fn, void *ctx, void (*free_ctx)(v
     /* the first bytes (the reconnection delay) make MHD send the headers now */
     write_str(st, "retry: 3000\n\n");
 
+    pick_list dead = {0};
     pthread_mutex_lock(&g.mu);
     int stopping = is_stopping(s), full = !stopping && count_locked(s) >= max;
-    if (stopping || full) {
+    int mine = st->owner && !stopping && !full && count_owner_locked(s, st->owner, &dead) >= per_user;
+    if (stopping || full || mine) {
         pthread_mutex_unlock(&g.mu);
+        poke_all(&dead);
+        free(dead.st);
+        free(dead.what);
         unref(st);
         if (stopping) return zt_fail(e, ZT_EUNAVAIL, NULL, "服务正在停止，请稍后重新连接");
-        return zt_fail(e, ZT_EUNAVAIL, NULL, "实时推送连接数已满（上限 %d），请稍后重试", max);
+        if (full) return zt_fail(e, ZT_EUNAVAIL, NULL, "实时推送连接数已满（上限 %d），请稍后重试", max);
+        atomic_fetch_add(&s->refused_streams, 1);
+        zt_reply_header(r, "Retry-After", "5");
+        return zt_fail(e, ZT_ETHROTTLED, NULL,
+                       "您已打开 %d 个实时推送连接，达到每个用户的上限（http.max_streams_per_user = %d）："
+                       "请关闭其他监察大屏页面后重试",
+                       per_user, per_user);
     }
     struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK_SIZE, reader, st, on_free);
     if (!resp) {
@@ -335,6 +397,9 @@ zt_err zt_reply_stream(zt_req *r, zt_stream_fn fn, void *ctx, void (*free_ctx)(v
         g.running = 1;
     }
     pthread_mutex_unlock(&g.mu);
+    poke_all(&dead);
+    free(dead.st);
+    free(dead.what);
 
     MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
     MHD_add_response_header(resp, "Cache-Control", "no-store");

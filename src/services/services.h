@@ -75,6 +75,10 @@ const char *zt_sniff_type(const unsigned char *data, size_t len);
 /* The largest upload (services.upload_max_bytes); set before the routes
  * are registered. */
 void zt_uploads_set_limit(size_t bytes);
+/* Where the server writes upload bodies as they arrive (the server's
+ * spool_dir): services.files_dir/spool, on the stored files' file system so
+ * that an upload is moved into place by a rename. Caller frees. */
+char *zt_uploads_spool_dir(const zt_config *cfg);
 
 /* May user_id attach upload upload_id (his own upload)? ZT_OK, or
  * ZT_EINVAL naming field when there is no such upload of that owner. */

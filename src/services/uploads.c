@@ -7,7 +7,12 @@
  * .pdf included) gets 415. The bytes are stored once per SHA-256 under
  * services.files_dir/ab/cd/<hash>, written to a temporary file, fsynced and
  * renamed, so a stored file is always whole. The upload row records who
- * uploaded it under which name; cases refer to uploads by id. */
+ * uploaded it under which name; cases refer to uploads by id.
+ *
+ * The body never sits in memory: the server admits the upload on its head
+ * (who asks, the route's roles, the size announced) and writes the body to
+ * a file in the spool directory as it arrives (ZT_ROUTE_SPOOL). The handler
+ * maps that file to sniff and hash it, and renames it into place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +81,15 @@ void zt_uploads_set_limit(size_t bytes) { upload_limit = bytes; }
 
 static char *files_dir(const zt_config *cfg) { return zt_config_path(cfg, cfg->files_dir, "files"); }
 
+char *zt_uploads_spool_dir(const zt_config *cfg) {
+    char *root = files_dir(cfg);
+    size_t n = strlen(root) + sizeof "/spool";
+    char *dir = zt_malloc(n);
+    snprintf(dir, n, "%s/spool", root);
+    free(root);
+    return dir;
+}
+
 static int mkdir_p(const char *dir) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", dir);
@@ -100,42 +115,28 @@ static void file_path(const char *root, const char *hex, char *out, size_t cap) 
     snprintf(out, cap, "%s/%.2s/%.2s/%s", root, hex, hex + 2, hex);
 }
 
-/* Write the bytes durably unless the same content is already there. */
-static zt_err store_bytes(const zt_config *cfg, const char *hex, const void *data, size_t len, zt_error *e) {
+/* Move the spooled body (tmp, len bytes) into place durably, unless the
+ * same content is already there (the spooled file is then left to the
+ * server, which removes it). */
+static zt_err store_file(zt_req *r, const zt_config *cfg, const char *hex, const char *tmp, size_t len, zt_error *e) {
     char *root = files_dir(cfg);
-    char dir[4096], path[4200], tmp[4300];
+    char dir[4096], path[4200];
     snprintf(dir, sizeof dir, "%s/%.2s/%.2s", root, hex, hex + 2);
     file_path(root, hex, path, sizeof path);
     free(root);
     struct stat sb;
     if (stat(path, &sb) == 0 && (size_t)sb.st_size == len) return ZT_OK;
     if (mkdir_p(dir)) return zt_fail(e, ZT_EUNAVAIL, "file", "无法创建文件目录 %s：%s", dir, strerror(errno));
-    unsigned char rnd[8];
-    char rhex[17];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(rhex, sizeof rhex, rnd, sizeof rnd);
-    snprintf(tmp, sizeof tmp, "%s.%s.tmp", path, rhex);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(errno));
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int err = errno;
-            close(fd);
-            unlink(tmp);
-            return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(err));
-        }
-        p += n;
-        left -= (size_t)n;
-    }
-    if (fsync(fd) || close(fd) || rename(tmp, path) || fsync_dir(dir)) {
-        int err = errno;
-        unlink(tmp);
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && fchmod(fd, 0640) == 0 && fsync(fd) == 0;
+    int err = errno;
+    if (fd >= 0) close(fd);
+    if (!ok || rename(tmp, path)) {
+        if (ok) err = errno;
         return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(err));
     }
+    zt_req_body_keep(r); /* it is the stored file now */
+    if (fsync_dir(dir)) return zt_fail(e, ZT_EUNAVAIL, "file", "无法保存文件：%s", strerror(errno));
     return ZT_OK;
 }
 
@@ -227,7 +228,7 @@ static zt_err take_quotas(zt_db *db, void *arg, zt_error *e) {
 
 /* The sweep deletes a file whose last upload expired after its write
  * committed; an upload of the same bytes meanwhile would find the file there
- * (store_bytes skips it) and lose it. Uploads in flight hold this shared;
+ * (store_file skips it) and lose it. Uploads in flight hold this shared;
  * the sweep holds it alone from its write to the last unlink. */
 static pthread_rwlock_t files_lock = PTHREAD_RWLOCK_INITIALIZER;
 
@@ -237,9 +238,20 @@ static zt_err h_upload(zt_req *r, zt_error *e) {
     zt_err rc = check_name(name, e);
     if (rc) return rc;
     size_t len;
-    const unsigned char *body = (const unsigned char *)zt_req_body(r, &len);
-    if (!body || len == 0) return zt_fail(e, ZT_EINVAL, "file", "文件是空的");
+    const char *tmp = zt_req_body_file(r, &len);
+    if (!tmp || len == 0) return zt_fail(e, ZT_EINVAL, "file", "文件是空的");
+    /* mapped, not read: the pages are the file's (the page cache), never
+     * the process's own memory */
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    void *map = fd >= 0 ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    int err = errno;
+    if (fd >= 0) close(fd);
+    if (map == MAP_FAILED) return zt_fail(e, ZT_EUNAVAIL, "file", "无法读取上传的文件：%s", strerror(err));
+    const unsigned char *body = map;
     const char *mime = zt_sniff_type(body, len);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    if (mime) crypto_hash_sha256(h, body, len);
+    munmap(map, len);
     if (!mime)
         return zt_fail(e, ZT_EMEDIA, "file",
                        "不支持的文件类型：只接受 PDF、OFD、JPEG、PNG 文件（按文件内容判断，与扩展名无关）");
@@ -252,13 +264,11 @@ static zt_err h_upload(zt_req *r, zt_error *e) {
         if (rc == ZT_ETHROTTLED) zt_quota_retry_after(r, u.retry);
         return rc;
     }
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, body, len);
     char hex[65];
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     upload_arg a = {zt_req_principal(r), hex, mime, name, len, 0};
     pthread_rwlock_rdlock(&files_lock);
-    if (!(rc = store_bytes(app->cfg, hex, body, len, e))) rc = zt_store_write(app->store, upload_write, &a, e);
+    if (!(rc = store_file(r, app->cfg, hex, tmp, len, e))) rc = zt_store_write(app->store, upload_write, &a, e);
     pthread_rwlock_unlock(&files_lock);
     if (rc) return rc;
     zt_reply_json(r, 201, upload_json(a.id, hex, mime, (int64_t)len, name, zt_now()));
@@ -506,7 +516,7 @@ zt_err zt_uploads_expire(zt_app *app, int64_t now, int *n, zt_error *e) {
 
 static zt_route routes[] = {
     {"POST", "/api/uploads", h_upload, UPLOADERS,
-     "upload a material (body = the file; ?name=); PDF, OFD, JPEG or PNG by content"},
+     "upload a material (body = the file; ?name=); PDF, OFD, JPEG or PNG by content", 0, ZT_ROUTE_SPOOL},
     {"GET", "/api/uploads/{id}", h_download, ZT_R_USERS, "download an upload (owner, case's department, supervision)"},
     {"GET", "/api/my/uploads", h_mine, UPLOADERS, "my uploads, newest first"},
 };

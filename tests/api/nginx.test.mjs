@@ -238,6 +238,46 @@ describe('nginx in front (deploy/nginx/zhengtong.conf)', () => {
         assert.ok(!q.stdout.includes('9.9.9.9'), q.stdout);
         assert.ok(q.stdout.includes('127.0.0.1'), q.stdout);
     });
+    test('limit_conn: one address holds 64 requests at most, whatever the location (slow uploads the attack)', async () => {
+        // a session of its own: 64 uploads whose bodies never finish, held by nginx (request buffering)
+        const s2 = http2.connect(`https://127.0.0.1:${ports.https}`, { ca });
+        s2.on('error', () => {});
+        const held = [];
+        const one = (p, method = 'GET') =>
+            new Promise((resolve, reject) => {
+                const r = s2.request({ ':method': method, ':path': p });
+                r.on('response', (h) => {
+                    resolve(h[':status']);
+                    r.close();
+                });
+                r.on('error', reject);
+                r.end();
+            });
+        try {
+            for (let i = 0; i < 64; i++) {
+                const r = s2.request({ ':method': 'POST', ':path': '/api/uploads?name=slow.pdf', 'content-length': String(1 << 20) });
+                r.on('error', () => {});
+                r.write(Buffer.from('%PDF-1.4\n'));
+                held.push(r);
+            }
+            const until = Date.now() + WAIT_MS;
+            while ((await one('/healthz')) !== 429) {
+                assert.ok(Date.now() < until, 'the 65th request was never refused');
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            for (const [p, m] of [['/api/items?q=1'], ['/api/auth/login', 'POST'], ['/api/supervision/stream'], ['/api/public/case-status', 'POST'], ['/'], ['/metrics']])
+                assert.equal(await one(p, m), 429, `${m || 'GET'} ${p}`);
+        } finally {
+            held.forEach((r) => r.close());
+        }
+        const until = Date.now() + WAIT_MS;
+        while ((await one('/healthz')) !== 200) {
+            assert.ok(Date.now() < until, 'served again once the uploads went away');
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        s2.close();
+    });
+
     test('rate limits: the status query and logins answer 429 to a burst', async () => {
         const burst = await Promise.all(
             Array.from({ length: 30 }, () => req('POST', '/api/public/case-status', { body: { number: '360300-20260101-000001', password: 'x' } })),

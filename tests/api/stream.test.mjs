@@ -36,7 +36,9 @@ describe('the live feed', () => {
     };
 
     before(async () => {
-        srv = await startServer();
+        // the tests keep their streams open until the end, most as jiancha: more than one user's
+        // share (http.max_streams_per_user, attacks-http.test.mjs)
+        srv = await startServer({ args: ['--http.max_streams_per_user', '64'] });
         [zhangsan, jiancha, jianchaAy, admin, shenji] = await Promise.all(
             ['zhangsan', 'jiancha', 'jiancha_ay', 'admin', 'shenji'].map((l) => as(srv, l)),
         );
@@ -219,7 +221,8 @@ function rawStream(port, cookie) {
 
 describe('limits and shutdown', () => {
     test('the 257th stream gets 503 with a JSON error (http.max_streams = 256 by default)', async () => {
-        const srv = await startServer();
+        // one user and one address here: their own caps (4 streams, 128 connections) raised for the test
+        const srv = await startServer({ args: ['--http.max_streams_per_user', '1000', '--http.max_connections_per_address', '1000'] });
         const socks = [];
         try {
             const c = await as(srv, 'jiancha');

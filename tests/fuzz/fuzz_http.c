@@ -609,8 +609,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                            .max_conns = (int)cfg.http_max_conns,
                            .web_root = cfg.web_root,
                            .access_log = 0,
-                           .max_streams = (int)cfg.http_max_streams};
+                           .max_streams = (int)cfg.http_max_streams,
+                           .spool_dir = zt_uploads_spool_dir(&cfg)};
     srv = zt_server_new(&o, &app);
+    free((void *)o.spool_dir);
     zt_uploads_set_limit((size_t)cfg.upload_max_bytes);
     zt_serve_routes(srv, 1); /* every route of `serve --fake-clock` */
     zt_server_set_auth(srv, zt_auth_authenticate);

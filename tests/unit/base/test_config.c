@@ -91,6 +91,11 @@ static void defaults(void **state) {
     assert_int_equal(c.http_max_body, 1048576);
     assert_int_equal(c.http_timeout, 30);
     assert_int_equal(c.http_max_conns, 4096);
+    assert_int_equal(c.http_body_budget, 67108864);
+    assert_int_equal(c.http_body_min_rate, 4096);
+    assert_int_equal(c.http_conns_per_addr, 128);
+    assert_int_equal(c.http_streams_per_user, 4);
+    assert_string_equal(c.metrics_token, "");
     assert_string_equal(c.store_synchronous, "FULL");
     assert_int_equal(c.store_batch_max, 100);
     assert_int_equal(c.store_batch_window_us, 5000);
@@ -134,6 +139,12 @@ static void defaults(void **state) {
     assert_string_equal(e.field, "calendar.warn_days");
     assert_int_equal(zt_config_set(&c, "calendar.warn_days", "0", &e), ZT_OK);
     assert_int_equal(c.calendar_warn_days, 0);
+    /* the body budget is at least 64 KiB; a rate and the caps at least 1 */
+    assert_int_equal(zt_config_set(&c, "http.body_budget", "65535", &e), ZT_EINVAL);
+    assert_string_equal(e.field, "http.body_budget");
+    assert_int_equal(zt_config_set(&c, "http.body_min_rate", "0", &e), ZT_EINVAL);
+    assert_int_equal(zt_config_set(&c, "http.max_connections_per_address", "0", &e), ZT_EINVAL);
+    assert_int_equal(zt_config_set(&c, "http.max_streams_per_user", "0", &e), ZT_EINVAL);
     zt_config_free(&c);
     assert_null(c.listen_address);
     assert_null(c.data_dir);

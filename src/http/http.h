@@ -54,6 +54,11 @@ typedef struct zt_route {
     unsigned flags;  /* ZT_ROUTE_* */
 } zt_route;
 
+/* The body limit of the small public forms (login, registration, a password
+ * change, the status query): anonymous bodies can then hold little of
+ * http.body_budget however many connections an address opens. */
+#define ZT_SMALL_BODY ((size_t)16 << 10)
+
 /* Route flags. */
 /* The body is written to a temporary file in the server's spool_dir as it
  * arrives, never held in memory (uploads): the handler reads it with

@@ -120,11 +120,14 @@ function jsonError(res) {
     return e;
 }
 
-// A login body of exactly n bytes (JSON, then spaces: jansson takes trailing white space).
-function loginBody(n, login = 'zhangsan') {
-    const json = JSON.stringify({ login, password: 'Demo2026pass' });
+// A body of exactly n bytes (JSON, then spaces: jansson takes trailing white space).
+function padded(value, n) {
+    const json = JSON.stringify(value);
     return Buffer.from(json + ' '.repeat(n - Buffer.byteLength(json)));
 }
+const loginBody = (n, login = 'zhangsan') => padded({ login, password: 'Demo2026pass' }, n);
+// A batch of events of n bytes, one not an event at all: 200, rejected.
+const eventsBody = (n) => padded({ events: [{ note: 'x' }] }, n);
 
 describe('F5: upload bodies before authentication, in memory and for ever', () => {
     let srv;
@@ -229,17 +232,42 @@ describe('F5: upload bodies before authentication, in memory and for ever', () =
 describe('F5: the memory of bodies in flight stays within http.body_budget', () => {
     const BUDGET = MiB;
     const BODY = 400000; // two fit in the budget, a third does not
-    let srv;
+    let srv, key;
+    // the public forms take small bodies only (ZT_SMALL_BODY): a big body needs a route that admits
+    // its caller, here a department system's key on the event intake
+    const events = (extra) => ({ 'Content-Type': 'application/json', Authorization: `Bearer ${key}`, ...extra });
     before(async () => {
         srv = await startServer({ args: ['--http.body_budget', String(BUDGET), '--http.max_body', '524288'] });
+        const admin = await as(srv, 'admin');
+        const depts = (await admin.get('/api/departments?q=360300-GA')).json.items;
+        const k = await (await as(srv, 'gaj_head')).post('/api/keys', { dept_id: depts.find((d) => d.code === '360300-GA').id, name: '预算' });
+        assert.equal(k.status, 201, k.text);
+        key = k.json.key;
     });
     after(async () => srv && (await srv.stop()));
 
-    test('anonymous bodies announced and never sent: those beyond the budget get 503 with Retry-After on the head', async () => {
+    test('the public forms take 16 KiB at most: a bigger login, registration or status query is 413 on its head', async () => {
+        for (const p of ['/api/auth/login', '/api/auth/register', '/api/public/case-status']) {
+            const c = await connect(srv.port, ATTACKER);
+            c.write(head('POST', p, { 'Content-Type': 'application/json', 'Content-Length': 16 * 1024 + 1 }));
+            const r = await c.answer();
+            assert.equal(r.status, 413, p);
+            assert.equal(jsonError(r).field, 'body');
+            c.sock.destroy();
+        }
+        // and a login of 16 KiB is still read
+        const c = await connect(srv.port, OTHER);
+        c.write(head('POST', '/api/auth/login', { 'Content-Type': 'application/json', 'Content-Length': 16 * 1024 }));
+        c.write(loginBody(16 * 1024));
+        assert.equal((await c.answer()).status, 200);
+        c.sock.destroy();
+    });
+
+    test('bodies announced and never sent: those beyond the budget get 503 with Retry-After on the head', async () => {
         const conns = await Promise.all(Array.from({ length: 6 }, () => connect(srv.port, ATTACKER)));
         for (const c of conns) {
-            c.write(head('POST', '/api/auth/login', { 'Content-Type': 'application/json', 'Content-Length': BODY }));
-            c.write('{"login":"');
+            c.write(head('POST', '/api/supervision/events', events({ 'Content-Length': BODY })));
+            c.write('{"events":[');
         }
         // four are refused at once, two are held (reading their bodies)
         const refused = await waitFor(() => {
@@ -269,7 +297,7 @@ describe('F5: the memory of bodies in flight stays within http.body_budget', () 
         await as(srv, 'zhangsan');
         // a chunked body that outgrows what is left: 503 at its end, nothing kept
         const ch = await connect(srv.port, OTHER);
-        ch.write(head('POST', '/api/auth/login', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }));
+        ch.write(head('POST', '/api/supervision/events', events({ 'Transfer-Encoding': 'chunked' })));
         for (let i = 0; i < 10; i++) ch.write(`7530\r\n${' '.repeat(30000)}\r\n`);
         ch.write('0\r\n\r\n');
         const cr = await ch.answer();
@@ -281,8 +309,8 @@ describe('F5: the memory of bodies in flight stays within http.body_budget', () 
         held.forEach((c) => c.sock.destroy());
         await waitFor(async () => (await metric(srv, 'zt_http_body_memory_bytes')) === 0, 'the budget given back');
         const ok = await connect(srv.port, OTHER);
-        ok.write(head('POST', '/api/auth/login', { 'Content-Type': 'application/json', 'Content-Length': BODY }));
-        ok.write(loginBody(BODY));
+        ok.write(head('POST', '/api/supervision/events', events({ 'Content-Length': BODY })));
+        ok.write(eventsBody(BODY));
         const okr = await ok.answer();
         assert.equal(okr.status, 200, okr.body);
         ok.sock.destroy();

@@ -731,7 +731,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r->refused && !body_failed(r)) dispatch(r);
     }
     if (run_deferred(r)) return MHD_YES; /* parked until zt_req_resume */
-    zt_spool_free(r); /* what the handler did not take is removed before the answer goes */
+    zt_spool_free(r);                    /* what the handler did not take is removed before the answer goes */
     return send_reply(r);
 }
 

@@ -833,13 +833,13 @@ static zt_err h_roles(zt_req *r, zt_error *e) {
 }
 
 static const zt_route routes[] = {
-    {"POST", "/api/auth/login", h_login, ZT_PUBLIC, "log in: {login, password} -> session cookie + csrf_token",
-     ZT_SMALL_BODY},
+    {"POST", "/api/auth/login", h_login, ZT_PUBLIC, "log in: {login, password} -> session cookie + csrf_token", 0,
+     ZT_ROUTE_SMALL_BODY},
     {"POST", "/api/auth/logout", h_logout, ZT_R_USERS, "end the session"},
     {"GET", "/api/auth/me", h_me, ZT_R_USERS | ZT_R_SYSTEM, "who am I, with the CSRF token"},
     {"GET", "/api/auth/session", h_session, ZT_PUBLIC, "who am I, or {user: null} when not logged in"},
-    {"POST", "/api/auth/register", h_register, ZT_PUBLIC, "citizen/enterprise registration", ZT_SMALL_BODY},
-    {"POST", "/api/auth/password", h_own_password, ZT_R_USERS, "change one's own password", ZT_SMALL_BODY},
+    {"POST", "/api/auth/register", h_register, ZT_PUBLIC, "citizen/enterprise registration", 0, ZT_ROUTE_SMALL_BODY},
+    {"POST", "/api/auth/password", h_own_password, ZT_R_USERS, "change one's own password", 0, ZT_ROUTE_SMALL_BODY},
     {"GET", "/api/roles", h_roles, ZT_R_STAFF, "the roles"},
     {"GET", "/api/users", h_users, ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_DEPT_HEAD,
      "accounts in scope (q, role, dept_id)"},

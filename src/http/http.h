@@ -54,11 +54,6 @@ typedef struct zt_route {
     unsigned flags;  /* ZT_ROUTE_* */
 } zt_route;
 
-/* The body limit of the small public forms (login, registration, a password
- * change, the status query): anonymous bodies can then hold little of
- * http.body_budget however many connections an address opens. */
-#define ZT_SMALL_BODY ((size_t)16 << 10)
-
 /* Route flags. */
 /* The body is written to a temporary file in the server's spool_dir as it
  * arrives, never held in memory (uploads): the handler reads it with
@@ -67,6 +62,12 @@ typedef struct zt_route {
 /* The authenticator is not run: the handler decides who may call (a
  * ZT_PUBLIC route whose Authorization header is not an API key: /metrics). */
 #define ZT_ROUTE_OWN_AUTH 2u
+/* A small form (login, registration, a password change, the status query):
+ * its body is at most ZT_SMALL_BODY bytes, or http.max_body if that is less,
+ * so anonymous bodies hold little of http.body_budget however many
+ * connections an address opens. */
+#define ZT_ROUTE_SMALL_BODY 4u
+#define ZT_SMALL_BODY       ((size_t)16 << 10)
 
 /* The authenticator: fills p from the request (cookie, bearer key). Returns
  * ZT_OK for anonymous too; an error (e.g. a revoked key) stops the request

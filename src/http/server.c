@@ -683,9 +683,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t idx;
         char *allow = NULL;
         if (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams, &allow) ==
-                ZT_ROUTE_FOUND &&
-            s->routes[idx]->max_body)
-            r->max_body = s->routes[idx]->max_body;
+            ZT_ROUTE_FOUND) {
+            const zt_route *rt = s->routes[idx];
+            if (rt->max_body) r->max_body = rt->max_body;
+            if ((rt->flags & ZT_ROUTE_SMALL_BODY) && r->max_body > ZT_SMALL_BODY) r->max_body = ZT_SMALL_BODY;
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
             char *end;

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/periodic.h"
 #include "base/tsv.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
@@ -203,67 +204,52 @@ void zt_ledger_outside_free(zt_ledger_outside *o, size_t n) {
 
 struct zt_checkpointer {
     zt_app *app;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    zt_periodic *job;
+    uint64_t last; /* the size of the newest checkpoint */
+    int64_t last_at;
 };
 
-static void *checkpointer_main(void *arg) {
+/* Each second: a checkpoint when enough entries or time have passed since
+ * the last one; and one more of whatever is new as the server stops. */
+static void checkpoint_job(void *arg, int stopping) {
     zt_checkpointer *c = arg;
     zt_app *app = c->app;
-    uint64_t last = 0;
-    int64_t last_at = zt_mono_us();
-    zt_error e;
-    /* start from the newest stored checkpoint */
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(size), 0) FROM ledger_checkpoints", &e);
-    if (st && zt_step(st, &e) == ZT_ROW) last = (uint64_t)zt_col_int(st, 0);
+    zt_error e;
+    uint64_t size = 0;
+    zt_err rc = zt_ledger_size(db, &size, &e);
     zt_db_release(db);
-    pthread_mutex_lock(&c->mu);
-    while (!c->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-        int stopping = c->stop;
-        pthread_mutex_unlock(&c->mu);
-        uint64_t size = 0;
-        if (zt_ledger_size(db, &size, &e) == ZT_OK) {
-            zt_db_release(db);
-            int64_t now = zt_mono_us();
-            if (size > last && (stopping || size - last >= (uint64_t)app->cfg->ledger_cp_entries ||
-                                now - last_at >= app->cfg->ledger_cp_seconds * 1000000)) {
-                if (zt_ledger_checkpoint_now(app, &last, &e) == ZT_OK)
-                    last_at = now;
-                else
-                    zt_warn("ledger checkpoint failed: %s", e.message);
-            }
-        }
-        pthread_mutex_lock(&c->mu);
-        if (stopping) break;
+    if (rc) return;
+    int64_t now = zt_mono_us();
+    if (size > c->last && (stopping || size - c->last >= (uint64_t)app->cfg->ledger_cp_entries ||
+                           now - c->last_at >= app->cfg->ledger_cp_seconds * 1000000)) {
+        if (zt_ledger_checkpoint_now(app, &c->last, &e) == ZT_OK)
+            c->last_at = now;
+        else
+            zt_warn("ledger checkpoint failed: %s", e.message);
     }
-    pthread_mutex_unlock(&c->mu);
-    return NULL;
 }
 
 zt_checkpointer *zt_checkpointer_start(zt_app *app) {
     zt_checkpointer *c = zt_calloc(1, sizeof *c);
     c->app = app;
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    pthread_create(&c->thread, NULL, checkpointer_main, c);
+    c->last_at = zt_mono_us();
+    /* start from the newest stored checkpoint */
+    zt_db *db = zt_store_reader(app->store);
+    zt_error e;
+    zt_stmt *st = zt_db_prepare(db, "SELECT coalesce(max(size), 0) FROM ledger_checkpoints", &e);
+    if (st && zt_step(st, &e) == ZT_ROW) c->last = (uint64_t)zt_col_int(st, 0);
+    zt_db_release(db);
+    c->job = zt_periodic_start(1000, 1, checkpoint_job, c);
+    if (!c->job) {
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
 void zt_checkpointer_stop(zt_checkpointer *c) {
     if (!c) return;
-    pthread_mutex_lock(&c->mu);
-    c->stop = 1;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-    pthread_join(c->thread, NULL);
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
+    zt_periodic_stop(c->job);
     free(c);
 }

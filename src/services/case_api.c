@@ -701,7 +701,7 @@ static const zt_route routes[] = {
     {"GET", "/api/cases/{number}/receipt.pdf", case_h_receipt, ZT_R_USERS,
      "the receipt (受理通知书 / 网上申请回执) as PDF with the status QR code"},
     {"POST", "/api/public/case-status", case_h_status, ZT_PUBLIC,
-     "status query without login: {number, password} (throttled)", ZT_SMALL_BODY},
+     "status query without login: {number, password} (throttled)", 0, ZT_ROUTE_SMALL_BODY},
 };
 
 const zt_route *zt_cases_routes(size_t *n) {

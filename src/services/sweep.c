@@ -13,6 +13,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/periodic.h"
 #include "services/services.h"
 
 /* Quota windows are a day at most: two days back nothing is counted. */
@@ -47,43 +48,24 @@ zt_err zt_services_sweep(zt_app *app, int64_t now, int *expired, zt_error *e) {
 
 struct zt_sweeper {
     zt_app *app;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    zt_periodic *job;
 };
 
-static void *sweeper_main(void *arg) {
+static void sweep_job(void *arg, int stopping) {
     zt_sweeper *s = arg;
-    pthread_mutex_lock(&s->mu);
-    while (!s->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += s->app->cfg->sweep_interval;
-        while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0) {
-        }
-        if (s->stop) break;
-        pthread_mutex_unlock(&s->mu);
-        zt_error e = {0};
-        int n = 0;
-        if (zt_services_sweep(s->app, zt_now(), &n, &e))
-            zt_warn("sweep: %s", e.message);
-        else if (n)
-            zt_info("sweep: %d uploads no case holds expired", n);
-        pthread_mutex_lock(&s->mu);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
+    zt_error e = {0};
+    int n = 0;
+    if (zt_services_sweep(s->app, zt_now(), &n, &e))
+        zt_warn("sweep: %s", e.message);
+    else if (n)
+        zt_info("sweep: %d uploads no case holds expired", n);
 }
 
 zt_sweeper *zt_sweeper_start(zt_app *app) {
     zt_sweeper *s = zt_calloc(1, sizeof *s);
     s->app = app;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->thread, NULL, sweeper_main, s)) {
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
+    s->job = zt_periodic_start(app->cfg->sweep_interval * 1000, 0, sweep_job, s);
+    if (!s->job) {
         free(s);
         return NULL;
     }
@@ -92,12 +74,6 @@ zt_sweeper *zt_sweeper_start(zt_app *app) {
 
 void zt_sweeper_stop(zt_sweeper *s) {
     if (!s) return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    zt_periodic_stop(s->job);
     free(s);
 }

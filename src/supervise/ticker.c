@@ -15,6 +15,7 @@
 #include "base/arena.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/periodic.h"
 #include "supervise/supervise.h"
 
 #define TICK_BATCH 5000 /* subjects per write; a bigger backlog takes several */
@@ -73,41 +74,23 @@ zt_err zt_sv_tick(zt_app *app, int64_t now, int *n, zt_error *e) {
 
 struct zt_sv_ticker {
     zt_app *app;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop, poked;
+    zt_periodic *job;
 };
 
 static zt_sv_ticker *running;
 
-static void *ticker_main(void *arg) {
+static void tick_job(void *arg, int stopping) {
     zt_sv_ticker *t = arg;
-    pthread_mutex_lock(&t->mu);
-    while (!t->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
-        while (!t->stop && !t->poked && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0) {
-        }
-        t->poked = 0;
-        if (t->stop) break;
-        pthread_mutex_unlock(&t->mu);
-        zt_error e = {0};
-        int n = 0;
-        if (zt_sv_tick(t->app, zt_now(), &n, &e)) zt_warn("supervision tick: %s", e.message);
-        pthread_mutex_lock(&t->mu);
-    }
-    pthread_mutex_unlock(&t->mu);
-    return NULL;
+    zt_error e = {0};
+    int n = 0;
+    if (zt_sv_tick(t->app, zt_now(), &n, &e)) zt_warn("supervision tick: %s", e.message);
 }
 
 zt_sv_ticker *zt_sv_ticker_start(zt_app *app) {
     zt_sv_ticker *t = zt_calloc(1, sizeof *t);
     t->app = app;
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
-    if (pthread_create(&t->thread, NULL, ticker_main, t)) {
+    t->job = zt_periodic_start(1000, 0, tick_job, t);
+    if (!t->job) {
         free(t);
         return NULL;
     }
@@ -116,24 +99,13 @@ zt_sv_ticker *zt_sv_ticker_start(zt_app *app) {
 }
 
 void zt_sv_ticker_poke(void) {
-    zt_sv_ticker *t = running;
-    if (!t) return;
-    pthread_mutex_lock(&t->mu);
-    t->poked = 1;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
+    if (running) zt_periodic_poke(running->job);
 }
 
 void zt_sv_ticker_stop(zt_sv_ticker *t) {
     if (!t) return;
-    pthread_mutex_lock(&t->mu);
-    t->stop = 1;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    pthread_join(t->thread, NULL);
     running = NULL;
-    pthread_cond_destroy(&t->cv);
-    pthread_mutex_destroy(&t->mu);
+    zt_periodic_stop(t->job);
     free(t);
 }
 

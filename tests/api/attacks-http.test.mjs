@@ -24,7 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BIN, Client, REPO, as, parseResponse, startServer } from './lib/server.mjs';
+import { BIN, Client, REPO, as, metricValue, parseResponse, startServer } from './lib/server.mjs';
 
 const ATTACKER = '127.0.0.2';
 const OTHER = '127.0.0.3';
@@ -86,16 +86,6 @@ function connect(port, from = '127.0.0.1') {
     });
 }
 
-function metricValue(text, name, labels = {}) {
-    for (const line of text.split('\n')) {
-        const m = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const got = {};
-        for (const kv of (m[3] || '').matchAll(/(\w+)="([^"]*)"/g)) got[kv[1]] = kv[2];
-        if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
-    }
-    return undefined;
-}
 
 async function metric(srv, name, labels) {
     const r = await fetch(srv.url('/metrics'));

@@ -4,14 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, Client, REPO, as, startServer, tempDir } from './lib/server.mjs';
+import { leafHash, nodeHash, verifyInclusion, verifyNote } from './lib/merkle.mjs';
 
-const sha256 = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts)).digest();
-const leafHash = (entry) => sha256(Buffer.from([0]), entry);
-const nodeHash = (l, r) => sha256(Buffer.from([1]), l, r);
 
 function sqlite(db, sql) {
     const r = spawnSync('sqlite3', [db], { encoding: 'utf8', input: sql });
@@ -177,40 +174,7 @@ describe('F10: verify holds the database to the signed checkpoints kept outside 
     });
 });
 
-// RFC 9162 §2.1.3.2, independently of src/ledger/merkle.c
-function verifyInclusion(index, size, leaf, proof, root) {
-    if (index >= size) return false;
-    let fn = index, sn = size - 1, r = leaf;
-    for (const p of proof) {
-        if (sn === 0) return false;
-        if (fn % 2 === 1 || fn === sn) {
-            r = nodeHash(p, r);
-            while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-        } else r = nodeHash(r, p);
-        fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
-    }
-    return sn === 0 && r.equals(root);
-}
 
-// a C2SP signed note checked with Node's Ed25519: the signed text, or null
-function verifyNote(verifierKey, note) {
-    const [name, idHex, ...rest] = verifierKey.trim().split('+');
-    const enc = Buffer.from(rest.join('+'), 'base64');
-    const id = sha256(Buffer.from(name + '\n'), enc).subarray(0, 4);
-    if (id.toString('hex') !== idHex) return null;
-    const key = crypto.createPublicKey({
-        key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), enc.subarray(1)]), format: 'der', type: 'spki',
-    });
-    const split = note.lastIndexOf('\n\n');
-    const text = note.slice(0, split + 1);
-    for (const line of note.slice(split + 2).split('\n')) {
-        const m = /^\u2014 (\S+) (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const sig = Buffer.from(m[2], 'base64');
-        if (sig.subarray(0, 4).equals(id) && crypto.verify(null, Buffer.from(text), key, sig.subarray(4))) return text;
-    }
-    return null;
-}
 
 // every entry a reader gets, page by page (1000 indexes a request)
 async function allEntries(c) {

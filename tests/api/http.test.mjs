@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { Client, REPO, canConnect, errorOf, rawHttp, startServer, tempDir } from './lib/server.mjs';
+import { Client, REPO, canConnect, errorOf, metricValue, rawHttp, startServer, tempDir } from './lib/server.mjs';
 
 const MAX_BODY = 4096;
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-WEB-ROOT';
@@ -81,17 +81,6 @@ const serverToday = async (c) => (await c.get('/api/clock')).json.now.slice(0, 1
 
 // --- metrics helpers ---
 
-function metricValue(text, name, labels = {}) {
-    for (const line of text.split('\n')) {
-        if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
-        const m = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const got = {};
-        for (const kv of (m[3] || '').matchAll(/(\w+)="([^"]*)"/g)) got[kv[1]] = kv[2];
-        if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
-    }
-    return undefined;
-}
 
 describe('health and metrics', () => {
     test('GET /healthz answers 200 {"status":"ok"} with a writable store, and how far the calendar reaches', async () => {

@@ -416,3 +416,16 @@ export function errorOf(r) {
         throw new Error(`expected a JSON error body, got ${r.status} ${r.text}`);
     return r.json.error;
 }
+
+/** The value of a Prometheus sample in text (/metrics) whose labels include labels, or undefined. */
+export function metricValue(text, name, labels = {}) {
+    for (const line of text.split('\n')) {
+        if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+        const m = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const got = {};
+        for (const kv of (m[3] || '').matchAll(/(\w+)="([^"]*)"/g)) got[kv[1]] = kv[2];
+        if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
+    }
+    return undefined;
+}

@@ -83,6 +83,7 @@ void zt_wire(void) {
     for (const zt_sv_kind *const *k = KINDS; *k; k++) zt_sv_kind_register(*k);
     zt_sv_case_fees(zt_items_fees);
     zt_flow_set_sink(event_sink);
+    zt_record_on_region(zt_org_record_region);
     /* an applicant's ledger entries show his steps as his case view does */
     zt_ledger_on_applicant_step(zt_applicant_step);
     zt_platform_on_clock_set(tick_on_clock_set);

@@ -575,6 +575,30 @@ zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **na
     return rc == ZT_ROW ? ZT_OK : rc;
 }
 
+const char *zt_user_name_by_login(zt_db *db, zt_arena *a, const char *login, const char *fallback) {
+    zt_error ignored = {0};
+    zt_stmt *st = zt_db_query(db, &ignored, "SELECT name FROM users WHERE login = ?", ZT_T(login));
+    if (!st) return fallback;
+    const char *name = zt_step(st, &ignored) == ZT_ROW ? zt_arena_strdup(a, zt_col_text(st, 0)) : fallback;
+    zt_db_release(db);
+    return name;
+}
+
+const char *zt_account_region(zt_db *db, const char *type, int64_t id, char *buf, size_t n) {
+    static const char *const user_sql =
+        "SELECT coalesce(u.region_code, d.region_code) FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
+        " WHERE u.id = ?";
+    static const char *const key_sql =
+        "SELECT d.region_code FROM api_keys k JOIN departments d ON d.id = k.dept_id WHERE k.id = ?";
+    int user = !strcmp(type, "user");
+    if (!user && strcmp(type, "api_key")) return NULL;
+    zt_error ignored = {0};
+    zt_stmt *st = zt_db_query(db, &ignored, user ? user_sql : key_sql, ZT_I(id));
+    if (!st || zt_step(st, &ignored) != ZT_ROW || zt_col_is_null(st, 0)) return NULL;
+    snprintf(buf, n, "%s", zt_col_text(st, 0));
+    return buf; /* not released: a writer may be reading with another statement of db */
+}
+
 const char *zt_user_name(zt_db *db, zt_arena *a, int64_t id, const char *fallback) {
     if (!id) return fallback;
     zt_error ignored = {0};

@@ -138,6 +138,12 @@ zt_err zt_user_identity(zt_db *db, zt_arena *a, int64_t user_id, const char **na
 /* The display name of account id (copied into a), or fallback when there
  * is none (0: the system, a key, the command line). */
 const char *zt_user_name(zt_db *db, zt_arena *a, int64_t id, const char *fallback);
+/* The same by login (a department system's actor may have no account). */
+const char *zt_user_name_by_login(zt_db *db, zt_arena *a, const char *login, const char *fallback);
+/* The region of an account (its own, else its department's) or of an API
+ * key (its department's), type "user" or "api_key", into buf (returned);
+ * NULL when none. Leaves the connection's other statements as they are. */
+const char *zt_account_region(zt_db *db, const char *type, int64_t id, char *buf, size_t n);
 /* Look up a user id by login (reader); ZT_ENOTFOUND. */
 zt_err zt_user_find(zt_app *app, const char *login, int64_t *id, zt_error *e);
 

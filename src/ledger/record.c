@@ -8,59 +8,29 @@
 #include "base/clock.h"
 #include "ledger/ledger.h"
 
-/* Where a record belongs, for region scope (issue #22 F7; migration 010
- * fills the rows written before the same way). */
-static const struct {
-    const char *type, *sql;
-} TARGET_REGION[] = {
-    {"user", "SELECT coalesce(u.region_code, d.region_code) FROM users u LEFT JOIN departments d ON d.id = u.dept_id"
-             " WHERE u.id = ?"},
-    {"api_key", "SELECT d.region_code FROM api_keys k JOIN departments d ON d.id = k.dept_id WHERE k.id = ?"},
-    {"department", "SELECT region_code FROM departments WHERE id = ?"},
-    {"region", "SELECT code FROM regions WHERE code = ?"},
-    {"hall", "SELECT region_code FROM halls WHERE id = ?"},
-    {"window", "SELECT d.region_code FROM windows w JOIN departments d ON d.id = w.dept_id WHERE w.id = ?"},
-};
+static zt_record_region_fn region_fn;
 
-static const char *lookup(zt_db *db, const char *sql, const char *key, int64_t id, char *buf, size_t n) {
-    zt_error ignored = {0};
-    zt_stmt *st = zt_db_prepare(db, sql, &ignored);
-    if (!st) return NULL;
-    if (key)
-        zt_bind_text(st, 1, key);
-    else
-        zt_bind_int(st, 1, id);
-    const char *out = NULL;
-    if (zt_step(st, &ignored) == ZT_ROW && !zt_col_is_null(st, 0)) {
-        snprintf(buf, n, "%s", zt_col_text(st, 0));
-        out = buf;
-    }
-    return out; /* not released: a caller may be reading with another statement of db */
-}
+void zt_record_on_region(zt_record_region_fn fn) { region_fn = fn; }
 
 static const char *str_member(json_t *o, const char *key) {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* The region an event names (its own, or its subject's: case.region,
- * message.region), else that of the record changed, else the department
- * a change names, else the owner's; NULL: the platform as a whole (the
- * calendar, rules, imports, citizens' accounts). */
+/* Where a record belongs, for region scope (issue #18 F7; migration 010
+ * filled the rows written before the same way): the region the detail
+ * names (its own, or its subject's: case.region, message.region), else what
+ * the directory says of the record changed, of the department the detail
+ * names or of the owner (the hook main registers); NULL: the platform as a
+ * whole (the calendar, rules, imports, citizens' accounts). */
 static const char *region_of(zt_db *db, const char *type, const char *id, int64_t owner, json_t *detail, char *buf,
                              size_t n) {
     const char *r = str_member(detail, "region"), *k;
     json_t *v;
     if (r) return r;
     json_object_foreach(detail, k, v) if (json_is_object(v) && (r = str_member(v, "region"))) return r;
-    for (size_t i = 0; i < sizeof TARGET_REGION / sizeof TARGET_REGION[0]; i++)
-        if (strcmp(type, TARGET_REGION[i].type) == 0)
-            return lookup(db, TARGET_REGION[i].sql, strcmp(type, "region") == 0 ? id : NULL, strtoll(id, NULL, 10), buf,
-                          n);
     const char *dept = str_member(detail, "dept") ? str_member(detail, "dept") : str_member(detail, "department");
-    if (dept) return lookup(db, "SELECT region_code FROM departments WHERE code = ?", dept, 0, buf, n);
-    if (owner) return lookup(db, TARGET_REGION[0].sql, NULL, owner, buf, n);
-    return NULL;
+    return region_fn ? region_fn(db, type, id, dept, owner, buf, n) : NULL;
 }
 
 zt_err zt_record(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,

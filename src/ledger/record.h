@@ -18,6 +18,15 @@
  * enterprise the record is about (an applicant's case), who may then read
  * the ledger entry; 0 = none, except that a "user" target owns its own
  * entries (an account reads what was done to it). Errors: the store's. */
+/* Where the directory places a record (its region code into buf, which is
+ * returned; NULL for none): the record changed (target_type, target_id: a
+ * user, key, department, region, hall, window), else the department the
+ * record names (dept_code, may be NULL), else the owner's. The ledger knows
+ * no directory; main registers org's zt_org_record_region. */
+typedef const char *(*zt_record_region_fn)(zt_db *db, const char *target_type, const char *target_id,
+                                          const char *dept_code, int64_t owner_user_id, char *buf, size_t n);
+void zt_record_on_region(zt_record_region_fn fn);
+
 zt_err zt_record(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,
                  const char *target_id, int64_t owner_user_id, json_t *detail, zt_error *e);
 

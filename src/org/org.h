@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "base/arena.h"
 #include "http/http.h"
 
 /* A department as the domains above org need it (services, supervise):
@@ -31,6 +32,14 @@ zt_err zt_dept_get(zt_db *db, int64_t id, zt_dept *out, zt_error *e);
 zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e);
 /* Is code a region of the directory? ZT_OK, or ZT_ENOTFOUND (field "region"). */
 zt_err zt_region_known(zt_db *db, const char *code, zt_error *e);
+/* Where the directory places a record, for the ledger's region scope
+ * (ledger/record.h zt_record_region_fn; main registers it): an account or
+ * key (auth), a department, region, hall or window by id, else the
+ * department of code dept_code, else the owner account's region. */
+const char *zt_org_record_region(zt_db *db, const char *target_type, const char *target_id, const char *dept_code,
+                                 int64_t owner_user_id, char *buf, size_t n);
+/* A window's label, "{hall} {n} 号 {name}" (copied into a), or fallback. */
+const char *zt_window_label(zt_db *db, zt_arena *a, int64_t id, const char *fallback);
 
 /* Import regions from a TSV (code, name, level, parent_code): new codes
  * are added, known ones renamed. One transaction. *count = lines read. */

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "auth/auth.h"
 #include "org/org.h"
 #include "supervise/score.h"
 
@@ -264,32 +265,17 @@ static void names_of(zt_sv_score *c, entity *x, const char **name, const char **
     zt_error ne;
     *name = x->id;
     *dept_name = x->dept;
-    zt_stmt *st;
     zt_dept d;
     if (zt_dept_by_code(c->db, x->dept, &d, &ne) == ZT_OK) {
         *dept_name = zt_arena_strdup(c->a, d.name);
         if (x->scope == ZT_SC_DEPT || !*x->region) x->region = zt_arena_strdup(c->a, d.region_code);
     }
-    if (x->scope == ZT_SC_DEPT) {
+    if (x->scope == ZT_SC_DEPT)
         *name = *dept_name;
-    } else if (x->scope == ZT_SC_STAFF) {
-        st = zt_db_prepare(c->db, "SELECT name FROM users WHERE login = ?", &ne);
-        if (st) {
-            zt_bind_text(st, 1, x->id);
-            if (zt_step(st, &ne) == ZT_ROW) *name = zt_arena_strdup(c->a, zt_col_text(st, 0));
-        }
-    } else if (strspn(x->id, "0123456789") == strlen(x->id) && strlen(x->id) < 12) {
-        st = zt_db_prepare(c->db,
-                           "SELECT h.name, w.number, w.name FROM windows w JOIN halls h ON h.id = w.hall_id"
-                           " WHERE w.id = ?",
-                           &ne);
-        if (st) {
-            zt_bind_int(st, 1, strtoll(x->id, NULL, 10));
-            if (zt_step(st, &ne) == ZT_ROW)
-                *name = zt_arena_printf(c->a, "%s %lld 号 %s", zt_col_text(st, 0), (long long)zt_col_int(st, 1),
-                                        zt_col_text(st, 2));
-        }
-    }
+    else if (x->scope == ZT_SC_STAFF)
+        *name = zt_user_name_by_login(c->db, c->a, x->id, x->id);
+    else if (strspn(x->id, "0123456789") == strlen(x->id) && strlen(x->id) < 12)
+        *name = zt_window_label(c->db, c->a, strtoll(x->id, NULL, 10), x->id);
 }
 
 static int by_scope_id(const void *pa, const void *pb) {

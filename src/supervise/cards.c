@@ -73,8 +73,6 @@ static const char *action_field(const zt_flow *f, const char *action, int *requi
 
 /* --- small helpers --- */
 
-static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
-
 /* The code of the principal's department ("" if none), as the
  * authenticator found it. */
 static const char *principal_dept(zt_req *r) {
@@ -208,7 +206,7 @@ static zt_err reply_card(zt_req *r, int64_t id, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     zt_db *db = zt_store_reader(APP(r)->store);
     char today[11];
-    today_text(today);
+    zt_day_format(zt_today(), today);
     zt_stmt *st = zt_db_query(db, e, "SELECT " CARD_COLS ", c.facts FROM " CARD_FROM " WHERE c.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
     zt_err s = zt_step(st, e);
@@ -373,7 +371,7 @@ static zt_err reply_cards(zt_req *r, zt_qb *f, const char *today, zt_error *e) {
 static zt_err h_cards(zt_req *r, zt_error *e) {
     const zt_principal *p = zt_req_principal(r);
     char *today = zt_arena_alloc(zt_req_arena(r), 11);
-    today_text(today);
+    zt_day_format(zt_today(), today);
     zt_qb f;
     zt_qb_init(&f, zt_req_arena(r), "1 = 1");
     if (!(p->role_bit & (ZT_R_ADMIN | ZT_R_AUDITOR))) {
@@ -391,7 +389,7 @@ static zt_err h_cards(zt_req *r, zt_error *e) {
 /* GET /api/dept/cards: the department's own cards. */
 static zt_err h_dept_cards(zt_req *r, zt_error *e) {
     char *today = zt_arena_alloc(zt_req_arena(r), 11);
-    today_text(today);
+    zt_day_format(zt_today(), today);
     const char *mine = principal_dept(r);
     zt_err rc;
     zt_qb f;

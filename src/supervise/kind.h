@@ -159,7 +159,6 @@ typedef struct zt_sv_source {
 
 /* The month being scored. */
 zt_db *zt_sv_score_db(zt_sv_score *c);
-void zt_sv_score_month(const zt_sv_score *c, int64_t *from, int64_t *to);
 int64_t zt_sv_score_now(const zt_sv_score *c);
 const zt_calendar *zt_sv_score_cal(const zt_sv_score *c);
 zt_arena *zt_sv_score_arena(zt_sv_score *c);

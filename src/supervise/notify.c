@@ -168,21 +168,3 @@ zt_err zt_sv_notify_user(zt_db *db, int64_t user_id, const char *login, const ch
     sender("email", login, NULL, text);
     return ZT_OK;
 }
-
-zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e) {
-    zt_stmt *st =
-        zt_db_query(db, e, "SELECT number, level, title, dept_code, state FROM sv_cards WHERE id = ?", ZT_I(card_id));
-    if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) != ZT_ROW) {
-        zt_db_release(db);
-        return ZT_OK;
-    }
-    char number[64], level[16], body[768], dept[64], state[16]; /* as the columns are declared */
-    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
-    snprintf(level, sizeof level, "%s", zt_col_text(st, 1));
-    snprintf(body, sizeof body, "%s", zt_col_text(st, 2));
-    snprintf(dept, sizeof dept, "%s", zt_col_text(st, 3));
-    snprintf(state, sizeof state, "%s", zt_col_text(st, 4));
-    zt_db_release(db);
-    return zt_sv_notify_card(db, card_id, number, level, body, dept, state, action, e);
-}

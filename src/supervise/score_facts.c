@@ -42,10 +42,6 @@ struct zt_sv_score {
 /* --- kind.h's score API ------------------------------------------------------------------------ */
 
 zt_db *zt_sv_score_db(zt_sv_score *c) { return c->db; }
-void zt_sv_score_month(const zt_sv_score *c, int64_t *from, int64_t *to) {
-    *from = c->mo->from;
-    *to = c->mo->to;
-}
 int64_t zt_sv_score_now(const zt_sv_score *c) { return c->now; }
 const zt_calendar *zt_sv_score_cal(const zt_sv_score *c) { return c->cal; }
 zt_arena *zt_sv_score_arena(zt_sv_score *c) { return c->a; }

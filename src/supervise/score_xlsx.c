@@ -7,12 +7,12 @@
 
 #include "supervise/score.h"
 
-/* What an indicator's occurrences are counted in (definitions before the
- * unit was kept: cards 张, complaints 件). */
+/* What an indicator's occurrences are counted in: the stored definition's
+ * unit, or (a month computed before the unit was kept) its source's. */
 static const char *unit_of(json_t *d) {
     const char *u = json_string_value(json_object_get(d, "unit"));
-    if (u) return u;
-    return !strcmp(zt_sc_str(d, "source"), "complaint") ? "件" : "张";
+    const zt_sv_source *src = u ? NULL : zt_sc_source(zt_sc_str(d, "source"));
+    return u ? u : src ? src->unit : "次";
 }
 
 typedef struct {

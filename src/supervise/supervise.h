@@ -86,14 +86,11 @@ void zt_sv_ticker_stop(zt_sv_ticker *t);
 /* --- notify.c -------------------------------------------------------- */
 
 /* Inside a write: tell the people responsible for a card what happened to
- * it (action: raise, confirm, escalate, ...): an inbox row for each active
- * user of the card's department (clerks and the head), and the same text
- * to the pluggable SMS/e-mail sender (the demo's sender logs it). */
-zt_err zt_sv_notify(zt_db *db, int64_t card_id, const char *action, zt_error *e);
-
-/* The same for a card whose number, level, title, department and (new)
- * state the caller holds (borrowed): the engine's raise, without reading the
- * card back. */
+ * it (action: raise, confirm, escalate, ...; state: the card's new state;
+ * the strings borrowed): an inbox row for each active user of the card's
+ * department (clerks and the head), and the same text to the pluggable
+ * SMS/e-mail sender (the demo's sender logs it). The card's step hook calls
+ * it (cards.c). */
 zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const char *level, const char *title,
                          const char *dept, const char *state, const char *action, zt_error *e);
 

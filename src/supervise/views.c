@@ -29,8 +29,6 @@ static const char *const STATES[] = {"pending",   "issued",   "answered", "close
                                      "escalated", "appealed", "revoked",  "retracted"};
 static const char *const LEVELS[] = {"warning", "yellow", "red"};
 
-static void today_text(char out[11]) { zt_day_format(zt_day_of_instant(zt_now()), out); }
-
 /* " AND substr(col, 1, n) = ?" for a supervisor's region; nothing for
  * administrators and auditors; no rows for a supervisor without one. */
 static void scope_filter(zt_req *r, zt_qb *f, const char *col) {
@@ -203,7 +201,7 @@ static zt_err h_overview(zt_req *r, zt_error *e) {
     zt_arena *a = zt_req_arena(r);
     zt_db *db = zt_store_reader(APP(r)->store);
     char *today = zt_arena_alloc(a, 11);
-    today_text(today);
+    zt_day_format(zt_today(), today);
     json_t *subjects = json_object(), *by_type = json_object(), *levels = json_object(), *open_levels = json_object(),
            *states = json_object(), *depts = json_array(), *regions = json_array();
     for (size_t i = 0; i < sizeof LEVELS / sizeof LEVELS[0]; i++) {
@@ -438,7 +436,7 @@ static void case_row(zt_stmt *st, void *ctx) {
 static zt_err h_cases(zt_req *r, zt_error *e) {
     zt_arena *a = zt_req_arena(r);
     char *today = zt_arena_alloc(a, 11);
-    today_text(today);
+    zt_day_format(zt_today(), today);
     zt_qb f;
     zt_qb_init(&f, a, "1 = 1");
     scope_filter(r, &f, "s.region_code");

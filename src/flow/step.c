@@ -164,8 +164,8 @@ static zt_err take(zt_db *db, zt_flow_move *s, zt_error *e) {
     return rc;
 }
 
-static zt_err begin(zt_flow_move *s, const zt_flow_instance *in, const zt_principal *actor, json_t *fields,
-                    const zt_flow_opts *o, json_t **none) {
+static void begin(zt_flow_move *s, const zt_flow_instance *in, const zt_principal *actor, json_t *fields,
+                  const zt_flow_opts *o, json_t **none) {
     *none = NULL;
     memset(s, 0, sizeof *s);
     s->in = in;
@@ -173,7 +173,6 @@ static zt_err begin(zt_flow_move *s, const zt_flow_instance *in, const zt_princi
     s->fields = fields && json_is_object(fields) ? fields : (*none = json_object());
     s->at = o && o->at ? o->at : zt_now();
     s->arg = o ? o->arg : NULL;
-    return ZT_OK;
 }
 
 zt_err zt_flow_step(zt_db *db, const zt_flow_instance *in, const char *action, const zt_principal *actor,

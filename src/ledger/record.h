@@ -24,7 +24,7 @@
  * record names (dept_code, may be NULL), else the owner's. The ledger knows
  * no directory; main registers org's zt_org_record_region. */
 typedef const char *(*zt_record_region_fn)(zt_db *db, const char *target_type, const char *target_id,
-                                          const char *dept_code, int64_t owner_user_id, char *buf, size_t n);
+                                           const char *dept_code, int64_t owner_user_id, char *buf, size_t n);
 void zt_record_on_region(zt_record_region_fn fn);
 
 zt_err zt_record(zt_db *db, const zt_principal *actor, const char *action, const char *target_type,

@@ -70,15 +70,16 @@ const char *zt_org_record_region(zt_db *db, const char *type, const char *id, co
         {"window", "SELECT d.region_code FROM windows w JOIN departments d ON d.id = w.dept_id WHERE w.id = ?"},
     };
     zt_error ignored = {0};
-    if (!strcmp(type, "user") || !strcmp(type, "api_key")) return zt_account_region(db, type, strtoll(id, NULL, 10), buf, n);
+    if (!strcmp(type, "user") || !strcmp(type, "api_key"))
+        return zt_account_region(db, type, strtoll(id, NULL, 10), buf, n);
     if (!strcmp(type, "region"))
         return region_row(zt_db_query(db, &ignored, "SELECT code FROM regions WHERE code = ?", ZT_T(id)), buf, n);
     for (size_t i = 0; i < sizeof BY_ID / sizeof BY_ID[0]; i++)
         if (!strcmp(type, BY_ID[i].type))
             return region_row(zt_db_query(db, &ignored, BY_ID[i].sql, ZT_I(strtoll(id, NULL, 10))), buf, n);
     if (dept_code)
-        return region_row(zt_db_query(db, &ignored, "SELECT region_code FROM departments WHERE code = ?", ZT_T(dept_code)),
-                          buf, n);
+        return region_row(
+            zt_db_query(db, &ignored, "SELECT region_code FROM departments WHERE code = ?", ZT_T(dept_code)), buf, n);
     return owner ? zt_account_region(db, "user", owner, buf, n) : NULL;
 }
 
@@ -88,10 +89,10 @@ const char *zt_window_label(zt_db *db, zt_arena *a, int64_t id, const char *fall
                               "SELECT h.name, w.number, w.name FROM windows w JOIN halls h ON h.id = w.hall_id"
                               " WHERE w.id = ?",
                               ZT_I(id));
-    const char *label = st && zt_step(st, &ignored) == ZT_ROW
-                            ? zt_arena_printf(a, "%s %lld 号 %s", zt_col_text(st, 0), (long long)zt_col_int(st, 1),
-                                              zt_col_text(st, 2))
-                            : fallback;
+    const char *label =
+        st && zt_step(st, &ignored) == ZT_ROW
+            ? zt_arena_printf(a, "%s %lld 号 %s", zt_col_text(st, 0), (long long)zt_col_int(st, 1), zt_col_text(st, 2))
+            : fallback;
     zt_db_release(db);
     return label;
 }

@@ -183,29 +183,16 @@ static zt_err seed_rules(zt_db *db, void *arg, zt_error *e) {
         json_object_set_new(params, "level", json_string(level));
         char *ptext = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(params);
-        zt_stmt *st = zt_db_prepare(db,
-                                    "INSERT INTO sv_rules (id, version, category, kind, name, subject_type, enabled,"
-                                    " priority, region_scope, confirm, params, updated_at)"
-                                    " VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                                    e);
-        if (!st) {
-            free(ptext);
-            return ZT_EINTERNAL;
-        }
         json_t *en = json_object_get(r, "enabled"), *cf = json_object_get(r, "confirm");
         json_t *pr = json_object_get(r, "priority"), *sc = json_object_get(r, "region_scope");
-        zt_bind_text(st, 1, id);
-        zt_bind_text(st, 2, cat);
-        zt_bind_text(st, 3, kind);
-        zt_bind_text(st, 4, name);
-        zt_bind_text(st, 5, stype);
-        zt_bind_int(st, 6, en ? json_is_true(en) : 1);
-        zt_bind_int(st, 7, json_is_integer(pr) ? json_integer_value(pr) : 100);
-        zt_bind_text(st, 8, json_is_string(sc) ? json_string_value(sc) : "");
-        zt_bind_int(st, 9, json_is_true(cf));
-        zt_bind_text(st, 10, ptext);
-        zt_bind_int(st, 11, zt_now());
-        zt_err rc = zt_step_done(st, e);
+        zt_err rc = zt_db_run(db, e,
+                              "INSERT INTO sv_rules (id, version, category, kind, name, subject_type, enabled,"
+                              " priority, region_scope, confirm, params, updated_at)"
+                              " VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                              ZT_T(id), ZT_T(cat), ZT_T(kind), ZT_T(name), ZT_T(stype), ZT_I(en ? json_is_true(en) : 1),
+                              ZT_I(json_is_integer(pr) ? json_integer_value(pr) : 100),
+                              ZT_T(json_is_string(sc) ? json_string_value(sc) : ""), ZT_I(json_is_true(cf)),
+                              ZT_T(ptext), ZT_I(zt_now()));
         free(ptext);
         if (rc) return rc;
         if (!zt_db_changes(db)) continue;
@@ -214,19 +201,10 @@ static zt_err seed_rules(zt_db *db, void *arg, zt_error *e) {
         json_object_set_new(body, "version", json_integer(1));
         char *btext = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(body);
-        st = zt_db_prepare(db,
-                           "INSERT INTO sv_rule_versions (rule_id, version, body, changed_by, changed_at)"
-                           " VALUES (?, 1, ?, ?, ?)",
-                           e);
-        if (!st) {
-            free(btext);
-            return ZT_EINTERNAL;
-        }
-        zt_bind_text(st, 1, id);
-        zt_bind_text(st, 2, btext);
-        zt_bind_text(st, 3, a->path);
-        zt_bind_int(st, 4, zt_now());
-        rc = zt_step_done(st, e);
+        rc = zt_db_run(db, e,
+                       "INSERT INTO sv_rule_versions (rule_id, version, body, changed_by, changed_at)"
+                       " VALUES (?, 1, ?, ?, ?)",
+                       ZT_T(id), ZT_T(btext), ZT_T(a->path), ZT_I(zt_now()));
         free(btext);
         if (rc) return rc;
     }

@@ -345,14 +345,11 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     zt_db_release(db);
     /* the steps, in event time order */
     json_t *steps = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT event_id, type, occurred_at, received_at, source, body FROM sv_events"
-                       " WHERE subject_type = ? AND subject = ? AND source = ? ORDER BY occurred_at, seq",
-                       e);
+    st = zt_db_query(db, e,
+                     "SELECT event_id, type, occurred_at, received_at, source, body FROM sv_events"
+                     " WHERE subject_type = ? AND subject = ? AND source = ? ORDER BY occurred_at, seq",
+                     ZT_T(stype), ZT_T(subject), ZT_T(src));
     if (st) {
-        zt_bind_text(st, 1, stype);
-        zt_bind_text(st, 2, subject);
-        zt_bind_text(st, 3, src);
         while (zt_step(st, e) == ZT_ROW) {
             json_t *body = json_loads(zt_col_text(st, 5), 0, NULL), *step = json_object_get(body, "step");
             json_array_append_new(steps, json_pack("{s:s,s:s,s:o,s:o,s:s,s:O}", "id", zt_col_text(st, 0), "type",
@@ -365,9 +362,9 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     }
     json_object_set_new(j, "steps", steps);
     json_t *timers = json_array();
-    st = zt_db_prepare(db, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ? ORDER BY due_at", e);
+    st = zt_db_query(db, e, "SELECT rule_id, level, due_at FROM sv_timers WHERE subject_id = ? ORDER BY due_at",
+                     ZT_I(id));
     if (st) {
-        zt_bind_int(st, 1, id);
         while (zt_step(st, e) == ZT_ROW)
             json_array_append_new(timers, json_pack("{s:s,s:s,s:o}", "rule", zt_col_text(st, 0), "level",
                                                     zt_col_text(st, 1), "due_at", zt_col_json_time(st, 2)));
@@ -375,12 +372,11 @@ static zt_err h_case(zt_req *r, zt_error *e) {
     }
     json_object_set_new(j, "timers", timers);
     json_t *cards = json_array();
-    st = zt_db_prepare(db,
-                       "SELECT id, number, rule_id, rule_version, level, category, title, state, signal_at, facts,"
-                       " feedback_due, step FROM sv_cards WHERE subject_id = ? ORDER BY signal_at, id",
-                       e);
+    st = zt_db_query(db, e,
+                     "SELECT id, number, rule_id, rule_version, level, category, title, state, signal_at, facts,"
+                     " feedback_due, step FROM sv_cards WHERE subject_id = ? ORDER BY signal_at, id",
+                     ZT_I(id));
     if (st) {
-        zt_bind_int(st, 1, id);
         while (zt_step(st, e) == ZT_ROW) {
             json_t *facts = json_loads(zt_col_text(st, 9), 0, NULL);
             json_array_append_new(cards,

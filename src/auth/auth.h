@@ -17,18 +17,6 @@
 /* Does the role need a department (staff but supervisor/admin)? */
 int zt_role_needs_dept(const char *name);
 
-/* Is region `code` inside region `scope` (same or below)? GB/T 2260 codes:
- * 360300 covers 3603xx and 3603xxnnn; 360302 covers 360302nnn. */
-int zt_region_within(const char *code, const char *scope);
-/* How many leading characters every code inside scope shares with it (the
- * rule zt_region_within uses): 4 for a city, 6 for a county, all of a
- * township's. SQL filters compare substr(code, 1, n) with scope's first n. */
-size_t zt_region_prefix(const char *scope);
-/* Append " AND substr(col, 1, n) = ?" to a filter: rows whose region
- * column col lies in scope (the zt_region_within rule, in SQL). col is
- * literal SQL, never input. */
-void zt_qb_region(zt_qb *q, const char *col, const char *scope);
-
 /* May p see data of department dept_id (in region dept_region)?
  * Administrators: all; supervisors: departments in their region; other
  * staff and keys: their own department only. */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
 #include "base/clock.h"
 #include "base/idcheck.h"
 #include "ledger/ledger.h"

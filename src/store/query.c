@@ -120,3 +120,29 @@ json_t *zt_col_json_text(zt_stmt *st, int col) {
     const char *s = zt_col_text(st, col);
     return s && *s ? json_string(s) : json_null();
 }
+
+/* The prefix that all codes inside a region share: a city 360300 -> "3603",
+ * a county 360302 -> "360302", a township is itself. */
+size_t zt_region_prefix(const char *scope) {
+    size_t n = strlen(scope);
+    if (n == 6) {
+        if (strcmp(scope + 2, "0000") == 0) return 2; /* province */
+        if (strcmp(scope + 4, "00") == 0) return 4;   /* city */
+    }
+    return n;
+}
+
+void zt_qb_region(zt_qb *q, const char *col, const char *scope) {
+    size_t keep = zt_region_prefix(scope);
+    zt_qb_sql(q, " AND substr(");
+    zt_qb_sql(q, col);
+    zt_qb_sql(q, ", 1, ?) = ?");
+    zt_qb_int(q, (int64_t)keep);
+    zt_qb_text(q, zt_arena_strndup(q->a, scope, keep));
+}
+
+int zt_region_within(const char *code, const char *scope) {
+    if (!code || !scope || !*scope) return 0;
+    size_t p = zt_region_prefix(scope);
+    return strncmp(code, scope, p) == 0;
+}

@@ -53,6 +53,19 @@ zt_stmt *zt_qb_prepare(zt_qb *q, zt_db *db, zt_error *e);
  * day. */
 zt_err zt_number_next(zt_db *db, const char *prefix, int width, char *out, size_t cap, zt_error *e);
 
+/* Region scope (GB/T 2260), for filters and checks alike. Is region `code`
+ * inside region `scope` (same or below)?
+ * 360300 covers 3603xx and 3603xxnnn; 360302 covers 360302nnn. */
+int zt_region_within(const char *code, const char *scope);
+/* How many leading characters every code inside scope shares with it (the
+ * rule zt_region_within uses): 4 for a city, 6 for a county, all of a
+ * township's. SQL filters compare substr(code, 1, n) with scope's first n. */
+size_t zt_region_prefix(const char *scope);
+/* Append " AND substr(col, 1, n) = ?" to a filter: rows whose region
+ * column col lies in scope (the zt_region_within rule, in SQL). col is
+ * literal SQL, never input. */
+void zt_qb_region(zt_qb *q, const char *col, const char *scope);
+
 /* Columns as the views answer them: an instant as RFC 3339 in the city's
  * zone ("2026-09-01T10:00:00+08:00"); a column's instant, null when NULL; a
  * column's text, null when NULL or empty. */

@@ -1,7 +1,8 @@
 # zhengtong - one plain Makefile (see README.md).
 #   make            build build/zhengtong
 #   make run        install deps, build, create the demo database, serve on 127.0.0.1:8080
-#   make test       every test: lint, unit + API (+ browser) on the normal build, then unit + API under ASan/UBSan
+#   make test       every test: lint, unit + API + bench smoke (+ browser) on the normal build, then unit + API under ASan/UBSan
+#   make bench      the benchmarks side by side with their references (BENCH_QUICK=1: small sizes)
 #   make browser    the browser tests: the web UI in headless Chromium (Debian's) against a live server
 #   make web        the served web tree build/web/ from web/ and node_modules (scripts/build-web.mjs)
 #   make asan       the sanitizer build in build-asan/
@@ -32,7 +33,7 @@ UNIT_SRC := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 
-.PHONY: all run test unit api browser asan lint clean deps demo bench web
+.PHONY: all run test unit api browser asan lint clean deps demo bench bench-smoke web
 all: $(BUILD)/zhengtong web
 
 # the web UI: Vue single-file components compiled ahead of time, vendor files
@@ -89,7 +90,7 @@ test:
 	sh scripts/deps.sh
 	node scripts/check-items.mjs
 	$(MAKE) lint
-	$(MAKE) all unit fuzz-replay api browser
+	$(MAKE) all unit fuzz-replay api bench-smoke browser
 	$(MAKE) BUILD=build-asan SAN=1 unit fuzz-replay api
 	@echo "make test: all suites passed (normal and ASan/UBSan builds, browser tests on the normal build)"
 
@@ -106,10 +107,15 @@ $(BUILD)/bench/%: bench/%.c $(LIBOBJ)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDSAN) $(LIBS)
 
 # Benchmarks side by side with their references; one table, written into
-# docs/performance.md (BENCH_QUICK=1: small sizes, a smoke check). Not part of make test.
+# docs/performance.md (BENCH_QUICK=1: small sizes). Not part of make test (bench-smoke is).
 # web: the servers it starts refuse to run without build/web (web.root).
 bench: $(BUILD)/zhengtong web $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
 	BUILD=$(BUILD) sh bench/run.sh
+
+# the same pipeline at tiny sizes, untimed: only that it runs and prints its
+# table (part of make test, normal build only, so the benchmark cannot rot)
+bench-smoke: $(BUILD)/zhengtong web $(BUILD)/bench/store_bench $(BUILD)/bench/ledger_bench $(BUILD)/bench/supervise_bench
+	BUILD=$(BUILD) BENCH_SMOKE=1 sh bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -4,7 +4,9 @@
 # docs/performance.md (between the bench:table markers).
 #
 #   sh bench/run.sh            full sizes: 1,000,000 cases from bench-gen (about 20 minutes)
-#   BENCH_QUICK=1 sh bench/run.sh   small sizes, a smoke check of the whole pipeline (~2 minutes)
+#   BENCH_QUICK=1 sh bench/run.sh   small sizes, a check of the whole pipeline (~1 minute)
+#   BENCH_SMOKE=1 sh bench/run.sh   tiny sizes, not a measurement: make test runs it (make bench-smoke)
+#                                   so that the benchmark cannot rot; fails unless every row has its figures
 #   BUILD=build-x sh bench/run.sh   binaries from another build directory
 #   BENCH_DOCS=0                    print only, leave docs/performance.md alone
 #   BENCH_CASES=N, BENCH_SV_CASES=N other sizes (bench-gen cases; supervise_bench open cases)
@@ -15,7 +17,10 @@ set -eu
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
 BIN=$B/zhengtong
-if [ "${BENCH_QUICK:-0}" = 1 ]; then
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+    mode=smoke cases=1000 secs=1 accept_secs=1 sv_cases=2000 sv_due=100 sv_events=1000 batches=2 store_secs=1
+    BENCH_DOCS=0 # a smoke run's figures are no measurement
+elif [ "${BENCH_QUICK:-0}" = 1 ]; then
     mode=quick cases=20000 secs=3 accept_secs=2 sv_cases=20000 sv_due=1000 sv_events=4000 batches=6
 else
     mode=full cases=1000000 secs=10 accept_secs=5 sv_cases=1000000 sv_due=1000 sv_events=40000 batches=40
@@ -31,7 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 FAST="--auth.argon2_mem_kib 8192 --auth.argon2_ops 1"
-port=18491
+port=18491 nginx_port=18490
+if [ "$mode" = smoke ]; then # make test may run beside another bench: ports of its own
+    port=$((20000 + $$ % 20000 * 2)) nginx_port=$((port + 1))
+fi
 base=http://127.0.0.1:$port
 say() { echo "--- $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -101,13 +109,13 @@ events { worker_connections 4096; }
 http {
     access_log off;
     types { application/json json; }
-    server { listen 127.0.0.1:18490; root $dir/www; }
+    server { listen 127.0.0.1:$nginx_port; root $dir/www; }
 }
 NGINX
 taskset -c 0 nginx -c "$dir/nginx.conf"
 sleep 0.3
 say "status query: wrk -t2 -c64 ${secs}s, nginx then zhengtong ($size-byte answer)"
-set -- $(wrk_run -d"${secs}s" "http://127.0.0.1:18490/answer.json")
+set -- $(wrk_run -d"${secs}s" "http://127.0.0.1:$nginx_port/answer.json")
 ngx_rps=$1 ngx_p99=$2
 kill "$(cat "$dir/nginx.pid")"
 rm -f "$dir/nginx.pid"
@@ -159,7 +167,7 @@ rm -f "$dir/entries.bin"
 
 # 2-3 references and 4: raw SQLite commits, raw batched inserts, the tick
 say "references: raw SQLite commits (store_bench), supervision (supervise_bench $sv_cases $sv_due $sv_events)"
-raw_commit=$("$B/bench/store_bench" "$dir" 1 5 | awk '/^raw SQLite/ {print ($NF == "rows/s" ? $(NF - 1) : $NF)}')
+raw_commit=$("$B/bench/store_bench" "$dir" 1 "${store_secs:-5}" | awk '/^raw SQLite/ {print ($NF == "rows/s" ? $(NF - 1) : $NF)}')
 "$B/bench/supervise_bench" "$dir" "$sv_cases" "$sv_due" "$sv_events" >"$dir/sv.txt"
 cat "$dir/sv.txt" >&2
 raw_intake=$(awk '/raw SQLite/ && /zt_sv_ingest/ {print $3}' "$dir/sv.txt")
@@ -204,6 +212,15 @@ table=$(
 (status query: $st_bad answers were not 2xx)"
 echo
 echo "$table"
+if [ "$mode" = smoke ]; then # every figure is there and is a number
+    for v in "$st_rps" "$ngx_rps" "$acc_rps" "$raw_commit" "$int_rps" "$raw_intake" "$tick_ms" "$ver_rate" "$sha_rate" \
+        "$start_s" "$start_rss" "$peak_rss"; do
+        echo "$v" | grep -Eq '^[0-9]+(\.[0-9]+)?$' || { echo "bench smoke: a figure is missing or not a number: '$v'" >&2; exit 1; }
+    done
+    [ "$(echo "$table" | grep -c '^| [1-6]\. ')" = 7 ] || { echo "bench smoke: the table does not have its 7 rows" >&2; exit 1; }
+    [ "$st_bad" = 0 ] || { echo "bench smoke: $st_bad status queries were not 2xx" >&2; exit 1; }
+    echo "bench smoke: the pipeline ran and printed its table (figures of a smoke run are no measurement)"
+fi
 if [ "${BENCH_DOCS:-1}" = 1 ]; then
     TABLE="$table" node -e '
         const fs = require("fs"), f = "docs/performance.md";

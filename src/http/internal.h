@@ -10,7 +10,7 @@
 #include "http/http.h"
 #include "http/router.h"
 
-#define ZT_NSTATUS  17
+#define ZT_NSTATUS  18
 #define ZT_NBUCKETS 12
 extern const int zt_status_list[ZT_NSTATUS];   /* last slot = any other */
 extern const double zt_bucket_le[ZT_NBUCKETS]; /* seconds; last = +Inf */
@@ -95,6 +95,7 @@ struct zt_req {
     char *body;
     size_t body_len, body_cap, max_body;
     int too_large, ambiguous, started;
+    int uri_refused;           /* more query parameters than ZT_MAX_QUERY_PARAMS (uri_seen) */
     int via_proxy;             /* the peer is http.trusted_proxy */
     int has_body;              /* the head announced a body (Content-Length > 0, or chunked) */
     unsigned long long length; /* the announced Content-Length (has_length) */

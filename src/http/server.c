@@ -20,7 +20,7 @@
 #include "http/internal.h"
 
 const int zt_status_list[ZT_NSTATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                                        409, 413, 429, 500, 503, 302, 415, 0};
+                                        409, 413, 429, 500, 503, 302, 415, 414, 0};
 const double zt_bucket_le[ZT_NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 0};
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -270,6 +270,39 @@ static void reply_error(zt_req *r, const zt_error *e) {
  * SQLite refuses LIKE patterns over 50000 bytes with an error (a 500). */
 #define MAX_QUERY_VALUE 4096
 
+/* The per-connection pool of libmicrohttpd (MHD_OPTION_CONNECTION_MEMORY_LIMIT):
+ * the request line, the headers and a record for each header, cookie and
+ * query parameter. MHD zeroes all of it after every request (MHD_pool_reset):
+ * at 256 KiB that memset was 16 % of a status query's CPU. 32 KiB is MHD's
+ * default; a head that does not fit gets MHD's own 431 at once. */
+#define CONN_POOL 32768
+
+/* More query parameters than this are refused with a 414 (uri_seen): no
+ * route reads more than a dozen. */
+#define MAX_QUERY_PARAMS 100
+
+/* A request line's URI, before MHD splits its query string (MHD_OPTION_
+ * URI_LOG_CALLBACK: called with the URI in MHD's own read buffer, before the
+ * arguments are parsed). MHD 0.9.75 records every parameter in the
+ * connection's pool, and when the pool runs out it logs a 431 that it never
+ * sends and closes the connection (a URL of 4 KB of short parameters was
+ * enough at 32 KiB, 8 KB at 256 KiB). Over MAX_QUERY_PARAMS the query string
+ * is cut here - MHD then parses no argument - and the request is marked for
+ * admit() to answer 414. The returned pointer becomes the request's first
+ * context (on_request). */
+static char uri_refused_mark;
+
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c) {
+    char *q = strchr(uri, '?');
+    if (!q) return NULL;
+    int n = 1;
+    for (const char *p = q + 1; *p; p++)
+        if (*p == '&' && ++n > MAX_QUERY_PARAMS) break;
+    if (n <= MAX_QUERY_PARAMS) return NULL;
+    q[1] = 0; /* MHD's buffer; MHD skips the '?' itself and parses nothing */
+    return &uri_refused_mark;
+}
+
 typedef struct {
     const char *name;
 } long_arg;
@@ -343,6 +376,12 @@ static void answer(zt_req *r, zt_err rc, zt_error *e) {
 static int admit(zt_req *r) {
     zt_server *s = r->srv;
     zt_error e = {0};
+    if (r->uri_refused) {
+        zt_fail(&e, ZT_EINVAL, "query", "地址的查询参数过多（最多 %d 个）", MAX_QUERY_PARAMS);
+        json_t *err = json_pack("{s:s,s:s,s:s}", "code", "uri_too_long", "message", e.message, "field", "query");
+        zt_reply_json(r, 414, json_pack("{s:o}", "error", err));
+        return 1;
+    }
     if (r->ambiguous) {
         zt_fail(&e, ZT_EINVAL, "Content-Length",
                 "请求的长度不明确（重复的 Content-Length，或同时有 Content-Length 与 chunked）");
@@ -660,8 +699,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     zt_server *s = cls;
     zt_req *r = *con_cls;
+    int uri_refused = r == (void *)&uri_refused_mark;
+    if (uri_refused) r = NULL;
     if (!r) {
         r = zt_calloc(1, sizeof *r);
+        r->uri_refused = uri_refused;
         r->srv = s;
         r->conn = conn;
         r->t0 = zt_mono_us();
@@ -898,13 +940,10 @@ zt_err zt_server_start(zt_server *s, zt_error *e) {
     s->d =
         MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
                          zt_limits_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-                         /* headers and query strings live in this per-connection pool: MHD's
-                          * 32 KiB default overflows on long query strings (and 0.9.75 then
-                          * never sends its 431) */
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)262144, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-                         MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL, MHD_OPTION_URI_LOG_CALLBACK, uri_seen,
+                         s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)threads, MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_NOTIFY_COMPLETED,
+                         on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT,
                          (unsigned)s->o.timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_conns, MHD_OPTION_END);
     if (!s->d)
         return zt_fail(e, ZT_EUNAVAIL, "listen.port", "cannot listen on %s:%d (%s)", s->o.address, s->o.port,

@@ -90,4 +90,5 @@ void zt_wire(void) {
     /* an import or a day set or unset, by the API or the CLI: deadlines
      * already computed move, in the change's own write */
     zt_platform_on_calendar_change(calendar_changed);
+    zt_org_on_dept_renamed(zt_cases_dept_renamed); /* the status answers that name it */
 }

@@ -180,6 +180,8 @@ void zt_req_resume(zt_req *r);
 /* --- replies --- */
 /* Reply with a JSON value (the reference is stolen). */
 void zt_reply_json(zt_req *r, int status, json_t *v);
+/* Reply with JSON text made earlier (copied), with zt_reply_json's headers. */
+void zt_reply_json_text(zt_req *r, int status, const char *text, size_t len);
 void zt_reply_data(zt_req *r, int status, const char *content_type, const void *data, size_t len);
 void zt_reply_empty(zt_req *r, int status);
 /* Add a response header (copied). */

@@ -95,7 +95,11 @@ struct zt_req {
     char *body;
     size_t body_len, body_cap, max_body;
     int too_large, ambiguous, started;
-    int uri_refused;           /* more query parameters than ZT_MAX_QUERY_PARAMS (uri_seen) */
+    int uri_refused; /* more query parameters than MAX_QUERY_PARAMS (server.c, uri_seen) */
+    /* the route lookup, once per request (on_request's first call) */
+    zt_route_result route_found;
+    size_t route_idx;
+    char *route_allow;
     int via_proxy;             /* the peer is http.trusted_proxy */
     int has_body;              /* the head announced a body (Content-Length > 0, or chunked) */
     unsigned long long length; /* the announced Content-Length (has_length) */

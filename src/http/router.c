@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+/* Segment by segment, without a strlen or strchr per segment: this runs
+ * for every route until one matches, on every request. */
 int zt_route_match(const char *pattern, const char *path, zt_arena *a, zt_param *params, int *nparams) {
     int np = 0;
     const char *p = pattern, *s = path;
@@ -9,21 +11,28 @@ int zt_route_match(const char *pattern, const char *path, zt_arena *a, zt_param 
         if (*p != '/' || *s != '/') return 0;
         p++;
         s++;
-        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
-        size_t plen = pe ? (size_t)(pe - p) : strlen(p);
-        size_t slen = se ? (size_t)(se - s) : strlen(s);
-        if (plen >= 2 && p[0] == '{' && p[plen - 1] == '}') {
-            if (slen == 0 || np == ZT_MAX_PARAMS) return 0;
-            if (params) {
-                params[np].name = zt_arena_strndup(a, p + 1, plen - 2);
-                params[np].value = zt_arena_strndup(a, s, slen);
+        if (*p == '{') {
+            const char *pe = p, *se = s;
+            while (*pe && *pe != '/') pe++;
+            while (*se && *se != '/') se++;
+            size_t plen = (size_t)(pe - p), slen = (size_t)(se - s);
+            if (plen >= 2 && pe[-1] == '}') {
+                if (slen == 0 || np == ZT_MAX_PARAMS) return 0;
+                if (params) {
+                    params[np].name = zt_arena_strndup(a, p + 1, plen - 2);
+                    params[np].value = zt_arena_strndup(a, s, slen);
+                }
+                np++;
+                p = pe;
+                s = se;
+                continue;
             }
-            np++;
-        } else if (plen != slen || memcmp(p, s, plen) != 0) {
-            return 0;
         }
-        p += plen;
-        s += slen;
+        while (*p && *p != '/' && *p == *s) {
+            p++;
+            s++;
+        }
+        if ((*p && *p != '/') || (*s && *s != '/')) return 0;
     }
     if (*p || *s) return 0;
     if (nparams) *nparams = np;

@@ -245,6 +245,13 @@ void zt_reply_json(zt_req *r, int status, json_t *v) {
     zt_reply_mhd(r, status, resp, len);
 }
 
+void zt_reply_json_text(zt_req *r, int status, const char *text, size_t len) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    zt_reply_mhd(r, status, resp, len);
+}
+
 void zt_reply_empty(zt_req *r, int status) {
     zt_reply_mhd(r, status, MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT), 0);
 }
@@ -402,10 +409,10 @@ static int admit(zt_req *r) {
         reply_error(r, &e);
         return 1;
     }
-    size_t idx;
-    char *allow = NULL;
+    size_t idx = r->route_idx;
+    char *allow = r->route_allow;
     const zt_route *route = NULL;
-    switch (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams, &allow)) {
+    switch (r->route_found) {
     case ZT_ROUTE_FOUND:
         route = s->routes[idx];
         r->route_index = (long)idx;
@@ -722,11 +729,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (counts[0] > 1 || (counts[0] && counts[1]) || counts[1] > 1) r->ambiguous = 1;
         /* the body limit: the route's own (uploads) or the server's */
         r->max_body = s->o.max_body;
-        size_t idx;
-        char *allow = NULL;
-        if (zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &idx, r->params, &r->nparams, &allow) ==
-            ZT_ROUTE_FOUND) {
-            const zt_route *rt = s->routes[idx];
+        r->route_found = zt_route_find(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->route_idx, r->params,
+                                       &r->nparams, &r->route_allow);
+        if (r->route_found == ZT_ROUTE_FOUND) {
+            const zt_route *rt = s->routes[r->route_idx];
             if (rt->max_body) r->max_body = rt->max_body;
             if ((rt->flags & ZT_ROUTE_SMALL_BODY) && r->max_body > ZT_SMALL_BODY) r->max_body = ZT_SMALL_BODY;
         }

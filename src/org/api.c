@@ -78,7 +78,11 @@ typedef struct {
     const char *check_sql; /* optional: must return a row with 0 or the 409 message in check_msg */
     const char *check_msg;
     const char *notfound;
+    int renamed; /* a department's name was set: the rename hook runs */
 } write_arg;
+
+static zt_dept_renamed_fn on_dept_renamed;
+void zt_org_on_dept_renamed(zt_dept_renamed_fn fn) { on_dept_renamed = fn; }
 
 static zt_err run_write(zt_db *db, void *arg, zt_error *e) {
     write_arg *w = arg;
@@ -104,6 +108,7 @@ static zt_err run_write(zt_db *db, void *arg, zt_error *e) {
     zt_db_release(db);
     zt_err arc = audit_id(db, w->p, w->action, w->type, w->id, w->code, w->detail, e);
     w->detail = NULL;
+    if (!arc && w->renamed && on_dept_renamed) arc = on_dept_renamed(db, w->id, e);
     return arc;
 }
 
@@ -424,7 +429,11 @@ static zt_err h_dept_patch(zt_req *r, zt_error *e) {
                        : v[1] ? "short_name"
                               : "kind",
                        "部门名称和类型只能由系统管理员修改");
-    write_arg w = {.action = "department.update", .type = "department", .id = id, .notfound = "部门不存在"};
+    write_arg w = {.action = "department.update",
+                   .type = "department",
+                   .id = id,
+                   .notfound = "部门不存在",
+                   .renamed = v[0] != NULL};
     zt_qb_init(&w.q, zt_req_arena(r), "UPDATE departments SET updated_at = ?");
     zt_qb_int(&w.q, zt_now());
     set_fields(&w.q, fs, v);

@@ -31,6 +31,11 @@ typedef struct zt_dept {
 zt_err zt_dept_get(zt_db *db, int64_t id, zt_dept *out, zt_error *e);
 zt_err zt_dept_by_code(zt_db *db, const char *code, zt_dept *out, zt_error *e);
 /* Is code a region of the directory? ZT_OK, or ZT_ENOTFOUND (field "region"). */
+/* A department's name changed (PATCH /api/departments/{id}), inside that
+ * write: what keeps copies of the name refreshes or drops them (the cases'
+ * materialised status answers). main wires it (src/routes.c). */
+typedef zt_err (*zt_dept_renamed_fn)(zt_db *db, int64_t dept_id, zt_error *e);
+void zt_org_on_dept_renamed(zt_dept_renamed_fn fn);
 zt_err zt_region_known(zt_db *db, const char *code, zt_error *e);
 /* Where the directory places a record, for the ledger's region scope
  * (ledger/record.h zt_record_region_fn; main registers it): an account or

@@ -630,7 +630,9 @@ zt_err case_apply_write(zt_db *db, void *arg, zt_error *e) {
     if ((rc = case_instance(&c, &in, e))) return rc;
     step_ctx x = {.apply = a};
     zt_flow_opts o = {.arg = &x, .at = now};
-    return zt_flow_create(db, &in, "submit", a->p, NULL, &o, e);
+    /* the status query's answer changes with every step: stored in the same write */
+    if ((rc = zt_flow_create(db, &in, "submit", a->p, NULL, &o, e))) return rc;
+    return case_public_store(db, c.number, e);
 }
 
 /* --- acting -------------------------------------------------------------------- */
@@ -642,7 +644,8 @@ zt_err case_act_write(zt_db *db, void *arg, zt_error *e) {
     if (rc) return rc;
     step_ctx x = {.act = a};
     zt_flow_opts o = {.arg = &x};
-    return zt_flow_step(db, &in, a->action, a->p, a->fields, &o, e);
+    if ((rc = zt_flow_step(db, &in, a->action, a->p, a->fields, &o, e))) return rc;
+    return case_public_store(db, a->c->number, e);
 }
 
 /* --- the calendar changed ------------------------------------------------------ */
@@ -708,6 +711,7 @@ zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *
                                    "legal_due", v[i].legal, "note", "工作日历变更，期限按新的工作日重新计算");
         rc = zt_record(db, &CALENDAR, "case.redated", "case", c->number, c->applicant_id, detail, e);
         json_decref(detail);
+        if (!rc) rc = case_public_store(db, c->number, e); /* its promised_due */
     }
     free(v);
     zt_arena_free(&a);

@@ -115,6 +115,12 @@ json_t *case_result_json(const case_row *c);
 /* A case number's query password (8 characters + NUL). */
 void case_query_password(const char *number, char out[9]);
 zt_err case_h_status(zt_req *r, zt_error *e);
+/* The status query's answer for number, computed from the case, its flow and
+ * its history as they are in db now: JSON text (malloc'd, *len bytes). */
+zt_err case_public_answer(zt_db *db, const char *number, char **out, size_t *len, zt_error *e);
+/* Materialise it: cases.public_answer = case_public_answer, inside the
+ * caller's write (every write that changes what the answer shows). */
+zt_err case_public_store(zt_db *db, const char *number, zt_error *e);
 zt_err case_h_receipt(zt_req *r, zt_error *e);
 
 #endif

@@ -108,10 +108,70 @@ int zt_services_metrics(char *out, size_t cap) {
     return n < 0 ? 0 : (size_t)n >= cap ? (int)cap - 1 : n;
 }
 
+/* The answer: what the holder of the receipt may know (no personal
+ * numbers, no staff names). The one place it is made: a write stores it
+ * (case_public_store), a case without a stored answer is answered with it
+ * live. */
+zt_err case_public_answer(zt_db *db, const char *number, char **out, size_t *len, zt_error *e) {
+    zt_arena a;
+    zt_arena_init(&a);
+    case_row c;
+    zt_err rc = case_load(db, &a, number, &c, e);
+    if (rc) {
+        zt_arena_free(&a);
+        return rc;
+    }
+    const zt_flow *f = zt_flows_get(c.flow_id, c.flow_version);
+    zt_error he = {0};
+    json_t *tl = case_events_json(db, &a, f, &c, 1, &he);
+    if (he.code) {
+        json_decref(tl);
+        zt_arena_free(&a);
+        *e = he;
+        return he.code;
+    }
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "number", c.number, "item_name", c.item_name,
+                          "department_name", c.dept_name, "state", c.state, "state_label", case_state_label(f, c.state),
+                          "applicant_name", c.applicant_name, "submitted_at", case_ts_json(c.submitted_at),
+                          "accepted_at", case_ts_json(c.accepted_at), "promised_due", case_day_json(c.promised_due),
+                          "result", case_result_json(&c), "timeline", tl);
+    case_applicant_timeline(json_object_get(j, "timeline"));
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    zt_arena_free(&a);
+    if (!text) return zt_fail(e, ZT_EINTERNAL, NULL, "status answer: JSON encoding failed");
+    *out = text;
+    *len = strlen(text);
+    return ZT_OK;
+}
+
+zt_err case_public_store(zt_db *db, const char *number, zt_error *e) {
+    char *text;
+    size_t len;
+    zt_err rc = case_public_answer(db, number, &text, &len, e);
+    if (rc) return rc;
+    rc = zt_db_run(db, e, "UPDATE cases SET public_answer = ? WHERE number = ?", ZT_T(text), ZT_T(number));
+    free(text);
+    return rc;
+}
+
+/* The department's name is in the answers of its cases and of every case
+ * one of its staff took a step on (the timeline's departments). A rename is
+ * rare (an administrator's): one scan of the steps. */
+zt_err zt_cases_dept_renamed(zt_db *db, int64_t dept_id, zt_error *e) {
+    return zt_db_run(db, e,
+                     "UPDATE cases SET public_answer = NULL WHERE public_answer IS NOT NULL AND (dept_id = ?1 OR number"
+                     " IN (SELECT subject FROM flow_events WHERE subject_type = 'case' AND actor_dept ="
+                     " (SELECT code FROM departments WHERE id = ?1)))",
+                     ZT_I(dept_id));
+}
+
 /* POST /api/public/case-status {number, password}: no login. A wrong
  * password answers exactly like an unknown number, after the same work;
  * failures are throttled per address (services.query_max_failures in
- * services.query_window). */
+ * services.query_window). One indexed read gives the hash (or the dummy)
+ * and the answer stored by the case's last write; the answer's bytes are
+ * looked at only once the password matched. */
 zt_err case_h_status(zt_req *r, zt_error *e) {
     zt_app *app = zt_app_of(r);
     json_t *b;
@@ -130,9 +190,12 @@ zt_err case_h_status(zt_req *r, zt_error *e) {
         zt_reply_header(r, "Retry-After", ra);
         return zt_fail(e, ZT_ETHROTTLED, "password", "查询失败次数过多，请 %lld 秒后再试", (long long)retry);
     }
-    /* one row either way: the case's hash, or the dummy */
+    /* one row either way: the case's hash and answer, or the dummy and NULL */
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_prepare(db, "SELECT coalesce((SELECT query_hash FROM cases WHERE number = ?), ?)", e);
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT coalesce(c.query_hash, ?2), c.public_answer FROM (SELECT 1)"
+                                " LEFT JOIN cases c ON c.number = ?1",
+                                e);
     if (!st) return ZT_EINTERNAL;
     zt_bind_text(st, 1, number);
     zt_bind_blob(st, 2, dummy_hash, sizeof dummy_hash);
@@ -142,27 +205,27 @@ zt_err case_h_status(zt_req *r, zt_error *e) {
     size_t n = 0;
     const void *h = step == ZT_ROW ? zt_col_blob(st, 0, &n) : NULL;
     memcpy(want, h && n == 32 ? h : dummy_hash, 32);
-    zt_db_release(db);
     query_hash(number, password, got);
     atomic_fetch_add(&status_compares, 1);
     if (sodium_memcmp(want, got, 32) != 0) {
+        zt_db_release(db);
         zt_throttle_fail(key, now, win);
         return zt_fail(e, ZT_ENOTFOUND, "password", "办件编号或查询密码不正确");
     }
     atomic_fetch_add(&status_case_reads, 1);
-    case_row c;
-    if ((rc = case_load(db, zt_req_arena(r), number, &c, e))) return rc;
-    const zt_flow *f = zt_flows_get(c.flow_id, c.flow_version);
-    /* what the holder of the receipt may know: no personal numbers, no
-     * staff names */
-    json_t *j =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "number", c.number, "item_name", c.item_name,
-                  "department_name", c.dept_name, "state", c.state, "state_label", case_state_label(f, c.state),
-                  "applicant_name", c.applicant_name, "submitted_at", case_ts_json(c.submitted_at), "accepted_at",
-                  case_ts_json(c.accepted_at), "promised_due", case_day_json(c.promised_due), "result",
-                  case_result_json(&c), "timeline", case_events_json(db, zt_req_arena(r), f, &c, 1, e));
-    case_applicant_timeline(json_object_get(j, "timeline"));
-    zt_reply_json(r, 200, j);
+    if (step == ZT_ROW && !zt_col_is_null(st, 1)) {
+        size_t len = 0;
+        const void *text = zt_col_blob(st, 1, &len);
+        zt_reply_json_text(r, 200, text, len);
+        zt_db_release(db);
+        return ZT_OK;
+    }
+    zt_db_release(db);
+    char *text;
+    size_t len;
+    if ((rc = case_public_answer(db, number, &text, &len, e))) return rc;
+    zt_reply_json_text(r, 200, text, len);
+    free(text);
     return ZT_OK;
 }
 

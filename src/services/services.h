@@ -40,6 +40,10 @@ zt_err zt_services_start(zt_app *app, zt_error *e);
  * follows it); each case re-dated is recorded (case.redated, the applicant
  * may read it) with why. A suspended case is re-dated when it resumes. */
 zt_err zt_cases_calendar_changed(zt_db *db, const zt_calendar *cal, const char *why, zt_error *e);
+/* A department was renamed (inside its write): the materialised status
+ * answers that name it are dropped (the query computes them live until the
+ * case's next step stores them again). */
+zt_err zt_cases_dept_renamed(zt_db *db, int64_t dept_id, zt_error *e);
 /* A case number's query password (8 characters + NUL) and the SHA-256
  * stored in cases.query_hash; zt_services_start must have loaded the key.
  * The bulk generator (src/tools/benchgen.c) numbers its cases with it. */

@@ -154,13 +154,13 @@ static const char *const COPIES[] = {
     " applicant_type, applicant_name, applicant_no, contact_phone, channel, title, form, state, state_since,"
     " due_day, query_hash, idem_key, submitted_at, accepted_at, accept_day, promised_due, legal_due,"
     " suspended_days, suspended_at, suspend_granted, supplements, closed_at, result_type, certificate_no,"
-    " fee_charged, updated_at)"
+    " fee_charged, updated_at, public_answer)"
     " SELECT m.num, c.item_id, c.flow_id, c.flow_version, c.dept_id, c.region_code, c.applicant_id,"
     " c.applicant_type, c.applicant_name, c.applicant_no, c.contact_phone, c.channel, c.title, c.form, c.state,"
     " c.state_since, c.due_day, m.qh, 'bench-gen:' || m.num, c.submitted_at, c.accepted_at, c.accept_day,"
     " c.promised_due, c.legal_due, c.suspended_days, c.suspended_at, c.suspend_granted, c.supplements,"
-    " c.closed_at, c.result_type, c.certificate_no, c.fee_charged, c.updated_at"
-    " FROM temp.bg_map m JOIN cases c ON c.id = m.tid ORDER BY m.k",
+    " c.closed_at, c.result_type, c.certificate_no, c.fee_charged, c.updated_at,"
+    " replace(c.public_answer, m.tnum, m.num) FROM temp.bg_map m JOIN cases c ON c.id = m.tid ORDER BY m.k",
     "UPDATE temp.bg_map SET cid = (SELECT id FROM cases WHERE number = bg_map.num)",
     "INSERT INTO case_joint (case_id, dept_id) SELECT m.cid, j.dept_id FROM temp.bg_map m"
     " JOIN case_joint j ON j.case_id = m.tid",

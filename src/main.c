@@ -270,6 +270,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_checkpointer *cp = zt_checkpointer_start(&app);
     zt_sv_ticker *ticker = zt_sv_ticker_start(&app);
     zt_sweeper *sweeper = zt_sweeper_start(&app);
+    zt_sv_sender *sender = zt_sv_sender_start(&app); /* SMS/e-mail after the commit (notify.c) */
     zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
             zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir, cfg->fake_clock ? ", fake clock" : "");
     int sig = 0;
@@ -279,7 +280,8 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
-    zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
+    zt_sv_sender_stop(sender); /* after the last writers: sends what they committed */
+    zt_checkpointer_stop(cp);  /* signs a last checkpoint over what was written */
     zt_server_free(srv);
     app_close(&app);
     zt_info("stopped");

@@ -85,6 +85,9 @@ static const key_desc keys[] = {
     I("quota.upload_bytes_per_day", quota_upload_bytes, "209715200", 0, INT64_MAX),
     I("quota.uploads_per_hour", quota_uploads, "100", 0, 100000000),
     I("quota.events_per_minute", quota_events, "6000", 0, 100000000),
+    S("notify.spool_dir", notify_spool_dir, ""),
+    I("notify.max_attempts", notify_max_attempts, "10", 1, 1000),
+    I("notify.retry_seconds", notify_retry_seconds, "30", 1, 86400),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

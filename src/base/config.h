@@ -73,6 +73,9 @@ typedef struct zt_config {
     char *flows_dir;               /* services.flows_dir ("" = source.dir/flows) */
     int64_t upload_ttl;            /* services.unattached_upload_ttl: seconds an upload no case holds is kept */
     int64_t sweep_interval;        /* services.sweep_interval: seconds between sweeps (expired uploads, quotas) */
+    char *notify_spool_dir;        /* notify.spool_dir: SMS/e-mail notices as files for a gateway ("" = the log) */
+    int64_t notify_max_attempts;   /* notify.max_attempts: tries of a notice before it is given up */
+    int64_t notify_retry_seconds;  /* notify.retry_seconds: the first retry's delay (doubled each time, at most 1 h) */
     int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
     int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
     int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */

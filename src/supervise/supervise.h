@@ -88,9 +88,9 @@ void zt_sv_ticker_stop(zt_sv_ticker *t);
 /* Inside a write: tell the people responsible for a card what happened to
  * it (action: raise, confirm, escalate, ...; state: the card's new state;
  * the strings borrowed): an inbox row for each active user of the card's
- * department (clerks and the head), and the same text to the pluggable
- * SMS/e-mail sender (the demo's sender logs it). The card's step hook calls
- * it (cards.c). */
+ * department (clerks and the head), and the same text as SMS and e-mail
+ * notices in the outbox, sent after the commit by the sender thread (the
+ * demo's sender logs them). The card's step hook calls it (cards.c). */
 zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const char *level, const char *title,
                          const char *dept, const char *state, const char *action, zt_error *e);
 
@@ -100,6 +100,13 @@ zt_err zt_sv_notify_card(zt_db *db, int64_t card_id, const char *number, const c
  * when there is one). */
 zt_err zt_sv_notify_user(zt_db *db, int64_t user_id, const char *login, const char *phone, const char *title,
                          const char *body, zt_error *e);
+
+/* The sender thread: sends the outbox's committed notices after each commit
+ * that brought some, retries failed ones (notify.retry_seconds, doubled, up
+ * to notify.max_attempts), once more on the way out. serve starts it. */
+typedef struct zt_sv_sender zt_sv_sender;
+zt_sv_sender *zt_sv_sender_start(zt_app *app);
+void zt_sv_sender_stop(zt_sv_sender *s);
 
 /* Open (1) or close (0) a batch on the writer thread, inside one write: while
  * it is open, each department's recipients are read once (the ticker's

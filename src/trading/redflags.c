@@ -936,7 +936,7 @@ static void finalize(rf_run *r) {
     const zt_rf_settings *s = r->s;
     size_t n = r->slb.n;
     double *x = xrealloc(NULL, (n ? n : 1) * sizeof *x), q1, q3;
-    memcpy(x, r->slb_ratio, n * sizeof *x);
+    if (n) memcpy(x, r->slb_ratio, n * sizeof *x);
     quartiles(x, n, &q1, &q3);
     if (s->enabled[ZT_RF_R024]) {
         double fence = isnan(s->r024_threshold) ? fma(q3 - q1, -1.5, q1) : s->r024_threshold;

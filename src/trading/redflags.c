@@ -369,9 +369,9 @@ void zt_rf_format_double(double v, char *buf, size_t len) {
         if (isdigit((unsigned char)*p) && nd < sizeof digits - 1) digits[nd++] = *p;
     digits[nd] = '\0';
     while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
-    int e10 = atoi(p + 1); /* v = d.ddd * 10^e10 */
-    int kk = e10 + 1;      /* 10^(kk-1) <= |v| < 10^kk */
-    int k = kk - (int)nd;  /* v = digits * 10^k */
+    int e10 = (int)strtol(p + 1, NULL, 10); /* v = d.ddd * 10^e10 */
+    int kk = e10 + 1;                       /* 10^(kk-1) <= |v| < 10^kk */
+    int k = kk - (int)nd;                   /* v = digits * 10^k */
     char out[64];
     size_t o = 0;
     if (neg) out[o++] = '-';

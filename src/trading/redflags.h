@@ -37,7 +37,7 @@ void zt_rf_settings_free(zt_rf_settings *s);
 int zt_rf_run(FILE *in, const zt_rf_settings *s, FILE *out, char *err, size_t errlen);
 
 /* Cardinal's number format (Rust f64 Display through ryu): shortest
- * round-trip digits, "1.0", "0.16666666666666666", "1e16", "1.5e-7". */
+ * round-trip digits, "1.0", "0.16666666666666666", "0.00001", "1e-6", "1e16". */
 void zt_rf_format_double(double v, char *buf, size_t len);
 
 /* statrs' quantile (OrderStatistics::quantile, R-8 median-unbiased) of a

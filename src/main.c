@@ -28,6 +28,7 @@
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
 #include "tools/benchgen.h"
+#include "trading/redflags.h"
 
 #define ZT_VERSION "0.1.0"
 
@@ -44,6 +45,7 @@ static const char USAGE[] =
     "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
+    "  trading    red-flags FILE.jsonl [--settings FILE]: Open Contracting red flags (docs/redflags.md)\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"
@@ -873,6 +875,8 @@ int main(int argc, char **argv) {
         rc = 0;
     } else if (!strcmp(cmd, "bench-gen"))
         rc = cmd_benchgen(&cfg, argc, argv);
+    else if (!strcmp(cmd, "trading"))
+        rc = zt_rf_cli(argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "version")) {

@@ -12,6 +12,7 @@
 #include "supervise/kinds/kinds.h"
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
+#include "trading/trading.h"
 
 /* zt_platform_routes takes the serve mode, the table's functions take
  * nothing: the mode of the walk in progress on this thread. */
@@ -26,7 +27,7 @@ static const zt_route_set_fn SETS[] = {
     zt_cases_routes,     zt_messages_routes, zt_ratings_routes,
     zt_flow_routes,      zt_sv_routes,       zt_sv_score_routes,
     zt_sv_card_routes,   zt_sv_view_routes,  zt_sv_stream_routes,
-    zt_sv_intake_routes, zt_sv_rule_routes,  NULL,
+    zt_sv_intake_routes, zt_sv_rule_routes,  zt_trading_routes, zt_ocds_routes, NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {

@@ -142,9 +142,9 @@ static void add_award(zt_db *db, json_t *r, const char *ocid, const char *bid, i
         if (!zt_col_is_null(st, 0)) json_object_set_new(a, "value", money(zt_col_int(st, 0)));
         json_object_set_new(r, "awards", json_pack("[o]", a));
         json_array_append_new(json_object_get(r, "parties"),
-                              json_pack("{s:s,s:s,s:{s:s,s:s},s:[s]}", "id", pid, "name", zt_col_text(st, 1),
+                              json_pack("{s:s,s:s,s:{s:s,s:s},s:[s,s]}", "id", pid, "name", zt_col_text(st, 1),
                                         "identifier", "scheme", "CN-USCC", "id", zt_col_text(st, 2), "roles",
-                                        "supplier"));
+                                        "tenderer", "supplier"));
         json_object_set_new(json_object_get(r, "tender"), "status", json_string("complete"));
     }
     zt_db_release(db);

@@ -116,9 +116,9 @@ static zt_err do_publish(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e
     p->published_at = now;
     rc = tr_proj_step(db, p, "publish", a->p, a->b, NULL, NULL, now, e);
     if (!rc)
-        rc = zt_db_run(db, e,
-                       "UPDATE trade_projects SET docs_from = ?, docs_to = ?, deadline = ?, published_at = ? WHERE id = ?",
-                       ZT_T(p->docs_from), ZT_T(p->docs_to), ZT_I(deadline), ZT_I(now), ZT_I(p->id));
+        rc = zt_db_run(
+            db, e, "UPDATE trade_projects SET docs_from = ?, docs_to = ?, deadline = ?, published_at = ? WHERE id = ?",
+            ZT_T(p->docs_from), ZT_T(p->docs_to), ZT_I(deadline), ZT_I(now), ZT_I(p->id));
     return rc;
 }
 
@@ -156,8 +156,7 @@ static zt_err do_amend(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e) 
     return rc;
 }
 
-static zt_err fail_project(zt_db *db, act *a, tr_proj *p, const char *reason, json_t *extra, int64_t now,
-                           zt_error *e) {
+static zt_err fail_project(zt_db *db, act *a, tr_proj *p, const char *reason, json_t *extra, int64_t now, zt_error *e) {
     json_t *f = json_pack("{s:s}", "reason", reason);
     zt_err rc = tr_proj_step(db, p, "fail", a->p, f, extra, NULL, now, e);
     json_decref(f);
@@ -269,8 +268,9 @@ static zt_err do_report(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e)
     }
     zt_db_release(db);
     for (size_t i = 0; i < n; i++) {
-        st = zt_db_query(db, e, "SELECT coalesce(sum(total), 0) * 1000 FROM trade_scores WHERE bid_id = ? AND round = ?",
-                         ZT_I(c[i].bid_id), ZT_I(p->round));
+        st =
+            zt_db_query(db, e, "SELECT coalesce(sum(total), 0) * 1000 FROM trade_scores WHERE bid_id = ? AND round = ?",
+                        ZT_I(c[i].bid_id), ZT_I(p->round));
         if (!st) return ZT_EINTERNAL;
         if (zt_step(st, e) == ZT_ROW) c[i].sum = zt_col_int(st, 0) / 1000.0;
         zt_db_release(db);
@@ -350,7 +350,8 @@ static zt_err do_award(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e) 
     int is_first = chosen == first;
     /* 条例 §55: the first candidate unless he gives up or is disqualified */
     if (!is_first && zt_blank(reason))
-        return zt_fail(e, ZT_EINVAL, "reason", "未确定排名第一的候选人为中标人，须写明理由（招标投标法实施条例第五十五条）");
+        return zt_fail(e, ZT_EINVAL, "reason",
+                       "未确定排名第一的候选人为中标人，须写明理由（招标投标法实施条例第五十五条）");
     const char *chosen_no = json_string_value(json_object_get(chosen, "bid"));
     json_object_set_new(a->b, "bid", json_string(chosen_no)); /* the step records the winner */
     json_t *x = json_pack("{s:s,s:b,s:s,s:O}", "bid", chosen_no, "first", is_first, "reason", reason ? reason : "",
@@ -402,15 +403,24 @@ static zt_err action_write(zt_db *db, void *arg, zt_error *e) {
     if (rc) return rc;
     int64_t now = zt_now();
     const char *x = a->action;
-    if (!strcmp(x, "publish")) rc = do_publish(db, a, &p, now, e);
-    else if (!strcmp(x, "amend")) rc = do_amend(db, a, &p, now, e);
-    else if (!strcmp(x, "open")) rc = do_open(db, a, &p, now, e);
-    else if (!strcmp(x, "seal_opening")) rc = do_seal(db, a, &p, now, e);
-    else if (!strcmp(x, "report")) rc = do_report(db, a, &p, now, e);
-    else if (!strcmp(x, "publicize")) rc = do_publicize(db, a, &p, now, e);
-    else if (!strcmp(x, "award")) rc = do_award(db, a, &p, now, e);
-    else if (!strcmp(x, "contract")) rc = do_contract(db, a, &p, now, e);
-    else if (!strcmp(x, "retender")) rc = do_retender(db, a, &p, now, e);
+    if (!strcmp(x, "publish"))
+        rc = do_publish(db, a, &p, now, e);
+    else if (!strcmp(x, "amend"))
+        rc = do_amend(db, a, &p, now, e);
+    else if (!strcmp(x, "open"))
+        rc = do_open(db, a, &p, now, e);
+    else if (!strcmp(x, "seal_opening"))
+        rc = do_seal(db, a, &p, now, e);
+    else if (!strcmp(x, "report"))
+        rc = do_report(db, a, &p, now, e);
+    else if (!strcmp(x, "publicize"))
+        rc = do_publicize(db, a, &p, now, e);
+    else if (!strcmp(x, "award"))
+        rc = do_award(db, a, &p, now, e);
+    else if (!strcmp(x, "contract"))
+        rc = do_contract(db, a, &p, now, e);
+    else if (!strcmp(x, "retender"))
+        rc = do_retender(db, a, &p, now, e);
     else if (!strcmp(x, "fail") || !strcmp(x, "terminate")) {
         rc = tr_proj_step(db, &p, x, a->p, a->b, NULL, NULL, now, e);
         if (!rc)
@@ -424,8 +434,8 @@ static zt_err action_write(zt_db *db, void *arg, zt_error *e) {
 
 static zt_err h_action(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
-    act a = {.app = app, .p = zt_req_principal(r), .number = zt_req_param(r, "number"),
-             .action = zt_req_param(r, "action")};
+    act a = {
+        .app = app, .p = zt_req_principal(r), .number = zt_req_param(r, "number"), .action = zt_req_param(r, "action")};
     zt_err rc = zt_req_json(r, &a.b, e);
     if (!rc) rc = zt_store_write(app->store, action_write, &a, e);
     if (rc) {
@@ -474,14 +484,15 @@ static zt_err committee_write(zt_db *db, void *arg, zt_error *e) {
     if (!rc) rc = check_list(a->b, "experts", 101, e);
     if (!rc) rc = check_list(a->b, "representatives", 101, e);
     if (!rc && (int64_t)n < min)
-        rc = zt_fail(e, ZT_EINVAL, "experts", "评标委员会不得少于 %lld 人（%s），现 %zu 人", (long long)min,
-                     min == c->tr_committee_large ? "政府采购货物和服务招标投标管理办法第四十七条" : "招标投标法第三十七条",
-                     n);
+        rc = zt_fail(
+            e, ZT_EINVAL, "experts", "评标委员会不得少于 %lld 人（%s），现 %zu 人", (long long)min,
+            min == c->tr_committee_large ? "政府采购货物和服务招标投标管理办法第四十七条" : "招标投标法第三十七条", n);
     if (!rc && n % 2 == 0) rc = zt_fail(e, ZT_EINVAL, "experts", "评标委员会成员须为单数（招标投标法第三十七条）");
     if (!rc && ne * 3 < n * 2)
         rc = zt_fail(e, ZT_EINVAL, "experts", "技术、经济等方面的专家不得少于成员总数的三分之二（%zu/%zu）", ne, n);
-    json_t *rec = rc ? NULL : json_pack("{s:O,s:O}", "experts", ex ? ex : json_array(), "representatives",
-                                        rep && json_is_array(rep) ? rep : json_array());
+    json_t *rec = rc ? NULL
+                     : json_pack("{s:O,s:O}", "experts", ex ? ex : json_array(), "representatives",
+                                 rep && json_is_array(rep) ? rep : json_array());
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     if (!rc) rc = zt_db_run(db, e, "UPDATE trade_projects SET committee = ? WHERE id = ?", ZT_T(text), ZT_I(p.id));
     if (!rc) {
@@ -489,8 +500,10 @@ static zt_err committee_write(zt_db *db, void *arg, zt_error *e) {
         rc = zt_record(db, a->p, "trade_committee.set", "tender", p.number, 0, d, e);
         json_decref(d);
     }
-    if (!rc) a->out = json_pack("{s:s,s:o}", "project", p.number, "committee", rec);
-    else json_decref(rec);
+    if (!rc)
+        a->out = json_pack("{s:s,s:o}", "project", p.number, "committee", rec);
+    else
+        json_decref(rec);
     free(text);
     tr_proj_free(&p);
     return rc;
@@ -511,8 +524,10 @@ static zt_err scores_write(zt_db *db, void *arg, zt_error *e) {
     if (rc) return rc;
     const char *member = NULL, *bid = NULL;
     json_t *sc = json_object_get(a->b, "scores");
-    if (strcmp(p.state, "evaluating")) rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在评标阶段");
-    else if (!p.committee) rc = zt_fail(e, ZT_ECONFLICT, "committee", "须先组建评标委员会");
+    if (strcmp(p.state, "evaluating"))
+        rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在评标阶段");
+    else if (!p.committee)
+        rc = zt_fail(e, ZT_ECONFLICT, "committee", "须先组建评标委员会");
     if (!rc) rc = zt_json_str(a->b, "member", 1, 64, &member, e);
     if (!rc) rc = zt_json_str(a->b, "bid", 1, 48, &bid, e);
     if (!rc && !in_list(json_object_get(p.committee, "experts"), member) &&
@@ -542,7 +557,8 @@ static zt_err scores_write(zt_db *db, void *arg, zt_error *e) {
                                   "SELECT id FROM trade_bids WHERE number = ? AND project_id = ? AND round = ?"
                                   " AND state = 'unlocked'",
                                   ZT_T(bid), ZT_I(p.id), ZT_I(p.round));
-        if (!st) rc = ZT_EINTERNAL;
+        if (!st)
+            rc = ZT_EINTERNAL;
         else {
             if (zt_step(st, e) == ZT_ROW) bid_id = zt_col_int(st, 0);
             zt_db_release(db);

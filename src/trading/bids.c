@@ -79,10 +79,9 @@ static zt_err bid_step(zt_db *db, bid_row *b, const char *action, const zt_princ
 }
 
 #define BID_COLS                                                                                                       \
-    "b.id, b.project_id, b.round, b.enterprise_id, b.deposit, b.updated_at, b.number, b.state, b.sha256, p.number,"   \
+    "b.id, b.project_id, b.round, b.enterprise_id, b.deposit, b.updated_at, b.number, b.state, b.sha256, p.number,"    \
     " d.code, p.region_code"
-#define BID_FROM                                                                                                       \
-    "trade_bids b JOIN trade_projects p ON p.id = b.project_id JOIN departments d ON d.id = p.dept_id"
+#define BID_FROM "trade_bids b JOIN trade_projects p ON p.id = b.project_id JOIN departments d ON d.id = p.dept_id"
 
 static void bid_read(zt_stmt *st, bid_row *b) {
     memset(b, 0, sizeof *b);
@@ -103,10 +102,9 @@ static void bid_read(zt_stmt *st, bid_row *b) {
 /* The enterprise's bid in the project's current round: ZT_ENOTFOUND when
  * it has not registered. */
 static zt_err bid_mine(zt_db *db, const tr_proj *p, int64_t user, bid_row *b, zt_error *e) {
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT " BID_COLS " FROM " BID_FROM
-                              " WHERE b.project_id = ? AND b.round = ? AND b.enterprise_id = ?",
-                              ZT_I(p->id), ZT_I(p->round), ZT_I(user));
+    zt_stmt *st = zt_db_query(
+        db, e, "SELECT " BID_COLS " FROM " BID_FROM " WHERE b.project_id = ? AND b.round = ? AND b.enterprise_id = ?",
+        ZT_I(p->id), ZT_I(p->round), ZT_I(user));
     if (!st) return ZT_EINTERNAL;
     zt_err s = zt_step(st, e);
     if (s == ZT_ROW) bid_read(st, b);
@@ -116,11 +114,11 @@ static zt_err bid_mine(zt_db *db, const tr_proj *p, int64_t user, bid_row *b, zt
 }
 
 int64_t tr_bids_count(zt_db *db, int64_t project_id, int64_t round, const char *state, zt_error *e) {
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT count(*) FROM trade_bids WHERE project_id = ? AND round = ?"
-                              " AND (? IS NULL OR state = ?)",
-                              ZT_I(project_id), ZT_I(round), state ? ZT_T(state) : ZT_NULL,
-                              state ? ZT_T(state) : ZT_NULL);
+    zt_stmt *st =
+        zt_db_query(db, e,
+                    "SELECT count(*) FROM trade_bids WHERE project_id = ? AND round = ?"
+                    " AND (? IS NULL OR state = ?)",
+                    ZT_I(project_id), ZT_I(round), state ? ZT_T(state) : ZT_NULL, state ? ZT_T(state) : ZT_NULL);
     if (!st) return -1;
     int64_t n = zt_step(st, e) == ZT_ROW ? zt_col_int(st, 0) : -1;
     zt_db_release(db);
@@ -151,7 +149,8 @@ static zt_err register_write(zt_db *db, void *arg, zt_error *e) {
     if (rc) return rc;
     int64_t now = zt_now(), deposit = 0;
     char dl[32];
-    if (strcmp(p.state, "announced")) rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在公告期，不能报名");
+    if (strcmp(p.state, "announced"))
+        rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在公告期，不能报名");
     else if (now >= p.deadline)
         rc = zt_fail(e, ZT_ECONFLICT, "deadline", "投标截止时间 %s 已过", deadline_text(p.deadline, dl));
     if (!rc) rc = zt_json_int(a->b, "deposit", 1, 0, 1000000000000000LL, 0, &deposit, e);
@@ -180,8 +179,10 @@ static zt_err register_write(zt_db *db, void *arg, zt_error *e) {
     }
     if (!rc) {
         zt_err s = zt_step(st, e);
-        if (s != ZT_ROW) rc = zt_step_failed(s) ? s : ZT_EINTERNAL;
-        else zt_db_release(db);
+        if (s != ZT_ROW)
+            rc = zt_step_failed(s) ? s : ZT_EINTERNAL;
+        else
+            zt_db_release(db);
     }
     if (!rc) rc = bid_mine(db, &p, a->p->user_id, &b, e);
     if (!rc) {
@@ -220,8 +221,7 @@ static zt_err bid_write(zt_db *db, void *arg, zt_error *e) {
     if (strcmp(p.state, "announced") || now >= p.deadline) {
         rc = zt_fail(e, ZT_ECONFLICT, "deadline", "投标截止时间 %s 已过，不再接收投标文件",
                      deadline_text(p.deadline, dl));
-        if (strcmp(p.state, "announced") && !p.deadline)
-            rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在投标期");
+        if (strcmp(p.state, "announced") && !p.deadline) rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在投标期");
     }
     if (!rc) rc = bid_mine(db, &p, a->p->user_id, &b, e);
     if (!rc && strcmp(b.state, "registered") && strcmp(b.state, "submitted"))
@@ -243,20 +243,20 @@ static zt_err bid_write(zt_db *db, void *arg, zt_error *e) {
     }
     if (!rc) {
         json_t *f = json_pack("{s:s}", "sha256", hex);
-        json_t *x = json_pack("{s:s,s:s,s:I}", "ip", a->ip ? a->ip : "", "device", device ? device : "",
-                              "submitted_at", (json_int_t)now);
+        json_t *x = json_pack("{s:s,s:s,s:I}", "ip", a->ip ? a->ip : "", "device", device ? device : "", "submitted_at",
+                              (json_int_t)now);
         rc = bid_step(db, &b, "submit", a->p, f, x, now, e);
         json_decref(f);
         json_decref(x);
     }
     if (!rc)
-        rc = zt_db_run(db, e,
-                       "UPDATE trade_bids SET sha256 = ?, submitted_at = ?, ip = ?, device = ? WHERE id = ?", ZT_T(hex), ZT_I(now), ZT_T(a->ip ? a->ip : ""),
-                       ZT_T(device ? device : ""), ZT_I(b.id));
+        rc = zt_db_run(db, e, "UPDATE trade_bids SET sha256 = ?, submitted_at = ?, ip = ?, device = ? WHERE id = ?",
+                       ZT_T(hex), ZT_I(now), ZT_T(a->ip ? a->ip : ""), ZT_T(device ? device : ""), ZT_I(b.id));
     if (!rc) {
         /* the bytes as blobs (the binding helpers take text) */
         zt_stmt *st = zt_db_prepare(db, "UPDATE trade_bids SET ciphertext = ?, iv = ? WHERE id = ?", e);
-        if (!st) rc = ZT_EINTERNAL;
+        if (!st)
+            rc = ZT_EINTERNAL;
         else {
             zt_bind_blob(st, 1, c, clen);
             zt_bind_blob(st, 2, iv, ivlen);
@@ -306,7 +306,8 @@ static zt_err unlock_write(zt_db *db, void *arg, zt_error *e) {
     bid_row b;
     unsigned char key[64], *m = NULL;
     size_t klen = 0, mlen = 0;
-    if (strcmp(p.state, "opened")) rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在开标解密阶段");
+    if (strcmp(p.state, "opened"))
+        rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在开标解密阶段");
     else if (now > p.window_end)
         rc = zt_fail(e, ZT_ECONFLICT, "unlock_until", "解密时限 %s 已过，投标无效", deadline_text(p.window_end, dl));
     if (!rc) rc = bid_mine(db, &p, a->p->user_id, &b, e);
@@ -316,7 +317,8 @@ static zt_err unlock_write(zt_db *db, void *arg, zt_error *e) {
     zt_stmt *st = NULL;
     if (!rc) {
         st = zt_db_query(db, e, "SELECT ciphertext, iv, sha256 FROM trade_bids WHERE id = ?", ZT_I(b.id));
-        if (!st) rc = ZT_EINTERNAL;
+        if (!st)
+            rc = ZT_EINTERNAL;
         else if (zt_step(st, e) != ZT_ROW) {
             zt_db_release(db);
             rc = zt_fail(e, ZT_EINTERNAL, NULL, "投标记录丢失");
@@ -354,8 +356,8 @@ static zt_err unlock_write(zt_db *db, void *arg, zt_error *e) {
     }
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     if (!rc)
-        rc = zt_db_run(db, e, "UPDATE trade_bids SET price = ?, content = ?, unlocked_at = ? WHERE id = ?",
-                       ZT_I(price), ZT_T(text), ZT_I(now), ZT_I(b.id));
+        rc = zt_db_run(db, e, "UPDATE trade_bids SET price = ?, content = ?, unlocked_at = ? WHERE id = ?", ZT_I(price),
+                       ZT_T(text), ZT_I(now), ZT_I(b.id));
     if (!rc)
         a->out = json_pack("{s:s,s:s,s:I,s:s}", "number", b.number, "state", "unlocked", "price", (json_int_t)price,
                            "sha256", b.sha256);
@@ -367,8 +369,7 @@ static zt_err unlock_write(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
-zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int64_t now, json_t **record,
-                    zt_error *e) {
+zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int64_t now, json_t **record, zt_error *e) {
     zt_stmt *st = zt_db_query(db, e,
                               "SELECT " BID_COLS ", u.name, coalesce(u.credit_code, ''), b.price, b.submitted_at,"
                               " b.unlocked_at, coalesce(b.ip, ''), coalesce(b.device, '') FROM " BID_FROM
@@ -396,8 +397,8 @@ zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int6
     zt_err rc = zt_step_failed(s) ? s : ZT_OK;
     for (size_t i = 0; !rc && i < n; i++) {
         if (!strcmp(rows[i].state, "unlocked")) continue;
-        json_t *f = json_pack("{s:s}", "reason", !strcmp(rows[i].state, "submitted") ? "未在解密时限内解密"
-                                                                                         : "未递交投标文件");
+        json_t *f =
+            json_pack("{s:s}", "reason", !strcmp(rows[i].state, "submitted") ? "未在解密时限内解密" : "未递交投标文件");
         rc = bid_step(db, &rows[i], "invalidate", actor, f, NULL, now, e);
         json_decref(f);
     }
@@ -442,12 +443,12 @@ json_t *tr_opening_json(zt_db *db, const char *number) {
                               ZT_T(number));
     if (!st) return a;
     while (zt_step(st, &e) == ZT_ROW)
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o}", "bid", zt_col_text(st, 0), "enterprise",
-                         zt_col_text(st, 1), "credit_code", zt_col_text(st, 2), "sha256", zt_col_json_text(st, 3),
-                         "price", zt_col_is_null(st, 4) ? json_null() : json_integer(zt_col_int(st, 4)), "state",
-                         zt_col_text(st, 5), "submitted_at", zt_col_json_time(st, 6), "unlocked_at",
-                         zt_col_json_time(st, 7)));
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o}", "bid", zt_col_text(st, 0), "enterprise",
+                                           zt_col_text(st, 1), "credit_code", zt_col_text(st, 2), "sha256",
+                                           zt_col_json_text(st, 3), "price",
+                                           zt_col_is_null(st, 4) ? json_null() : json_integer(zt_col_int(st, 4)),
+                                           "state", zt_col_text(st, 5), "submitted_at", zt_col_json_time(st, 6),
+                                           "unlocked_at", zt_col_json_time(st, 7)));
     zt_db_release(db);
     return a;
 }
@@ -491,7 +492,8 @@ static zt_err ask_write(zt_db *db, void *arg, zt_error *e) {
     }
     if (!rc) {
         zt_err s = zt_step(st, e);
-        if (s != ZT_ROW) rc = zt_step_failed(s) ? s : ZT_EINTERNAL;
+        if (s != ZT_ROW)
+            rc = zt_step_failed(s) ? s : ZT_EINTERNAL;
         else {
             a->id = zt_col_int(st, 0);
             zt_db_release(db);
@@ -550,7 +552,8 @@ static zt_err object_write(zt_db *db, void *arg, zt_error *e) {
     const char *text = NULL;
     zt_stmt *st = zt_db_query(db, e, "SELECT count(*) FROM trade_bids WHERE project_id = ? AND enterprise_id = ?",
                               ZT_I(p.id), ZT_I(a->p->user_id));
-    if (!st) rc = ZT_EINTERNAL;
+    if (!st)
+        rc = ZT_EINTERNAL;
     else {
         int reg = zt_step(st, e) == ZT_ROW && zt_col_int(st, 0) > 0;
         zt_db_release(db);
@@ -567,15 +570,16 @@ static zt_err object_write(zt_db *db, void *arg, zt_error *e) {
         json_decref(f);
         json_decref(x);
     }
-    if (!rc)
-        rc = zt_db_run(db, e, "UPDATE trade_projects SET paused_from = ? WHERE id = ?", ZT_T(from), ZT_I(p.id));
+    if (!rc) rc = zt_db_run(db, e, "UPDATE trade_projects SET paused_from = ? WHERE id = ?", ZT_T(from), ZT_I(p.id));
     if (!rc) {
         st = zt_db_query(db, e,
                          "INSERT INTO trade_objections (project_id, enterprise_id, text, raised_at) VALUES (?, ?, ?, ?)"
                          " RETURNING id",
                          ZT_I(p.id), ZT_I(a->p->user_id), ZT_T(text), ZT_I(now));
-        if (!st) rc = ZT_EINTERNAL;
-        else if (zt_step(st, e) != ZT_ROW) rc = ZT_EINTERNAL;
+        if (!st)
+            rc = ZT_EINTERNAL;
+        else if (zt_step(st, e) != ZT_ROW)
+            rc = ZT_EINTERNAL;
         else {
             a->id = zt_col_int(st, 0);
             zt_db_release(db);
@@ -671,23 +675,24 @@ static zt_err h_answer_objection(zt_req *r, zt_error *e) {
 static zt_err h_mine(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
     zt_db *db = zt_store_reader(app->store);
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT b.number, p.number, p.title, p.state, b.round, b.state, b.deposit, b.sha256,"
-                              " b.submitted_at, b.price, b.unlocked_at, p.deadline, p.window_end FROM trade_bids b"
-                              " JOIN trade_projects p ON p.id = b.project_id WHERE b.enterprise_id = ? ORDER BY b.id DESC",
-                              ZT_I(zt_req_principal(r)->user_id));
+    zt_stmt *st =
+        zt_db_query(db, e,
+                    "SELECT b.number, p.number, p.title, p.state, b.round, b.state, b.deposit, b.sha256,"
+                    " b.submitted_at, b.price, b.unlocked_at, p.deadline, p.window_end FROM trade_bids b"
+                    " JOIN trade_projects p ON p.id = b.project_id WHERE b.enterprise_id = ? ORDER BY b.id DESC",
+                    ZT_I(zt_req_principal(r)->user_id));
     if (!st) return ZT_EINTERNAL;
     json_t *a = json_array();
     while (zt_step(st, e) == ZT_ROW)
-        json_array_append_new(
-            a, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "number", zt_col_text(st, 0),
-                         "project", zt_col_text(st, 1), "title", zt_col_text(st, 2), "project_state",
-                         zt_col_text(st, 3), "round", (json_int_t)zt_col_int(st, 4), "state", zt_col_text(st, 5),
-                         "deposit", (json_int_t)zt_col_int(st, 6), "sha256", zt_col_json_text(st, 7), "submitted_at",
-                         zt_col_json_time(st, 8), "price",
-                         zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)), "unlocked_at",
-                         zt_col_json_time(st, 10), "deadline", zt_col_json_time(st, 11), "unlock_until",
-                         zt_col_json_time(st, 12)));
+        json_array_append_new(a,
+                              json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "number",
+                                        zt_col_text(st, 0), "project", zt_col_text(st, 1), "title", zt_col_text(st, 2),
+                                        "project_state", zt_col_text(st, 3), "round", (json_int_t)zt_col_int(st, 4),
+                                        "state", zt_col_text(st, 5), "deposit", (json_int_t)zt_col_int(st, 6), "sha256",
+                                        zt_col_json_text(st, 7), "submitted_at", zt_col_json_time(st, 8), "price",
+                                        zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)),
+                                        "unlocked_at", zt_col_json_time(st, 10), "deadline", zt_col_json_time(st, 11),
+                                        "unlock_until", zt_col_json_time(st, 12)));
     zt_db_release(db);
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
     return ZT_OK;
@@ -720,8 +725,8 @@ static zt_err h_bids(zt_req *r, zt_error *e) {
                          zt_col_text(st, 1), "round", (json_int_t)zt_col_int(st, 2), "state", zt_col_text(st, 3),
                          "deposit", (json_int_t)zt_col_int(st, 4), "sha256", zt_col_json_text(st, 5), "submitted_at",
                          zt_col_json_time(st, 6), "ip", zt_col_json_text(st, 7), "device", zt_col_json_text(st, 8),
-                         "price", zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)),
-                         "unlocked_at", zt_col_json_time(st, 10)));
+                         "price", zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)), "unlocked_at",
+                         zt_col_json_time(st, 10)));
     zt_db_release(db);
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
     return ZT_OK;

@@ -25,9 +25,9 @@ int tr_one_of(const char *s, const char *const *set);
 
 /* A project's row. */
 typedef struct tr_proj {
-    int64_t id, dept_id, budget, deposit_max, flow_version, published_at, deadline, opened_at, window_end,
-        reported_at, publicity_from, publicity_to, award_bid_id, awarded_at, contract_amount, contracted_at, round,
-        created_at, updated_at;
+    int64_t id, dept_id, budget, deposit_max, flow_version, published_at, deadline, opened_at, window_end, reported_at,
+        publicity_from, publicity_to, award_bid_id, awarded_at, contract_amount, contracted_at, round, created_at,
+        updated_at;
     char number[32], type[16], method[32], title[640], dept[64], dept_name[192], region[16], legal_basis[1600],
         eval_method[48], state[16], paused_from[16], docs_from[11], docs_to[11], award_reason[3200],
         failed_reason[1600];
@@ -40,8 +40,8 @@ json_t *tr_proj_json(const tr_proj *p, const zt_principal *viewer);
 /* One step of the project's flow inside the write; extra: more members of
  * the event's "tender"; to: the target of a step with several. On success
  * p->state and p->updated_at follow. */
-zt_err tr_proj_step(zt_db *db, tr_proj *p, const char *action, const zt_principal *actor, json_t *fields,
-                    json_t *extra, const char *to, int64_t at, zt_error *e);
+zt_err tr_proj_step(zt_db *db, tr_proj *p, const char *action, const zt_principal *actor, json_t *fields, json_t *extra,
+                    const char *to, int64_t at, zt_error *e);
 zt_err tr_reply_project(zt_req *r, const char *number, int status, zt_error *e);
 int tr_staff(const zt_principal *p);
 
@@ -54,8 +54,7 @@ int64_t tr_bids_count(zt_db *db, int64_t project_id, int64_t round, const char *
 /* At the end of the decryption window: the bids not unlocked become
  * invalid (a step each); *record gets the opening record (bidders, prices,
  * hashes, addresses, devices) for the seal_opening event. */
-zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int64_t now, json_t **record,
-                    zt_error *e);
+zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int64_t now, json_t **record, zt_error *e);
 
 const zt_route *tr_project_routes(size_t *n);
 const zt_route *tr_action_routes(size_t *n);

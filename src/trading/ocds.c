@@ -20,7 +20,8 @@
 #include "trading/internal.h"
 #include "trading/trading.h"
 
-#define BIDS_EXT "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
+#define BIDS_EXT                                                                                                       \
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
 
 static const char *method_code(const char *m) {
     if (!strcmp(m, "邀请招标")) return "selective";
@@ -71,15 +72,16 @@ static json_t *base_release(const zt_config *cfg, const pinfo *p, int64_t round,
     snprintf(id, sizeof id, "%s-%lld", ocid, (long long)seq);
     snprintf(buyer, sizeof buyer, "CN-DEPT-%s", p->dept);
     json_t *party = json_pack("{s:s,s:s,s:[s]}", "id", buyer, "name", p->dept_name, "roles", "buyer");
-    json_t *r = json_pack("{s:s,s:s,s:o,s:[s],s:s,s:s,s:[o],s:o}", "ocid", ocid, "id", id, "date", when(at), "tag",
-                          tag, "initiationType", "tender", "language", "zh", "parties", party, "buyer",
+    json_t *r = json_pack("{s:s,s:s,s:o,s:[s],s:s,s:s,s:[o],s:o}", "ocid", ocid, "id", id, "date", when(at), "tag", tag,
+                          "initiationType", "tender", "language", "zh", "parties", party, "buyer",
                           org_ref(buyer, p->dept_name));
     json_t *t = json_pack("{s:s,s:s,s:o,s:s,s:s}", "id", ocid, "title", p->title, "value", money(p->budget),
                           "procurementMethod", method_code(p->method), "procurementMethodDetails", p->method);
     if (category(p->type)) json_object_set_new(t, "mainProcurementCategory", json_string(category(p->type)));
-    json_object_set_new(t, "awardCriteria", json_string(!strcmp(p->eval, "综合评估法")         ? "ratedCriteria"
-                                                        : !strcmp(p->eval, "经评审的最低投标价法") ? "lowestCost"
-                                                                                                   : "priceOnly"));
+    json_object_set_new(t, "awardCriteria",
+                        json_string(!strcmp(p->eval, "综合评估法")             ? "ratedCriteria"
+                                    : !strcmp(p->eval, "经评审的最低投标价法") ? "lowestCost"
+                                                                               : "priceOnly"));
     json_object_set_new(t, "awardCriteriaDetails", json_string(p->eval));
     json_object_set_new(t, "submissionMethod", json_pack("[s]", "electronicSubmission"));
     json_object_set_new(r, "tender", t);
@@ -103,15 +105,13 @@ static void add_bids(zt_db *db, json_t *r, int64_t project_id, int64_t round, in
         snprintf(pid, sizeof pid, "CN-USCC-%s", zt_col_text(st, 5));
         int ok = !strcmp(zt_col_text(st, 1), "unlocked");
         json_t *d = json_pack("{s:s,s:o,s:s,s:[o]}", "id", zt_col_text(st, 0), "date", when(zt_col_int(st, 2)),
-                              "status", ok ? "valid" : "disqualified", "tenderers",
-                              org_ref(pid, zt_col_text(st, 4)));
+                              "status", ok ? "valid" : "disqualified", "tenderers", org_ref(pid, zt_col_text(st, 4)));
         if (!zt_col_is_null(st, 3)) json_object_set_new(d, "value", money(zt_col_int(st, 3)));
         json_array_append_new(details, d);
         json_array_append_new(tenderers, org_ref(pid, zt_col_text(st, 4)));
-        json_array_append_new(parties,
-                              json_pack("{s:s,s:s,s:{s:s,s:s},s:[s]}", "id", pid, "name", zt_col_text(st, 4),
-                                        "identifier", "scheme", "CN-USCC", "id", zt_col_text(st, 5), "roles",
-                                        "tenderer"));
+        json_array_append_new(parties, json_pack("{s:s,s:s,s:{s:s,s:s},s:[s]}", "id", pid, "name", zt_col_text(st, 4),
+                                                 "identifier", "scheme", "CN-USCC", "id", zt_col_text(st, 5), "roles",
+                                                 "tenderer"));
         n++;
         valid += ok;
     }
@@ -126,8 +126,7 @@ static void add_bids(zt_db *db, json_t *r, int64_t project_id, int64_t round, in
 }
 
 /* The winner of an award step: its bid's price and tenderer. */
-static void add_award(zt_db *db, json_t *r, const char *ocid, const char *bid, int64_t round, int64_t at,
-                      zt_error *e) {
+static void add_award(zt_db *db, json_t *r, const char *ocid, const char *bid, int64_t round, int64_t at, zt_error *e) {
     zt_stmt *st = zt_db_query(db, e,
                               "SELECT b.price, u.name, coalesce(u.credit_code, '') FROM trade_bids b JOIN users u"
                               " ON u.id = b.enterprise_id WHERE b.number = ?",
@@ -137,8 +136,8 @@ static void add_award(zt_db *db, json_t *r, const char *ocid, const char *bid, i
         char pid[64], aid[128];
         snprintf(pid, sizeof pid, "CN-USCC-%s", zt_col_text(st, 2));
         snprintf(aid, sizeof aid, "%s-award", ocid);
-        json_t *a = json_pack("{s:s,s:s,s:o,s:[o],s:[s]}", "id", aid, "status", "active", "date", when(at),
-                              "suppliers", org_ref(pid, zt_col_text(st, 1)), "relatedBids", bid);
+        json_t *a = json_pack("{s:s,s:s,s:o,s:[o],s:[s]}", "id", aid, "status", "active", "date", when(at), "suppliers",
+                              org_ref(pid, zt_col_text(st, 1)), "relatedBids", bid);
         if (!zt_col_is_null(st, 0)) json_object_set_new(a, "value", money(zt_col_int(st, 0)));
         json_object_set_new(r, "awards", json_pack("[o]", a));
         json_array_append_new(json_object_get(r, "parties"),
@@ -159,8 +158,8 @@ static json_t *release_of(zt_db *db, const zt_config *cfg, const pinfo *p, int64
     json_t *r;
     if (!strcmp(action, "create") || !strcmp(action, "retender")) {
         r = base_release(cfg, p, round, seq, at, "planning");
-        json_object_set_new(r, "planning", json_pack("{s:{s:o,s:s}}", "budget", "amount", money(p->budget),
-                                                     "description", p->basis));
+        json_object_set_new(r, "planning",
+                            json_pack("{s:{s:o,s:s}}", "budget", "amount", money(p->budget), "description", p->basis));
         json_object_set_new(json_object_get(r, "tender"), "status", json_string("planning"));
     } else if (!strcmp(action, "publish")) {
         r = base_release(cfg, p, round, seq, at, "tender");
@@ -168,9 +167,10 @@ static json_t *release_of(zt_db *db, const zt_config *cfg, const pinfo *p, int64
         int64_t dl = 0;
         zt_time_parse(json_string_value(json_object_get(fields, "deadline")), &dl);
         json_object_set_new(t, "status", json_string("active"));
-        json_object_set_new(t, "tenderPeriod", json_pack("{s:o,s:o}", "startDate",
-                                                          day_when(json_string_value(json_object_get(fields, "docs_from"))),
-                                                          "endDate", when(dl)));
+        json_object_set_new(t, "tenderPeriod",
+                            json_pack("{s:o,s:o}", "startDate",
+                                      day_when(json_string_value(json_object_get(fields, "docs_from"))), "endDate",
+                                      when(dl)));
         const char *notice = json_string_value(json_object_get(fields, "notice"));
         if (notice && *notice) json_object_set_new(t, "description", json_string(notice));
     } else if (!strcmp(action, "amend")) {
@@ -204,9 +204,9 @@ static json_t *release_of(zt_db *db, const zt_config *cfg, const pinfo *p, int64
         snprintf(cid, sizeof cid, "%s-contract", ocid);
         json_object_set_new(json_object_get(r, "tender"), "status", json_string("complete"));
         json_object_set_new(r, "contracts",
-                            json_pack("[{s:s,s:s,s:s,s:o,s:o}]", "id", cid, "awardID", aid, "status", "active",
-                                      "value", money(json_integer_value(json_object_get(fields, "amount"))),
-                                      "dateSigned", day_when(json_string_value(json_object_get(fields, "signed_on")))));
+                            json_pack("[{s:s,s:s,s:s,s:o,s:o}]", "id", cid, "awardID", aid, "status", "active", "value",
+                                      money(json_integer_value(json_object_get(fields, "amount"))), "dateSigned",
+                                      day_when(json_string_value(json_object_get(fields, "signed_on")))));
     } else
         return NULL;
     return r;
@@ -217,8 +217,7 @@ static const char *const PUBLIC_ACTIONS =
 
 /* Every release of the projects matching (number NULL = all), in order;
  * ocid filters one process. Projects never published are not public. */
-static zt_err collect(zt_db *db, const zt_config *cfg, const char *number, const char *ocid, json_t *out,
-                      zt_error *e) {
+static zt_err collect(zt_db *db, const zt_config *cfg, const char *number, const char *ocid, json_t *out, zt_error *e) {
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT p.id, p.budget, p.number, p.type, p.method, p.title, d.code, d.name, p.legal_basis,"
@@ -267,8 +266,8 @@ static zt_err collect(zt_db *db, const zt_config *cfg, const char *number, const
         last = rows[i].p.id;
         if (!strcmp(rows[i].action, "retender")) round++;
         if (!rc) {
-            json_t *r = release_of(db, cfg, &rows[i].p, round, rows[i].seq, rows[i].action, rows[i].at,
-                                   rows[i].fields, e);
+            json_t *r =
+                release_of(db, cfg, &rows[i].p, round, rows[i].seq, rows[i].action, rows[i].at, rows[i].fields, e);
             if (r && (!ocid || !strcmp(ocid, json_string_value(json_object_get(r, "ocid")))))
                 json_array_append_new(out, r);
             else

@@ -41,10 +41,10 @@ int tr_by_price(const char *eval_method) { return !strcmp(eval_method, "价高�
 /* --- the row ------------------------------------------------------------- */
 
 #define PROJ_COLS                                                                                                      \
-    "p.id, p.number, p.type, p.method, p.title, p.dept_id, d.code, d.name, p.region_code, p.budget, p.lots,"          \
-    " p.legal_basis, p.eval_method, p.criteria, p.deposit_max, p.flow_version, p.state, p.paused_from,"              \
-    " p.docs_from, p.docs_to, p.published_at, p.deadline, p.opened_at, p.window_end, p.committee, p.report,"        \
-    " p.reported_at, p.publicity_from, p.publicity_to, p.award_bid_id, p.award_reason, p.awarded_at,"               \
+    "p.id, p.number, p.type, p.method, p.title, p.dept_id, d.code, d.name, p.region_code, p.budget, p.lots,"           \
+    " p.legal_basis, p.eval_method, p.criteria, p.deposit_max, p.flow_version, p.state, p.paused_from,"                \
+    " p.docs_from, p.docs_to, p.published_at, p.deadline, p.opened_at, p.window_end, p.committee, p.report,"           \
+    " p.reported_at, p.publicity_from, p.publicity_to, p.award_bid_id, p.award_reason, p.awarded_at,"                  \
     " p.contract_amount, p.contracted_at, p.failed_reason, p.round, p.created_at, p.updated_at"
 #define PROJ_FROM "trade_projects p JOIN departments d ON d.id = p.dept_id"
 
@@ -174,8 +174,8 @@ typedef struct step_ctx {
 static zt_err proj_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
     const tr_proj *p = m->in->row;
     const step_ctx *x = m->arg;
-    json_t *t = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "number", p->number, "department", p->dept,
-                          "region", p->region, "type", p->type, "method", p->method, "title", p->title, "budget",
+    json_t *t = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "number", p->number, "department", p->dept, "region",
+                          p->region, "type", p->type, "method", p->method, "title", p->title, "budget",
                           (json_int_t)p->budget, "round", (json_int_t)p->round, "eval_method", p->eval_method);
     if (p->deadline) json_object_set_new(t, "deadline", json_integer(p->deadline));
     if (p->published_at) json_object_set_new(t, "published_at", json_integer(p->published_at));
@@ -188,8 +188,8 @@ static zt_err proj_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
 
 static const zt_flow_owner PROJ_OWNER = {.subject_type = "tender", .table = "trade_projects", .apply = proj_apply};
 
-zt_err tr_proj_step(zt_db *db, tr_proj *p, const char *action, const zt_principal *actor, json_t *fields,
-                    json_t *extra, const char *to, int64_t at, zt_error *e) {
+zt_err tr_proj_step(zt_db *db, tr_proj *p, const char *action, const zt_principal *actor, json_t *fields, json_t *extra,
+                    const char *to, int64_t at, zt_error *e) {
     const zt_flow *f = zt_flows_get("tender", (int)p->flow_version);
     if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义 tender 未加载");
     zt_flow_instance in = {.owner = &PROJ_OWNER,
@@ -298,11 +298,11 @@ static zt_err h_create(zt_req *r, zt_error *e) {
     if (!a.eval || !*a.eval) a.eval = sell ? "价高者得" : "综合评估法";
     if (!tr_one_of(a.eval, EVAL_METHODS))
         return zt_fail(e, ZT_EINVAL, "eval_method", "评标办法须是综合评估法、经评审的最低投标价法或价高者得");
-    if (sell != tr_by_price(a.eval))
-        return zt_fail(e, ZT_EINVAL, "eval_method", "%s的评审办法不适用", t->label);
+    if (sell != tr_by_price(a.eval)) return zt_fail(e, ZT_EINVAL, "eval_method", "%s的评审办法不适用", t->label);
     /* 招标投标法实施条例 §26, 政府采购法实施条例 §33: ≤ 2 % */
     if (a.deposit * 1000 > a.budget * app->cfg->tr_deposit_permille)
-        return zt_fail(e, ZT_EINVAL, "deposit", "投标保证金不得超过预算（估算价）的 %lld‰（招标投标法实施条例第二十六条）",
+        return zt_fail(e, ZT_EINVAL, "deposit",
+                       "投标保证金不得超过预算（估算价）的 %lld‰（招标投标法实施条例第二十六条）",
                        (long long)app->cfg->tr_deposit_permille);
     a.lots = json_object_get(b, "lots");
     if (a.lots && !json_is_null(a.lots)) {
@@ -393,7 +393,8 @@ static zt_err h_list(zt_req *r, zt_error *e) {
     const char *type = zt_req_query(r, "type"), *method = zt_req_query(r, "method"), *state = zt_req_query(r, "state"),
                *region = zt_req_query(r, "region"), *q = zt_req_query(r, "q");
     if (type && *type) {
-        if (!tr_type_get(type)) return zt_fail(e, ZT_EINVAL, "type", "交易类型须是 engineering、procurement、land 或 property");
+        if (!tr_type_get(type))
+            return zt_fail(e, ZT_EINVAL, "type", "交易类型须是 engineering、procurement、land 或 property");
         zt_qb_sql(&f, " AND p.type = ?");
         zt_qb_text(&f, type);
     }

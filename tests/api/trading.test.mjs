@@ -60,6 +60,7 @@ describe('public resource trading (公共资源交易)', () => {
     const ent = []; // enterprises: clients
     const clock = (now) => ok(admin.put('/api/admin/clock', { now }));
     const act = (n, action, body = {}) => jyzx.post(`/api/trading/projects/${n}/actions/${action}`, body);
+    const rules = async (n) => (await ok(jiancha.get(`/api/supervision/cards?subject=${n}&limit=100`))).items.map((c) => c.rule.id).sort();
     const project = async (body) => ok(jyzx.post('/api/trading/projects', body), 201);
     const ENG = {
         type: 'engineering', method: '公开招标', title: '萍乡市安源区道路改造工程施工', department: '360300-GA',
@@ -233,6 +234,13 @@ describe('public resource trading (公共资源交易)', () => {
         assert.ok(pub.opening.every((b) => /^[0-9a-f]{64}$/.test(b.sha256)));
         const ev = await ok(jiancha.get(`/api/trading/projects/${n}/bids`));
         assert.equal(ev.items.filter((b) => b.device === 'fp-A').length, 2);
+        // collusion at the opening: the shared device is a card with its
+        // evidence; the loopback address (the centre's own terminals) and
+        // these prices are not
+        const dev = (await ok(jiancha.get(`/api/supervision/cards?subject=${n}`))).items;
+        assert.deepEqual(dev.map((c) => c.rule.id), ['tender_same_device']);
+        const card = await ok(jiancha.get(`/api/supervision/cards/${dev[0].id}`));
+        assert.match(JSON.stringify(card), /fp-A/);
 
         // the committee: ≥ 5, odd, experts ≥ 2/3
         const E = ['E1001', 'E1002', 'E1003', 'E1004'];
@@ -295,6 +303,9 @@ describe('public resource trading (公共资源交易)', () => {
         assert.equal(r.status, 400);
         assert.equal(r.json.error.field, 'signed_on');
         assert.equal((await ok(act(n, 'contract', { amount: 962_000_000, signed_on: '2026-03-28' }))).state, 'contracted');
+        // publicity the day after the report, the objection answered in 3
+        // days, the contract the day of the award: no time card
+        assert.deepEqual(await rules(n), ['tender_same_device']);
 
         // OCDS 1.1: the releases and the record validate with the bids extension
         const rel = await ok(anon.get(`/api/ocds/releases?number=${n}`));
@@ -315,6 +326,46 @@ describe('public resource trading (公共资源交易)', () => {
         assert.deepEqual(comp.parties.map((x) => x.roles.join('+')), ['buyer', 'tenderer', 'tenderer+supplier', 'tenderer', 'tenderer']);
         const all = await ok(anon.get('/api/ocds/releases?limit=100'));
         validate('release-package-schema.json', all);
+    });
+
+    test('supervision: publicity late, objection unanswered, contract late, prices in a progression (one day outside)', async () => {
+        await clock('2026-05-04T09:00:00+08:00');
+        const p = await project({ type: 'land', method: '拍卖', title: '湘东区 2026-09 号地块', department: '360300-GA', budget: 100_000_000, legal_basis: '国土资源部令第39号', deposit: 2_000_000 });
+        const n = p.number;
+        await ok(act(n, 'publish', { docs_from: '2026-05-04', docs_to: '2026-05-22', deadline: '2026-05-25T10:00:00+08:00' }));
+        const keys = [];
+        for (let i = 0; i < 3; i++) {
+            await ok(ent[i].post(`/api/trading/projects/${n}/registration`, { deposit: 2_000_000 }), 201);
+            const s = await seal(100_000_000 + i * 5_000_000, `land-${i}`);
+            await ok(ent[i].put(`/api/trading/projects/${n}/bid`, s.body));
+            keys.push(s.key);
+        }
+        await clock('2026-05-25T10:00:00+08:00');
+        await ok(act(n, 'open'));
+        for (let i = 0; i < 3; i++) await ok(ent[i].post(`/api/trading/projects/${n}/bid/unlock`, { key: keys[i] }));
+        await ok(act(n, 'seal_opening'));
+        assert.deepEqual(await rules(n), ['tender_price_pattern']);
+        const rep = await ok(act(n, 'report'));
+        assert.equal(rep.candidates[0].price, 110_000_000); // 价高者得
+        // the report on the 25th: publicity due by the end of the 28th
+        await clock('2026-05-28T23:59:00+08:00');
+        assert.deepEqual(await rules(n), ['tender_price_pattern']);
+        await clock('2026-05-29T00:00:00+08:00');
+        assert.deepEqual(await rules(n), ['tender_price_pattern', 'tender_publicity_late']);
+        await ok(act(n, 'publicize'));
+        const obj = await ok(ent[2].post(`/api/trading/projects/${n}/objections`, { text: '竞买人资格存疑' }), 201);
+        await clock('2026-06-01T23:59:00+08:00');
+        assert.equal((await rules(n)).includes('tender_objection_unanswered'), false);
+        await clock('2026-06-02T00:00:00+08:00');
+        assert.ok((await rules(n)).includes('tender_objection_unanswered'));
+        await ok(jyzx.post(`/api/trading/objections/${obj.id}/answer`, { answer: '资格审查合格，异议不成立。' }));
+        await ok(act(n, 'award'));
+        // awarded on 2 June: the contract due by the end of 2 July
+        await clock('2026-07-02T12:00:00+08:00');
+        assert.equal((await rules(n)).includes('tender_contract_late'), false);
+        await clock('2026-07-03T00:00:00+08:00');
+        assert.ok((await rules(n)).includes('tender_contract_late'));
+        await ok(act(n, 'contract', { amount: 110_000_000, signed_on: '2026-07-03' }));
     });
 
     test('fewer than 3 bids: no opening, the project fails and is re-tendered', async () => {

@@ -355,7 +355,7 @@ static void merge(json_t *into, json_t *from) {
  * release of the process and its compiled release. */
 static zt_err h_record(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
-    const char *ocid = zt_req_param(r, "ocid");
+    const char *ocid = zt_req_param(r, "id");
     size_t pl = strlen(app->cfg->tr_ocid_prefix);
     if (strncmp(ocid, app->cfg->tr_ocid_prefix, pl) || ocid[pl] != '-')
         return zt_fail(e, ZT_ENOTFOUND, "ocid", "ocid 不属于本平台（前缀 %s）", app->cfg->tr_ocid_prefix);
@@ -389,7 +389,7 @@ static zt_err h_record(zt_req *r, zt_error *e) {
 static const zt_route routes[] = {
     {"GET", "/api/ocds/releases", h_releases, ZT_PUBLIC,
      "OCDS 1.1 release package of the trading projects (bids extension): ?number, paged"},
-    {"GET", "/api/ocds/records/{ocid}", h_record, ZT_PUBLIC,
+    {"GET", "/api/ocds/records/{id}", h_record, ZT_PUBLIC,
      "OCDS 1.1 record package: the releases of one process and its compiled release"},
 };
 

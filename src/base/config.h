@@ -90,9 +90,6 @@ typedef struct zt_config {
     int64_t tr_min_bids;             /* trading.min_bids: fewer -> no opening (法 §28) */
     int64_t tr_unlock_minutes;       /* trading.unlock_minutes: the decryption window at the opening */
     int64_t tr_publicity_days;       /* trading.publicity_days: candidates published at least (条例 §54) */
-    int64_t tr_publicity_within;     /* trading.publicity_within_days: of the report (条例 §54) */
-    int64_t tr_objection_days;       /* trading.objection_answer_days (条例 §54) */
-    int64_t tr_contract_days;        /* trading.contract_days: of the award notice (法 §46) */
     int64_t tr_committee_min;        /* trading.committee_min (法 §37) */
     int64_t tr_committee_large;      /* trading.committee_min_large: procurement >= the threshold (87号令 §47) */
     int64_t tr_committee_threshold;  /* trading.committee_large_yuan */

@@ -671,6 +671,14 @@ static zt_err h_answer_objection(zt_req *r, zt_error *e) {
     return run(r, answer_objection_write, "id", 200, (const char *const[]){"answer", NULL}, e);
 }
 
+/* Each bid's steps with their fields (read after the list: one reader). */
+static void add_steps(zt_db *db, json_t *bids) {
+    size_t i;
+    json_t *b;
+    json_array_foreach(bids, i, b) json_object_set_new(
+        b, "steps", tr_steps_json(db, "tender_bid", json_string_value(json_object_get(b, "number"))));
+}
+
 /* GET /api/trading/my/bids: the enterprise's registrations and bids. */
 static zt_err h_mine(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
@@ -694,6 +702,7 @@ static zt_err h_mine(zt_req *r, zt_error *e) {
                                         "unlocked_at", zt_col_json_time(st, 10), "deadline", zt_col_json_time(st, 11),
                                         "unlock_until", zt_col_json_time(st, 12)));
     zt_db_release(db);
+    add_steps(db, a);
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
     return ZT_OK;
 }
@@ -728,6 +737,7 @@ static zt_err h_bids(zt_req *r, zt_error *e) {
                          "price", zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)), "unlocked_at",
                          zt_col_json_time(st, 10)));
     zt_db_release(db);
+    add_steps(db, a);
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
     return ZT_OK;
 }

@@ -44,6 +44,8 @@ zt_err tr_proj_step(zt_db *db, tr_proj *p, const char *action, const zt_principa
                     const char *to, int64_t at, zt_error *e);
 zt_err tr_reply_project(zt_req *r, const char *number, int status, zt_error *e);
 int tr_staff(const zt_principal *p);
+/* The steps of an instance (flow history) with their fields. */
+json_t *tr_steps_json(zt_db *db, const char *subject_type, const char *number);
 
 /* Bids (bids.c). */
 json_t *tr_questions_json(zt_db *db, const char *number);

@@ -343,6 +343,20 @@ static zt_err h_create(zt_req *r, zt_error *e) {
     return tr_reply_project(r, a.number, 201, e);
 }
 
+static void step_row(const zt_flow_event *ev, void *ctx) {
+    json_t *f = json_loads(ev->fields ? ev->fields : "{}", 0, NULL);
+    json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "seq", (json_int_t)ev->seq, "action",
+                                         ev->action, "from", ev->from, "to", ev->to, "actor", ev->actor, "actor_role",
+                                         ev->actor_role, "at", zt_json_time(ev->at), "fields", f ? f : json_object()));
+}
+
+json_t *tr_steps_json(zt_db *db, const char *subject_type, const char *number) {
+    json_t *a = json_array();
+    zt_error e = {0};
+    if (zt_flow_history(db, subject_type, number, 0, step_row, a, &e)) json_array_clear(a);
+    return a;
+}
+
 zt_err tr_reply_project(zt_req *r, const char *number, int status, zt_error *e) {
     zt_app *app = zt_req_app(r);
     tr_proj p;
@@ -358,6 +372,8 @@ zt_err tr_reply_project(zt_req *r, const char *number, int status, zt_error *e) 
     json_object_set_new(o, "questions", tr_questions_json(zt_store_reader(app->store), number));
     json_object_set_new(o, "opening", tr_opening_json(zt_store_reader(app->store), number));
     json_object_set_new(o, "objections", tr_objections_json(zt_store_reader(app->store), number));
+    /* the project's steps with what each carried: the centre and supervision */
+    if (tr_staff(v)) json_object_set_new(o, "steps", tr_steps_json(zt_store_reader(app->store), "tender", number));
     zt_reply_json(r, status, o);
     return ZT_OK;
 }

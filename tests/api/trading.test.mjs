@@ -368,6 +368,47 @@ describe('public resource trading (公共资源交易)', () => {
         await ok(act(n, 'contract', { amount: 110_000_000, signed_on: '2026-07-03' }));
     });
 
+    test('a department trading system reports through the intake: the procedure rules judge its events', async () => {
+        await clock('2026-09-20T10:00:00+08:00');
+        const head = await as(srv, 'gaj_head');
+        const depts = await ok(admin.get('/api/departments?q=360300-GA'));
+        const k = await ok(head.post('/api/keys', { dept_id: depts.items.find((d) => d.code === '360300-GA').id, name: '交易系统' }), 201);
+        const key = new Client(srv, { key: k.key });
+        const N = 'GA-JY-7';
+        const base = { number: N, department: '360300-GA', region: '360300', type: 'engineering', method: '公开招标', title: '外部系统 道路工程', budget: 100_000_000 };
+        const dl = Date.parse('2026-09-15T09:30:00+08:00') / 1000;
+        const ev = (seq, action, to, time, extra = {}, result = null) => ({
+            id: `ga-jy/${N}/${seq}`, type: `tender.${action}`, time, subject_type: 'tender', subject: N,
+            tender: { ...base, ...extra }, step: { action, result, to },
+        });
+        const bids = [
+            { bid: 'B1', price: 90_000_000, sha256: 'a'.repeat(64), submitted_at: dl - 3600, ip: '10.0.0.1', device: 'd1' },
+            { bid: 'B2', price: 91_000_000, sha256: 'a'.repeat(64), submitted_at: dl - 600, ip: '10.0.0.2', device: 'd2' },
+            { bid: 'B3', price: 95_500_000, sha256: 'c'.repeat(64), submitted_at: dl + 60, ip: '10.0.0.3', device: 'd3' },
+        ];
+        const events = [
+            ev(1, 'create', 'draft', '2026-09-01T09:00:00+08:00'),
+            // 13 days to the deadline, 3 days of sale
+            ev(2, 'publish', 'announced', '2026-09-02T09:00:00+08:00', { docs_from: '2026-09-02', docs_to: '2026-09-04', deadline: dl }),
+            // opened half an hour early, with 2 bids
+            ev(3, 'open', 'opened', '2026-09-15T09:00:00+08:00', { deadline: dl, bids: 2 }),
+            ev(4, 'seal_opening', 'evaluating', '2026-09-15T10:00:00+08:00', { deadline: dl, opening: bids }),
+            ev(5, 'report', 'evaluated', '2026-09-16T10:00:00+08:00', { committee: { size: 4, experts: 2 } }),
+            ev(6, 'publicize', 'publicized', '2026-09-16T15:00:00+08:00'),
+            // the second candidate, no reason, one day into the publicity
+            ev(7, 'award', 'awarded', '2026-09-17T10:00:00+08:00', { bid: 'B2', first: false, reason: '' }, 'approve'),
+        ];
+        const r = await ok(key.post('/api/supervision/events', { events }));
+        assert.deepEqual(r.rejected, [], JSON.stringify(r.rejected));
+        assert.deepEqual(await rules(N), [
+            'tender_award_reason', 'tender_bid_period', 'tender_committee', 'tender_few_bids', 'tender_late_bid',
+            'tender_opened_early', 'tender_publicity_short', 'tender_sale_period', 'tender_same_hash',
+        ]);
+        // the kind checks its member: a wrong type is refused naming it
+        const bad = await key.post('/api/supervision/events', { events: [{ ...ev(8, 'contract', 'contracted', '2026-09-18T10:00:00+08:00'), tender: { ...base, type: 'mining' } }] });
+        assert.match(JSON.stringify(bad.json), /tender\.type/);
+    });
+
     test('fewer than 3 bids: no opening, the project fails and is re-tendered', async () => {
         await clock('2026-04-01T09:00:00+08:00');
         const p = await project({ ...ENG, type: 'procurement', method: '公开招标', title: '学校课桌椅采购', budget: 200_000_000, deposit: 0, lots: [] });

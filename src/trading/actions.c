@@ -490,9 +490,10 @@ static zt_err committee_write(zt_db *db, void *arg, zt_error *e) {
     if (!rc && n % 2 == 0) rc = zt_fail(e, ZT_EINVAL, "experts", "评标委员会成员须为单数（招标投标法第三十七条）");
     if (!rc && ne * 3 < n * 2)
         rc = zt_fail(e, ZT_EINVAL, "experts", "技术、经济等方面的专家不得少于成员总数的三分之二（%zu/%zu）", ne, n);
+    /* fresh arrays for members not sent: stolen ("o"), the sent ones shared */
     json_t *rec = rc ? NULL
-                     : json_pack("{s:O,s:O}", "experts", ex ? ex : json_array(), "representatives",
-                                 rep && json_is_array(rep) ? rep : json_array());
+                     : json_pack("{s:o,s:o}", "experts", ex ? json_incref(ex) : json_array(), "representatives",
+                                 rep && json_is_array(rep) ? json_incref(rep) : json_array());
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     if (!rc) rc = zt_db_run(db, e, "UPDATE trade_projects SET committee = ? WHERE id = ?", ZT_T(text), ZT_I(p.id));
     if (!rc) {

@@ -409,6 +409,22 @@ describe('public resource trading (公共资源交易)', () => {
         assert.match(JSON.stringify(bad.json), /tender\.type/);
     });
 
+    test('a procurement of 10 million yuan needs a committee of 7; one fen less, 5 will do', async () => {
+        await clock('2026-03-02T09:00:00+08:00');
+        const pub = { docs_from: '2026-03-02', docs_to: '2026-03-09', deadline: '2026-03-23T09:30:00+08:00' };
+        const body = (budget) => ({ ...ENG, type: 'procurement', method: '公开招标', title: '信息化平台采购', budget, deposit: 0, lots: [] });
+        const big = await project(body(1_000_000_000));
+        const small = await project(body(999_999_999));
+        await ok(act(big.number, 'publish', pub));
+        await ok(act(small.number, 'publish', pub));
+        const five = { experts: ['E1', 'E2', 'E3', 'E4'], representatives: ['采购人代表'] };
+        const r = await jyzx.put(`/api/trading/projects/${big.number}/committee`, five);
+        assert.equal(r.status, 400);
+        assert.match(r.text, /不得少于 7 人/);
+        await ok(jyzx.put(`/api/trading/projects/${big.number}/committee`, { experts: ['E1', 'E2', 'E3', 'E4', 'E5'], representatives: ['代表甲', '代表乙'] }));
+        await ok(jyzx.put(`/api/trading/projects/${small.number}/committee`, five));
+    });
+
     test('fewer than 3 bids: no opening, the project fails and is re-tendered', async () => {
         await clock('2026-04-01T09:00:00+08:00');
         const p = await project({ ...ENG, type: 'procurement', method: '公开招标', title: '学校课桌椅采购', budget: 200_000_000, deposit: 0, lots: [] });

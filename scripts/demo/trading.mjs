@@ -5,7 +5,8 @@
 // unlock them at the opening; one inquiry goes the whole way (committee, scores, report,
 // publicity, an objection answered, award, contract), one fails for fewer than 3 bids, one
 // negotiation's bidders share a device and price in a progression (collusion cards), land and
-// property rights stay announced with their registrations.
+// property rights stay announced with their registrations; a plot of land is auctioned after the
+// opening (raises by the increment, the hammer) when the walk is long enough.
 //
 // tradingActivity({ base, Client, at, days, enterprises }) schedules its steps on the walk's
 // agenda (at(day, minute, fn): day = index of the working day in days[]); it must be called
@@ -135,7 +136,28 @@ export async function tradingActivity({ base, Client, at, days, enterprises }) {
     open('collusion', 4);
     }
 
-    // 4. an engineering tender, land and property rights: announced, registrations coming in
+    // 4. land sold by auction (拍卖): sealed prices, then raises at the opening (a walk of 4 weeks or more)
+    const landOpen = dayOn(addDays(days[0], 20));
+    project('auction', 0, {
+        type: 'land', method: '拍卖', title: '安源区 2026-03 号地块国有建设用地使用权拍卖出让', department: '360300-GA',
+        budget: yuan(8800000), legal_basis: '《招标拍卖挂牌出让国有建设用地使用权规定》（国土资源部令第39号）',
+    }, () => ({ docs_from: days[0], docs_to: addDays(days[0], 18), deadline: `${addDays(days[0], 20)}T10:00:00+08:00` }));
+    bid('auction', 1, 10 * 60 + 30, 0, yuan(8800000), 'demo-hd');
+    bid('auction', 2, 10 * 60, 1, yuan(9000000), 'demo-gx');
+    bid('auction', 3, 15 * 60, 3, yuan(8950000), 'demo-ly');
+    if (landOpen > 0)
+        open('auction', landOpen, async (p) => {
+            await act('auction', 'auction', { increment: yuan(100000) });
+            const raise = (i, price) => enterprises[i].client.post(`/api/trading/projects/${p.number}/auction/raise`, { price: yuan(price) });
+            await raise(0, 9100000);
+            await raise(3, 9200000);
+            await raise(1, 9300000);
+            await raise(0, 9450000);
+            await act('auction', 'hammer');
+            await act('auction', 'report', { note: '现场竞价，价高者得。' });
+        });
+
+    // 5. an engineering tender, land and property rights: announced, registrations coming in
     const far = (n) => `${addDays(days[0], n)}T09:30:00+08:00`;
     project('road', 0, {
         type: 'engineering', method: '公开招标', title: '萍乡市安源区建设路改造工程施工', department: '360300-GA',

@@ -248,13 +248,14 @@ static zt_err do_report(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e)
     int price_only = tr_by_price(p->eval_method);
     size_t members = p->committee ? committee_size(p->committee) : 0;
     if (!price_only && !members) return zt_fail(e, ZT_ECONFLICT, "committee", "须先组建评标委员会");
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT b.id, b.price, b.number, u.name, (SELECT count(*) FROM trade_scores s WHERE"
-                              " s.bid_id = b.id AND s.round = b.round), (SELECT coalesce(sum(total), 0) FROM"
-                              " trade_scores s WHERE s.bid_id = b.id AND s.round = b.round) FROM trade_bids b JOIN"
-                              " users u ON u.id = b.enterprise_id WHERE b.project_id = ? AND b.round = ? AND"
-                              " b.state = 'unlocked' ORDER BY b.id",
-                              ZT_I(p->id), ZT_I(p->round));
+    zt_stmt *st = zt_db_query(
+        db, e,
+        "SELECT b.id, coalesce(b.auction_price, b.price), b.number, u.name, (SELECT count(*) FROM trade_scores s WHERE"
+        " s.bid_id = b.id AND s.round = b.round), (SELECT coalesce(sum(total), 0) FROM"
+        " trade_scores s WHERE s.bid_id = b.id AND s.round = b.round) FROM trade_bids b JOIN"
+        " users u ON u.id = b.enterprise_id WHERE b.project_id = ? AND b.round = ? AND"
+        " b.state = 'unlocked' ORDER BY b.id",
+        ZT_I(p->id), ZT_I(p->round));
     if (!st) return ZT_EINTERNAL;
     cand c[64];
     size_t n = 0;
@@ -384,13 +385,53 @@ static zt_err do_contract(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *
     return rc;
 }
 
+/* 现场竞价 (land and property rights, 价高者得): from the highest unlocked
+ * price, valid bidders raise by at least the increment; the hammer ends it
+ * and the report ranks by each bidder's last price. */
+static zt_err do_auction(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e) {
+    if (!tr_by_price(p->eval_method)) return zt_fail(e, ZT_ECONFLICT, "eval_method", "只有价高者得的项目可以现场竞价");
+    if (strcmp(p->state, "evaluating")) return zt_fail(e, ZT_ECONFLICT, "state", "开标结束后才能现场竞价");
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT id, price, number FROM trade_bids WHERE project_id = ? AND round = ? AND"
+                              " state = 'unlocked' ORDER BY price DESC, submitted_at LIMIT 1",
+                              ZT_I(p->id), ZT_I(p->round));
+    if (!st) return ZT_EINTERNAL;
+    int64_t leader = 0, price = 0;
+    char number[48] = "";
+    if (zt_step(st, e) == ZT_ROW) {
+        leader = zt_col_int(st, 0);
+        price = zt_col_int(st, 1);
+        snprintf(number, sizeof number, "%s", zt_col_text(st, 2));
+    }
+    zt_db_release(db);
+    if (!leader) return zt_fail(e, ZT_ECONFLICT, "bids", "没有有效报价，不能竞价");
+    int64_t inc = json_integer_value(json_object_get(a->b, "increment"));
+    json_t *x = json_pack("{s:I,s:s}", "start_price", (json_int_t)price, "leader", number);
+    zt_err rc = tr_proj_step(db, p, "auction", a->p, a->b, x, NULL, now, e);
+    json_decref(x);
+    if (!rc)
+        rc = zt_db_run(
+            db, e,
+            "UPDATE trade_projects SET auction_increment = ?, auction_price = ?, auction_leader = ? WHERE id = ?",
+            ZT_I(inc), ZT_I(price), ZT_I(leader), ZT_I(p->id));
+    return rc;
+}
+
+static zt_err do_hammer(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e) {
+    json_t *x = json_pack("{s:I,s:s}", "final_price", (json_int_t)p->auction_price, "leader", p->auction_leader);
+    zt_err rc = tr_proj_step(db, p, "hammer", a->p, NULL, x, NULL, now, e);
+    json_decref(x);
+    return rc;
+}
+
 static zt_err do_retender(zt_db *db, act *a, tr_proj *p, int64_t now, zt_error *e) {
     zt_err rc = tr_proj_step(db, p, "retender", a->p, NULL, NULL, NULL, now, e);
     if (!rc)
         rc = zt_db_run(db, e,
                        "UPDATE trade_projects SET round = round + 1, docs_from = NULL, docs_to = NULL, deadline = NULL,"
                        " published_at = NULL, opened_at = NULL, window_end = NULL, committee = NULL, report = NULL,"
-                       " reported_at = NULL, publicity_from = NULL, publicity_to = NULL, failed_reason = NULL"
+                       " reported_at = NULL, publicity_from = NULL, publicity_to = NULL, failed_reason = NULL,"
+                       " auction_increment = NULL, auction_price = NULL, auction_leader = NULL"
                        " WHERE id = ?",
                        ZT_I(p->id));
     return rc;
@@ -421,6 +462,10 @@ static zt_err action_write(zt_db *db, void *arg, zt_error *e) {
         rc = do_contract(db, a, &p, now, e);
     else if (!strcmp(x, "retender"))
         rc = do_retender(db, a, &p, now, e);
+    else if (!strcmp(x, "auction"))
+        rc = do_auction(db, a, &p, now, e);
+    else if (!strcmp(x, "hammer"))
+        rc = do_hammer(db, a, &p, now, e);
     else if (!strcmp(x, "fail") || !strcmp(x, "terminate")) {
         rc = tr_proj_step(db, &p, x, a->p, a->b, NULL, NULL, now, e);
         if (!rc)
@@ -610,7 +655,8 @@ static zt_err h_scores(zt_req *r, zt_error *e) {
 static const zt_route routes[] = {
     {"POST", "/api/trading/projects/{number}/actions/{action}", h_action, ZT_R_TRADING,
      "a step of the project: publish {docs_from, docs_to, deadline}, amend {text, deadline}, open, seal_opening,"
-     " report, publicize, award {bid, reason}, contract {amount, signed_on}, fail {reason}, retender,"
+     " auction {increment}, hammer, report, publicize, award {bid, reason}, contract {amount, signed_on},"
+     " fail {reason}, retender,"
      " terminate {reason}"},
     {"PUT", "/api/trading/projects/{number}/committee", h_committee, ZT_R_TRADING,
      "the evaluation committee: {experts: [expert ids], representatives: [names]} (≥ 5, odd, experts ≥ 2/3)"},

@@ -630,6 +630,40 @@ static zt_err answer_objection_write(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
+/* POST /api/trading/projects/{number}/auction/raise {price}: a valid bidder
+ * raises the standing price by at least the increment (现场竞价). */
+static zt_err raise_write(zt_db *db, void *arg, zt_error *e) {
+    op *a = arg;
+    tr_proj p;
+    zt_err rc = tr_proj_load(db, a->number, &p, e);
+    if (rc) return rc;
+    bid_row b;
+    int64_t now = zt_now(), price = 0;
+    if (strcmp(p.state, "auctioning")) rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在现场竞价中");
+    if (!rc) rc = bid_mine(db, &p, a->p->user_id, &b, e);
+    if (!rc && strcmp(b.state, "unlocked")) rc = zt_fail(e, ZT_EFORBIDDEN, "bid", "只有有效投标人可以竞价");
+    if (!rc && !strcmp(b.number, p.auction_leader)) rc = zt_fail(e, ZT_ECONFLICT, "price", "您已是当前最高报价");
+    if (!rc) rc = zt_json_int(a->b, "price", 1, 1, 1000000000000000LL, 0, &price, e);
+    if (!rc && price < p.auction_price + p.auction_increment)
+        rc = zt_fail(e, ZT_EINVAL, "price", "报价须不低于 %lld 分（当前 %lld 分加幅度 %lld 分）",
+                     (long long)(p.auction_price + p.auction_increment), (long long)p.auction_price,
+                     (long long)p.auction_increment);
+    if (!rc) {
+        json_t *x = json_pack("{s:s,s:I}", "bid", b.number, "previous_price", (json_int_t)p.auction_price);
+        rc = tr_proj_step(db, &p, "raise", a->p, a->b, x, NULL, now, e);
+        json_decref(x);
+    }
+    if (!rc)
+        rc = zt_db_run(db, e, "UPDATE trade_projects SET auction_price = ?, auction_leader = ? WHERE id = ?",
+                       ZT_I(price), ZT_I(b.id), ZT_I(p.id));
+    if (!rc) rc = zt_db_run(db, e, "UPDATE trade_bids SET auction_price = ? WHERE id = ?", ZT_I(price), ZT_I(b.id));
+    if (!rc)
+        a->out = json_pack("{s:s,s:s,s:I,s:s}", "project", p.number, "state", p.state, "price", (json_int_t)price,
+                           "leader", b.number);
+    tr_proj_free(&p);
+    return rc;
+}
+
 /* --- handlers ---------------------------------------------------------------- */
 
 static zt_err run(zt_req *r, zt_write_fn fn, const char *id_param, int status, const char *const *allowed,
@@ -657,6 +691,9 @@ static zt_err h_bid(zt_req *r, zt_error *e) {
 }
 static zt_err h_unlock(zt_req *r, zt_error *e) {
     return run(r, unlock_write, NULL, 200, (const char *const[]){"key", NULL}, e);
+}
+static zt_err h_raise(zt_req *r, zt_error *e) {
+    return run(r, raise_write, NULL, 200, (const char *const[]){"price", NULL}, e);
 }
 static zt_err h_ask(zt_req *r, zt_error *e) {
     return run(r, ask_write, NULL, 201, (const char *const[]){"question", NULL}, e);
@@ -754,6 +791,8 @@ static const zt_route routes[] = {
      "unlock the own bid at the opening within the decryption window: {key (Base64, 32 bytes)}"},
     {"GET", "/api/trading/projects/{number}/bids", h_bids, ZT_R_TRADING | ZT_R_SUPERVISOR | ZT_R_ADMIN | ZT_R_AUDITOR,
      "the bids of a project with their evidence (after the opening)"},
+    {"POST", "/api/trading/projects/{number}/auction/raise", h_raise, ZT_R_ENTERPRISE,
+     "raise the standing price at the auction (现场竞价) by at least the increment: {price}"},
     {"POST", "/api/trading/projects/{number}/questions", h_ask, ZT_R_ENTERPRISE,
      "ask about the documents (answered to all, anonymously): {question}"},
     {"POST", "/api/trading/questions/{id}/answer", h_answer, ZT_R_TRADING, "answer a question to all: {answer}"},

@@ -127,10 +127,11 @@ static void add_bids(zt_db *db, json_t *r, int64_t project_id, int64_t round, in
 
 /* The winner of an award step: its bid's price and tenderer. */
 static void add_award(zt_db *db, json_t *r, const char *ocid, const char *bid, int64_t round, int64_t at, zt_error *e) {
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT b.price, u.name, coalesce(u.credit_code, '') FROM trade_bids b JOIN users u"
-                              " ON u.id = b.enterprise_id WHERE b.number = ?",
-                              ZT_T(bid));
+    zt_stmt *st = zt_db_query(
+        db, e,
+        "SELECT coalesce(b.auction_price, b.price), u.name, coalesce(u.credit_code, '') FROM trade_bids b JOIN users u"
+        " ON u.id = b.enterprise_id WHERE b.number = ?",
+        ZT_T(bid));
     if (!st) return;
     if (zt_step(st, e) == ZT_ROW) {
         char pid[64], aid[128];

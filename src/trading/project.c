@@ -45,7 +45,8 @@ int tr_by_price(const char *eval_method) { return !strcmp(eval_method, "价高�
     " p.legal_basis, p.eval_method, p.criteria, p.deposit_max, p.flow_version, p.state, p.paused_from,"                \
     " p.docs_from, p.docs_to, p.published_at, p.deadline, p.opened_at, p.window_end, p.committee, p.report,"           \
     " p.reported_at, p.publicity_from, p.publicity_to, p.award_bid_id, p.award_reason, p.awarded_at,"                  \
-    " p.contract_amount, p.contracted_at, p.failed_reason, p.round, p.created_at, p.updated_at"
+    " p.contract_amount, p.contracted_at, p.failed_reason, p.round, p.created_at, p.updated_at,"                       \
+    " p.auction_increment, p.auction_price, (SELECT number FROM trade_bids WHERE id = p.auction_leader)"
 #define PROJ_FROM "trade_projects p JOIN departments d ON d.id = p.dept_id"
 
 static void cp(char *dst, size_t n, zt_stmt *st, int col) {
@@ -97,6 +98,9 @@ static void proj_read(zt_stmt *st, tr_proj *p) {
     p->round = zt_col_int(st, 35);
     p->created_at = zt_col_int(st, 36);
     p->updated_at = zt_col_int(st, 37);
+    p->auction_increment = zt_col_int(st, 38);
+    p->auction_price = zt_col_int(st, 39);
+    cp(p->auction_leader, sizeof p->auction_leader, st, 40);
     if (!p->lots) p->lots = json_array();
     if (!p->criteria) p->criteria = json_array();
 }
@@ -162,6 +166,11 @@ json_t *tr_proj_json(const tr_proj *p, const zt_principal *viewer) {
     json_object_set(o, "committee", (award || tr_staff(viewer)) && p->committee ? p->committee : json_null());
     json_object_set_new(o, "award_reason", *p->award_reason ? json_string(p->award_reason) : json_null());
     json_object_set_new(o, "opening_done", json_boolean(after_opening(p)));
+    json_object_set_new(o, "auction",
+                        p->auction_increment
+                            ? json_pack("{s:I,s:I,s:s}", "increment", (json_int_t)p->auction_increment, "price",
+                                        (json_int_t)p->auction_price, "leader", p->auction_leader)
+                            : json_null());
     return o;
 }
 

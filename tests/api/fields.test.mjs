@@ -74,6 +74,7 @@ const DOMAIN_VALUES = {
     'tender.publish.deadline': () => `${addDays(today, 21)}T09:30:00+08:00`,
     'tender.amend.deadline': (inst) => inst.deadline,
     'tender.award.bid': (inst) => inst.first,
+    'tender.raise.price': () => 999_000_000,
     'tender_bid.submit.sha256': (inst) => inst.sealed.body.sha256,
 };
 
@@ -563,7 +564,8 @@ const centre = async () => (jyzx ??= await as(t, 'jyzx'));
 const tenderOwner = {
     actor: async (inst, a) => (a.roles.includes('enterprise') ? inst.bidders[1] : centre()),
     act(inst, a, fields, who) {
-        if (a.create) return who.post('/api/trading/projects', TENDER);
+        if (a.create) return who.post('/api/trading/projects', inst.body || TENDER);
+        if (a.id === 'raise') return who.post(`/api/trading/projects/${inst.number}/auction/raise`, fields);
         if (a.id === 'object') return who.post(`/api/trading/projects/${inst.number}/objections`, fields);
         if (a.id === 'answer_objection') return who.post(`/api/trading/objections/${inst.objection}/answer`, fields);
         return who.post(`/api/trading/projects/${inst.number}/actions/${a.id}`, fields);
@@ -869,6 +871,23 @@ describe('every field a process definition offers is stored and shown', () => {
         for (const id of ['award', 'contract']) await take(tenderOwner, d, inst, A(d, id));
         assert.equal(inst.state, 'contracted');
         await verify(tenderOwner, d, inst);
+        // land sold at an auction after the sealed prices: the increment, a raise, the hammer
+        const land = { steps: [], bidders, body: { type: 'land', method: '拍卖', title: '字段检查 地块', department: '360300-GA', budget: 100_000_000, legal_basis: '国土资源部令第39号' } };
+        for (const id of ['create', 'publish']) await take(tenderOwner, d, land, A(d, id));
+        const keys = [];
+        for (let i = 0; i < 3; i++) {
+            await ok(bidders[i].post(`/api/trading/projects/${land.number}/registration`, { deposit: 0 }), 201);
+            const sealed = await seal(120_000_000 - i * 10_000_000); // bidder 1 is not the leader
+            await ok(bidders[i].put(`/api/trading/projects/${land.number}/bid`, sealed.body));
+            keys.push(sealed.key);
+        }
+        const day = addDays(today, 21);
+        await setDay(day, '09:30:00');
+        await take(tenderOwner, d, land, A(d, 'open'));
+        for (let i = 0; i < 3; i++) await ok(bidders[i].post(`/api/trading/projects/${land.number}/bid/unlock`, { key: keys[i] }));
+        await take(tenderOwner, d, land, A(d, 'seal_opening'));
+        for (const id of ['auction', 'raise', 'hammer']) await take(tenderOwner, d, land, A(d, id));
+        await verify(tenderOwner, d, land);
     });
 
     test('card: every action people take, each field stored and shown', async () => {

@@ -345,8 +345,21 @@ describe('public resource trading (公共资源交易)', () => {
         for (let i = 0; i < 3; i++) await ok(ent[i].post(`/api/trading/projects/${n}/bid/unlock`, { key: keys[i] }));
         await ok(act(n, 'seal_opening'));
         assert.deepEqual(await rules(n), ['tender_price_pattern']);
+        // 现场竞价: from the highest sealed price, raises of at least the increment
+        const auc = await ok(act(n, 'auction', { increment: 1_000_000 }));
+        assert.deepEqual(auc.auction, { increment: 1_000_000, price: 110_000_000, leader: auc.opening[2].bid });
+        const raise = (i, price) => ent[i].post(`/api/trading/projects/${n}/auction/raise`, { price });
+        let r = await raise(0, 110_999_999);
+        assert.equal(r.status, 400);
+        assert.equal(r.json.error.field, 'price');
+        assert.equal((await raise(2, 112_000_000)).status, 409); // the leader does not raise against himself
+        await ok(raise(0, 111_000_000));
+        await ok(raise(1, 112_500_000));
+        assert.equal((await act(n, 'report')).status, 409); // not while the auction runs
+        await ok(act(n, 'hammer'));
         const rep = await ok(act(n, 'report'));
-        assert.equal(rep.candidates[0].price, 110_000_000); // 价高者得
+        // 价高者得: the last prices, highest first
+        assert.deepEqual(rep.candidates.map((c) => c.price), [112_500_000, 111_000_000, 110_000_000]);
         // the report on the 25th: publicity due by the end of the 28th
         await clock('2026-05-28T23:59:00+08:00');
         assert.deepEqual(await rules(n), ['tender_price_pattern']);
@@ -365,7 +378,10 @@ describe('public resource trading (公共资源交易)', () => {
         assert.equal((await rules(n)).includes('tender_contract_late'), false);
         await clock('2026-07-03T00:00:00+08:00');
         assert.ok((await rules(n)).includes('tender_contract_late'));
-        await ok(act(n, 'contract', { amount: 110_000_000, signed_on: '2026-07-03' }));
+        await ok(act(n, 'contract', { amount: 112_500_000, signed_on: '2026-07-03' }));
+        const rec = await ok(anon.get(`/api/ocds/records/ocds-pxggzy-${n}`));
+        assert.equal(rec.records[0].compiledRelease.awards[0].value.amount, 1_125_000);
+        validate('record-package-schema.json', rec);
     });
 
     test('a department trading system reports through the intake: the procedure rules judge its events', async () => {

@@ -36,6 +36,9 @@ CREATE TABLE trade_projects (
     contract_amount INTEGER,
     contracted_at INTEGER,
     failed_reason TEXT,
+    auction_increment INTEGER,                   -- 现场竞价: the increment, the standing price, its bid
+    auction_price INTEGER,
+    auction_leader INTEGER REFERENCES trade_bids(id),
     round         INTEGER NOT NULL DEFAULT 1,    -- re-tenders (重新招标) count up
     created_by    INTEGER NOT NULL REFERENCES users(id),
     created_at    INTEGER NOT NULL,
@@ -63,6 +66,7 @@ CREATE TABLE trade_bids (
     device        TEXT,                          -- the browser's device fingerprint
     price         INTEGER,                       -- after unlocking
     content       TEXT,                          -- the unlocked bid (JSON)
+    auction_price INTEGER,                       -- its last raise at the auction
     unlocked_at   INTEGER,
     updated_at    INTEGER NOT NULL,
     UNIQUE (project_id, round, enterprise_id)

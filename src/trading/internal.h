@@ -61,5 +61,6 @@ zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int6
 const zt_route *tr_project_routes(size_t *n);
 const zt_route *tr_action_routes(size_t *n);
 const zt_route *tr_bid_routes(size_t *n);
+const zt_route *tr_hall_routes(size_t *n);
 
 #endif

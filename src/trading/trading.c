@@ -10,7 +10,7 @@ const zt_route *zt_trading_routes(size_t *n) {
     static zt_route all[32];
     static size_t count;
     if (!count) {
-        const zt_route *(*sets[])(size_t *) = {tr_project_routes, tr_action_routes, tr_bid_routes};
+        const zt_route *(*sets[])(size_t *) = {tr_project_routes, tr_action_routes, tr_bid_routes, tr_hall_routes};
         for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
             size_t k = 0;
             const zt_route *r = sets[s](&k);

@@ -212,6 +212,12 @@ describe('public resource trading (公共资源交易)', () => {
         assert.equal(opened.state, 'opened');
         assert.equal(opened.unlock_until, '2026-03-23T10:00:00+08:00');
 
+        // the opening hall, live: the steps so far and the decryption's progress
+        const live = await hall(srv, ent[1], `/api/trading/projects/${n}/hall`);
+        assert.equal(live.status, 200);
+        await live.waitFor((evs) => evs.some((e) => e.event === 'step' && e.data.action === 'open'), 'the opening step');
+        await live.waitFor((evs) => evs.some((e) => e.event === 'unlock' && e.data.unlocked === 0 && e.data.submitted === 4), 'none unlocked of 4');
+
         // unlocking: a wrong key, the right ones; one bidder lets the window pass
         r = await ent[0].post(`/api/trading/projects/${n}/bid/unlock`, { key: bids[1].key });
         assert.equal(r.status, 400);
@@ -225,7 +231,11 @@ describe('public resource trading (公共资源交易)', () => {
         r = await ent[3].post(`/api/trading/projects/${n}/bid/unlock`, { key: bids[3].key });
         assert.equal(r.status, 409, r.text);
         assert.equal(r.json.error.field, 'unlock_until');
+        await live.waitFor((evs) => evs.some((e) => e.event === 'unlock' && e.data.unlocked === 3), '3 unlocked of 4');
         const sealed = await ok(act(n, 'seal_opening'));
+        await live.waitFor((evs) => evs.some((e) => e.event === 'step' && e.data.action === 'seal_opening' && e.data.to === 'evaluating'), 'the end of decryption');
+        assert.ok(live.events.every((e) => !JSON.stringify(e.data).includes('950000000'))); // no bid in the stream
+        live.close();
         assert.equal(sealed.state, 'evaluating');
         pub = await ok(anon.get(`/api/trading/projects/${n}`));
         assert.equal(pub.opening.length, 4);
@@ -465,6 +475,54 @@ describe('public resource trading (公共资源交易)', () => {
         validate('release-package-schema.json', rel);
     });
 });
+
+// --- the opening hall's event stream (SSE) ------------------------------------
+
+/** Open GET path as client; collects {id, event, data}; waitFor(pred). */
+async function hall(srv, client, p) {
+    const ctrl = new AbortController();
+    const res = await fetch(srv.url(p), { headers: { Cookie: `zt_session=${client.cookie}` }, signal: ctrl.signal });
+    const s = { status: res.status, events: [], close: () => ctrl.abort() };
+    let wake = () => {};
+    (async () => {
+        const reader = res.body.getReader();
+        const dec = new TextDecoder();
+        let buf = '';
+        try {
+            for (;;) {
+                const { value, done } = await reader.read();
+                if (done) break;
+                buf += dec.decode(value, { stream: true });
+                let at;
+                while ((at = buf.indexOf('\n\n')) >= 0) {
+                    const ev = {};
+                    for (const line of buf.slice(0, at).split('\n')) {
+                        if (line.startsWith('id: ')) ev.id = line.slice(4);
+                        else if (line.startsWith('event: ')) ev.event = line.slice(7);
+                        else if (line.startsWith('data: ')) ev.data = JSON.parse(line.slice(6));
+                    }
+                    buf = buf.slice(at + 2);
+                    if (ev.data) s.events.push(ev);
+                    wake();
+                }
+            }
+        } catch {
+            /* closed */
+        }
+    })();
+    s.waitFor = (pred, what) =>
+        new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(s.events)}`)), 15000);
+            wake = () => {
+                if (pred(s.events)) {
+                    clearTimeout(timer);
+                    resolve(s.events);
+                }
+            };
+            wake();
+        });
+    return s;
+}
 
 // --- OCDS validation against ../shared/ocds (read in place) ------------------
 

@@ -108,9 +108,12 @@ describe('trading in the browser (交易公告, sealed bid, opening)', () => {
         await ok(root.put('/api/admin/clock', { now: '2026-03-23T09:30:00+08:00' }));
         await ok(jyzx.post(`/api/trading/projects/${number}/actions/open`, {}));
         await page.reload();
+        // the opening hall, live over SSE: the decryption's progress
+        await page.locator('[data-test=hall]').getByText('0 / 3 份投标已解密').waitFor();
         await box.getByLabel('密钥文件').setInputFiles(keyPath);
         await box.getByRole('button', { name: '解密我的投标' }).click();
         await box.getByText('报价 4,650,000.00 元').waitFor();
+        await page.locator('[data-test=hall]').getByText('1 / 3 份投标已解密').waitFor();
         await screenshot(page, 'trading-bid-unlocked');
         await pg.done();
     });

@@ -72,68 +72,68 @@ export async function tradingActivity({ base, Client, at, days, enterprises }) {
     // 1. 询价 of office computers: the whole way to the contract
     const q = { docs: 0, close: 3 };
     if (D > q.close) {
-    project('inquiry', q.docs, {
-        type: 'procurement', method: '询价', title: '市政务服务中心办公计算机采购（询价）', department: '360300-MZ',
-        budget: yuan(480000), legal_basis: '《中华人民共和国政府采购法》第四十条', eval_method: '经评审的最低投标价法',
-        criteria: [{ name: '资格与符合性', weight: 100 }],
-    }, () => ({ docs_from: days[q.docs], docs_to: days[Math.min(q.close, D - 1)], deadline: deadline(q.close), notice: '采购 80 台办公计算机，交货期 30 日。' }));
-    bid('inquiry', 1, 10 * 60, 0, yuan(452000), 'demo-hd');
-    bid('inquiry', 1, 14 * 60, 1, yuan(466800), 'demo-gx');
-    bid('inquiry', 2, 11 * 60, 2, yuan(447900), 'demo-ay');
-    open('inquiry', q.close, async (p) => {
-        const c = await centre();
-        const experts = ['ZJ3603001', 'ZJ3603014', 'ZJ3603027'];
-        const reps = ['采购人代表 刘芳', '采购人代表 张伟'];
-        // a procurement committee: experts ≥ 2/3 of an odd number ≥ 5
-        await c.must('PUT', `/api/trading/projects/${p.number}/committee`, { experts: [...experts, 'ZJ3603033'], representatives: [reps[0]] }, [200]);
-        const list = await c.get(`/api/trading/projects/${p.number}`);
-        for (const m of [...experts, 'ZJ3603033', reps[0]])
-            for (const b of list.opening.filter((x) => x.state === 'unlocked'))
-                await c.post(`/api/trading/projects/${p.number}/scores`, { member: m, bid: b.bid, scores: { 资格与符合性: 85 } });
-        await act('inquiry', 'report', { note: '三家供应商均通过资格性和符合性审查，按报价由低到高推荐。' });
-    });
-    at(q.close + 1, 9 * 60 + 30, async () => P.inquiry && (await act('inquiry', 'publicize')));
-    at(q.close + 1, 15 * 60, async () => {
-        const p = P.inquiry;
-        if (!p) return;
-        const o = await p.bids[1].e.post(`/api/trading/projects/${p.number}/objections`, { text: '第一候选人所投产品的处理器型号与采购需求不符。' });
-        p.objection = o.id;
-    });
-    at(q.close + 2, 10 * 60, async () => {
-        const p = P.inquiry;
-        if (p?.objection)
-            await (await centre()).post(`/api/trading/objections/${p.objection}/answer`, { answer: '经复核，所投型号满足采购需求（同等或优于），异议不成立。' });
-    });
-    if (D > q.close + 1) {
-        const award = dayOn(addDays(days[q.close + 1], 4));
-        if (award > 0) {
-            at(award, 9 * 60 + 30, async () => P.inquiry && (await act('inquiry', 'award')));
-            at(award + 1, 10 * 60, async () =>
-                P.inquiry && (await act('inquiry', 'contract', { amount: yuan(447900), signed_on: days[award + 1] })));
+        project('inquiry', q.docs, {
+            type: 'procurement', method: '询价', title: '市政务服务中心办公计算机采购（询价）', department: '360300-MZ',
+            budget: yuan(480000), legal_basis: '《中华人民共和国政府采购法》第四十条', eval_method: '经评审的最低投标价法',
+            criteria: [{ name: '资格与符合性', weight: 100 }],
+        }, () => ({ docs_from: days[q.docs], docs_to: days[Math.min(q.close, D - 1)], deadline: deadline(q.close), notice: '采购 80 台办公计算机，交货期 30 日。' }));
+        bid('inquiry', 1, 10 * 60, 0, yuan(452000), 'demo-hd');
+        bid('inquiry', 1, 14 * 60, 1, yuan(466800), 'demo-gx');
+        bid('inquiry', 2, 11 * 60, 2, yuan(447900), 'demo-ay');
+        open('inquiry', q.close, async (p) => {
+            const c = await centre();
+            const experts = ['ZJ3603001', 'ZJ3603014', 'ZJ3603027'];
+            const reps = ['采购人代表 刘芳', '采购人代表 张伟'];
+            // a procurement committee: experts ≥ 2/3 of an odd number ≥ 5
+            await c.must('PUT', `/api/trading/projects/${p.number}/committee`, { experts: [...experts, 'ZJ3603033'], representatives: [reps[0]] }, [200]);
+            const list = await c.get(`/api/trading/projects/${p.number}`);
+            for (const m of [...experts, 'ZJ3603033', reps[0]])
+                for (const b of list.opening.filter((x) => x.state === 'unlocked'))
+                    await c.post(`/api/trading/projects/${p.number}/scores`, { member: m, bid: b.bid, scores: { 资格与符合性: 85 } });
+            await act('inquiry', 'report', { note: '三家供应商均通过资格性和符合性审查，按报价由低到高推荐。' });
+        });
+        at(q.close + 1, 9 * 60 + 30, async () => P.inquiry && (await act('inquiry', 'publicize')));
+        at(q.close + 1, 15 * 60, async () => {
+            const p = P.inquiry;
+            if (!p) return;
+            const o = await p.bids[1].e.post(`/api/trading/projects/${p.number}/objections`, { text: '第一候选人所投产品的处理器型号与采购需求不符。' });
+            p.objection = o.id;
+        });
+        at(q.close + 2, 10 * 60, async () => {
+            const p = P.inquiry;
+            if (p?.objection)
+                await (await centre()).post(`/api/trading/objections/${p.objection}/answer`, { answer: '经复核，所投型号满足采购需求（同等或优于），异议不成立。' });
+        });
+        if (D > q.close + 1) {
+            const award = dayOn(addDays(days[q.close + 1], 4));
+            if (award > 0) {
+                at(award, 9 * 60 + 30, async () => P.inquiry && (await act('inquiry', 'award')));
+                at(award + 1, 10 * 60, async () =>
+                    P.inquiry && (await act('inquiry', 'contract', { amount: yuan(447900), signed_on: days[award + 1] })));
+            }
         }
-    }
     }
 
     // 2. 询价 of school furniture with two offers only: no opening, failed
     if (D > 4) {
-    project('few', 1, {
-        type: 'procurement', method: '询价', title: '安源区实验小学课桌椅采购', department: '360300-MZ', budget: yuan(96000),
-        legal_basis: '《中华人民共和国政府采购法》第四十条', eval_method: '经评审的最低投标价法',
-        criteria: [{ name: '资格与符合性', weight: 100 }],
-    }, () => ({ docs_from: days[1], docs_to: days[Math.min(3, D - 1)], deadline: deadline(4) }));
-    bid('few', 2, 10 * 60 + 20, 0, yuan(91000), 'demo-hd');
-    bid('few', 3, 9 * 60 + 40, 3, yuan(89500), 'demo-ly');
-    open('few', 4);
+        project('few', 1, {
+            type: 'procurement', method: '询价', title: '安源区实验小学课桌椅采购', department: '360300-MZ', budget: yuan(96000),
+            legal_basis: '《中华人民共和国政府采购法》第四十条', eval_method: '经评审的最低投标价法',
+            criteria: [{ name: '资格与符合性', weight: 100 }],
+        }, () => ({ docs_from: days[1], docs_to: days[Math.min(3, D - 1)], deadline: deadline(4) }));
+        bid('few', 2, 10 * 60 + 20, 0, yuan(91000), 'demo-hd');
+        bid('few', 3, 9 * 60 + 40, 3, yuan(89500), 'demo-ly');
+        open('few', 4);
 
-    // 3. 竞争性谈判 where two bidders share a device and the prices step evenly: collusion cards
-    project('collusion', 1, {
-        type: 'procurement', method: '竞争性谈判', title: '市民中心物业管理服务（竞争性谈判）', department: '360300-GA',
-        budget: yuan(1200000), legal_basis: '《中华人民共和国政府采购法》第三十八条',
-    }, () => ({ docs_from: days[1], docs_to: days[Math.min(3, D - 1)], deadline: deadline(4) }));
-    bid('collusion', 2, 15 * 60, 0, yuan(1150000), 'demo-shared-7f3a');
-    bid('collusion', 3, 9 * 60 + 15, 2, yuan(1120000), 'demo-shared-7f3a');
-    bid('collusion', 3, 16 * 60, 3, yuan(1090000), 'demo-ly');
-    open('collusion', 4);
+        // 3. 竞争性谈判 where two bidders share a device and the prices step evenly: collusion cards
+        project('collusion', 1, {
+            type: 'procurement', method: '竞争性谈判', title: '市民中心物业管理服务（竞争性谈判）', department: '360300-GA',
+            budget: yuan(1200000), legal_basis: '《中华人民共和国政府采购法》第三十八条',
+        }, () => ({ docs_from: days[1], docs_to: days[Math.min(3, D - 1)], deadline: deadline(4) }));
+        bid('collusion', 2, 15 * 60, 0, yuan(1150000), 'demo-shared-7f3a');
+        bid('collusion', 3, 9 * 60 + 15, 2, yuan(1120000), 'demo-shared-7f3a');
+        bid('collusion', 3, 16 * 60, 3, yuan(1090000), 'demo-ly');
+        open('collusion', 4);
     }
 
     // 4. land sold by auction (拍卖): sealed prices, then raises at the opening (a walk of 4 weeks or more)

@@ -153,7 +153,9 @@ static zt_err register_write(zt_db *db, void *arg, zt_error *e) {
         rc = zt_fail(e, ZT_ECONFLICT, "state", "项目不在公告期，不能报名");
     else if (now >= p.deadline)
         rc = zt_fail(e, ZT_ECONFLICT, "deadline", "投标截止时间 %s 已过", deadline_text(p.deadline, dl));
+    const char *account = NULL;
     if (!rc) rc = zt_json_int(a->b, "deposit", 1, 0, 1000000000000000LL, 0, &deposit, e);
+    if (!rc) rc = zt_json_str(a->b, "deposit_account", 0, 64, &account, e);
     /* 招标投标法实施条例 §26, 政府采购法实施条例 §33 */
     if (!rc && deposit * 1000 > p.budget * a->app->cfg->tr_deposit_permille)
         rc = zt_fail(e, ZT_EINVAL, "deposit", "保证金不得超过预算（估算价）的 %lld‰（%lld 分）",
@@ -170,11 +172,12 @@ static zt_err register_write(zt_db *db, void *arg, zt_error *e) {
     if (!rc) rc = zt_number_next(db, prefix, 2, number, sizeof number, e);
     zt_stmt *st = NULL;
     if (!rc) {
-        st = zt_db_query(db, e,
-                         "INSERT INTO trade_bids (number, project_id, round, enterprise_id, deposit, state,"
-                         " registered_at, updated_at) VALUES (?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
-                         ZT_T(number), ZT_I(p.id), ZT_I(p.round), ZT_I(a->p->user_id), ZT_I(deposit), ZT_I(now),
-                         ZT_I(now));
+        st =
+            zt_db_query(db, e,
+                        "INSERT INTO trade_bids (number, project_id, round, enterprise_id, deposit, deposit_account,"
+                        " state, registered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
+                        ZT_T(number), ZT_I(p.id), ZT_I(p.round), ZT_I(a->p->user_id), ZT_I(deposit),
+                        ZT_T(account ? account : ""), ZT_I(now), ZT_I(now));
         if (!st) rc = ZT_EINTERNAL;
     }
     if (!rc) {
@@ -370,12 +373,13 @@ static zt_err unlock_write(zt_db *db, void *arg, zt_error *e) {
 }
 
 zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int64_t now, json_t **record, zt_error *e) {
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT " BID_COLS ", u.name, coalesce(u.credit_code, ''), b.price, b.submitted_at,"
-                              " b.unlocked_at, coalesce(b.ip, ''), coalesce(b.device, '') FROM " BID_FROM
-                              " JOIN users u ON u.id = b.enterprise_id WHERE b.project_id = ? AND b.round = ?"
-                              " AND b.state IN ('registered', 'submitted', 'unlocked') ORDER BY b.id",
-                              ZT_I(p->id), ZT_I(p->round));
+    zt_stmt *st =
+        zt_db_query(db, e,
+                    "SELECT " BID_COLS ", u.name, coalesce(u.credit_code, ''), b.price, b.submitted_at,"
+                    " b.unlocked_at, coalesce(b.ip, ''), coalesce(b.device, ''), b.deposit_account FROM " BID_FROM
+                    " JOIN users u ON u.id = b.enterprise_id WHERE b.project_id = ? AND b.round = ?"
+                    " AND b.state IN ('registered', 'submitted', 'unlocked') ORDER BY b.id",
+                    ZT_I(p->id), ZT_I(p->round));
     if (!st) return ZT_EINTERNAL;
     size_t n = 0, cap = 16;
     bid_row *rows = zt_malloc(cap * sizeof *rows);
@@ -389,6 +393,7 @@ zt_err tr_bids_seal(zt_db *db, const tr_proj *p, const zt_principal *actor, int6
                               "price", zt_col_is_null(st, 14) ? json_null() : json_integer(zt_col_int(st, 14)),
                               "submitted_at", zt_col_is_null(st, 15) ? json_null() : json_integer(zt_col_int(st, 15)),
                               "ip", zt_col_text(st, 17), "device", zt_col_text(st, 18));
+        json_object_set_new(o, "account", json_string(zt_col_text(st, 19)));
         json_object_set_new(o, "valid", json_boolean(!strcmp(rows[n].state, "unlocked")));
         json_array_append_new(rec, o);
         n++;
@@ -684,7 +689,7 @@ static zt_err run(zt_req *r, zt_write_fn fn, const char *id_param, int status, c
 }
 
 static zt_err h_register(zt_req *r, zt_error *e) {
-    return run(r, register_write, NULL, 201, (const char *const[]){"deposit", NULL}, e);
+    return run(r, register_write, NULL, 201, (const char *const[]){"deposit", "deposit_account", NULL}, e);
 }
 static zt_err h_bid(zt_req *r, zt_error *e) {
     return run(r, bid_write, NULL, 200, (const char *const[]){"ciphertext", "iv", "sha256", "device", NULL}, e);
@@ -757,22 +762,24 @@ static zt_err h_bids(zt_req *r, zt_error *e) {
     int before = !p.opened_at && (!strcmp(p.state, "draft") || !strcmp(p.state, "announced"));
     tr_proj_free(&p);
     if (before) return zt_fail(e, ZT_ECONFLICT, "state", "开标前投标人名单保密");
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT b.number, u.name, b.round, b.state, b.deposit, b.sha256, b.submitted_at,"
-                              " b.ip, b.device, b.price, b.unlocked_at FROM trade_bids b JOIN trade_projects p"
-                              " ON p.id = b.project_id JOIN users u ON u.id = b.enterprise_id WHERE p.number = ?"
-                              " ORDER BY b.round, b.id",
-                              ZT_T(zt_req_param(r, "number")));
+    zt_stmt *st =
+        zt_db_query(db, e,
+                    "SELECT b.number, u.name, b.round, b.state, b.deposit, b.sha256, b.submitted_at,"
+                    " b.ip, b.device, b.price, b.unlocked_at, b.deposit_account FROM trade_bids b JOIN trade_projects p"
+                    " ON p.id = b.project_id JOIN users u ON u.id = b.enterprise_id WHERE p.number = ?"
+                    " ORDER BY b.round, b.id",
+                    ZT_T(zt_req_param(r, "number")));
     if (!st) return ZT_EINTERNAL;
     json_t *a = json_array();
     while (zt_step(st, e) == ZT_ROW)
         json_array_append_new(
-            a, json_pack("{s:s,s:s,s:I,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "number", zt_col_text(st, 0), "enterprise",
-                         zt_col_text(st, 1), "round", (json_int_t)zt_col_int(st, 2), "state", zt_col_text(st, 3),
-                         "deposit", (json_int_t)zt_col_int(st, 4), "sha256", zt_col_json_text(st, 5), "submitted_at",
-                         zt_col_json_time(st, 6), "ip", zt_col_json_text(st, 7), "device", zt_col_json_text(st, 8),
-                         "price", zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)), "unlocked_at",
-                         zt_col_json_time(st, 10)));
+            a,
+            json_pack("{s:s,s:s,s:I,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "number", zt_col_text(st, 0), "enterprise",
+                      zt_col_text(st, 1), "round", (json_int_t)zt_col_int(st, 2), "state", zt_col_text(st, 3),
+                      "deposit", (json_int_t)zt_col_int(st, 4), "sha256", zt_col_json_text(st, 5), "submitted_at",
+                      zt_col_json_time(st, 6), "ip", zt_col_json_text(st, 7), "device", zt_col_json_text(st, 8),
+                      "price", zt_col_is_null(st, 9) ? json_null() : json_integer(zt_col_int(st, 9)), "unlocked_at",
+                      zt_col_json_time(st, 10), "deposit_account", zt_col_text(st, 11)));
     zt_db_release(db);
     add_steps(db, a);
     zt_reply_json(r, 200, json_pack("{s:o}", "items", a));
@@ -783,7 +790,8 @@ static zt_err h_bids(zt_req *r, zt_error *e) {
 
 static const zt_route routes[] = {
     {"POST", "/api/trading/projects/{number}/registration", h_register, ZT_R_ENTERPRISE,
-     "register for a project and declare the deposit (≤ 2 % of the budget): {deposit}"},
+     "register for a project and declare the deposit (≤ 2 % of the budget) and its account: {deposit, "
+     "deposit_account}"},
     {"PUT", "/api/trading/projects/{number}/bid", h_bid, ZT_R_ENTERPRISE,
      "submit (or replace) the sealed bid before the deadline: {ciphertext, iv (Base64, AES-256-GCM), sha256, device}",
      BID_BODY},

@@ -56,6 +56,7 @@ CREATE TABLE trade_bids (
     round         INTEGER NOT NULL,
     enterprise_id INTEGER NOT NULL REFERENCES users(id),
     deposit       INTEGER NOT NULL,
+    deposit_account TEXT NOT NULL DEFAULT '',    -- the account the deposit came from (collusion: one account)
     state         TEXT NOT NULL,                 -- registered | submitted | unlocked | invalid
     registered_at INTEGER NOT NULL,
     ciphertext    BLOB,

@@ -12,7 +12,8 @@
  *              breaking the size or expert-share rule;
  *   collusion  (串标/围标) at the opening, each with its evidence: bids from
  *              the same address or the same device, bid files with the same
- *              hash, prices identical or in an arithmetic progression.
+ *              hash, deposits from the same account, prices identical or in
+ *              an arithmetic progression.
  *
  * Calendar days are counted as the law counts them (招标投标法 and its
  * regulation count days; 政府采购 and property rights count working days
@@ -407,6 +408,9 @@ static void eval_same_device(const zt_sv_rule *r, const zt_sv_subject *s, int64_
 static void eval_same_hash(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
     collusion(r, s, sig, "sha256");
 }
+static void eval_same_account(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
+    collusion(r, s, sig, "account");
+}
 static void eval_price_pattern(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
     collusion(r, s, sig, NULL);
 }
@@ -427,6 +431,7 @@ static const zt_sv_evaluator EVALUATORS[] = {
     {"tender_same_ip", eval_same_ip},
     {"tender_same_device", eval_same_device},
     {"tender_same_hash", eval_same_hash},
+    {"tender_same_account", eval_same_account},
     {"tender_price_pattern", eval_price_pattern},
     {NULL, NULL},
 };

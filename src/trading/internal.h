@@ -28,9 +28,9 @@ typedef struct tr_proj {
     int64_t id, dept_id, budget, deposit_max, flow_version, published_at, deadline, opened_at, window_end, reported_at,
         publicity_from, publicity_to, award_bid_id, awarded_at, contract_amount, contracted_at, round, created_at,
         updated_at, auction_increment, auction_price;
-    char auction_leader[48], number[32], type[16], method[32], title[640], dept[64], dept_name[192], region[16],
-        legal_basis[1600], eval_method[48], state[16], paused_from[16], docs_from[11], docs_to[11], award_reason[3200],
-        failed_reason[1600];
+    char auction_leader[48], category[200], budget_item[200], number[32], type[16], method[32], title[640], dept[64],
+        dept_name[192], region[16], legal_basis[1600], eval_method[48], state[16], paused_from[16], docs_from[11],
+        docs_to[11], award_reason[3200], failed_reason[1600];
     json_t *lots, *criteria, *committee, *report; /* owned */
 } tr_proj;
 

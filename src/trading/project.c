@@ -46,7 +46,8 @@ int tr_by_price(const char *eval_method) { return !strcmp(eval_method, "价高�
     " p.docs_from, p.docs_to, p.published_at, p.deadline, p.opened_at, p.window_end, p.committee, p.report,"           \
     " p.reported_at, p.publicity_from, p.publicity_to, p.award_bid_id, p.award_reason, p.awarded_at,"                  \
     " p.contract_amount, p.contracted_at, p.failed_reason, p.round, p.created_at, p.updated_at,"                       \
-    " p.auction_increment, p.auction_price, (SELECT number FROM trade_bids WHERE id = p.auction_leader)"
+    " p.auction_increment, p.auction_price, (SELECT number FROM trade_bids WHERE id = p.auction_leader),"              \
+    " p.category, p.budget_item"
 #define PROJ_FROM "trade_projects p JOIN departments d ON d.id = p.dept_id"
 
 static void cp(char *dst, size_t n, zt_stmt *st, int col) {
@@ -101,6 +102,8 @@ static void proj_read(zt_stmt *st, tr_proj *p) {
     p->auction_increment = zt_col_int(st, 38);
     p->auction_price = zt_col_int(st, 39);
     cp(p->auction_leader, sizeof p->auction_leader, st, 40);
+    cp(p->category, sizeof p->category, st, 41);
+    cp(p->budget_item, sizeof p->budget_item, st, 42);
     if (!p->lots) p->lots = json_array();
     if (!p->criteria) p->criteria = json_array();
 }
@@ -166,6 +169,8 @@ json_t *tr_proj_json(const tr_proj *p, const zt_principal *viewer) {
     json_object_set(o, "committee", (award || tr_staff(viewer)) && p->committee ? p->committee : json_null());
     json_object_set_new(o, "award_reason", *p->award_reason ? json_string(p->award_reason) : json_null());
     json_object_set_new(o, "opening_done", json_boolean(after_opening(p)));
+    json_object_set_new(o, "category", json_string(p->category));
+    json_object_set_new(o, "budget_item", json_string(p->budget_item));
     json_object_set_new(o, "auction",
                         p->auction_increment
                             ? json_pack("{s:I,s:I,s:s}", "increment", (json_int_t)p->auction_increment, "price",
@@ -186,6 +191,8 @@ static zt_err proj_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
     json_t *t = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "number", p->number, "department", p->dept, "region",
                           p->region, "type", p->type, "method", p->method, "title", p->title, "budget",
                           (json_int_t)p->budget, "round", (json_int_t)p->round, "eval_method", p->eval_method);
+    if (*p->category) json_object_set_new(t, "category", json_string(p->category));
+    if (*p->budget_item) json_object_set_new(t, "budget_item", json_string(p->budget_item));
     if (p->deadline) json_object_set_new(t, "deadline", json_integer(p->deadline));
     if (p->published_at) json_object_set_new(t, "published_at", json_integer(p->published_at));
     if (*p->docs_from) json_object_set_new(t, "docs_from", json_string(p->docs_from));
@@ -231,7 +238,7 @@ typedef struct create_arg {
     const zt_principal *p;
     const zt_config *cfg;
     json_t *b;
-    const char *type, *method, *title, *dept, *basis, *eval;
+    const char *type, *method, *title, *dept, *basis, *eval, *category, *budget_item;
     int64_t budget, deposit;
     json_t *lots, *criteria;
     char number[32];
@@ -264,10 +271,12 @@ static zt_err create_write(zt_db *db, void *arg, zt_error *e) {
     st = zt_db_query(db, e,
                      "INSERT INTO trade_projects (number, type, method, title, dept_id, region_code, budget, lots,"
                      " legal_basis, eval_method, criteria, deposit_max, flow_version, state, created_by, created_at,"
-                     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+                     " updated_at, category, budget_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?,"
+                     " ?, ?, ?) RETURNING id",
                      ZT_T(a->number), ZT_T(a->type), ZT_T(a->method), ZT_T(a->title), ZT_I(dept_id), ZT_T(region),
                      ZT_I(a->budget), ZT_T(lots), ZT_T(a->basis), ZT_T(a->eval), ZT_T(crit), ZT_I(a->deposit),
-                     ZT_I(zt_flow_version(f)), ZT_I(a->p->user_id), ZT_I(now), ZT_I(now));
+                     ZT_I(zt_flow_version(f)), ZT_I(a->p->user_id), ZT_I(now), ZT_I(now),
+                     ZT_T(a->category ? a->category : ""), ZT_T(a->budget_item ? a->budget_item : ""));
     free(lots);
     free(crit);
     if (!st) return ZT_EINTERNAL;
@@ -287,8 +296,9 @@ static zt_err h_create(zt_req *r, zt_error *e) {
     zt_app *app = zt_req_app(r);
     json_t *b;
     create_arg a = {.p = zt_req_principal(r), .cfg = app->cfg};
-    static const char *const allowed[] = {"type",        "method",      "title",    "department", "budget", "lots",
-                                          "legal_basis", "eval_method", "criteria", "deposit",    NULL};
+    static const char *const allowed[] = {"type",     "method",      "title",       "department", "budget",
+                                          "lots",     "legal_basis", "eval_method", "criteria",   "deposit",
+                                          "category", "budget_item", NULL};
     zt_err rc = zt_req_json(r, &b, e);
     if (!rc) rc = zt_json_only(b, allowed, e);
     if (!rc) rc = zt_json_str(b, "type", 1, 16, &a.type, e);
@@ -299,6 +309,8 @@ static zt_err h_create(zt_req *r, zt_error *e) {
     if (!rc) rc = zt_json_str(b, "legal_basis", 1, 500, &a.basis, e);
     if (!rc) rc = zt_json_str(b, "eval_method", 0, 32, &a.eval, e);
     if (!rc) rc = zt_json_int(b, "deposit", 0, 0, 1000000000000000LL, 0, &a.deposit, e);
+    if (!rc) rc = zt_json_str(b, "category", 0, 64, &a.category, e);
+    if (!rc) rc = zt_json_str(b, "budget_item", 0, 64, &a.budget_item, e);
     if (rc) return rc;
     const tr_type *t = tr_type_get(a.type);
     if (!t) return zt_fail(e, ZT_EINVAL, "type", "交易类型须是 engineering、procurement、land 或 property");
@@ -450,7 +462,7 @@ static zt_err h_list(zt_req *r, zt_error *e) {
 static const zt_route routes[] = {
     {"POST", "/api/trading/projects", h_create, ZT_R_TRADING,
      "register a trading project (交易项目): {type, method, title, department, budget, lots, legal_basis,"
-     " eval_method, criteria, deposit}"},
+     " eval_method, criteria, deposit, category, budget_item}"},
     {"GET", "/api/trading/projects", h_list, ZT_PUBLIC,
      "trading announcements (交易公告): ?type ?method ?state ?region ?q, paged"},
     {"GET", "/api/trading/projects/{number}", h_get, ZT_PUBLIC,

@@ -454,6 +454,28 @@ describe('public resource trading (公共资源交易)', () => {
         await ok(jyzx.put(`/api/trading/projects/${small.number}/committee`, five));
     });
 
+    test('splitting a procurement: one category and budget item, other methods, summed above the open-tender standard', async () => {
+        await clock('2026-10-12T09:00:00+08:00');
+        const pub = { docs_from: '2026-10-12', docs_to: '2026-10-13', deadline: '2026-10-15T10:00:00+08:00' };
+        const buy = async (budget, title) => {
+            const p = await project({
+                type: 'procurement', method: '询价', title, department: '360300-MZ', budget, legal_basis: '《政府采购法》第四十条',
+                eval_method: '经评审的最低投标价法', category: 'A02010104 台式计算机', budget_item: '2026 年信息化运维经费',
+            });
+            await ok(act(p.number, 'publish', pub));
+            return p.number;
+        };
+        const a = await buy(200_000_000, '第一批台式计算机');
+        const b = await buy(200_000_000, '第二批台式计算机');
+        // 4,000,000 yuan: at the standard, not above it
+        assert.deepEqual(await rules(b), []);
+        const c = await buy(1, '第三批台式计算机');
+        assert.deepEqual(await rules(c), ['tender_split']);
+        const card = (await ok(jiancha.get(`/api/supervision/cards?subject=${c}`))).items[0];
+        const facts = JSON.stringify(await ok(jiancha.get(`/api/supervision/cards/${card.id}`)));
+        for (const n of [a, b, c]) assert.ok(facts.includes(n), `${n} in the evidence`);
+    });
+
     test('fewer than 3 bids: no opening, the project fails and is re-tendered', async () => {
         await clock('2026-04-01T09:00:00+08:00');
         const p = await project({ ...ENG, type: 'procurement', method: '公开招标', title: '学校课桌椅采购', budget: 200_000_000, deposit: 0, lots: [] });

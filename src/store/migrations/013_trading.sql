@@ -13,6 +13,8 @@ CREATE TABLE trade_projects (
     budget        INTEGER NOT NULL,              -- budget, estimate or reserve price
     lots          TEXT NOT NULL DEFAULT '[]',    -- JSON [{title, budget}]
     legal_basis   TEXT NOT NULL,
+    category      TEXT NOT NULL DEFAULT '',      -- 采购品目 (procurement: splitting is judged by it)
+    budget_item   TEXT NOT NULL DEFAULT '',      -- 预算项目
     eval_method   TEXT NOT NULL,                 -- 综合评估法 | 经评审的最低投标价法 | 价高者得
     criteria      TEXT NOT NULL DEFAULT '[]',    -- JSON [{name, weight}]
     deposit_max   INTEGER NOT NULL DEFAULT 0,    -- the deposit the documents ask (≤ 2 % of budget)

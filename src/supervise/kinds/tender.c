@@ -27,8 +27,8 @@
 #include "supervise/kinds/kinds.h"
 
 typedef struct {
-    const char *type, *method, *title;
-    int64_t budget, deadline;
+    const char *type, *method, *title, *category, *budget_item;
+    int64_t budget, deadline, published_at;
 } tender_k;
 
 static int64_t info_int(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
@@ -39,6 +39,9 @@ static void fold(zt_sv_subject *s, const zt_sv_event *ev) {
     if ((v = zt_sv_str(ev->info, "type"))) k->type = v;
     if ((v = zt_sv_str(ev->info, "method"))) k->method = v;
     if ((v = zt_sv_str(ev->info, "title"))) k->title = v;
+    if ((v = zt_sv_str(ev->info, "category"))) k->category = v;
+    if ((v = zt_sv_str(ev->info, "budget_item"))) k->budget_item = v;
+    if (ev->action && !strcmp(ev->action, "publish")) k->published_at = ev->at;
     if (json_is_integer(json_object_get(ev->info, "budget"))) k->budget = info_int(ev->info, "budget");
     if (json_is_integer(json_object_get(ev->info, "deadline"))) k->deadline = info_int(ev->info, "deadline");
     if (ev->to && (!strcmp(ev->to, "contracted") || !strcmp(ev->to, "terminated"))) s->closed_at = ev->at;
@@ -52,8 +55,10 @@ static void finish(zt_sv_subject *s) {
 
 static json_t *detail(const zt_sv_subject *s) {
     const tender_k *k = s->k;
-    return json_pack("{s:s?,s:s?,s:I,s:o}", "type", k->type, "method", k->method, "budget", (json_int_t)k->budget,
-                     "deadline_at", k->deadline ? json_integer(k->deadline) : json_null());
+    return json_pack("{s:s?,s:s?,s:I,s:o,s:s?,s:s?,s:o}", "type", k->type, "method", k->method, "budget",
+                     (json_int_t)k->budget, "deadline_at", k->deadline ? json_integer(k->deadline) : json_null(),
+                     "category", k->category, "budget_item", k->budget_item, "published_at",
+                     k->published_at ? json_integer(k->published_at) : json_null());
 }
 
 /* --- helpers ------------------------------------------------------------ */
@@ -241,6 +246,55 @@ static void eval_contract_late(const zt_sv_rule *r, const zt_sv_subject *s, int6
     zt_sv_fact_time(sig->facts, "moment", m);
     if (j >= 0) zt_sv_fact_time(sig->facts, "signed_at", signed_at);
     sig->step = "contract";
+}
+
+/* Splitting a procurement (化整为零, 政府采购法实施条例 §28): the buyer's
+ * purchases of one category and budget item in one year by other methods
+ * than 公开招标, summed, above the open-tender threshold (param
+ * threshold_yuan, the city's 公开招标数额标准). Judged when this one is
+ * published; its evidence lists the purchases summed. */
+static int year_of(int64_t t) {
+    int y, m, d;
+    zt_day_to_ymd(zt_day_of_instant(t), &y, &m, &d);
+    return y;
+}
+
+static void eval_split(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
+    const tender_k *k = s->k;
+    long i = find(s, "publish", 0);
+    if (i < 0 || !k->type || strcmp(k->type, "procurement") || !k->method || !strcmp(k->method, "公开招标") ||
+        !k->category || !*k->category || !k->budget_item || !*k->budget_item || !s->db)
+        return;
+    int year = year_of(s->evs[i].at);
+    zt_error e = {0};
+    zt_stmt *q = zt_db_query(s->db, &e,
+                             "SELECT subject, detail FROM sv_subjects WHERE subject_type = 'tender' AND dept_code = ?"
+                             " AND subject <> ? ORDER BY subject",
+                             ZT_T(s->dept ? s->dept : ""), ZT_T(s->number));
+    if (!q) return;
+    int64_t sum = k->budget;
+    json_t *parts = json_pack("[{s:s,s:I}]", "number", s->number, "budget", (json_int_t)k->budget);
+    while (zt_step(q, &e) == ZT_ROW) {
+        json_t *d = json_loads(zt_col_text(q, 1), 0, NULL);
+        const char *m = zt_sv_str(d, "method"), *c = zt_sv_str(d, "category"), *b = zt_sv_str(d, "budget_item");
+        json_t *pub = json_object_get(d, "published_at");
+        if (m && strcmp(m, "公开招标") && c && !strcmp(c, k->category) && b && !strcmp(b, k->budget_item) &&
+            json_is_integer(pub) && year_of(json_integer_value(pub)) == year) {
+            sum += info_int(d, "budget");
+            json_array_append_new(parts, json_pack("{s:s,s:I}", "number", zt_col_text(q, 0), "budget",
+                                                   (json_int_t)info_int(d, "budget")));
+        }
+        json_decref(d);
+    }
+    zt_db_release(s->db);
+    int64_t limit = zt_sv_param(r, "threshold_yuan", 4000000) * 100;
+    if (json_array_size(parts) < 2 || sum <= limit) {
+        json_decref(parts);
+        return;
+    }
+    json_t *f = json_pack("{s:o,s:I,s:I,s:s,s:s,s:i}", "purchases", parts, "sum", (json_int_t)sum, "threshold",
+                          (json_int_t)limit, "category", k->category, "budget_item", k->budget_item, "year", year);
+    zt_sv_at_event(s, (size_t)i, sig, f, "publish");
 }
 
 /* --- procedure ---------------------------------------------------------- */
@@ -432,15 +486,16 @@ static const zt_sv_evaluator EVALUATORS[] = {
     {"tender_same_device", eval_same_device},
     {"tender_same_hash", eval_same_hash},
     {"tender_same_account", eval_same_account},
+    {"tender_split", eval_split},
     {"tender_price_pattern", eval_price_pattern},
     {NULL, NULL},
 };
 
 /* --- intake: a department's trading system's events --------------------- */
 
-static const char *const ACTIONS[] = {"create", "publish",  "amend",     "open",      "seal_opening",
-                                      "fail",   "report",   "publicize", "object",    "answer_objection",
-                                      "award",  "contract", "retender",  "terminate", NULL};
+static const char *const ACTIONS[] = {
+    "create",           "publish", "amend",    "open",     "seal_opening", "fail",    "report", "publicize", "object",
+    "answer_objection", "award",   "contract", "retender", "terminate",    "auction", "raise",  "hammer",    NULL};
 static const char *const MEMBERS[] = {"number",
                                       "department",
                                       "region",
@@ -476,6 +531,12 @@ static const char *const MEMBERS[] = {"number",
                                       "amount",
                                       "signed_at",
                                       "awarded_at",
+                                      "category",
+                                      "budget_item",
+                                      "start_price",
+                                      "leader",
+                                      "final_price",
+                                      "previous_price",
                                       NULL};
 static const char *const TYPES[] = {"engineering", "procurement", "land", "property", NULL};
 

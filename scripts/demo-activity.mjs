@@ -21,6 +21,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tradingActivity } from './demo/trading.mjs';
 
 const PASSWORD = 'Demo2026pass';
 const TZ_OFFSET_MS = 8 * 3600e3; // 萍乡 is UTC+8 all year (no DST in China)
@@ -1133,6 +1134,7 @@ async function main() {
     await setupApplicants();
     await setupIntake();
     planExternal();
+    await tradingActivity({ base: srv.base, Client, at, days, enterprises }); // scheduled on the walk's agenda
     const tSetup = Date.now();
     log(`  accounts: ${accountsMade.length} made (${((tSetup - tStart) / 1000).toFixed(1)} s)`);
 

@@ -12,6 +12,7 @@
 #include "supervise/kinds/kinds.h"
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
+#include "trading/trading.h"
 
 /* zt_platform_routes takes the serve mode, the table's functions take
  * nothing: the mode of the walk in progress on this thread. */
@@ -21,12 +22,10 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,      zt_org_routes,      platform_routes,
-    zt_ledger_routes,    zt_items_routes,    zt_uploads_routes,
-    zt_cases_routes,     zt_messages_routes, zt_ratings_routes,
-    zt_flow_routes,      zt_sv_routes,       zt_sv_score_routes,
-    zt_sv_card_routes,   zt_sv_view_routes,  zt_sv_stream_routes,
-    zt_sv_intake_routes, zt_sv_rule_routes,  NULL,
+    zt_auth_routes,      zt_org_routes,      platform_routes,    zt_ledger_routes,  zt_items_routes,
+    zt_uploads_routes,   zt_cases_routes,    zt_messages_routes, zt_ratings_routes, zt_flow_routes,
+    zt_sv_routes,        zt_sv_score_routes, zt_sv_card_routes,  zt_sv_view_routes, zt_sv_stream_routes,
+    zt_sv_intake_routes, zt_sv_rule_routes,  zt_trading_routes,  zt_ocds_routes,    NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
@@ -73,7 +72,7 @@ static zt_err calendar_changed(zt_db *db, const zt_calendar *cal, const char *wh
 /* The kinds of subject supervision watches (src/supervise/kind.h): a new
  * domain adds its line here. */
 static const zt_sv_kind *const KINDS[] = {
-    &zt_sv_case_kind, &zt_sv_consultation_kind, &zt_sv_complaint_kind, &zt_sv_rating_kind, NULL,
+    &zt_sv_case_kind, &zt_sv_consultation_kind, &zt_sv_complaint_kind, &zt_sv_rating_kind, &zt_sv_tender_kind, NULL,
 };
 
 void zt_wire(void) {

@@ -88,6 +88,23 @@ static const key_desc keys[] = {
     S("notify.spool_dir", notify_spool_dir, ""),
     I("notify.max_attempts", notify_max_attempts, "10", 1, 1000),
     I("notify.retry_seconds", notify_retry_seconds, "30", 1, 86400),
+    I("trading.bid_days", tr_bid_days, "20", 1, 365),
+    I("trading.sale_days", tr_sale_days, "5", 1, 365),
+    I("trading.procurement_sale_workdays", tr_sale_workdays, "5", 1, 365),
+    I("trading.change_days", tr_change_days, "15", 1, 365),
+    I("trading.negotiation_workdays", tr_negotiation_workdays, "3", 1, 365),
+    I("trading.consultation_days", tr_consultation_days, "10", 1, 365),
+    I("trading.single_source_workdays", tr_single_workdays, "5", 1, 365),
+    I("trading.land_days", tr_land_days, "20", 1, 365),
+    I("trading.property_workdays", tr_property_workdays, "20", 1, 365),
+    I("trading.deposit_permille", tr_deposit_permille, "20", 0, 1000),
+    I("trading.min_bids", tr_min_bids, "3", 1, 100),
+    I("trading.unlock_minutes", tr_unlock_minutes, "30", 1, 1440),
+    I("trading.publicity_days", tr_publicity_days, "3", 1, 365),
+    I("trading.committee_min", tr_committee_min, "5", 1, 101),
+    I("trading.committee_min_large", tr_committee_large, "7", 1, 101),
+    I("trading.committee_large_yuan", tr_committee_threshold, "10000000", 0, INT64_MAX),
+    S("trading.ocid_prefix", tr_ocid_prefix, "ocds-pxggzy"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

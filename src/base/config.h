@@ -79,6 +79,24 @@ typedef struct zt_config {
     int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
     int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
     int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */
+    /* public resource trading (公共资源交易): the law's numbers, docs/configuration.md */
+    int64_t tr_bid_days;             /* trading.bid_days: documents issued -> bid deadline (招标投标法 §24) */
+    int64_t tr_sale_days;            /* trading.sale_days: documents on sale (条例 §16) */
+    int64_t tr_sale_workdays;        /* trading.procurement_sale_workdays (政府采购法实施条例 §31) */
+    int64_t tr_change_days;          /* trading.change_days: clarification before the deadline (法 §23) */
+    int64_t tr_negotiation_workdays; /* trading.negotiation_workdays: 竞争性谈判/询价 (74号令 §29, §45) */
+    int64_t tr_consultation_days;    /* trading.consultation_days: 竞争性磋商 (财库〔2014〕214号 §10) */
+    int64_t tr_single_workdays;      /* trading.single_source_workdays: 单一来源 publicity (条例 §38) */
+    int64_t tr_land_days;            /* trading.land_days: land announcement (国土资源部令39号 §10) */
+    int64_t tr_property_workdays;    /* trading.property_workdays: disclosure (32号令 §13) */
+    int64_t tr_deposit_permille;     /* trading.deposit_permille: deposit cap, of the budget (条例 §26) */
+    int64_t tr_min_bids;             /* trading.min_bids: fewer -> no opening (法 §28) */
+    int64_t tr_unlock_minutes;       /* trading.unlock_minutes: the decryption window at the opening */
+    int64_t tr_publicity_days;       /* trading.publicity_days: candidates published at least (条例 §54) */
+    int64_t tr_committee_min;        /* trading.committee_min (法 §37) */
+    int64_t tr_committee_large;      /* trading.committee_min_large: procurement >= the threshold (87号令 §47) */
+    int64_t tr_committee_threshold;  /* trading.committee_large_yuan */
+    char *tr_ocid_prefix;            /* trading.ocid_prefix: the OCDS ocid prefix */
 } zt_config;
 
 /* Fill defaults. */

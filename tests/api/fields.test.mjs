@@ -26,6 +26,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { webcrypto } from 'node:crypto';
 import { startServer, as, Client, REPO, errorOf } from './lib/server.mjs';
 
 const FLOWS_DIR = path.join(REPO, 'data/flows');
@@ -44,6 +45,8 @@ const OWNERS = {
     rating: 'rating',
     item: 'item',
     card: 'card',
+    tender: 'tender',
+    tender_bid: 'tender',
 };
 
 // What a case step tells its applicant (docs/services.md, the status query) and what it keeps from
@@ -65,6 +68,14 @@ const DOMAIN_VALUES = {
     'consultation.transfer.to_department': (inst) => inst.otherDept, // an existing other department
     'rating.rate.level': () => 2, // 不满意: only a bad rating opens the follow-up (回访, 整改)
     'rating.rate.criteria': () => ['超时办理', '多次跑动'], // reasons ratings.c knows
+    // a trading project's dates as the law wants them (docs/trading.md), its winner, a sealed bid's hash
+    'tender.publish.docs_from': () => today,
+    'tender.publish.docs_to': () => addDays(today, 7),
+    'tender.publish.deadline': () => `${addDays(today, 21)}T09:30:00+08:00`,
+    'tender.amend.deadline': (inst) => inst.deadline,
+    'tender.award.bid': (inst) => inst.first,
+    'tender.raise.price': () => 999_000_000,
+    'tender_bid.submit.sha256': (inst) => inst.sealed.body.sha256,
 };
 
 // Where the rating view (GET /api/cases/{n}/rating) shows each field: it has no list of steps.
@@ -546,6 +557,85 @@ const cardOwner = {
     sees: () => true,
 };
 
+// Public resource trading (docs/trading.md): a project of the trading centre and its bids, walked
+// in the order the law sets (its steps need dates, bids and a committee in between), below.
+let jyzx;
+const centre = async () => (jyzx ??= await as(t, 'jyzx'));
+const tenderOwner = {
+    actor: async (inst, a) => (a.roles.includes('enterprise') ? inst.bidders[1] : centre()),
+    act(inst, a, fields, who) {
+        if (a.create) return who.post('/api/trading/projects', inst.body || TENDER);
+        if (a.id === 'raise') return who.post(`/api/trading/projects/${inst.number}/auction/raise`, fields);
+        if (a.id === 'object') return who.post(`/api/trading/projects/${inst.number}/objections`, fields);
+        if (a.id === 'answer_objection') return who.post(`/api/trading/objections/${inst.objection}/answer`, fields);
+        return who.post(`/api/trading/projects/${inst.number}/actions/${a.id}`, fields);
+    },
+    after(inst, d, a, r) {
+        if (a.create) inst.number = r.number;
+        if (a.id === 'object') inst.objection = r.id;
+        if (r.candidates) inst.first = r.candidates[0].bid;
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `tender/${inst.number}`,
+    async views(inst) {
+        const steps = async (c) => rowsOf((await ok(c.get(`/api/trading/projects/${inst.number}`))).steps);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=tender`));
+        return [
+            { who: 'the trading centre (GET /api/trading/projects/{n})', rows: await steps(await centre()) },
+            { who: 'the supervision office (GET /api/trading/projects/{n})', rows: await steps(sup) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
+const bidOwner = {
+    actor: (inst) => inst.who,
+    act: (inst, a, fields, who) => who.put(`/api/trading/projects/${inst.project}/bid`, { ...inst.sealed.body, ...fields }),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: { 'submit.sha256': (r) => r.sha256 },
+    subject: (inst) => `tender_bid/${inst.number}`,
+    async views(inst) {
+        const mine = (await ok(inst.who.get('/api/trading/my/bids'))).items.find((b) => b.number === inst.number);
+        const all = async (c) => (await ok(c.get(`/api/trading/projects/${inst.project}/bids`))).items.find((b) => b.number === inst.number);
+        return [
+            { who: 'the bidder (GET /api/trading/my/bids)', rows: rowsOf(mine.steps) },
+            { who: 'the trading centre (GET /api/trading/projects/{n}/bids)', rows: rowsOf((await all(await centre())).steps) },
+            { who: 'the supervision office (GET /api/trading/projects/{n}/bids)', rows: rowsOf((await all(sup)).steps) },
+        ];
+    },
+    sees: () => true,
+};
+const TENDER = {
+    type: 'engineering', method: '公开招标', title: '字段检查 道路工程', department: '360300-GA', budget: 100_000_000,
+    legal_basis: '《中华人民共和国招标投标法》', criteria: [{ name: '价格', weight: 60 }, { name: '技术', weight: 40 }],
+};
+// GB 32100 credit codes for the bidders
+const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+function creditCode(org8) {
+    const w8 = [3, 7, 9, 10, 5, 8, 4, 2];
+    let sum = 0;
+    for (let i = 0; i < 8; i++) sum += Number(org8[i]) * w8[i];
+    const c = 11 - (sum % 11);
+    const s = `91360300${org8}${c === 10 ? 'X' : c === 11 ? '0' : String(c)}`;
+    const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let t2 = 0;
+    for (let i = 0; i < 17; i++) t2 += USCC.indexOf(s[i]) * w[i];
+    return s + USCC[(31 - (t2 % 31)) % 31];
+}
+// a bid sealed as the browser seals it (AES-256-GCM, WebCrypto)
+async function seal(price) {
+    const { subtle } = webcrypto;
+    const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+    const iv = webcrypto.getRandomValues(new Uint8Array(12));
+    const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(JSON.stringify({ price }))));
+    const sha256 = Buffer.from(await subtle.digest('SHA-256', ct)).toString('hex');
+    const raw = Buffer.from(await subtle.exportKey('raw', key)).toString('base64');
+    return { body: { ciphertext: Buffer.from(ct).toString('base64'), iv: Buffer.from(iv).toString('base64'), sha256, device: `f-${price}` }, key: raw };
+}
+
 const DRIVERS = { case: caseOwner, message: messageOwner, rating: ratingOwner, item: itemOwner, card: cardOwner };
 
 // --- walking ----------------------------------------------------------------------------------------
@@ -733,6 +823,71 @@ describe('every field a process definition offers is stored and shown', () => {
         for (const a of d.actions.filter((x) => x.roles.includes('system')))
             for (const f of a.fields || [])
                 assert.ok(steps.some((s) => s.a === a && f.name in s.values), `${keyOf(d, a, f)}: never given`);
+    });
+
+    test('tender: every action of the centre and the bidders, each field stored and shown', async () => {
+        const d = DEFS.find((x) => x.id === 'tender');
+        const db = DEFS.find((x) => x.id === 'tender_bid');
+        const A = (def, id) => def.actions.find((a) => a.id === id);
+        const bidders = [];
+        for (let i = 0; i < 4; i++) {
+            await ok(anon.post('/api/auth/register', { type: 'enterprise', login: `f_qiye${i}`, name: `字段检查企业${i}`, password: STAFF_PASSWORD, credit_code: creditCode(String(27182810 + i * 3)) }), 201);
+            bidders.push(await as(t, `f_qiye${i}`, STAFF_PASSWORD));
+        }
+        const jy = await centre();
+        // a project failed and terminated
+        const two = { steps: [], bidders };
+        for (const id of ['create', 'publish', 'fail', 'terminate']) await take(tenderOwner, d, two, A(d, id));
+        await verify(tenderOwner, d, two);
+        // a project through to its contract
+        const inst = { steps: [], bidders };
+        await take(tenderOwner, d, inst, A(d, 'create'));
+        await take(tenderOwner, d, inst, A(d, 'publish'));
+        const opening = addDays(today, 25);
+        inst.deadline = `${opening}T09:30:00+08:00`;
+        await take(tenderOwner, d, inst, A(d, 'amend'));
+        const bids = [];
+        for (let i = 0; i < 4; i++) {
+            const r = await ok(bidders[i].post(`/api/trading/projects/${inst.number}/registration`, { deposit: 0 }), 201);
+            bids.push({ number: r.number, project: inst.number, who: bidders[i], sealed: await seal(90_000_000 + i * 1_234_567), steps: [] });
+        }
+        for (const b of bids) await take(bidOwner, db, b, A(db, 'submit'));
+        await setDay(opening, '09:30:00');
+        await take(tenderOwner, d, inst, A(d, 'open'));
+        for (const b of bids.slice(0, 3)) await ok(b.who.post(`/api/trading/projects/${inst.number}/bid/unlock`, { key: b.sealed.key }));
+        await setDay(opening, '10:00:01');
+        await take(tenderOwner, d, inst, A(d, 'seal_opening'));
+        for (const b of bids) await verify(bidOwner, db, b);
+        // the one not unlocked in the window: invalidated by the opening, its reason recorded
+        const late = { ...bids[3], steps: [{ a: A(db, 'invalidate'), values: { reason: '未在解密时限内解密' }, inst: null }] };
+        await verify(bidOwner, db, late);
+        const experts = ['F1', 'F2', 'F3', 'F4', 'F5'];
+        await ok(jy.put(`/api/trading/projects/${inst.number}/committee`, { experts }));
+        for (const m of experts)
+            for (const b of bids.slice(0, 3))
+                await ok(jy.post(`/api/trading/projects/${inst.number}/scores`, { member: m, bid: b.number, scores: { 价格: 80, 技术: 70 } }));
+        for (const id of ['report', 'publicize', 'object', 'answer_objection']) await take(tenderOwner, d, inst, A(d, id));
+        await setDay(addDays(today, 4));
+        for (const id of ['award', 'contract']) await take(tenderOwner, d, inst, A(d, id));
+        assert.equal(inst.state, 'contracted');
+        await verify(tenderOwner, d, inst);
+        // land sold at an auction after the sealed prices: the increment, a raise, the hammer
+        const land = { steps: [], bidders, body: { type: 'land', method: '拍卖', title: '字段检查 地块', department: '360300-GA', budget: 100_000_000, legal_basis: '国土资源部令第39号' } };
+        for (const id of ['create', 'publish']) await take(tenderOwner, d, land, A(d, id));
+        const keys = [];
+        for (let i = 0; i < 3; i++) {
+            await ok(bidders[i].post(`/api/trading/projects/${land.number}/registration`, { deposit: 0 }), 201);
+            const sealed = await seal(120_000_000 - i * 10_000_000); // bidder 1 is not the leader
+            await ok(bidders[i].put(`/api/trading/projects/${land.number}/bid`, sealed.body));
+            keys.push(sealed.key);
+        }
+        const day = addDays(today, 21);
+        await setDay(day, '09:30:00');
+        await take(tenderOwner, d, land, A(d, 'open'));
+        for (let i = 0; i < 3; i++) await ok(bidders[i].post(`/api/trading/projects/${land.number}/bid/unlock`, { key: keys[i] }));
+        await take(tenderOwner, d, land, A(d, 'seal_opening'));
+        for (const id of ['auction', 'raise', 'hammer']) await take(tenderOwner, d, land, A(d, id));
+        await verify(tenderOwner, d, land);
     });
 
     test('card: every action people take, each field stored and shown', async () => {

@@ -8,6 +8,7 @@ import { portalRoutes } from './portal/routes.js';
 import { staffRoutes } from './staff/routes.js';
 import { superviseRoutes } from './supervise/routes.js';
 import { adminRoutes } from './admin/routes.js';
+import { tradingPortalRoutes, tradingConsoleRoutes } from './trading/routes.js';
 import { PEOPLE, STAFF } from './session.js';
 import LoginPage from './common/LoginPage.vue';
 import NotFound from './common/NotFound.vue';
@@ -16,7 +17,7 @@ import AccountPage from './common/AccountPage.vue';
 
 /** The console areas, in the side menu's order. */
 export const AREAS = [
-    { key: 'staff', title: '工作台', routes: staffRoutes },
+    { key: 'staff', title: '工作台', routes: [...staffRoutes, ...tradingConsoleRoutes] },
     { key: 'sv', title: '电子监察', routes: superviseRoutes },
     { key: 'admin', title: '系统管理', routes: adminRoutes },
 ];
@@ -24,8 +25,8 @@ export const AREAS = [
 const console_ = (rs, area) => rs.map((r) => ({ ...r, meta: { layout: 'console', area, ...(r.meta || {}) } }));
 
 export const routes = [
-    ...portalRoutes.map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),
-    ...console_(staffRoutes, 'staff'),
+    ...[...portalRoutes, ...tradingPortalRoutes].map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),
+    ...console_([...staffRoutes, ...tradingConsoleRoutes], 'staff'),
     ...console_(superviseRoutes, 'sv'),
     ...console_(adminRoutes, 'admin'),
     // the console for staff, the portal for citizens and enterprises (App.vue)

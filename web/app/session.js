@@ -39,6 +39,8 @@ export function homeFor(user) {
             return '/admin';
         case 'legal_reviewer':
             return '/staff/review';
+        case 'trading_officer':
+            return '/staff/trading';
         default:
             return '/staff';
     }

@@ -11,7 +11,7 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS     = libmicrohttpd sqlite3 libsodium jansson libqrencode xlsxwriter
+PKGS     = libmicrohttpd sqlite3 libsodium jansson libqrencode xlsxwriter libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

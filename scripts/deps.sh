@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libjansson-dev
 libcmocka-dev libhpdf-dev libqrencode-dev libxlsxwriter-dev fonts-droid-fallback poppler-utils zbar-tools
-sqlite3 curl tzdata nodejs npm chromium wrk nginx-light openssl clang-format john-data cracklib-runtime"
+sqlite3 curl tzdata nodejs npm chromium wrk nginx-light openssl libssl-dev clang-format john-data cracklib-runtime"
 
 missing=""
 for p in $PKGS; do

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "experts/experts.h"
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -44,6 +45,7 @@ static const char USAGE[] =
     "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
+    "  experts    draw-verify: re-run a bid-evaluation expert draw (RFC 3797) from its published inputs\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"
@@ -873,6 +875,8 @@ int main(int argc, char **argv) {
         rc = cmd_benchgen(&cfg, argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
+    else if (!strcmp(cmd, "experts"))
+        rc = zt_experts_cli(argc, argv);
     else if (!strcmp(cmd, "version")) {
         puts("zhengtong " ZT_VERSION);
         rc = 0;

@@ -44,7 +44,8 @@ static void reference(void **state) {
     uint8_t md5[25][16];
     assert_int_equal(zt_rfc3797_pick(key, pool, pool, picks, md5), 0);
     int checked = 0;
-    for (char *line = strtok(results, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *line = results, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        if ((nl = strchr(line, '\n'))) *nl = '\0';
         unsigned idx, div, sel;
         char hex[33];
         if (sscanf(line, "%u %32s %u -> %u", &idx, hex, &div, &sel) != 4) continue;

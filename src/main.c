@@ -272,6 +272,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_checkpointer *cp = zt_checkpointer_start(&app);
     zt_sv_ticker *ticker = zt_sv_ticker_start(&app);
     zt_sweeper *sweeper = zt_sweeper_start(&app);
+    zt_experts_job *experts_job = zt_experts_job_start(&app);
     zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
             zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir, cfg->fake_clock ? ", fake clock" : "");
     int sig = 0;
@@ -281,6 +282,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
+    zt_experts_job_stop(experts_job);
     zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
     zt_server_free(srv);
     app_close(&app);
@@ -307,6 +309,7 @@ static const demo_user demo_users[] = {
     {"czj", "市财政局 郑洁", "finance_officer", "360300-CZ", NULL, NULL, NULL},
     {"xxzx", "市信息中心 冯磊", "data_officer", "360300-XXZX", NULL, NULL, NULL},
     {"shenji", "市审计局 何审计", "auditor", "360300-SJ", NULL, NULL, NULL},
+    {"zhuanjia", "评标专家 黄建国", "expert", NULL, NULL, NULL, NULL},
     {"zhangsan", "张三", "citizen", NULL, NULL, "360302198503120045", NULL},
     {"pxqiye", "萍乡市安源示范科技有限公司", "enterprise", NULL, NULL, NULL, "91360300584267314N"},
 };
@@ -808,7 +811,7 @@ static void print_set(const zt_route *routes, size_t count, void *md) {
             snprintf(roles, sizeof roles, "staff");
             rest &= ~(uint32_t)ZT_R_STAFF;
         }
-        for (uint32_t b = 1; b <= ZT_R_AUDITOR; b <<= 1)
+        for (uint32_t b = 1; b <= ZT_R_EXPERT; b <<= 1)
             if (rest & b) {
                 size_t l = strlen(roles);
                 snprintf(roles + l, sizeof roles - l, "%s%s", l ? ", " : "", zt_role_name(b));

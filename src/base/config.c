@@ -85,6 +85,9 @@ static const key_desc keys[] = {
     I("quota.upload_bytes_per_day", quota_upload_bytes, "209715200", 0, INT64_MAX),
     I("quota.uploads_per_hour", quota_uploads, "100", 0, 100000000),
     I("quota.events_per_minute", quota_events, "6000", 0, 100000000),
+    I("experts.age_limit", experts_age_limit, "70", 55, 90),
+    I("experts.draw_days", experts_draw_days, "2", 0, 30),
+    I("experts.job_interval", experts_job_interval, "86400", 10, 604800),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

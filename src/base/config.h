@@ -76,6 +76,9 @@ typedef struct zt_config {
     int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
     int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
     int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */
+    int64_t experts_age_limit;     /* experts.age_limit: an expert retires past this age (发改委令第26号) */
+    int64_t experts_draw_days;     /* experts.draw_days: a draw no earlier than this many working days before */
+    int64_t experts_job_interval;  /* experts.job_interval: seconds between runs of the retirement job */
 } zt_config;
 
 /* Fill defaults. */

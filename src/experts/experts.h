@@ -10,9 +10,8 @@
 #include "http/http.h"
 
 /* The routes: the pool (/api/experts, /api/expert/me) and the draws
- * (/api/expert-draws, /api/public/expert-draws). */
+ * (/api/expert-draws, /api/public/expert-draws), one set. */
 const zt_route *zt_experts_routes(size_t *n);
-const zt_route *zt_expert_draws_routes(size_t *n);
 
 /* The daily retirement past experts.age_limit on a thread of its own
  * (every experts.job_interval seconds, and once at start). */

@@ -26,4 +26,7 @@ void zt_experts_sha256_hex(const void *data, size_t len, char out[65]);
  * system), each logged; *n (may be NULL) gets how many. */
 zt_err zt_experts_retire_due(zt_app *app, int64_t now, int *n, zt_error *e);
 
+/* The draws' routes (draw.c), served in zt_experts_routes' set. */
+const zt_route *zt_expert_draws_routes(size_t *n);
+
 #endif

@@ -879,7 +879,21 @@ static const zt_route routes[] = {
      "update one's own profile: phone, region, title, employer, relatives, drafting, unavailable dates"},
 };
 
+/* The pool's routes and the draws' (draw.c), as one set. */
+static zt_route all[sizeof routes / sizeof routes[0] + 16];
+static size_t nall;
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void all_init(void) {
+    size_t nd = 0;
+    const zt_route *d = zt_expert_draws_routes(&nd);
+    memcpy(all, routes, sizeof routes);
+    nall = sizeof routes / sizeof routes[0];
+    for (size_t i = 0; i < nd && nall < sizeof all / sizeof all[0]; i++) all[nall++] = d[i];
+}
+
 const zt_route *zt_experts_routes(size_t *n) {
-    *n = sizeof routes / sizeof routes[0];
-    return routes;
+    pthread_once(&all_once, all_init);
+    *n = nall;
+    return all;
 }

@@ -84,7 +84,7 @@ export async function demoExperts({ as, log = () => {}, today, count = 300 }) {
     // a demo draw: 房屋建筑 (A01) and 工程造价 (A06), evaluation two working days on
     const cal = await centre.must('GET', `/api/calendar/add?start=${today}&days=2`, undefined, [200]);
     const evaluation = cal.date;
-    const bidderA = { name: EMPLOYERS[1], uscc: uscc(1001), people: [{ name: '法定代表人甲', id_number: idNumber('360302', '1970-05-05', 511), role: 'legal_representative' }] };
+    const bidderA = { name: EMPLOYERS[1], uscc: uscc(1001), people: [{ name: '法定代表人甲', id_number: idNumber('360302', '1970-05-05', 500), role: 'legal_representative' }] };
     const bidderB = { name: EMPLOYERS[9], uscc: uscc(1009), people: [{ name: '实际控制人乙', id_number: idNumber('360313', '1968-08-08', 321), role: 'controller' }] };
     const draw = await centre.must('POST', '/api/expert-draws', {
         project_code: 'PX-GC-2026-DEMO', project_name: '萍乡市城区道路改造工程施工招标', evaluation_date: evaluation,

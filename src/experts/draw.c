@@ -900,7 +900,7 @@ static zt_err draw_json(zt_db *db, const char *number, int full, json_t **out, z
         if (st) zt_db_release(db);
         json_object_set_new(o, "picks", picks);
         json_object_set_new(o, "committee", committee);
-        if (strcmp(d.state, "published")) { /* the exclusions: never public */
+        { /* the exclusions: never public (h_public drops them) */
             st = zt_db_query(db, e,
                              "SELECT x.number, x.name, e.rule, e.detail FROM expert_draw_exclusions e JOIN experts x"
                              " ON x.id = e.expert_id WHERE e.draw_id = ? ORDER BY x.id, e.rule",

@@ -33,6 +33,7 @@
 #include "base/clock.h"
 #include "base/idcheck.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "experts/experts.h"
 #include "experts/internal.h"
 #include "experts/rfc3797.h"
@@ -49,8 +50,9 @@ static const char *const PARTIES[] = {"supervision", "centre", "tenderer", NULL}
 
 typedef struct draw_row {
     int64_t id, supervisor, updated_at;
-    char number[32], state[16], region[16], project[80], eval[11], purchaser[64];
-    json_t *groups, *request; /* owned */
+    char number[32], state[16], region[16], project[80], eval[11], purchaser[64], dept[64];
+    json_t *groups, *request;  /* owned */
+    const char *rule, *reason; /* a refusal's (borrowed) */
 } draw_row;
 
 static void draw_row_free(draw_row *d) {
@@ -72,9 +74,15 @@ static zt_err draw_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
                                         "candidates", (json_int_t)json_array_size(json_object_get(v, "candidates")),
                                         "sha256", json_object_get(v, "sha256")));
     }
-    json_object_set_new(m->event, "draw",
-                        json_pack("{s:s,s:s,s:s,s:o,s:I}", "number", d->number, "project_code", d->project,
-                                  "evaluation_date", d->eval, "groups", g, "supervisor_id", (json_int_t)d->supervisor));
+    json_t *info =
+        json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "number", d->number, "project_code", d->project, "evaluation_date",
+                  d->eval, "groups", g, "supervisor_id", d->supervisor ? json_integer(d->supervisor) : json_null(),
+                  "department", d->dept, "region", d->region);
+    if (d->rule) {
+        json_object_set_new(info, "rule", json_string(d->rule));
+        json_object_set_new(info, "reason", json_string(d->reason ? d->reason : ""));
+    }
+    json_object_set_new(m->event, "draw", info);
     if (!strcmp(m->action.id, "publish"))
         return zt_db_run(db, e, "UPDATE expert_draws SET published_at = ? WHERE id = ?", ZT_I(m->at), ZT_I(d->id));
     return ZT_OK;
@@ -92,7 +100,7 @@ static zt_err draw_instance(draw_row *d, zt_flow_instance *in, zt_error *e) {
                              .subject = d->number,
                              .state = d->state,
                              .updated_at = d->updated_at,
-                             .dept_code = "",
+                             .dept_code = d->dept,
                              .region_code = d->region,
                              .row = d};
     return ZT_OK;
@@ -100,8 +108,9 @@ static zt_err draw_instance(draw_row *d, zt_flow_instance *in, zt_error *e) {
 
 static zt_err load_draw(zt_db *db, const char *number, draw_row *d, zt_error *e) {
     zt_stmt *st = zt_db_query(db, e,
-                              "SELECT id, supervisor_id, updated_at, number, state, region_code, project_code,"
-                              " evaluation_date, groups, request FROM expert_draws WHERE number = ?",
+                              "SELECT id, coalesce(supervisor_id, 0), updated_at, number, state, region_code,"
+                              " project_code, evaluation_date, groups, request, dept_code FROM expert_draws"
+                              " WHERE number = ?",
                               ZT_T(number));
     if (!st) return ZT_EINTERNAL;
     zt_err s = zt_step(st, e);
@@ -115,6 +124,7 @@ static zt_err load_draw(zt_db *db, const char *number, draw_row *d, zt_error *e)
     snprintf(d->region, sizeof d->region, "%s", zt_col_text(st, 5));
     snprintf(d->project, sizeof d->project, "%s", zt_col_text(st, 6));
     snprintf(d->eval, sizeof d->eval, "%s", zt_col_text(st, 7));
+    snprintf(d->dept, sizeof d->dept, "%s", zt_col_text(st, 10));
     d->groups = json_loads(zt_col_text(st, 8), 0, NULL);
     d->request = json_loads(zt_col_text(st, 9), 0, NULL);
     zt_db_release(db);
@@ -230,6 +240,7 @@ typedef struct {
     json_t *req;
     int64_t supervisor, id;
     char number[32];
+    const char *rule, *reason; /* a refusal: kept as a draw in state refused */
 } request_arg;
 
 typedef struct {
@@ -365,6 +376,30 @@ static zt_err specialty_pool(zt_db *db, const char *spec, cand **out, size_t *n,
     return zt_step_failed(s) ? s : ZT_OK;
 }
 
+/* A refused request, kept as a draw in state refused (the creation action
+ * refuse, its rule and reason): supervision sees the attempt. */
+static zt_err refused_create(zt_db *db, request_arg *a, const char *dept, int64_t now, zt_error *e) {
+    json_t *req = a->req;
+    draw_row d = {.id = a->id, .supervisor = a->supervisor, .updated_at = now, .rule = a->rule, .reason = a->reason};
+    d.groups = json_array();
+    snprintf(d.dept, sizeof d.dept, "%s", dept);
+    snprintf(d.number, sizeof d.number, "%s", a->number);
+    snprintf(d.state, sizeof d.state, "refused");
+    snprintf(d.region, sizeof d.region, "%s", json_string_value(json_object_get(req, "region_code")));
+    snprintf(d.project, sizeof d.project, "%s", json_string_value(json_object_get(req, "project_code")));
+    snprintf(d.eval, sizeof d.eval, "%s", json_string_value(json_object_get(req, "evaluation_date")));
+    zt_flow_instance in;
+    zt_err rc = draw_instance(&d, &in, e);
+    if (!rc) {
+        json_t *f = json_pack("{s:s,s:s}", "rule", a->rule, "reason", a->reason);
+        zt_flow_opts o = {.at = now};
+        rc = zt_flow_create(db, &in, "refuse", a->p, f, &o, e);
+        json_decref(f);
+    }
+    json_decref(d.groups);
+    return rc;
+}
+
 static zt_err request_write(zt_db *db, void *arg, zt_error *e) {
     request_arg *a = arg;
     int64_t now = zt_now();
@@ -380,22 +415,25 @@ static zt_err request_write(zt_db *db, void *arg, zt_error *e) {
     zt_err rc = zt_number_next(db, "CQ", 6, a->number, sizeof a->number, e);
     if (rc) return rc;
     char *req_text = json_dumps(req, JSON_COMPACT);
+    const char *dept = a->p->dept_code ? a->p->dept_code : "";
     st =
         zt_db_query(db, e,
                     "INSERT INTO expert_draws (number, project_code, project_name, evaluation_date, region_code, state,"
-                    " request, groups, supervisor_id, operator_id, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, 'seeding', ?, '[]', ?, ?, ?, ?) RETURNING id",
+                    " request, groups, supervisor_id, operator_id, dept_code, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?) RETURNING id",
                     ZT_T(a->number), ZT_T(json_string_value(json_object_get(req, "project_code"))),
                     ZT_T(json_string_value(json_object_get(req, "project_name"))),
                     ZT_T(json_string_value(json_object_get(req, "evaluation_date"))),
-                    ZT_T(json_string_value(json_object_get(req, "region_code"))), ZT_T(req_text), ZT_I(a->supervisor),
-                    ZT_I(a->p->user_id), ZT_I(now), ZT_I(now));
+                    ZT_T(json_string_value(json_object_get(req, "region_code"))), ZT_T(a->rule ? "refused" : "seeding"),
+                    ZT_T(req_text), a->supervisor ? ZT_I(a->supervisor) : ZT_NULL, ZT_I(a->p->user_id), ZT_T(dept),
+                    ZT_I(now), ZT_I(now));
     free(req_text);
     if (!st) return ZT_EINTERNAL;
     zt_err s = zt_step(st, e);
     if (s != ZT_ROW) return zt_step_failed(s) ? s : ZT_EINTERNAL;
     a->id = zt_col_int(st, 0);
     zt_db_release(db);
+    if (a->rule) return refused_create(db, a, dept, now, e);
     json_t *people = bidder_people(req), *groups = json_array(), *g, *seated = json_array();
     size_t gi;
     json_array_foreach(json_object_get(req, "groups"), gi, g) {
@@ -446,6 +484,7 @@ static zt_err request_write(zt_db *db, void *arg, zt_error *e) {
         return rc;
     }
     draw_row d = {.id = a->id, .supervisor = a->supervisor, .updated_at = now, .groups = groups, .request = NULL};
+    snprintf(d.dept, sizeof d.dept, "%s", dept);
     snprintf(d.number, sizeof d.number, "%s", a->number);
     snprintf(d.state, sizeof d.state, "seeding");
     snprintf(d.region, sizeof d.region, "%s", json_string_value(json_object_get(req, "region_code")));
@@ -460,24 +499,16 @@ static zt_err request_write(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
-/* A refused request is recorded too (supervision sees draws attempted too
- * early or without a supervisor). */
-typedef struct {
-    const zt_principal *p;
-    const char *project, *why, *field;
-} refusal_arg;
-
-static zt_err refusal_write(zt_db *db, void *arg, zt_error *e) {
-    refusal_arg *r = arg;
-    return zt_record(db, r->p, "expert_draw.refused", "expert_draw", r->project, 0,
-                     json_pack("{s:s,s:s,s:s}", "project_code", r->project, "field", r->field, "reason", r->why), e);
-}
-
-static zt_err refuse(zt_app *app, const zt_principal *p, const char *project, zt_err code, const char *field,
-                     const char *msg, zt_error *e) {
-    refusal_arg ra = {p, project, msg, field};
+/* A refused request is recorded too, as a draw in state refused (its own
+ * write: the request itself fails): supervision sees draws attempted too
+ * early or without a supervisor. */
+static zt_err refuse(zt_app *app, request_arg *a, const char *rule, zt_err code, const char *field, const char *msg,
+                     zt_error *e) {
+    a->rule = rule;
+    a->reason = msg;
     zt_error ignored = {0};
-    zt_store_write(app->store, refusal_write, &ra, &ignored);
+    if (zt_store_write(app->store, request_write, a, &ignored))
+        zt_warn("experts: refusal not recorded: %s", ignored.message);
     return zt_fail(e, code, field, "%s", msg);
 }
 
@@ -490,7 +521,6 @@ static zt_err h_request(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_json(r, &b, e);
     if (!rc) rc = check_request(app, b, e);
     if (rc) return rc;
-    const char *project = json_string_value(json_object_get(b, "project_code"));
     /* the supervisor attached: a supervisor's login, whose region covers
      * the project's */
     const char *sup = json_string_value(json_object_get(b, "supervisor"));
@@ -509,7 +539,7 @@ static zt_err h_request(zt_req *r, zt_error *e) {
         zt_db_release(db);
     }
     if (!a.supervisor)
-        return refuse(app, p, project, ZT_EINVAL, "supervisor",
+        return refuse(app, &a, "no_supervisor", ZT_EINVAL, "supervisor",
                       "抽取须有监督人员在场：supervisor 须是负责本项目所在地区的监察人员账户", e);
     zt_day eval, today = zt_day_of_instant(zt_now());
     zt_day_parse(json_string_value(json_object_get(b, "evaluation_date")), &eval);
@@ -520,7 +550,7 @@ static zt_err h_request(zt_req *r, zt_error *e) {
     if (today < earliest) {
         snprintf(msg, sizeof msg, "抽取不得早于评标前 %lld 个工作日（最早 %s，experts.draw_days）",
                  (long long)app->cfg->experts_draw_days, es);
-        return refuse(app, p, project, ZT_ECONFLICT, "evaluation_date", msg, e);
+        return refuse(app, &a, "too_early", ZT_ECONFLICT, "evaluation_date", msg, e);
     }
     if ((rc = zt_store_write(app->store, request_write, &a, e))) return rc;
     return reply_draw(r, a.number, 201, e);

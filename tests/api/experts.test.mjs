@@ -249,6 +249,15 @@ describe('the expert pool and the draw', () => {
         draw = await ok(centre.post('/api/expert-draws', request()), 201);
         assert.equal(draw.state, 'seeding');
         assert.match(draw.groups[0].sha256, /^[0-9a-f]{64}$/);
+        // the refusals are kept (state refused) and supervision cards them on the day
+        const refused = await ok(centre.get('/api/expert-draws?state=refused'));
+        assert.equal(refused.total, 3);
+        const cards = async (rule) => (await ok(sup.get(`/api/supervision/cards?rule=${rule}`))).items;
+        const early = await cards('expert_draw_too_early');
+        assert.equal(early.length, 1);
+        assert.equal(early[0].level, 'yellow');
+        assert.equal((await cards('expert_draw_no_supervisor')).length, 2);
+        assert.equal((await cards('expert_ineligible')).length, 0);
     });
 
     // each avoidance or filter rule on its own expert
@@ -348,7 +357,13 @@ describe('the expert pool and the draw', () => {
     });
 
     test('after publication anyone re-runs the draw from the published inputs and gets the same committee', async () => {
+        // a seated expert suspended before the publication: supervision's card at the publication
+        const seatedOne = selected.picks.find((p) => p.status === 'accepted');
+        await ok(centre.post(`/api/experts/${seatedOne.expert_id}/actions/suspend`, { reason: '涉嫌违规，暂停待查' }));
         await ok(centre.post(`/api/expert-draws/${draw.number}/publish`, {}));
+        const inel = (await ok(sup.get(`/api/supervision/cards?rule=expert_ineligible&subject=${draw.number}`))).items;
+        assert.equal(inel.length, 1);
+        await ok(centre.post(`/api/experts/${seatedOne.expert_id}/actions/reinstate`, { reason: '查无实据' }));
         const pub = await ok(anon.get(`/api/public/expert-draws/${draw.number}`));
         assert.equal(pub.state, 'published');
         assert.equal(pub.exclusions, undefined, 'the exclusions are never public');
@@ -380,5 +395,26 @@ describe('the expert pool and the draw', () => {
         assert.equal(after.state, 'retired');
         assert.match(after.reason, /70/);
         assert.equal((await ok(centre.get(`/api/experts?state=retired`))).total, 1);
+    });
+
+    test('supervision: the same expert drawn unusually often is carded at the selection', async () => {
+        const only = await recommend('产权专家', { specialties: ['D04'] });
+        const cards = async () => (await ok(sup.get('/api/supervision/cards?rule=expert_drawn_often'))).items;
+        for (let n = 1; n <= 3; n++) {
+            const d = await ok(centre.post('/api/expert-draws', request({
+                project_code: `PX-CQ-2026-0${n}`, groups: [{ specialty: 'D04', count: 1 }], regions: undefined,
+            })), 201);
+            for (const [p, c] of Object.entries({ supervision: sup, centre, tenderer: gaClerk }))
+                await ok(c.post(`/api/expert-draws/${d.number}/commit`, { commitment: sha256(secrets[p] + ' ' + n) }));
+            for (const [p, c] of Object.entries({ supervision: sup, centre, tenderer: gaClerk }))
+                await ok(c.post(`/api/expert-draws/${d.number}/reveal`, { reveal: secrets[p] + ' ' + n }));
+            const sel = await ok(centre.post(`/api/expert-draws/${d.number}/select`, {}));
+            assert.equal(sel.picks[0].expert, only.number);
+            // min_count 3: the first two draws are not unusual yet
+            assert.equal((await cards()).length, n < 3 ? 0 : 1, `after draw ${n}`);
+        }
+        const [card] = await cards();
+        const full = await ok(sup.get(`/api/supervision/cards/${card.id}`));
+        assert.match(JSON.stringify(full.facts), new RegExp(only.number));
     });
 });

@@ -69,7 +69,8 @@ CREATE TABLE expert_unavailable (
 ) WITHOUT ROWID;
 
 -- A draw (data/flows/expert_draw.json: seeding, drawn, published,
--- cancelled). request is the trading centre's request as sent (the project,
+-- cancelled; refused: a request refused by the time rule or for want of a
+-- supervisor, kept for supervision). request is the trading centre's request as sent (the project,
 -- its groups, and the data avoidance needs); groups the candidate lists
 -- committed at creation: [{specialty, count, reserve, candidates: [numbers],
 -- sha256}]. The committee is secret until published.
@@ -83,8 +84,9 @@ CREATE TABLE expert_draws (
     state           TEXT NOT NULL,
     request         TEXT NOT NULL,
     groups          TEXT NOT NULL,
-    supervisor_id   INTEGER NOT NULL REFERENCES users(id),
+    supervisor_id   INTEGER REFERENCES users(id), -- NULL: refused for want of one
     operator_id     INTEGER NOT NULL REFERENCES users(id),
+    dept_code       TEXT NOT NULL,                -- the trading centre's department (its events')
     key             TEXT,                          -- the RFC 3797 key, once selected
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,

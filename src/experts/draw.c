@@ -42,6 +42,14 @@
 #include "ledger/record.h"
 #include "store/query.h"
 
+/* zt_record borrows its detail: this one takes it. */
+static zt_err record_new(zt_db *db, const zt_principal *actor, const char *action, const char *type, const char *id,
+                         int64_t owner, json_t *detail, zt_error *e) {
+    zt_err rc = zt_record(db, actor, action, type, id, owner, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
 static const char *const PARTIES[] = {"supervision", "centre", "tenderer", NULL};
 #define NPARTIES   3
 #define MAX_GROUPS 5
@@ -613,8 +621,8 @@ static zt_err seed_write(zt_db *db, void *arg, zt_error *e) {
                             " VALUES (?, ?, ?, ?, ?)",
                             ZT_I(id), ZT_T(party), ZT_T(a->value), ZT_I(a->p->user_id), ZT_I(now))))
             return rc;
-        return zt_record(db, a->p, "expert_draw.commit", "expert_draw", a->number, 0,
-                         json_pack("{s:s,s:s}", "party", party, "commitment", a->value), e);
+        return record_new(db, a->p, "expert_draw.commit", "expert_draw", a->number, 0,
+                          json_pack("{s:s,s:s}", "party", party, "commitment", a->value), e);
     }
     if (!mine) return zt_fail(e, ZT_ECONFLICT, "reveal", "请先提交承诺（种子的 SHA-256）");
     if (mine_revealed) return zt_fail(e, ZT_ECONFLICT, "reveal", "已经揭示过");
@@ -626,8 +634,8 @@ static zt_err seed_write(zt_db *db, void *arg, zt_error *e) {
                         "UPDATE expert_draw_seeds SET reveal = ?, revealed_at = ? WHERE draw_id = ? AND party = ?",
                         ZT_T(a->value), ZT_I(now), ZT_I(id), ZT_T(party))))
         return rc;
-    return zt_record(db, a->p, "expert_draw.reveal", "expert_draw", a->number, 0,
-                     json_pack("{s:s,s:s}", "party", party, "reveal", a->value), e);
+    return record_new(db, a->p, "expert_draw.reveal", "expert_draw", a->number, 0,
+                      json_pack("{s:s,s:s}", "party", party, "reveal", a->value), e);
 }
 
 static zt_err seed(zt_req *r, int reveal, zt_error *e) {
@@ -791,10 +799,10 @@ static zt_err call_write(zt_db *db, void *arg, zt_error *e) {
     }
     /* the ledger names the pick by its place, not the expert: the committee
      * stays secret until publication */
-    return zt_record(db, a->p, a->accept ? "expert_draw.accept" : "expert_draw.refuse", "expert_draw", a->number, 0,
-                     json_pack("{s:I,s:I,s:s,s:I}", "group", (json_int_t)grp + 1, "seq", (json_int_t)seq, "reason",
-                               a->reason ? a->reason : "", "replacement_seq", (json_int_t)next),
-                     e);
+    return record_new(db, a->p, a->accept ? "expert_draw.accept" : "expert_draw.refuse", "expert_draw", a->number, 0,
+                      json_pack("{s:I,s:I,s:s,s:I}", "group", (json_int_t)grp + 1, "seq", (json_int_t)seq, "reason",
+                                a->reason ? a->reason : "", "replacement_seq", (json_int_t)next),
+                      e);
 }
 
 static zt_err h_call(zt_req *r, zt_error *e) {

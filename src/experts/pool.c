@@ -28,6 +28,14 @@
 #include "ledger/record.h"
 #include "store/query.h"
 
+/* zt_record borrows its detail: this one takes it. */
+static zt_err record_new(zt_db *db, const zt_principal *actor, const char *action, const char *type, const char *id,
+                         int64_t owner, json_t *detail, zt_error *e) {
+    zt_err rc = zt_record(db, actor, action, type, id, owner, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
 /* --- the classification ------------------------------------------------------ */
 
 static pthread_mutex_t spec_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -694,8 +702,8 @@ static zt_err me_write(zt_db *db, void *arg, zt_error *e) {
     if (a->pf.relatives) json_array_append_new(what, json_string("relatives"));
     if (a->pf.drafting) json_array_append_new(what, json_string("drafting"));
     if (a->pf.unavailable) json_array_append_new(what, json_string("unavailable"));
-    return zt_record(db, a->p, "expert.update", "expert", number, a->p->user_id, json_pack("{s:o}", "changed", what),
-                     e);
+    return record_new(db, a->p, "expert.update", "expert", number, a->p->user_id, json_pack("{s:o}", "changed", what),
+                      e);
 }
 
 static zt_err h_me_update(zt_req *r, zt_error *e) {

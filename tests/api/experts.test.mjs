@@ -22,6 +22,7 @@ import path from 'node:path';
 import { BIN, Client, REPO, as, errorOf, startServer } from './lib/server.mjs';
 import { LONG, ok } from './lib/cases.mjs';
 import { idNumber, sha256, uscc } from '../../scripts/demo/experts.mjs';
+import { hex, md5, rfc3797Key, rfc3797Pick } from '../../web/app/experts/rfc3797.js';
 
 const VEC = path.join(REPO, '..', 'shared', 'vectors', 'rfc3797');
 
@@ -44,6 +45,27 @@ describe('draw-verify against RFC 3797', () => {
         ref.forEach((line, i) => assert.ok(out[2 + i].startsWith(line.trimEnd()), `${out[2 + i]}\n${line}`));
         const j = JSON.parse(verify(path.join(VEC, 'ref.seeds'), path.join(VEC, 'ref.names'), 5, true).stdout);
         assert.deepEqual(j.picks.map((p) => p.name), ['Lee', 'Doc', 'Mary', 'Charity', 'Kasczynski']);
+    });
+    test("the browser's re-check (web/app/experts/rfc3797.js): RFC 1321's MD5 suite and RFC 3797's example", () => {
+        const suite = {
+            '': 'D41D8CD98F00B204E9800998ECF8427E',
+            a: '0CC175B9C0F1B6A831C399E269772661',
+            abc: '900150983CD24FB0D6963F7D28E17F72',
+            'message digest': 'F96B697D7CB7938D525A2F31AAF161D0',
+            abcdefghijklmnopqrstuvwxyz: 'C3FCD3D76192E4007DFB496CCA67E13B',
+            ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789: 'D174AB98D277D9F5A5611C2C9F419D9F',
+            ['1234567890'.repeat(8)]: '57EDF4A22BE3C955AC49DA2E2107B67A',
+        };
+        for (const [text, want] of Object.entries(suite)) assert.equal(hex(md5(new TextEncoder().encode(text))), want, text);
+        const key = rfc3797Key(readFileSync(path.join(VEC, 'ref.seeds'), 'utf8'));
+        assert.equal(key, '9319./2.5.8.10.12./9.18.26.34.41.45./');
+        const names = readFileSync(path.join(VEC, 'ref.names'), 'utf8').split('\n').filter(Boolean);
+        const ref = readFileSync(path.join(VEC, 'ref.results'), 'utf8').split('\n').filter((l) => /^\s+\d+\s/.test(l));
+        const picks = rfc3797Pick(key, names, 16);
+        ref.forEach((line, i) => {
+            const [, idx, h, div, sel] = /^\s+(\d+)\s+([0-9A-F]{32})\s+(\d+)\s+->\s+(\d+)/.exec(line);
+            assert.deepEqual([picks[i].index, picks[i].md5, picks[i].remaining, picks[i].position], [+idx, h, +div, +sel]);
+        });
     });
     test('bad inputs: exit 2 with the reason', () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), 'zt-rfc-'));
@@ -382,6 +404,8 @@ describe('the expert pool and the draw', () => {
             const seated = pub.picks.filter((p) => p.status === 'accepted').map((p) => p.expert_id);
             assert.deepEqual(seated, pub.committee);
             assert.deepEqual(out.picks.slice(1).map((p) => p.name), pub.picks.filter((p) => p.status === 'accepted').map((p) => p.expert));
+            // and the browser's re-check computes the same
+            assert.deepEqual(rfc3797Pick(rfc3797Key(pub.seeds_file), names, 4).map((p) => p.name), out.picks.map((p) => p.name));
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }

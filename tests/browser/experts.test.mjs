@@ -5,7 +5,8 @@
 // its own seed on the page (SHA-256 in the browser), selects, sees the picks
 // in RFC 3797 order and the exclusions with their rules, records a refusal
 // (the reason required by the server, shown in place) and the replacement
-// is called; the expert's own profile page. Screenshots of each page.
+// is called; after publication the public re-check in the browser (MD5 and
+// RFC 3797 in JS) agrees; the expert's own profile page. Screenshots of each page.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage as openPage_, screenshot, startServer, as } from './lib/browser.mjs';
@@ -115,6 +116,22 @@ describe('the expert pool pages', () => {
         await page.waitForFunction(() => /已通知/.test(document.querySelectorAll('[data-test="picks-table"] .el-table__row')[3]?.textContent || ''));
         assert.match(await picks.nth(0).textContent(), /拒绝\s*出差/);
         await screenshot(page, 'experts-draw');
+        await pg.done();
+    });
+
+    test('after publication anyone re-checks the draw in the browser', async () => {
+        let d = await ok(centre.get(`/api/expert-draws/${draw.number}`));
+        for (const p of d.picks.filter((x) => x.status === 'called'))
+            d = await ok(centre.post(`/api/expert-draws/${draw.number}/picks/${p.expert}`, { accept: true }));
+        await ok(centre.post(`/api/expert-draws/${draw.number}/publish`, {}));
+        const pg = await openPage(browser);
+        const { page } = pg;
+        await page.goto(srv.url(`/#/draws/${draw.number}`));
+        await page.locator('[data-test="check-ok"]').waitFor();
+        const rows = page.locator('[data-test="check-table"] .el-table__row');
+        assert.equal(await rows.count(), 4);
+        assert.match(await rows.nth(0).textContent(), /拒绝/);
+        await screenshot(page, 'experts-recheck');
         await pg.done();
     });
 

@@ -5,6 +5,7 @@ import PoolPage from './PoolPage.vue';
 import DrawsPage from './DrawsPage.vue';
 import DrawDetail from './DrawDetail.vue';
 import MyProfile from './MyProfile.vue';
+import DrawCheck from './DrawCheck.vue';
 
 const CENTRE = ['trading_officer'];
 const WATCH = ['trading_officer', 'supervisor'];
@@ -15,7 +16,8 @@ export const expertRoutes = [
     { path: '/experts/draws/:number', component: DrawDetail, meta: { title: '专家抽取记录', roles: WATCH } },
 ];
 
-/** The expert's own page, in the portal. */
+/** The expert's own page and the public re-check of a draw, in the portal. */
 export const expertPortalRoutes = [
     { path: '/expert/me', component: MyProfile, meta: { title: '我的专家信息', roles: ['expert', 'citizen'] } },
+    { path: '/draws/:number', component: DrawCheck, meta: { title: '复核专家抽取' } },
 ];

@@ -146,4 +146,34 @@ describe('the expert pool pages', () => {
         await screenshot(page, 'experts-me');
         await pg.done();
     });
+
+    test('a citizen applies through the portal: the server names a bad field, then the application is taken', async () => {
+        const pg = await openPage(browser, { allow: [{ status: 404, path: '/api/expert/me' }, { status: 400, path: '/api/experts/apply' }] });
+        const { page } = pg;
+        await login(page, 'zhangsan', '/expert/me');
+        await page.locator('[data-test="not-expert"]').waitFor();
+        await page.getByRole('link', { name: '申请成为评标专家' }).click();
+        await page.locator('#xa-phone').fill('13907990999');
+        await page.locator('#xa-title').fill('高级会计师');
+        await page.getByLabel('所在地区').first().click({ force: true });
+        await page.getByRole('option', { name: '安源区', exact: true }).click();
+        await page.getByLabel('评标专业').first().click({ force: true });
+        await page.getByRole('option', { name: 'C03 财务审计及法律服务' }).click();
+        await page.keyboard.press('Escape');
+        await page.locator('#xa-emp').fill('萍乡市审计事务所');
+        await page.locator('#xa-uscc').fill('91360300000000000A');
+        await page.locator('#xa-since').fill('2015-07-01');
+        await page.locator('#xa-since').press('Enter');
+        await page.locator('[data-test="expert-apply-submit"]').click();
+        await page.getByText('工作单位统一社会信用代码无效').first().waitFor();
+        await page.locator('#xa-uscc').fill(uscc(9300));
+        await page.locator('[data-test="expert-apply-submit"]').click();
+        await page.waitForURL((u) => u.hash.startsWith('#/expert/me'));
+        const me = page.locator('[data-test="my-expert"]');
+        await me.waitFor();
+        assert.match(await me.textContent(), /待审核/);
+        assert.match(await me.textContent(), /张三/);
+        await screenshot(page, 'experts-apply');
+        await pg.done();
+    });
 });

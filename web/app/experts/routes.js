@@ -6,6 +6,7 @@ import DrawsPage from './DrawsPage.vue';
 import DrawDetail from './DrawDetail.vue';
 import MyProfile from './MyProfile.vue';
 import DrawCheck from './DrawCheck.vue';
+import ApplyPage from './ApplyPage.vue';
 
 const CENTRE = ['trading_officer'];
 const WATCH = ['trading_officer', 'supervisor'];
@@ -19,5 +20,6 @@ export const expertRoutes = [
 /** The expert's own page and the public re-check of a draw, in the portal. */
 export const expertPortalRoutes = [
     { path: '/expert/me', component: MyProfile, meta: { title: '我的专家信息', roles: ['expert', 'citizen'] } },
+    { path: '/expert/apply', component: ApplyPage, meta: { title: '申请成为评标专家', roles: ['citizen'] } },
     { path: '/draws/:number', component: DrawCheck, meta: { title: '复核专家抽取' } },
 ];

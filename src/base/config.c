@@ -88,6 +88,7 @@ static const key_desc keys[] = {
     I("experts.age_limit", experts_age_limit, "70", 55, 90),
     I("experts.draw_days", experts_draw_days, "2", 0, 30),
     I("experts.job_interval", experts_job_interval, "86400", 10, 604800),
+    I("experts.pass_mark", experts_pass_mark, "60", 0, 100),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -871,6 +871,78 @@ static zt_err draw_step(zt_req *r, const char *action, zt_error *e) {
 static zt_err h_publish(zt_req *r, zt_error *e) { return draw_step(r, "publish", e); }
 static zt_err h_cancel(zt_req *r, zt_error *e) { return draw_step(r, "cancel", e); }
 
+/* --- ratings after the evaluation ----------------------------------------------------- */
+
+typedef struct {
+    zt_app *app;
+    const zt_principal *p;
+    const char *number, *expert, *note;
+    int64_t score;
+    int removed;
+} rate_arg;
+
+static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
+    rate_arg *a = arg;
+    draw_row d;
+    zt_err rc = load_draw(db, a->number, &d, e);
+    if (rc) return rc;
+    int64_t id = d.id;
+    int published = !strcmp(d.state, "published");
+    draw_row_free(&d);
+    if (!published) return zt_fail(e, ZT_ECONFLICT, "state", "评标结束、结果公布后才能评价专家");
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT x.id, coalesce(x.user_id, 0) FROM expert_draw_picks p JOIN experts x ON"
+                              " x.id = p.expert_id WHERE p.draw_id = ? AND x.number = ? AND p.status = 'accepted'",
+                              ZT_I(id), ZT_T(a->expert));
+    if (!st) return ZT_EINTERNAL;
+    int found = zt_step(st, e) == ZT_ROW;
+    int64_t expert_id = found ? zt_col_int(st, 0) : 0, expert_user = found ? zt_col_int(st, 1) : 0;
+    zt_db_release(db);
+    if (!found) return zt_fail(e, ZT_ENOTFOUND, "expert", "该专家不是本次评标委员会成员");
+    const char *rater = "centre";
+    if (!(a->p->role_bit & ZT_R_TRADING)) { /* the chair: an expert of this committee, not rating himself */
+        st = zt_db_query(db, e,
+                         "SELECT 1 FROM expert_draw_picks p JOIN experts x ON x.id = p.expert_id WHERE p.draw_id = ?"
+                         " AND x.user_id = ? AND p.status = 'accepted'",
+                         ZT_I(id), ZT_I(a->p->user_id));
+        if (!st) return ZT_EINTERNAL;
+        int member = zt_step(st, e) == ZT_ROW;
+        zt_db_release(db);
+        if (!member) return zt_fail(e, ZT_EFORBIDDEN, "expert", "只有本次评标委员会的组长可以评价其他成员");
+        if (expert_user == a->p->user_id) return zt_fail(e, ZT_EFORBIDDEN, "expert", "不能评价自己");
+        rater = "chair";
+    }
+    int64_t now = zt_now();
+    if ((rc = zt_db_run(db, e,
+                        "INSERT INTO expert_ratings (draw_id, expert_id, rater, score, note, rated_by, rated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draw_id, expert_id, rater) DO NOTHING",
+                        ZT_I(id), ZT_I(expert_id), ZT_T(rater), ZT_I(a->score), ZT_T(a->note ? a->note : ""),
+                        ZT_I(a->p->user_id), ZT_I(now))))
+        return rc;
+    if (zt_db_changes(db) != 1) return zt_fail(e, ZT_ECONFLICT, "expert", "已经评价过该专家");
+    if ((rc = record_new(db, a->p, "expert.rate", "expert", a->expert, 0,
+                         json_pack("{s:s,s:s,s:I}", "draw", a->number, "rater", rater, "score", (json_int_t)a->score),
+                         e)))
+        return rc;
+    return zt_experts_check_rating(db, a->app, expert_id, now, &a->removed, e);
+}
+
+static zt_err h_rate(zt_req *r, zt_error *e) {
+    json_t *b;
+    rate_arg a = {.app = zt_req_app(r), .p = zt_req_principal(r), .number = zt_req_param(r, "number")};
+    zt_err rc = zt_req_json(r, &b, e);
+    if (!rc) rc = zt_json_only(b, (const char *const[]){"expert", "score", "note", NULL}, e);
+    if (!rc) rc = zt_json_str(b, "expert", 1, 32, &a.expert, e);
+    if (!rc) rc = zt_json_int(b, "score", 1, 0, 100, 0, &a.score, e);
+    if (!rc) rc = zt_json_str(b, "note", 0, 500, &a.note, e);
+    if (!rc) rc = zt_store_write(a.app->store, rate_write, &a, e);
+    if (rc) return rc;
+    zt_reply_json(r, 201,
+                  json_pack("{s:s,s:s,s:I,s:b}", "draw", a.number, "expert", a.expert, "score", (json_int_t)a.score,
+                            "removed", a.removed));
+    return ZT_OK;
+}
+
 /* --- answers ----------------------------------------------------------------------------------- */
 
 /* The draw as answered: full (the centre, the supervisors, or anyone once
@@ -1075,6 +1147,8 @@ static const zt_route routes[] = {
     {"POST", "/api/expert-draws/{number}/publish", h_publish, ZT_R_TRADING,
      "publish with the award: list, seeds and picks become public"},
     {"POST", "/api/expert-draws/{number}/cancel", h_cancel, ZT_R_TRADING, "cancel a draw: {reason}"},
+    {"POST", "/api/expert-draws/{number}/ratings", h_rate, ZT_R_TRADING | ZT_R_EXPERT,
+     "rate a committee member after the evaluation (100 points): the centre, or the chair (an expert of it)"},
     {"GET", "/api/public/expert-draws/{number}", h_public, 0,
      "a draw as the public sees it: hashes before publication, inputs and picks after"},
 };

@@ -26,6 +26,11 @@ void zt_experts_sha256_hex(const void *data, size_t len, char out[65]);
  * system), each logged; *n (may be NULL) gets how many. */
 zt_err zt_experts_retire_due(zt_app *app, int64_t now, int *n, zt_error *e);
 
+/* After a rating (inside the write): when the expert's average rating is
+ * below experts.pass_mark and he is still in the pool, he is removed
+ * (retire, as the system, the reason naming the average); *removed says. */
+zt_err zt_experts_check_rating(zt_db *db, const zt_app *app, int64_t expert_id, int64_t at, int *removed, zt_error *e);
+
 /* The draws' routes (draw.c), served in zt_experts_routes' set. */
 const zt_route *zt_expert_draws_routes(size_t *n);
 

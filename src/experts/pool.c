@@ -175,6 +175,20 @@ static zt_err add_relations(zt_db *db, int64_t id, int self, json_t *o, zt_error
     while ((s = zt_step(st, e)) == ZT_ROW) json_array_append_new(un, json_string(zt_col_text(st, 0)));
     zt_db_release(db);
     if (zt_step_failed(s)) return s;
+    /* his ratings after evaluations (100 points) */
+    json_t *ratings = json_array();
+    json_object_set_new(o, "ratings", ratings);
+    st = zt_db_query(db, e,
+                     "SELECT d.number, r.rater, r.score, r.rated_at FROM expert_ratings r JOIN expert_draws d ON"
+                     " d.id = r.draw_id WHERE r.expert_id = ? ORDER BY r.rated_at DESC LIMIT 50",
+                     ZT_I(id));
+    if (!st) return ZT_EINTERNAL;
+    while ((s = zt_step(st, e)) == ZT_ROW)
+        json_array_append_new(ratings,
+                              json_pack("{s:s,s:s,s:I,s:o}", "draw", zt_col_text(st, 0), "rater", zt_col_text(st, 1),
+                                        "score", (json_int_t)zt_col_int(st, 2), "rated_at", zt_col_json_time(st, 3)));
+    zt_db_release(db);
+    if (zt_step_failed(s)) return s;
     /* the draws he was picked in and how he answered (published or not:
      * the centre and he himself see them; the project is named) */
     json_t *hist = json_array();
@@ -830,6 +844,37 @@ zt_err zt_experts_retire_due(zt_app *app, int64_t now, int *n, zt_error *e) {
     retire_arg a = {app, now, 0};
     zt_err rc = zt_store_write(app->store, retire_write, &a, e);
     if (n) *n = a.n;
+    return rc;
+}
+
+zt_err zt_experts_check_rating(zt_db *db, const zt_app *app, int64_t expert_id, int64_t at, int *removed, zt_error *e) {
+    *removed = 0;
+    zt_stmt *st = zt_db_query(db, e, "SELECT coalesce(sum(score), 0), count(*) FROM expert_ratings WHERE expert_id = ?",
+                              ZT_I(expert_id));
+    if (!st) return ZT_EINTERNAL;
+    double avg = 100;
+    if (zt_step(st, e) == ZT_ROW && zt_col_int(st, 1) > 0) avg = (double)zt_col_int(st, 0) / (double)zt_col_int(st, 1);
+    zt_db_release(db);
+    if (avg >= (double)app->cfg->experts_pass_mark) return ZT_OK;
+    expert_row x;
+    zt_err rc = load_row(db, expert_id, &x, e);
+    if (rc) return rc;
+    if (strcmp(x.state, "active") && strcmp(x.state, "suspended")) return ZT_OK;
+    zt_flow_instance in;
+    if ((rc = expert_instance(&x, &in, e))) return rc;
+    char why[200];
+    snprintf(why, sizeof why, "评价平均得分 %.1f，低于 %lld 分，解聘（experts.pass_mark）", avg,
+             (long long)app->cfg->experts_pass_mark);
+    json_t *f = json_pack("{s:s}", "reason", why);
+    zt_principal sys = {.role = "system", .role_bit = ZT_R_SYSTEM, .login = "experts.rating"};
+    zt_flow_opts o = {.at = at};
+    rc = zt_flow_step(db, &in, "retire", &sys, f, &o, e);
+    json_decref(f);
+    if (!rc) {
+        *removed = 1;
+        zt_info("experts: %s %s removed: average rating %.1f below %lld", x.number, x.name, avg,
+                (long long)app->cfg->experts_pass_mark);
+    }
     return rc;
 }
 

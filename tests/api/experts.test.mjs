@@ -441,4 +441,31 @@ describe('the expert pool and the draw', () => {
         const full = await ok(sup.get(`/api/supervision/cards/${card.id}`));
         assert.match(JSON.stringify(full.facts), new RegExp(only.number));
     });
+
+    test('ratings after the evaluation: the centre and the chair; an average below the pass mark removes', async () => {
+        const seated = selected.picks.filter((p) => p.status === 'accepted');
+        const url = `/api/expert-draws/${draw.number}/ratings`;
+        const r1 = await ok(centre.post(url, { expert: seated[0].expert, score: 85, note: '评审认真' }), 201);
+        assert.equal(r1.removed, false);
+        assert.equal((await centre.post(url, { expert: seated[0].expert, score: 90 })).status, 409, 'once per rater');
+        assert.equal(errorOf(await centre.post(url, { expert: seated[0].expert, score: 101 })).field, 'score');
+        assert.equal((await centre.post(url, { expert: made['回避单位'].number, score: 80 })).status, 404, 'not of the committee');
+        assert.equal((await zs.post(url, { expert: seated[0].expert, score: 80 })).status, 403);
+        // the chair: an expert of the committee with his own login
+        let chair = null;
+        for (const p of seated) if (!(await ok(centre.get(`/api/experts/${p.expert_id}`))).has_login) chair = chair || p;
+        assert.ok(chair, 'a seated expert without a login');
+        await ok(centre.post(`/api/experts/${chair.expert_id}/account`, { login: 'zj_chair', password: 'Chair2026pass!' }), 201);
+        const ch = await as(srv, 'zj_chair', 'Chair2026pass!');
+        assert.equal((await ch.post(url, { expert: chair.expert, score: 100 })).status, 403, 'not himself');
+        const other = seated.find((p) => p !== chair && p !== seated[0]) || seated.find((p) => p !== chair);
+        const r2 = await ok(ch.post(url, { expert: other.expert, score: 50, note: '多次迟到' }), 201);
+        assert.equal(r2.removed, other !== seated[0], 'a single rating of 50 is below 60');
+        const x = await ok(centre.get(`/api/experts/${other.expert_id}`));
+        assert.equal(x.ratings.some((r) => r.rater === 'chair' && r.score === 50), true);
+        if (r2.removed) {
+            assert.equal(x.state, 'retired');
+            assert.match(x.reason, /50\.0/);
+        }
+    });
 });

@@ -129,3 +129,18 @@ CREATE TABLE expert_draw_picks (
     PRIMARY KEY (draw_id, grp, seq)
 ) WITHOUT ROWID;
 CREATE INDEX expert_draw_picks_expert ON expert_draw_picks(expert_id);
+
+-- Ratings after an evaluation (100 points): by the centre and by the
+-- committee's chair (an expert of the committee, through his own login);
+-- an expert whose average falls below experts.pass_mark is removed.
+CREATE TABLE expert_ratings (
+    draw_id   INTEGER NOT NULL REFERENCES expert_draws(id),
+    expert_id INTEGER NOT NULL REFERENCES experts(id),
+    rater     TEXT NOT NULL,                      -- centre | chair
+    score     INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+    note      TEXT NOT NULL DEFAULT '',
+    rated_by  INTEGER NOT NULL REFERENCES users(id),
+    rated_at  INTEGER NOT NULL,
+    PRIMARY KEY (draw_id, expert_id, rater)
+) WITHOUT ROWID;
+CREATE INDEX expert_ratings_expert ON expert_ratings(expert_id);

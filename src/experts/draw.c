@@ -871,6 +871,122 @@ static zt_err draw_step(zt_req *r, const char *action, zt_error *e) {
 static zt_err h_publish(zt_req *r, zt_error *e) { return draw_step(r, "publish", e); }
 static zt_err h_cancel(zt_req *r, zt_error *e) { return draw_step(r, "cancel", e); }
 
+/* --- the expert's part: assignments, declaration, recusal ---------------------------------- */
+
+/* GET /api/expert/assignments: the committees the expert sits on (his pick
+ * accepted; recused ones listed as such), newest evaluation first. */
+static zt_err h_assignments(zt_req *r, zt_error *e) {
+    zt_app *app = zt_req_app(r);
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT d.number, d.project_code, d.project_name, d.evaluation_date, d.state, p.status,"
+                              " p.declared_at, p.recused_at FROM expert_draw_picks p JOIN expert_draws d ON"
+                              " d.id = p.draw_id JOIN experts x ON x.id = p.expert_id WHERE x.user_id = ? AND p.status"
+                              " IN ('accepted', 'recused') ORDER BY d.evaluation_date DESC, d.id DESC LIMIT 100",
+                              ZT_I(zt_req_principal(r)->user_id));
+    if (!st) return ZT_EINTERNAL;
+    json_t *items = json_array();
+    zt_err s;
+    while ((s = zt_step(st, e)) == ZT_ROW)
+        json_array_append_new(items,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "draw", zt_col_text(st, 0), "project_code",
+                                        zt_col_text(st, 1), "project_name", zt_col_text(st, 2), "evaluation_date",
+                                        zt_col_text(st, 3), "state", zt_col_text(st, 4), "status", zt_col_text(st, 5),
+                                        "declared_at", zt_col_json_time(st, 6), "recused_at", zt_col_json_time(st, 7)));
+    zt_db_release(db);
+    if (zt_step_failed(s)) {
+        json_decref(items);
+        return s;
+    }
+    zt_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return ZT_OK;
+}
+
+typedef struct {
+    const zt_principal *p;
+    const char *number, *reason;
+    int recuse, no_conflict;
+} own_arg;
+
+static zt_err own_write(zt_db *db, void *arg, zt_error *e) {
+    own_arg *a = arg;
+    draw_row d;
+    zt_err rc = load_draw(db, a->number, &d, e);
+    if (rc) return rc;
+    int64_t id = d.id;
+    int drawn = !strcmp(d.state, "drawn");
+    draw_row_free(&d);
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT p.grp, p.seq, p.declared_at IS NOT NULL FROM expert_draw_picks p JOIN experts x"
+                              " ON x.id = p.expert_id WHERE p.draw_id = ? AND x.user_id = ? AND p.status = 'accepted'",
+                              ZT_I(id), ZT_I(a->p->user_id));
+    if (!st) return ZT_EINTERNAL;
+    int member = zt_step(st, e) == ZT_ROW;
+    int64_t grp = member ? zt_col_int(st, 0) : 0, seq = member ? zt_col_int(st, 1) : 0;
+    int declared = member && zt_col_int(st, 2);
+    zt_db_release(db);
+    if (!member) return zt_fail(e, ZT_ENOTFOUND, "number", "您不是该评标委员会的成员");
+    if (!drawn) return zt_fail(e, ZT_ECONFLICT, "state", "评标结果已公布（或抽取已取消）");
+    int64_t now = zt_now();
+    if (!a->recuse) {
+        if (declared) return zt_fail(e, ZT_ECONFLICT, "no_conflict", "已经声明过");
+        if ((rc = zt_db_run(db, e,
+                            "UPDATE expert_draw_picks SET declared_at = ? WHERE draw_id = ? AND grp = ? AND seq = ?",
+                            ZT_I(now), ZT_I(id), ZT_I(grp), ZT_I(seq))))
+            return rc;
+        return record_new(
+            db, a->p, "expert_draw.declare", "expert_draw", a->number, 0,
+            json_pack("{s:I,s:I,s:b}", "group", (json_int_t)grp + 1, "seq", (json_int_t)seq, "no_conflict", 1), e);
+    }
+    /* recusal (回避): the next pick of the group in RFC order is called */
+    if ((rc = zt_db_run(db, e,
+                        "UPDATE expert_draw_picks SET status = 'recused', reason = ?, recused_at = ? WHERE draw_id = ?"
+                        " AND grp = ? AND seq = ?",
+                        ZT_T(a->reason), ZT_I(now), ZT_I(id), ZT_I(grp), ZT_I(seq))))
+        return rc;
+    int64_t next = 0;
+    st = zt_db_query(db, e,
+                     "SELECT seq FROM expert_draw_picks WHERE draw_id = ? AND grp = ? AND status IN ('reserve',"
+                     " 'waiting') ORDER BY seq LIMIT 1",
+                     ZT_I(id), ZT_I(grp));
+    if (!st) return ZT_EINTERNAL;
+    if (zt_step(st, e) == ZT_ROW) next = zt_col_int(st, 0);
+    zt_db_release(db);
+    if (next && (rc = zt_db_run(
+                     db, e, "UPDATE expert_draw_picks SET status = 'called' WHERE draw_id = ? AND grp = ? AND seq = ?",
+                     ZT_I(id), ZT_I(grp), ZT_I(next))))
+        return rc;
+    return record_new(db, a->p, "expert_draw.recuse", "expert_draw", a->number, 0,
+                      json_pack("{s:I,s:I,s:s,s:I}", "group", (json_int_t)grp + 1, "seq", (json_int_t)seq, "reason",
+                                a->reason, "replacement_seq", (json_int_t)next),
+                      e);
+}
+
+static zt_err own(zt_req *r, int recuse, zt_error *e) {
+    json_t *b;
+    own_arg a = {zt_req_principal(r), zt_req_param(r, "number"), NULL, recuse, 0};
+    zt_err rc = zt_req_json(r, &b, e);
+    if (rc) return rc;
+    if (recuse) {
+        if ((rc = zt_json_only(b, (const char *const[]){"reason", NULL}, e)) ||
+            (rc = zt_json_str(b, "reason", 1, 500, &a.reason, e)))
+            return rc;
+        if (zt_blank(a.reason)) return zt_fail(e, ZT_EINVAL, "reason", "申请回避须写明理由");
+    } else {
+        if ((rc = zt_json_only(b, (const char *const[]){"no_conflict", NULL}, e)) ||
+            (rc = zt_json_bool(b, "no_conflict", 0, &a.no_conflict, e)))
+            return rc;
+        if (!a.no_conflict)
+            return zt_fail(e, ZT_EINVAL, "no_conflict", "与本项目有利害关系的，请申请回避（POST …/recuse）");
+    }
+    if ((rc = zt_store_write(((zt_app *)zt_req_app(r))->store, own_write, &a, e))) return rc;
+    zt_reply_empty(r, 204);
+    return ZT_OK;
+}
+
+static zt_err h_declare(zt_req *r, zt_error *e) { return own(r, 0, e); }
+static zt_err h_recuse(zt_req *r, zt_error *e) { return own(r, 1, e); }
+
 /* --- ratings after the evaluation ----------------------------------------------------- */
 
 typedef struct {
@@ -1147,6 +1263,12 @@ static const zt_route routes[] = {
     {"POST", "/api/expert-draws/{number}/publish", h_publish, ZT_R_TRADING,
      "publish with the award: list, seeds and picks become public"},
     {"POST", "/api/expert-draws/{number}/cancel", h_cancel, ZT_R_TRADING, "cancel a draw: {reason}"},
+    {"GET", "/api/expert/assignments", h_assignments, ZT_R_EXPERT,
+     "the committees the expert sits on (accepted; recused ones marked), with his declaration"},
+    {"POST", "/api/expert-draws/{number}/declaration", h_declare, ZT_R_EXPERT,
+     "a committee member declares no conflict of interest (无利害关系声明): {no_conflict: true}"},
+    {"POST", "/api/expert-draws/{number}/recuse", h_recuse, ZT_R_EXPERT,
+     "a committee member recuses (回避): {reason}; the group's next pick is called"},
     {"POST", "/api/expert-draws/{number}/ratings", h_rate, ZT_R_TRADING | ZT_R_EXPERT,
      "rate a committee member after the evaluation (100 points): the centre, or the chair (an expert of it)"},
     {"GET", "/api/public/expert-draws/{number}", h_public, 0,

@@ -468,4 +468,36 @@ describe('the expert pool and the draw', () => {
             assert.match(x.reason, /50\.0/);
         }
     });
+
+    test('a committee member sees his assignment, declares no conflict, then recuses: the next pick is called', async () => {
+        const group = [];
+        for (let i = 0; i < 3; i++) group.push(await recommend(`信息${i}`, { specialties: ['B01'] }));
+        const d = await ok(centre.post('/api/expert-draws', request({
+            project_code: 'PX-HW-2026-01', groups: [{ specialty: 'B01', count: 1 }], regions: undefined,
+        })), 201);
+        const parties = { supervision: sup, centre, tenderer: gaClerk };
+        for (const [p, c] of Object.entries(parties)) await ok(c.post(`/api/expert-draws/${d.number}/commit`, { commitment: sha256(secrets[p] + ' 77') }));
+        for (const [p, c] of Object.entries(parties)) await ok(c.post(`/api/expert-draws/${d.number}/reveal`, { reveal: secrets[p] + ' 77' }));
+        let sel = await ok(centre.post(`/api/expert-draws/${d.number}/select`, {}));
+        const first = sel.picks.find((p) => p.status === 'called');
+        await ok(centre.post(`/api/expert-draws/${d.number}/picks/${first.expert}`, { accept: true }));
+        await ok(centre.post(`/api/experts/${first.expert_id}/account`, { login: 'zj_b01', password: 'Expert2026pass!' }), 201);
+        const ex = await as(srv, 'zj_b01', 'Expert2026pass!');
+        const mine = await ok(ex.get('/api/expert/assignments'));
+        assert.deepEqual(mine.items.map((x) => [x.draw, x.status]), [[d.number, 'accepted']]);
+        assert.equal(mine.items[0].declared_at, null);
+        assert.equal(errorOf(await ex.post(`/api/expert-draws/${d.number}/declaration`, { no_conflict: false })).field, 'no_conflict');
+        await ok(ex.post(`/api/expert-draws/${d.number}/declaration`, { no_conflict: true }), 204);
+        assert.ok((await ok(ex.get('/api/expert/assignments'))).items[0].declared_at);
+        assert.equal((await ex.get(`/api/expert-draws/${d.number}`)).status, 403, 'the list stays the centre\'s');
+        assert.equal((await (await as(srv, 'zhuanjia')).post(`/api/expert-draws/${d.number}/recuse`, { reason: 'x' })).status, 404);
+        assert.equal(errorOf(await ex.post(`/api/expert-draws/${d.number}/recuse`, {})).field, 'reason');
+        await ok(ex.post(`/api/expert-draws/${d.number}/recuse`, { reason: '投标人之一是我曾任职的单位' }), 204);
+        sel = await ok(centre.get(`/api/expert-draws/${d.number}`));
+        const byseq = Object.fromEntries(sel.picks.map((p) => [p.seq, p]));
+        assert.equal(byseq[first.seq].status, 'recused');
+        assert.equal(byseq[first.seq].reason, '投标人之一是我曾任职的单位');
+        assert.equal(byseq[first.seq + 1].status, 'called', 'the next pick in RFC order');
+        assert.equal((await ok(ex.get('/api/expert/assignments'))).items[0].status, 'recused');
+    });
 });

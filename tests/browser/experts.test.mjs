@@ -155,10 +155,17 @@ describe('the expert pool pages', () => {
         await page.getByRole('link', { name: '申请成为评标专家' }).click();
         await page.locator('#xa-phone').fill('13907990999');
         await page.locator('#xa-title').fill('高级会计师');
-        await page.getByLabel('所在地区').first().click({ force: true });
-        await page.getByRole('option', { name: '安源区', exact: true }).click();
-        await page.getByLabel('评标专业').first().click({ force: true });
-        await page.getByRole('option', { name: 'C03 财务审计及法律服务' }).click();
+        // an Element Plus select: open it (again if a closing dropdown swallowed the click), pick
+        async function choose(label, option) {
+            const opt = page.getByRole('option', { name: option, exact: true });
+            for (let i = 0; i < 5 && !(await opt.isVisible()); i++) {
+                await page.locator('.el-select', { has: page.getByLabel(label) }).first().click();
+                await opt.waitFor({ timeout: 3000 }).catch(() => {});
+            }
+            await opt.click();
+        }
+        await choose('所在地区', '安源区');
+        await choose('评标专业', 'C03 财务审计及法律服务');
         await page.keyboard.press('Escape');
         await page.locator('#xa-emp').fill('萍乡市审计事务所');
         await page.locator('#xa-uscc').fill('91360300000000000A');

@@ -123,9 +123,11 @@ CREATE TABLE expert_draw_picks (
     grp         INTEGER NOT NULL,
     seq         INTEGER NOT NULL,                 -- 1-based RFC index in the group
     expert_id   INTEGER NOT NULL REFERENCES experts(id),
-    status      TEXT NOT NULL,                    -- waiting | called | accepted | refused
+    status      TEXT NOT NULL,                    -- waiting | reserve | called | accepted | refused | recused
     reason      TEXT NOT NULL DEFAULT '',
     answered_at INTEGER,
+    declared_at INTEGER,                          -- his declaration of no conflict (无利害关系声明)
+    recused_at  INTEGER,
     PRIMARY KEY (draw_id, grp, seq)
 ) WITHOUT ROWID;
 CREATE INDEX expert_draw_picks_expert ON expert_draw_picks(expert_id);

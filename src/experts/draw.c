@@ -1140,6 +1140,7 @@ static zt_err draw_json(zt_db *db, const char *number, int full, json_t **out, z
         }
         json_object_set_new(o, "exclusions", ex);
     }
+    if (full && !rc) rc = zt_experts_history(db, "expert_draw", d.number, o, e);
     draw_row_free(&d);
     if (rc) {
         json_decref(o);

@@ -31,6 +31,10 @@ zt_err zt_experts_retire_due(zt_app *app, int64_t now, int *n, zt_error *e);
  * (retire, as the system, the reason naming the average); *removed says. */
 zt_err zt_experts_check_rating(zt_db *db, const zt_app *app, int64_t expert_id, int64_t at, int *removed, zt_error *e);
 
+/* The steps of an instance (flow_events) as the answers show them:
+ * [{action, from, to, actor, actor_role, at, fields}], into o's "history". */
+zt_err zt_experts_history(zt_db *db, const char *subject_type, const char *number, json_t *o, zt_error *e);
+
 /* The draws' routes (draw.c), served in zt_experts_routes' set. */
 const zt_route *zt_expert_draws_routes(size_t *n);
 

@@ -207,6 +207,19 @@ static zt_err add_relations(zt_db *db, int64_t id, int self, json_t *o, zt_error
     return zt_step_failed(s) ? s : ZT_OK;
 }
 
+static void history_row(const zt_flow_event *ev, void *ctx) {
+    json_t *fields = json_loads(ev->fields ? ev->fields : "{}", 0, NULL);
+    json_array_append_new(ctx, json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o}", "action", ev->action, "from", ev->from,
+                                         "to", ev->to, "actor", ev->actor, "actor_role", ev->actor_role, "at",
+                                         zt_json_time(ev->at), "fields", fields ? fields : json_object()));
+}
+
+zt_err zt_experts_history(zt_db *db, const char *subject_type, const char *number, json_t *o, zt_error *e) {
+    json_t *h = json_array();
+    json_object_set_new(o, "history", h);
+    return zt_flow_history(db, subject_type, number, 0, history_row, h, e);
+}
+
 /* The answer for one expert, with relations; 404 when there is none. */
 static zt_err reply_expert(zt_req *r, const char *where, int64_t key, int status, zt_error *e) {
     zt_app *app = zt_req_app(r);
@@ -226,6 +239,7 @@ static zt_err reply_expert(zt_req *r, const char *where, int64_t key, int status
     int self = is_self(p, zt_col_int(st, 12), zt_col_int(st, 13));
     zt_db_release(db);
     zt_err rc = add_relations(db, id, self, o, e);
+    if (!rc) rc = zt_experts_history(db, "expert", json_string_value(json_object_get(o, "number")), o, e);
     if (rc) {
         json_decref(o);
         return rc;

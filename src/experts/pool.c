@@ -133,7 +133,7 @@ static json_t *expert_json(zt_stmt *st, const zt_principal *p) {
 
 /* The relations of one expert (employers, relatives, drafting, dates he
  * cannot serve) into o; relatives' ID numbers masked unless self. */
-static zt_err add_relations(zt_db *db, int64_t id, int self, json_t *o, zt_error *e) {
+static zt_err add_relations(zt_db *db, int64_t id, int self, int all_draws, json_t *o, zt_error *e) {
     json_t *emp = json_array(), *rel = json_array(), *dr = json_array(), *un = json_array();
     json_object_set_new(o, "employers", emp);
     json_object_set_new(o, "relatives", rel);
@@ -189,15 +189,16 @@ static zt_err add_relations(zt_db *db, int64_t id, int self, json_t *o, zt_error
                                         "score", (json_int_t)zt_col_int(st, 2), "rated_at", zt_col_json_time(st, 3)));
     zt_db_release(db);
     if (zt_step_failed(s)) return s;
-    /* the draws he was picked in and how he answered (published or not:
-     * the centre and he himself see them; the project is named) */
+    /* the draws he was picked in and how he answered: until a draw is
+     * published only the centre, the supervisors and he himself may know
+     * he was picked (招标投标法 §37); others see the published ones */
     json_t *hist = json_array();
     json_object_set_new(o, "draws", hist);
     st = zt_db_query(db, e,
                      "SELECT d.number, d.project_code, d.evaluation_date, p.status, p.reason FROM expert_draw_picks p"
-                     " JOIN expert_draws d ON d.id = p.draw_id WHERE p.expert_id = ? AND p.status != 'waiting'"
-                     " ORDER BY d.evaluation_date DESC LIMIT 50",
-                     ZT_I(id));
+                     " JOIN expert_draws d ON d.id = p.draw_id WHERE p.expert_id = ? AND p.status NOT IN ('waiting',"
+                     " 'reserve') AND (? OR d.state = 'published') ORDER BY d.evaluation_date DESC LIMIT 50",
+                     ZT_I(id), ZT_I(all_draws));
     if (!st) return ZT_EINTERNAL;
     while ((s = zt_step(st, e)) == ZT_ROW)
         json_array_append_new(hist, json_pack("{s:s,s:s,s:s,s:s,s:s}", "draw", zt_col_text(st, 0), "project_code",
@@ -238,7 +239,8 @@ static zt_err reply_expert(zt_req *r, const char *where, int64_t key, int status
     int64_t id = zt_col_int(st, 0);
     int self = is_self(p, zt_col_int(st, 12), zt_col_int(st, 13));
     zt_db_release(db);
-    zt_err rc = add_relations(db, id, self, o, e);
+    int all_draws = self || (p->role_bit & (ZT_R_TRADING | ZT_R_SUPERVISOR));
+    zt_err rc = add_relations(db, id, self, all_draws, o, e);
     if (!rc) rc = zt_experts_history(db, "expert", json_string_value(json_object_get(o, "number")), o, e);
     if (rc) {
         json_decref(o);

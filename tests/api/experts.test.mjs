@@ -376,6 +376,10 @@ describe('the expert pool and the draw', () => {
         assert.equal(pub.key, null);
         assert.match(pub.groups[0].sha256, /^[0-9a-f]{64}$/);
         assert.deepEqual((await ok(sup.get(`/api/expert-draws/${draw.number}`))).committee, selected.committee);
+        // nor does an expert's record tell an administrator or an auditor that he was picked
+        const member = selected.picks.find((p) => p.status === 'accepted');
+        for (const c of [admin, auditor]) assert.deepEqual((await ok(c.get(`/api/experts/${member.expert_id}`))).draws, []);
+        assert.equal((await ok(centre.get(`/api/experts/${member.expert_id}`))).draws[0].draw, draw.number);
     });
 
     test('after publication anyone re-runs the draw from the published inputs and gets the same committee', async () => {
@@ -385,6 +389,8 @@ describe('the expert pool and the draw', () => {
         await ok(centre.post(`/api/expert-draws/${draw.number}/publish`, {}));
         const inel = (await ok(sup.get(`/api/supervision/cards?rule=expert_ineligible&subject=${draw.number}`))).items;
         assert.equal(inel.length, 1);
+        const facts = (await ok(sup.get(`/api/supervision/cards/${inel[0].id}`))).facts;
+        assert.deepEqual(facts.picks, [{ group: 1, seq: seatedOne.seq, state: 'suspended', age: facts.picks[0].age }]);
         await ok(centre.post(`/api/experts/${seatedOne.expert_id}/actions/reinstate`, { reason: '查无实据' }));
         const pub = await ok(anon.get(`/api/public/expert-draws/${draw.number}`));
         assert.equal(pub.state, 'published');
@@ -439,7 +445,9 @@ describe('the expert pool and the draw', () => {
         }
         const [card] = await cards();
         const full = await ok(sup.get(`/api/supervision/cards/${card.id}`));
-        assert.match(JSON.stringify(full.facts), new RegExp(only.number));
+        // the pick by its place, never the expert: cards are read beyond the centre and the supervisor
+        assert.deepEqual(full.facts.picks, [{ group: 1, seq: 1, draws: 3 }]);
+        assert.doesNotMatch(JSON.stringify(full), new RegExp(only.number));
     });
 
     test('ratings after the evaluation: the centre and the chair; an average below the pass mark removes', async () => {

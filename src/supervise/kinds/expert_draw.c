@@ -15,7 +15,10 @@
  *                    blacklisted since the list was committed) or has
  *                    reached params.age_limit by the evaluation day.
  * The subject is the draw's number; it closes when published, cancelled or
- * refused. */
+ * refused. The facts name picks by their group and place, never the expert:
+ * cards are read by administrators and auditors too, and the committee is
+ * secret until the award (the draw's page of the centre and the supervisor
+ * maps a place to its expert). */
 #include <stdio.h>
 #include <string.h>
 
@@ -88,7 +91,7 @@ static void eval_often(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now,
     double expected = pool > 0 ? seats / pool : 0;
     json_t *often = json_array();
     st = zt_db_query(s->db, &e,
-                     "SELECT x.number, x.name, (SELECT count(DISTINCT p2.draw_id) FROM expert_draw_picks p2 JOIN"
+                     "SELECT p.grp, p.seq, (SELECT count(DISTINCT p2.draw_id) FROM expert_draw_picks p2 JOIN"
                      " expert_draws d2 ON d2.id = p2.draw_id WHERE p2.expert_id = p.expert_id AND p2.status IN"
                      " ('called', 'accepted', 'refused') AND d2.created_at >= ?) FROM expert_draw_picks p JOIN"
                      " expert_draws d ON d.id = p.draw_id JOIN experts x ON x.id = p.expert_id WHERE d.number = ? AND"
@@ -101,8 +104,8 @@ static void eval_often(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now,
     while (zt_step(st, &e) == ZT_ROW) {
         int64_t n = zt_col_int(st, 2);
         if (n >= min && (double)n > factor * expected)
-            json_array_append_new(often, json_pack("{s:s,s:s,s:I}", "expert", zt_col_text(st, 0), "name",
-                                                   zt_col_text(st, 1), "draws", (json_int_t)n));
+            json_array_append_new(often, json_pack("{s:I,s:I,s:I}", "group", (json_int_t)zt_col_int(st, 0) + 1, "seq",
+                                                   (json_int_t)zt_col_int(st, 1), "draws", (json_int_t)n));
     }
     zt_db_release(s->db);
     if (!json_array_size(often)) {
@@ -113,7 +116,7 @@ static void eval_often(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now,
     snprintf(exp, sizeof exp, "%.2f", expected);
     zt_sv_at_event(
         s, (size_t)i, sig,
-        json_pack("{s:o,s:s,s:I}", "experts", often, "expected", exp, "days", (json_int_t)zt_sv_param(r, "days", 365)),
+        json_pack("{s:o,s:s,s:I}", "picks", often, "expected", exp, "days", (json_int_t)zt_sv_param(r, "days", 365)),
         "select");
 }
 
@@ -134,26 +137,26 @@ static void eval_ineligible(const zt_sv_rule *r, const zt_sv_subject *s, int64_t
     if (i < 0 || !s->db || !k->evaluation || zt_day_parse(k->evaluation, &eval)) return;
     int64_t limit = zt_sv_param(r, "age_limit", 70);
     zt_error e = {0};
-    zt_stmt *st =
-        zt_db_query(s->db, &e,
-                    "SELECT x.number, x.name, x.state, x.birth_date FROM expert_draw_picks p JOIN expert_draws"
-                    " d ON d.id = p.draw_id JOIN experts x ON x.id = p.expert_id WHERE d.number = ? AND"
-                    " p.status IN ('called', 'accepted') ORDER BY x.id",
-                    ZT_T(s->number));
+    zt_stmt *st = zt_db_query(s->db, &e,
+                              "SELECT p.grp, p.seq, x.state, x.birth_date FROM expert_draw_picks p JOIN expert_draws"
+                              " d ON d.id = p.draw_id JOIN experts x ON x.id = p.expert_id WHERE d.number = ? AND"
+                              " p.status IN ('called', 'accepted') ORDER BY x.id",
+                              ZT_T(s->number));
     if (!st) return;
     json_t *bad = json_array();
     while (zt_step(st, &e) == ZT_ROW) {
         int age = age_on(zt_col_text(st, 3), eval);
         if (strcmp(zt_col_text(st, 2), "active") || age >= limit)
-            json_array_append_new(bad, json_pack("{s:s,s:s,s:s,s:i}", "expert", zt_col_text(st, 0), "name",
-                                                 zt_col_text(st, 1), "state", zt_col_text(st, 2), "age", age));
+            json_array_append_new(bad,
+                                  json_pack("{s:I,s:I,s:s,s:i}", "group", (json_int_t)zt_col_int(st, 0) + 1, "seq",
+                                            (json_int_t)zt_col_int(st, 1), "state", zt_col_text(st, 2), "age", age));
     }
     zt_db_release(s->db);
     if (!json_array_size(bad)) {
         json_decref(bad);
         return;
     }
-    zt_sv_at_event(s, (size_t)i, sig, json_pack("{s:o,s:I}", "experts", bad, "age_limit", (json_int_t)limit),
+    zt_sv_at_event(s, (size_t)i, sig, json_pack("{s:o,s:I}", "picks", bad, "age_limit", (json_int_t)limit),
                    s->evs[i].action);
 }
 

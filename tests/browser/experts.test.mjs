@@ -115,6 +115,9 @@ describe('the expert pool pages', () => {
         await picks.nth(0).getByRole('button', { name: '拒绝' }).click();
         await page.waitForFunction(() => /已通知/.test(document.querySelectorAll('[data-test="picks-table"] .el-table__row')[3]?.textContent || ''));
         assert.match(await picks.nth(0).textContent(), /拒绝\s*出差/);
+        const log = page.locator('[data-test="draw-log"] .el-table__row');
+        assert.equal(await log.count(), 2);
+        assert.match(await log.nth(1).textContent(), /按 RFC 3797 抽取/);
         await screenshot(page, 'experts-draw');
         await pg.done();
     });

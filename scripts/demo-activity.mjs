@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tradingActivity } from './demo/trading.mjs';
+import { demoExperts } from './demo/experts.mjs';
 
 const PASSWORD = 'Demo2026pass';
 const TZ_OFFSET_MS = 8 * 3600e3; // 萍乡 is UTC+8 all year (no DST in China)
@@ -1145,6 +1146,7 @@ async function main() {
     const real = new Date();
     await admin.must('PUT', '/api/admin/clock', { now: real.toISOString().replace(/\.\d{3}Z$/, 'Z') }, [200]);
     now.iso = real.toISOString();
+    await demoExperts({ as: (login) => new Client(srv.base).login(login), log, today: cityDate(real.getTime()) });
     const s = await summary();
     const code = await srv.stop();
     if (code.code !== 0) throw new DemoError(`server exited with ${code.code} (signal ${code.signal})`);

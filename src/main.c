@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "experts/experts.h"
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -46,6 +47,7 @@ static const char USAGE[] =
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
     "  trading    red-flags FILE.jsonl [--settings FILE]: Open Contracting red flags (docs/redflags.md)\n"
+    "  experts    draw-verify: re-run a bid-evaluation expert draw (RFC 3797) from its published inputs\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"
@@ -273,6 +275,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_sv_ticker *ticker = zt_sv_ticker_start(&app);
     zt_sweeper *sweeper = zt_sweeper_start(&app);
     zt_sv_sender *sender = zt_sv_sender_start(&app); /* SMS/e-mail after the commit (notify.c) */
+    zt_experts_job *experts_job = zt_experts_job_start(&app);
     zt_info("zhengtong %s listening on http://%s:%d/ (database %s%s)", ZT_VERSION, cfg->listen_address,
             zt_server_port(srv), cfg->db_path[0] ? cfg->db_path : cfg->data_dir, cfg->fake_clock ? ", fake clock" : "");
     int sig = 0;
@@ -282,6 +285,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
+    zt_experts_job_stop(experts_job);
     zt_sv_sender_stop(sender); /* after the last writers: sends what they committed */
     zt_checkpointer_stop(cp);  /* signs a last checkpoint over what was written */
     zt_server_free(srv);
@@ -309,6 +313,7 @@ static const demo_user demo_users[] = {
     {"czj", "市财政局 郑洁", "finance_officer", "360300-CZ", NULL, NULL, NULL},
     {"xxzx", "市信息中心 冯磊", "data_officer", "360300-XXZX", NULL, NULL, NULL},
     {"shenji", "市审计局 何审计", "auditor", "360300-SJ", NULL, NULL, NULL},
+    {"zhuanjia", "评标专家 黄建国", "expert", NULL, NULL, NULL, NULL},
     {"zhangsan", "张三", "citizen", NULL, NULL, "360302198503120045", NULL},
     {"pxqiye", "萍乡市安源示范科技有限公司", "enterprise", NULL, NULL, NULL, "91360300584267314N"},
 };
@@ -810,7 +815,7 @@ static void print_set(const zt_route *routes, size_t count, void *md) {
             snprintf(roles, sizeof roles, "staff");
             rest &= ~(uint32_t)ZT_R_STAFF;
         }
-        for (uint32_t b = 1; b <= ZT_R_AUDITOR; b <<= 1)
+        for (uint32_t b = 1; b <= ZT_R_EXPERT; b <<= 1)
             if (rest & b) {
                 size_t l = strlen(roles);
                 snprintf(roles + l, sizeof roles - l, "%s%s", l ? ", " : "", zt_role_name(b));
@@ -879,6 +884,8 @@ int main(int argc, char **argv) {
         rc = zt_rf_cli(argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
+    else if (!strcmp(cmd, "experts"))
+        rc = zt_experts_cli(argc, argv);
     else if (!strcmp(cmd, "version")) {
         puts("zhengtong " ZT_VERSION);
         rc = 0;

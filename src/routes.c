@@ -2,6 +2,7 @@
 #include "routes.h"
 
 #include "auth/auth.h"
+#include "experts/experts.h"
 #include "flow/api.h"
 #include "flow/step.h"
 #include "ledger/record.h"
@@ -22,10 +23,13 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,      zt_org_routes,      platform_routes,    zt_ledger_routes,  zt_items_routes,
-    zt_uploads_routes,   zt_cases_routes,    zt_messages_routes, zt_ratings_routes, zt_flow_routes,
-    zt_sv_routes,        zt_sv_score_routes, zt_sv_card_routes,  zt_sv_view_routes, zt_sv_stream_routes,
-    zt_sv_intake_routes, zt_sv_rule_routes,  zt_trading_routes,  zt_ocds_routes,    NULL,
+    zt_auth_routes,      zt_org_routes,      platform_routes,
+    zt_ledger_routes,    zt_items_routes,    zt_uploads_routes,
+    zt_cases_routes,     zt_messages_routes, zt_ratings_routes,
+    zt_flow_routes,      zt_sv_routes,       zt_sv_score_routes,
+    zt_sv_card_routes,   zt_sv_view_routes,  zt_sv_stream_routes,
+    zt_sv_intake_routes, zt_sv_rule_routes,  zt_trading_routes,
+    zt_ocds_routes,      zt_experts_routes,  NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
@@ -58,6 +62,7 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
  * answer. */
 static zt_err tick_on_clock_set(zt_app *app, int64_t now, zt_error *e) {
     zt_err rc = zt_sv_tick(app, now, NULL, e);
+    if (!rc) rc = zt_experts_on_clock(app, now, e);
     return rc ? rc : zt_services_sweep(app, now, NULL, e);
 }
 
@@ -72,7 +77,13 @@ static zt_err calendar_changed(zt_db *db, const zt_calendar *cal, const char *wh
 /* The kinds of subject supervision watches (src/supervise/kind.h): a new
  * domain adds its line here. */
 static const zt_sv_kind *const KINDS[] = {
-    &zt_sv_case_kind, &zt_sv_consultation_kind, &zt_sv_complaint_kind, &zt_sv_rating_kind, &zt_sv_tender_kind, NULL,
+    &zt_sv_case_kind,
+    &zt_sv_consultation_kind,
+    &zt_sv_complaint_kind,
+    &zt_sv_rating_kind,
+    &zt_sv_tender_kind,
+    &zt_sv_expert_draw_kind,
+    NULL,
 };
 
 void zt_wire(void) {

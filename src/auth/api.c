@@ -822,7 +822,7 @@ static zt_err h_key_revoke(zt_req *r, zt_error *e) {
 
 static zt_err h_roles(zt_req *r, zt_error *e) {
     json_t *a = json_array();
-    for (uint32_t bit = 1; bit <= ZT_R_AUDITOR; bit <<= 1) {
+    for (uint32_t bit = 1; bit <= ZT_R_EXPERT; bit <<= 1) {
         if (bit == ZT_R_SYSTEM) continue;
         const char *n = zt_role_name(bit);
         json_array_append_new(

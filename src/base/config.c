@@ -105,6 +105,10 @@ static const key_desc keys[] = {
     I("trading.committee_min_large", tr_committee_large, "7", 1, 101),
     I("trading.committee_large_yuan", tr_committee_threshold, "10000000", 0, INT64_MAX),
     S("trading.ocid_prefix", tr_ocid_prefix, "ocds-pxggzy"),
+    I("experts.age_limit", experts_age_limit, "70", 55, 90),
+    I("experts.draw_days", experts_draw_days, "2", 0, 30),
+    I("experts.job_interval", experts_job_interval, "86400", 10, 604800),
+    I("experts.pass_mark", experts_pass_mark, "60", 0, 100),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

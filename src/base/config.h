@@ -97,6 +97,10 @@ typedef struct zt_config {
     int64_t tr_committee_large;      /* trading.committee_min_large: procurement >= the threshold (87号令 §47) */
     int64_t tr_committee_threshold;  /* trading.committee_large_yuan */
     char *tr_ocid_prefix;            /* trading.ocid_prefix: the OCDS ocid prefix */
+    int64_t experts_age_limit;       /* experts.age_limit: an expert retires past this age (发改委令第26号) */
+    int64_t experts_draw_days;       /* experts.draw_days: a draw no earlier than this many working days before */
+    int64_t experts_job_interval;    /* experts.job_interval: seconds between runs of the retirement job */
+    int64_t experts_pass_mark;       /* experts.pass_mark: an average rating below it removes the expert */
 } zt_config;
 
 /* Fill defaults. */

@@ -31,10 +31,10 @@ enum {
  * test holds the two lists together). */
 static const char *const role_names[] = {
     "citizen",         "enterprise",   "clerk",   "dept_head", "legal_reviewer", "supervisor", "trading_officer",
-    "finance_officer", "data_officer", "auditor", "admin",     "system",         NULL};
-static const char *const role_labels[] = {"自然人",       "法人",     "窗口/承办人员", "部门负责人",
-                                          "法制审查人员", "监察人员", "交易监管人员",  "财政监管人员",
-                                          "数据管理人员", "审计人员", "系统管理员",    "部门业务系统"};
+    "finance_officer", "data_officer", "auditor", "admin",     "system",         "expert",     NULL};
+static const char *const role_labels[] = {"自然人",     "法人",         "窗口/承办人员", "部门负责人",   "法制审查人员",
+                                          "监察人员",   "交易监管人员", "财政监管人员",  "数据管理人员", "审计人员",
+                                          "系统管理员", "部门业务系统", "评标专家"};
 
 static const char *const clocks[] = {"none", "runs", "stopped", NULL}; /* zt_flow_clock order */
 /* What an action means to supervision (DOMAIN.md §4: the step results that

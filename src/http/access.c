@@ -20,6 +20,7 @@ static const struct {
     {"auditor", "审计人员", ZT_R_AUDITOR},
     {"admin", "系统管理员", ZT_R_ADMIN},
     {"system", "部门业务系统", ZT_R_SYSTEM},
+    {"expert", "评标专家", ZT_R_EXPERT},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 

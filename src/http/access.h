@@ -21,12 +21,13 @@ enum {
     ZT_R_ADMIN = 1u << 9,      /* 系统管理员 */
     ZT_R_SYSTEM = 1u << 10,    /* a department's system, by API key */
     ZT_R_AUDITOR = 1u << 11,   /* 审计: reads the ledger and the audit trail */
+    ZT_R_EXPERT = 1u << 12,    /* 评标专家: his own profile (src/experts) */
 };
 #define ZT_R_PEOPLE (ZT_R_CITIZEN | ZT_R_ENTERPRISE)
 #define ZT_R_STAFF                                                                                                     \
     (ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_LEGAL | ZT_R_SUPERVISOR | ZT_R_TRADING | ZT_R_FINANCE | ZT_R_DATA |            \
      ZT_R_AUDITOR | ZT_R_ADMIN)
-#define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF)
+#define ZT_R_USERS (ZT_R_PEOPLE | ZT_R_STAFF | ZT_R_EXPERT)
 
 /* Role bit for a name ("clerk"), 0 if unknown (or NULL); and back (NULL if
  * bit is not exactly one known role). */

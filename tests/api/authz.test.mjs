@@ -1,6 +1,6 @@
 // authz.test.mjs - the authorisation matrix: every route of the binary's
 // route table (`zhengtong routes --markdown`, so a new route cannot be
-// forgotten) x every caller - anonymous, one demo user of each of the 11
+// forgotten) x every caller - anonymous, one demo user of each of the 12
 // roles, an API key of the department the demo staff belong to (公安局) and
 // an API key of another department (民政局) - gets exactly the answer the
 // table promises: a denied caller 401 (anonymous) or 403 before any handler
@@ -25,9 +25,12 @@ const USERS = {
     data_officer: 'xxzx',
     auditor: 'shenji',
     admin: 'admin',
+    expert: 'zhuanjia',
 };
 const PEOPLE = ['citizen', 'enterprise'];
-const STAFF = Object.keys(USERS).filter((r) => !PEOPLE.includes(r));
+// 评标专家 (src/experts) is neither the public nor staff: "any user" only
+const OTHERS = ['expert'];
+const STAFF = Object.keys(USERS).filter((r) => !PEOPLE.includes(r) && !OTHERS.includes(r));
 // the callers, in the order of the printed matrix
 const CALLERS = ['anonymous', ...Object.keys(USERS), 'key_own', 'key_other'];
 const SHORT = {
@@ -43,6 +46,7 @@ const SHORT = {
     data_officer: 'data',
     auditor: 'audit',
     admin: 'admin',
+    expert: 'exp',
     key_own: 'keyA',
     key_other: 'keyB',
 };
@@ -63,7 +67,7 @@ function routeTable() {
             if (who === 'public') return { method, path: p, roles: null };
             const roles = new Set();
             for (const w of who.split(',').map((x) => x.trim())) {
-                if (w === 'any user') [...PEOPLE, ...STAFF].forEach((x) => roles.add(x));
+                if (w === 'any user') [...PEOPLE, ...STAFF, ...OTHERS].forEach((x) => roles.add(x));
                 else if (w === 'staff') STAFF.forEach((x) => roles.add(x));
                 else roles.add(w);
             }
@@ -83,6 +87,7 @@ const PARAMS = {
     month: '2099-01',
     file: '2099-01.xlsx',
     version: '99',
+    expert: 'ZJ-999999',
 };
 const concrete = (p) =>
     p.replace(/\{([a-z_]+)\}/g, (_, k) => {

@@ -28,6 +28,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { startServer, as, Client, REPO, errorOf } from './lib/server.mjs';
+import { idNumber, uscc } from '../../scripts/demo/experts.mjs';
 
 const FLOWS_DIR = path.join(REPO, 'data/flows');
 const DEFS = readdirSync(FLOWS_DIR)
@@ -47,6 +48,8 @@ const OWNERS = {
     card: 'card',
     tender: 'tender',
     tender_bid: 'tender',
+    expert: 'expert',
+    expert_draw: 'expert_draw',
 };
 
 // What a case step tells its applicant (docs/services.md, the status query) and what it keeps from
@@ -185,7 +188,7 @@ function nearest(d, state, wanted, usable, taken) {
 
 // --- the server, the clock, the people ------------------------------------------------------------
 
-let t, admin, sup, auditor, anon, fzb;
+let t, admin, sup, auditor, anon, fzb, centreClient;
 let today; // the fake clock's day (10:00 in 萍乡 unless said otherwise)
 const staffOf = new Map(); // department code -> {clerk, dept_head}
 const finished = []; // completed cases, to be rated
@@ -589,6 +592,84 @@ const tenderOwner = {
     },
     sees: () => true,
 };
+
+// The expert pool (docs/experts.md): an expert recommended by 市公安局, then the centre's steps.
+let expertSerial = 0;
+const centreOf = async () => (centreClient ??= await as(t, 'jyzx'));
+const historyRows = (h) => h.map((x) => ({ action: x.action, get: (n) => x.fields?.[n] }));
+
+async function newExpert(specialty = 'A07') {
+    const n = ++expertSerial;
+    const ga = await staff('360300-GA');
+    return ok(ga.dept_head.post('/api/experts', {
+        name: `字段专家${n}`, id_number: idNumber('360302', '1970-01-1' + (n % 10), 600 + n), phone: '13907998' + String(100 + n),
+        region_code: '360302', title: '高级工程师', seniority: 10, specialties: [specialty],
+        employer: { name: `字段检查单位${n}`, uscc: uscc(5000 + n), since: '2015-01-01' },
+    }), 201);
+}
+
+const expertOwner = {
+    async create() {
+        const x = await newExpert();
+        return { id: x.id, number: x.number, state: x.state };
+    },
+    actor: () => centreOf(),
+    usable: (d, a) => !a.create && a.roles.includes('trading_officer'),
+    act: (inst, a, fields, who) => who.post(`/api/experts/${inst.id}/actions/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: { 'approve.reason': (r) => r.reason, 'suspend.reason': (r) => r.reason, 'blacklist.reason': (r) => r.reason },
+    subject: (inst) => `expert/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => historyRows((await ok(c.get(`/api/experts/${inst.id}`))).history);
+        return [
+            { who: 'the trading centre (GET /api/experts/{id})', rows: await rows(await centreOf()) },
+            { who: 'the supervision office (GET /api/experts/{id})', rows: await rows(sup) },
+        ];
+    },
+    sees: () => true,
+};
+
+// A draw (docs/experts.md): requested by the centre with 监察 attached, evaluation the next working day.
+let drawSerial = 0;
+async function newDraw(extra = {}) {
+    const centre = await centreOf();
+    if (!drawSerial) for (let i = 0; i < 2; i++) {
+        const x = await newExpert('D03');
+        await ok(centre.post(`/api/experts/${x.id}/actions/approve`, {}));
+    }
+    const next = (await ok(anon.get(`/api/calendar/add?start=${today}&days=1`))).date;
+    return centre.post('/api/expert-draws', {
+        project_code: `PX-FIELDS-${++drawSerial}`, project_name: '字段检查项目', evaluation_date: next, region_code: '360300',
+        supervisor: 'jiancha', groups: [{ specialty: 'D03', count: 1 }], purchaser: { dept_code: '360300-GA' }, ...extra,
+    });
+}
+
+const drawOwner = {
+    async create() {
+        const r = await ok(newDraw(), 201);
+        return { number: r.number, state: r.state };
+    },
+    actor: () => centreOf(),
+    usable: (d, a) => !a.create && a.roles.includes('trading_officer'),
+    act: (inst, a, fields, who) => who.post(`/api/expert-draws/${inst.number}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `expert_draw/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => historyRows((await ok(c.get(`/api/expert-draws/${inst.number}`))).history);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=expert_draw`));
+        return [
+            { who: 'the trading centre (GET /api/expert-draws/{number})', rows: await rows(await centreOf()) },
+            { who: 'the supervisor (GET /api/expert-draws/{number})', rows: await rows(sup) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
 const bidOwner = {
     actor: (inst) => inst.who,
     act: (inst, a, fields, who) => who.put(`/api/trading/projects/${inst.project}/bid`, { ...inst.sealed.body, ...fields }),
@@ -636,7 +717,16 @@ async function seal(price) {
     return { body: { ciphertext: Buffer.from(ct).toString('base64'), iv: Buffer.from(iv).toString('base64'), sha256, device: `f-${price}` }, key: raw };
 }
 
-const DRIVERS = { case: caseOwner, message: messageOwner, rating: ratingOwner, item: itemOwner, card: cardOwner };
+
+const DRIVERS = {
+    case: caseOwner,
+    message: messageOwner,
+    rating: ratingOwner,
+    item: itemOwner,
+    card: cardOwner,
+    expert: expertOwner,
+    expert_draw: drawOwner,
+};
 
 // --- walking ----------------------------------------------------------------------------------------
 
@@ -888,6 +978,22 @@ describe('every field a process definition offers is stored and shown', () => {
         await take(tenderOwner, d, land, A(d, 'seal_opening'));
         for (const id of ['auction', 'raise', 'hammer']) await take(tenderOwner, d, land, A(d, id));
         await verify(tenderOwner, d, land);
+    });
+
+    for (const owner of ['expert', 'expert_draw']) {
+        test(`${owner}: every action the trading centre takes, each field stored and shown`, async () => {
+            for (const d of DEFS.filter((x) => OWNERS[x.kind] === owner)) await walk(d);
+        });
+    }
+
+    test('expert_draw (system): a request refused for want of a supervisor keeps its rule and reason', async () => {
+        const d = DEFS.find((x) => x.id === 'expert_draw');
+        const r = await newDraw({ supervisor: undefined });
+        assert.equal(r.status, 400, r.text);
+        const refused = (await ok((await centreOf()).get('/api/expert-draws?state=refused'))).items[0];
+        const a = d.actions.find((x) => x.id === 'refuse');
+        const steps = [{ a, values: { rule: 'no_supervisor', reason: errorOf(r).message }, inst: null }];
+        await verify(drawOwner, d, { number: refused.number, steps });
     });
 
     test('card: every action people take, each field stored and shown', async () => {

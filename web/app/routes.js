@@ -9,6 +9,7 @@ import { staffRoutes } from './staff/routes.js';
 import { superviseRoutes } from './supervise/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { tradingPortalRoutes, tradingConsoleRoutes } from './trading/routes.js';
+import { expertRoutes, expertPortalRoutes } from './experts/routes.js';
 import { PEOPLE, STAFF } from './session.js';
 import LoginPage from './common/LoginPage.vue';
 import NotFound from './common/NotFound.vue';
@@ -20,6 +21,7 @@ export const AREAS = [
     { key: 'staff', title: '工作台', routes: [...staffRoutes, ...tradingConsoleRoutes] },
     { key: 'sv', title: '电子监察', routes: superviseRoutes },
     { key: 'admin', title: '系统管理', routes: adminRoutes },
+    { key: 'experts', title: '评标专家', routes: expertRoutes },
 ];
 
 const console_ = (rs, area) => rs.map((r) => ({ ...r, meta: { layout: 'console', area, ...(r.meta || {}) } }));
@@ -29,6 +31,8 @@ export const routes = [
     ...console_([...staffRoutes, ...tradingConsoleRoutes], 'staff'),
     ...console_(superviseRoutes, 'sv'),
     ...console_(adminRoutes, 'admin'),
+    ...console_(expertRoutes, 'experts'),
+    ...expertPortalRoutes.map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),
     // the console for staff, the portal for citizens and enterprises (App.vue)
     { path: '/inbox', component: InboxPage, meta: { title: '消息通知', layout: 'auto', roles: [...PEOPLE, ...STAFF] } },
     { path: '/account', component: AccountPage, meta: { title: '账号与密码', layout: 'auto', roles: [...PEOPLE, ...STAFF] } },

@@ -41,6 +41,8 @@ export function homeFor(user) {
             return '/staff/review';
         case 'trading_officer':
             return '/staff/trading';
+        case 'expert':
+            return '/expert/me';
         default:
             return '/staff';
     }

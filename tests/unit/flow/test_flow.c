@@ -154,7 +154,7 @@ static void roles_are_those_of_auth(void **state) {
         while (r[i] && strcmp(r[i], name) != 0) i++;
         if (!r[i]) fail_msg("auth role %s missing from flow", name);
     }
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 13);
     assert_null(zt_flow_role_label("janitor"));
     assert_null(zt_flow_role_label(NULL));
 }

@@ -28,6 +28,7 @@
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
 #include "tools/benchgen.h"
+#include "zones/zones.h"
 
 #define ZT_VERSION "0.1.0"
 
@@ -45,6 +46,7 @@ static const char USAGE[] =
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
+    "  zones      keygen: the key pair of a zone (two-zone mode, docs/zones.md)\n"
     "  version    print the version\n"
     "\n"
     "Every command takes configuration flags (--port 8080, --data-dir var, --db PATH, --config FILE,\n"
@@ -253,15 +255,25 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         app_close(&app);
         return die(&e);
     }
+    /* two zones: the crossing runs, and the authenticator refuses what the
+     * zone does not serve, before the first request (docs/zones.md) */
+    zt_zones *zones = NULL;
+    if (zt_zones_start(&app, &zones, &e)) {
+        free(spool);
+        zt_hashpool_stop();
+        app_close(&app);
+        return die(&e);
+    }
     zt_server *srv = zt_server_new(&so, &app);
     free(spool);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
-    zt_server_set_auth(srv, zt_auth_authenticate);
+    zt_server_set_auth(srv, zt_zones_authenticate); /* zt_auth_authenticate, and what the zone serves */
     zt_server_set_cleanup(srv, release_reader);
     zt_server_set_metrics(srv, store_metrics);
     zt_server_set_health(srv, store_health);
     if (zt_server_start(srv, &e)) {
+        zt_zones_stop(zones);
         zt_server_free(srv);
         zt_hashpool_stop();
         app_close(&app);
@@ -279,6 +291,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
+    zt_zones_stop(zones);     /* its last run sends what the last writes queued */
     zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
     zt_server_free(srv);
     app_close(&app);
@@ -871,6 +884,8 @@ int main(int argc, char **argv) {
         rc = 0;
     } else if (!strcmp(cmd, "bench-gen"))
         rc = cmd_benchgen(&cfg, argc, argv);
+    else if (!strcmp(cmd, "zones"))
+        rc = zt_zones_cli(&cfg, argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "version")) {

@@ -12,6 +12,7 @@
 #include "supervise/kinds/kinds.h"
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
+#include "zones/zones.h"
 
 /* zt_platform_routes takes the serve mode, the table's functions take
  * nothing: the mode of the walk in progress on this thread. */
@@ -49,10 +50,19 @@ void zt_serve_routes(zt_server *srv, int fake_clock) { zt_route_sets_each(fake_c
  * recorded: the audit row and the ledger entry, the event as its payload. */
 static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, zt_error *e) {
     const char *type = json_string_value(json_object_get(ev, "subject_type"));
-    if (zt_sv_supervises(type)) return zt_sv_ingest(db, actor, ev, owner_user_id, NULL, e);
-    return zt_record(db, actor, json_string_value(json_object_get(ev, "type")), type,
-                     json_string_value(json_object_get(ev, "subject")), owner_user_id, ev, e);
+    zt_err rc = zt_sv_supervises(type)
+                    ? zt_sv_ingest(db, actor, ev, owner_user_id, NULL, e)
+                    : zt_record(db, actor, json_string_value(json_object_get(ev, "type")), type,
+                                json_string_value(json_object_get(ev, "subject")), owner_user_id, ev, e);
+    /* two zones: a case's step that must cross goes to the outbox, in this
+     * write (nothing in single mode) */
+    return rc ? rc : zt_zones_event(db, actor, ev, owner_user_id, e);
 }
+
+/* What the crossing between the two zones needs of cases (docs/zones.md). */
+static const zt_zones_cases ZONE_CASES = {.export_application = zt_cases_cross_export,
+                                          .import_application = zt_cases_cross_import,
+                                          .step = zt_cases_cross_step};
 
 /* The fake clock moved (PUT /api/admin/clock): the supervision signals now
  * due fire, and what has expired goes (uploads no case holds), before the
@@ -90,4 +100,5 @@ void zt_wire(void) {
     /* an import or a day set or unset, by the API or the CLI: deadlines
      * already computed move, in the change's own write */
     zt_platform_on_calendar_change(calendar_changed);
+    zt_zones_set_cases(&ZONE_CASES);
 }

@@ -76,6 +76,13 @@ typedef struct zt_config {
     int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
     int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
     int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */
+    char *zone_role;               /* single | internet (外网) | intranet (内网): docs/zones.md */
+    char *zone_spool_out;          /* where this instance writes its messages to the other zone */
+    char *zone_spool_in;           /* where the other zone's messages arrive */
+    char *zone_key;                /* this zone's Ed25519 secret key file (zhengtong zones keygen) */
+    char *zone_peer_key;           /* the other zone's public key file */
+    int64_t zone_poll_ms;          /* how often the crossing reads its spool and sends its outbox */
+    int64_t zone_max_message;      /* largest message file read from the spool (bytes) */
 } zt_config;
 
 /* Fill defaults. */

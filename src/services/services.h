@@ -65,6 +65,16 @@ void zt_case_status_url(const zt_config *cfg, const char *number, const char *pa
  * their views show them. */
 void zt_applicant_step(const char *subject_type, json_t *step);
 
+/* --- case_cross.c: cases across the two zones (docs/zones.md) ---------- */
+
+/* A case's application as it crosses to the 内网 (NULL and e on failure). */
+json_t *zt_cases_cross_export(zt_db *db, const char *number, zt_error *e);
+/* On the 内网, the case of a crossed application (same number), applied for
+ * by the applicant's account here; via is the crossing's principal. */
+zt_err zt_cases_cross_import(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
+/* The other zone's step taken on this side's copy of the case. */
+zt_err zt_cases_cross_step(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
+
 /* --- uploads.c ------------------------------------------------------- */
 
 /* The type of a file from its first bytes: "application/pdf",

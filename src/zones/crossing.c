@@ -136,7 +136,9 @@ zt_err zt_zones_event(zt_db *db, const zt_principal *actor, json_t *ev, int64_t 
             if (!Z.cases.export_application) return zt_fail(e, ZT_EINTERNAL, NULL, "zones: no cases export wired");
             if (!(body = Z.cases.export_application(db, number, e))) return e->code ? e->code : ZT_EINTERNAL;
         } else {
-            type = "supplement.submitted";
+            /* the applicant's other steps: withdrawing, or resubmitting after
+             * a 补正 notice (any other applicant step of a definition) */
+            type = !strcmp(action, "withdraw") ? "application.withdrawn" : "supplement.submitted";
             body = json_pack("{s:s,s:s,s:O,s:O,s:O,s:I}", "number", number, "action", action, "from",
                              json_object_get(step, "from"), "to", json_object_get(step, "to"), "fields",
                              json_object_get(step, "fields"), "at", (json_int_t)at);
@@ -575,8 +577,8 @@ int zt_zones_cli(zt_config *cfg, int argc, char **argv) {
     char skhex[sizeof sk * 2 + 2], pkhex[sizeof pk * 2 + 2], kpath[4096], ppath[4096];
     sodium_bin2hex(skhex, sizeof skhex - 1, sk, sizeof sk);
     sodium_bin2hex(pkhex, sizeof pkhex - 1, pk, sizeof pk);
-    strcat(skhex, "\n");
-    strcat(pkhex, "\n");
+    memcpy(skhex + sizeof sk * 2, "\n", 2);
+    memcpy(pkhex + sizeof pk * 2, "\n", 2);
     snprintf(kpath, sizeof kpath, "%s/%s.key", out, name);
     snprintf(ppath, sizeof ppath, "%s/%s.pub", out, name);
     mkdir_p(out);

@@ -14,7 +14,8 @@
 #include "base/json.h"
 #include "zones/zones.h"
 
-static const char *const INTERNET_TYPES[] = {"application.submitted", "supplement.submitted", "zone.refusal", NULL};
+static const char *const INTERNET_TYPES[] = {"application.submitted", "supplement.submitted", "application.withdrawn",
+                                             "zone.refusal", NULL};
 static const char *const INTRANET_TYPES[] = {"case.status", "case.result", "zone.refusal", NULL};
 
 int zt_zone_allowed(const char *from, const char *type) {
@@ -160,7 +161,7 @@ zt_err zt_zone_check_body(const char *type, json_t *body, zt_error *e) {
     if (!json_is_object(body)) return zt_fail(e, ZT_EINVAL, "body", "body must be an object");
     if (!type) return zt_fail(e, ZT_EINVAL, "type", "no type");
     if (!strcmp(type, "application.submitted")) return check_application(body, e);
-    if (!strcmp(type, "supplement.submitted")) return check_step(body, 0, e);
+    if (!strcmp(type, "supplement.submitted") || !strcmp(type, "application.withdrawn")) return check_step(body, 0, e);
     if (!strcmp(type, "case.status") || !strcmp(type, "case.result")) return check_step(body, 1, e);
     if (!strcmp(type, "zone.refusal")) return check_refusal(body, e);
     return zt_fail(e, ZT_EINVAL, "type", "unknown message type \"%.64s\"", type);

@@ -38,7 +38,8 @@ typedef struct zt_zone_msg {
 } zt_zone_msg;
 
 /* Is type allowed from zone `from` ("internet" or "intranet")?
- *   internet -> intranet: application.submitted, supplement.submitted
+ *   internet -> intranet: application.submitted, supplement.submitted,
+ *                         application.withdrawn
  *   intranet -> internet: case.status, case.result
  *   both ways: zone.refusal */
 int zt_zone_allowed(const char *from, const char *type);
@@ -65,7 +66,8 @@ zt_err zt_zone_check_body(const char *type, json_t *body, zt_error *e);
 /* What the cases of src/services give the crossing (wired in src/routes.c):
  *   export   the application of case number, as application.submitted's body
  *   import   a crossed application.submitted: the case on this side
- *   step     a crossed step (supplement.submitted, case.status, case.result):
+ *   step     a crossed step (supplement.submitted, application.withdrawn,
+ *            case.status, case.result):
  *            the same step taken on this side's copy of the case
  * each inside the caller's write (db is the writer); via is the crossing's
  * principal, whose login (ZT_ZONE_LOGIN_PREFIX...) the actors they make

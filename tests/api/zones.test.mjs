@@ -235,5 +235,15 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         });
         assert.equal(there.number, n2);
         assert.ok(!existsSync(path.join(toIntra, file)) && existsSync(path.join(toIntra, 'done', file)));
+        // the applicant's own steps cross too: a 补正 notice goes out, the
+        // supplement comes back; then he withdraws on the 外网 and the 内网 follows
+        await ok(c2.post(`/api/cases/${n2}/actions/request_supplement`, { fields: { missing_materials: ['户口簿首页'] } }));
+        await until('the 补正 notice on the 外网', async () => (await ok(zs.get(`/api/cases/${n2}`))).state === 'supplementing');
+        await ok(zs.post(`/api/cases/${n2}/actions/resubmit`, { fields: { note: '已补' } }));
+        await until('the supplement on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'pre_reviewed');
+        await ok(zs.post(`/api/cases/${n2}/actions/withdraw`, { fields: { reason: '不办了' } }));
+        await until('the withdrawal on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'withdrawn');
+        assert.equal(sql(extDir, `SELECT group_concat(type) FROM (SELECT type FROM zone_outbox WHERE subject = '${n2}' ORDER BY seq)`),
+            'application.submitted,supplement.submitted,application.withdrawn');
     });
 });

@@ -224,7 +224,7 @@ static void send_outbox(zt_zones *z) {
     while (zt_step(st, &e) == ZT_ROW) {
         int64_t seq = zt_col_int(st, 0);
         char *file = zt_zone_seal(zt_col_text(st, 2), Z.sk);
-        int bad = spool_write(z->out, seq, zt_col_text(st, 1), file);
+        int bad = file ? spool_write(z->out, seq, zt_col_text(st, 1), file) : (errno = EILSEQ, -1);
         free(file);
         if (bad) {
             zt_warn("zones: cannot write message %lld to %s: %s", (long long)seq, z->out, strerror(errno));

@@ -45,7 +45,8 @@ typedef struct zt_zone_msg {
 int zt_zone_allowed(const char *from, const char *type);
 
 /* The message file of a payload (its exact text is what is signed):
- * {"payload": TEXT, "sig": BASE64}, NUL-terminated, malloc'd. */
+ * {"payload": TEXT, "sig": BASE64}, NUL-terminated, malloc'd; NULL when
+ * the payload is not valid UTF-8 (json_dumps never makes one). */
 char *zt_zone_seal(const char *payload, const unsigned char sk[ZT_ZONE_SK_BYTES]);
 
 /* Open a message file of len bytes: the signature over the payload text by

@@ -52,6 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (sealed) {
         text = fuzz_cstr(data + 1, size - 1);
         file = zt_zone_seal(text, sk);
+        FUZZ_CHECK(file || !fuzz_utf8_ok(text, strlen(text)));
+        if (!file) {
+            free(text);
+            return 0;
+        }
         len = strlen(file);
     } else {
         file = fuzz_cstr(data + 1, size - 1);
@@ -83,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *payload = json_dumps(m.payload, JSON_COMPACT);
         FUZZ_CHECK(payload);
         char *again = zt_zone_seal(payload, sk);
+        FUZZ_CHECK(again);
         zt_zone_msg m3 = {0};
         FUZZ_CHECK(zt_zone_open(again, strlen(again), pk, from, to, &m3, &e3) == ZT_OK);
         FUZZ_CHECK(!strcmp(m3.id, m.id) && m3.seq == m.seq && !strcmp(m3.type, m.type));

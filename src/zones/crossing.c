@@ -369,8 +369,10 @@ static zt_err accept_write(zt_db *db, void *arg, zt_error *e) {
 }
 
 /* Is this a failure of the store (try the file again later) rather than
- * of the message (refuse it)? */
-static int transient(zt_err rc) { return rc == ZT_EUNAVAIL || rc == ZT_EINTERNAL; }
+ * of the message (refuse it)? Anything else is the message's: refused and
+ * reported, so that one bad message never holds up those behind it; if
+ * even the refusal cannot be written, the file waits. */
+static int transient(zt_err rc) { return rc == ZT_EUNAVAIL; }
 
 /* One file of the spool: 0 when it was dealt with (taken or refused), -1
  * when it must wait. */

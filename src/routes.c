@@ -62,7 +62,9 @@ static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64
 /* What the crossing between the two zones needs of cases (docs/zones.md). */
 static const zt_zones_cases ZONE_CASES = {.export_application = zt_cases_cross_export,
                                           .import_application = zt_cases_cross_import,
-                                          .step = zt_cases_cross_step};
+                                          .step = zt_cases_cross_step,
+                                          .material_path = zt_cases_cross_material_path,
+                                          .import_material = zt_cases_cross_material};
 
 /* The fake clock moved (PUT /api/admin/clock): the supervision signals now
  * due fire, and what has expired goes (uploads no case holds), before the

@@ -248,3 +248,34 @@ out:
     zt_arena_free(A);
     return rc;
 }
+
+char *zt_cases_cross_material_path(const zt_config *cfg, const char *sha256) {
+    return zt_upload_file_path(cfg, sha256);
+}
+
+zt_err zt_cases_cross_material(zt_app *app, zt_db *db, const zt_principal *via, json_t *b, const unsigned char *data,
+                               size_t len, zt_error *e) {
+    zt_arena arena, *A = &arena;
+    zt_arena_init(A);
+    case_row c = {0};
+    zt_err rc = case_load(db, A, json_string_value(json_object_get(b, "number")), &c, e);
+    if (rc == ZT_ENOTFOUND) snprintf(e->field, sizeof e->field, "body.number");
+    if (!rc && len > (size_t)app->cfg->upload_max_bytes)
+        rc = zt_fail(e, ZT_ETOOLARGE, "body.size", "文件大于 services.upload_max_bytes");
+    zt_principal p = {
+        .user_id = c.applicant_id, .role = c.applicant_type, .login = via->login, .name = c.applicant_name};
+    int64_t upload_id = 0;
+    if (!rc) {
+        p.role_bit = zt_role_bit(p.role);
+        rc = zt_upload_import(db, app->cfg, &p, json_string_value(json_object_get(b, "filename")), data, len,
+                              &upload_id, e);
+    }
+    if (!rc)
+        rc = zt_db_run(db, e,
+                       "INSERT INTO case_materials (case_id, material, upload_id, event_seq, added_by, added_at)"
+                       " VALUES (?, ?, ?, NULL, ?, ?)",
+                       ZT_I(c.id), ZT_T(json_string_value(json_object_get(b, "material"))), ZT_I(upload_id),
+                       ZT_I(c.applicant_id), ZT_I(zt_now()));
+    zt_arena_free(A);
+    return rc;
+}

@@ -34,6 +34,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/periodic.h"
+#include "base/tsv.h"
 #include "ledger/record.h"
 #include "store/query.h"
 #include "zones/zones.h"
@@ -78,16 +79,16 @@ static void sha256_hex(const void *buf, size_t len, char out[65]) {
 /* A message to the other zone, in the caller's write: the outbox row (its
  * sequence number), the payload, the ledger's zone.sent. */
 static zt_err enqueue(zt_db *db, const zt_principal *actor, const char *type, const char *subject, json_t *body,
-                      int64_t owner, zt_error *e) {
+                      const char *blob, int64_t owner, zt_error *e) {
     unsigned char rnd[16];
     char id[33];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
     int64_t now = zt_now();
     zt_stmt *st = zt_db_query(db, e,
-                              "INSERT INTO zone_outbox (msg_id, type, subject, payload, created_at)"
-                              " VALUES (?, ?, ?, '', ?) RETURNING seq",
-                              ZT_T(id), ZT_T(type), ZT_T(subject), ZT_I(now));
+                              "INSERT INTO zone_outbox (msg_id, type, subject, payload, blob, created_at)"
+                              " VALUES (?, ?, ?, '', ?, ?) RETURNING seq",
+                              ZT_T(id), ZT_T(type), ZT_T(subject), blob ? ZT_T(blob) : ZT_NULL, ZT_I(now));
     if (!st) return ZT_EINTERNAL;
     zt_err rc = zt_step(st, e);
     if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EINTERNAL, NULL, "outbox insert returned no seq");
@@ -159,19 +160,34 @@ zt_err zt_zones_event(zt_db *db, const zt_principal *actor, json_t *ev, int64_t 
                          "result", result ? result : json_null());
     }
     if (!body) return zt_fail(e, ZT_EINTERNAL, NULL, "zones: cannot build the %s message", type);
-    zt_err rc = enqueue(db, actor, type, number, body, owner, e);
+    zt_err rc = enqueue(db, actor, type, number, body, NULL, owner, e);
+    /* an application's materials follow it, one message each, the file
+     * beside the message (its hash and size in the signed body) */
+    json_t *mat;
+    size_t i;
+    if (!strcmp(type, "application.submitted")) json_array_foreach(json_object_get(body, "materials"), i, mat) {
+            if (rc) break;
+            json_t *mb = json_pack("{s:s,s:O,s:O,s:O,s:O}", "number", number, "material",
+                                   json_object_get(mat, "material"), "filename", json_object_get(mat, "filename"),
+                                   "sha256", json_object_get(mat, "sha256"), "size", json_object_get(mat, "size"));
+            rc = mb ? enqueue(db, actor, "material.uploaded", number, mb,
+                              json_string_value(json_object_get(mat, "sha256")), owner, e)
+                    : zt_fail(e, ZT_EINTERNAL, NULL, "zones: cannot build a material message");
+            json_decref(mb);
+        }
     json_decref(body);
     return rc;
 }
 
-/* Write the file of one message: temp name, fsync, rename, fsync(dir). */
-static int spool_write(const char *dir, int64_t seq, const char *id, const char *content) {
+/* Write a file of the spool (SEQ-ID.ext): temp name, fsync, rename,
+ * fsync(dir). */
+static int spool_write(const char *dir, int64_t seq, const char *id, const char *ext, const char *content, size_t len) {
     char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/.%016lld-%s.tmp", dir, (long long)seq, id);
-    snprintf(final, sizeof final, "%s/%016lld-%s.msg", dir, (long long)seq, id);
+    snprintf(tmp, sizeof tmp, "%s/.%016lld-%s.%s.tmp", dir, (long long)seq, id, ext);
+    snprintf(final, sizeof final, "%s/%016lld-%s.%s", dir, (long long)seq, id, ext);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return -1;
-    size_t len = strlen(content), off = 0;
+    size_t off = 0;
     while (off < len) {
         ssize_t n = write(fd, content + off, len - off);
         if (n < 0 && errno == EINTR) continue;
@@ -216,15 +232,27 @@ static void send_outbox(zt_zones *z) {
     zt_error e = {0};
     sent_batch b = {.n = 0};
     zt_stmt *st = zt_db_query(
-        db, &e, "SELECT seq, msg_id, payload FROM zone_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", ZT_I(BATCH));
+        db, &e, "SELECT seq, msg_id, payload, blob FROM zone_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
+        ZT_I(BATCH));
     if (!st) {
         zt_warn("zones: reading the outbox: %s", e.message);
         return;
     }
     while (zt_step(st, &e) == ZT_ROW) {
         int64_t seq = zt_col_int(st, 0);
-        char *file = zt_zone_seal(zt_col_text(st, 2), Z.sk);
-        int bad = file ? spool_write(z->out, seq, zt_col_text(st, 1), file) : (errno = EILSEQ, -1);
+        const char *id = zt_col_text(st, 1);
+        int bad = 0;
+        if (!zt_col_is_null(st, 3)) { /* the material's file first: the message names it */
+            char *path = Z.cases.material_path ? Z.cases.material_path(z->app->cfg, zt_col_text(st, 3)) : NULL;
+            size_t blen = 0;
+            zt_error fe = {0};
+            char *bytes = path ? zt_read_file(path, &blen, &fe) : NULL;
+            bad = bytes ? spool_write(z->out, seq, id, "bin", bytes, blen) : (errno = ENOENT, -1);
+            free(bytes);
+            free(path);
+        }
+        char *file = bad ? NULL : zt_zone_seal(zt_col_text(st, 2), Z.sk);
+        if (!bad) bad = file ? spool_write(z->out, seq, id, "msg", file, strlen(file)) : (errno = EILSEQ, -1);
         free(file);
         if (bad) {
             zt_warn("zones: cannot write message %lld to %s: %s", (long long)seq, z->out, strerror(errno));
@@ -250,6 +278,8 @@ typedef struct {
     zt_error why;     /* the refusal */
     char hint_id[33]; /* a refused file's claimed id, for the report only */
     int64_t hint_seq;
+    unsigned char *blob; /* material.uploaded: the file beside the message, checked */
+    size_t bloblen;
 } recv_ctx;
 
 /* What a refused file claims to be (unverified, for the report only). */
@@ -303,7 +333,7 @@ static zt_err refuse_write(zt_db *db, void *arg, zt_error *e) {
     json_t *body = json_pack("{s:o,s:o,s:s,s:s,s:s,s:s}", "refused_id", id ? json_string(id) : json_null(),
                              "refused_seq", seq ? json_integer(seq) : json_null(), "file", c->file, "sha256", c->sha,
                              "reason", c->why.message, "field", c->why.field);
-    rc = enqueue(db, &CROSSING, "zone.refusal", c->opened ? c->m.subject : "", body, 0, e);
+    rc = enqueue(db, &CROSSING, "zone.refusal", c->opened ? c->m.subject : "", body, NULL, 0, e);
     json_decref(body);
     return rc;
 }
@@ -333,6 +363,9 @@ static zt_err accept_write(zt_db *db, void *arg, zt_error *e) {
     if (!strcmp(m->type, "application.submitted")) {
         rc = Z.cases.import_application ? Z.cases.import_application(app, db, &CROSSING, m->body, e)
                                         : zt_fail(e, ZT_EINTERNAL, NULL, "zones: no cases import wired");
+    } else if (!strcmp(m->type, "material.uploaded")) {
+        rc = Z.cases.import_material ? Z.cases.import_material(app, db, &CROSSING, m->body, c->blob, c->bloblen, e)
+                                     : zt_fail(e, ZT_EINTERNAL, NULL, "zones: no cases material import wired");
     } else if (!strcmp(m->type, "zone.refusal")) {
         const char *rid = json_string_value(json_object_get(m->body, "refused_id"));
         const char *reason = json_string_value(json_object_get(m->body, "reason"));
@@ -374,12 +407,43 @@ static zt_err accept_write(zt_db *db, void *arg, zt_error *e) {
  * even the refusal cannot be written, the file waits. */
 static int transient(zt_err rc) { return rc == ZT_EUNAVAIL; }
 
+/* The file beside a material.uploaded message (SEQ-ID.bin): read, and
+ * checked against the size and hash its signed body gives. */
+static zt_err read_blob(recv_ctx *c, const char *bpath, zt_error *e) {
+    json_t *b = c->m.body;
+    int64_t size = json_integer_value(json_object_get(b, "size"));
+    const char *want = json_string_value(json_object_get(b, "sha256"));
+    if (size > c->z->app->cfg->upload_max_bytes)
+        return zt_fail(e, ZT_EINVAL, "body.size", "the material is larger than services.upload_max_bytes");
+    struct stat sb;
+    if (stat(bpath, &sb) || !S_ISREG(sb.st_mode))
+        return zt_fail(e, ZT_EINVAL, "blob", "the material's file is missing beside the message");
+    if ((int64_t)sb.st_size != size) /* before reading it: a file far larger is never read */
+        return zt_fail(e, ZT_EINVAL, "blob", "the material's file does not match the signed hash and size");
+    zt_error fe = {0};
+    size_t len = 0;
+    char *bytes = zt_read_file(bpath, &len, &fe);
+    if (!bytes) return zt_fail(e, ZT_EINVAL, "blob", "the material's file is missing beside the message");
+    char sha[65];
+    sha256_hex(bytes, len, sha);
+    if ((int64_t)len != size || strcmp(sha, want)) {
+        free(bytes);
+        return zt_fail(e, ZT_EINVAL, "blob", "the material's file does not match the signed hash and size");
+    }
+    c->blob = (unsigned char *)bytes;
+    c->bloblen = len;
+    return ZT_OK;
+}
+
 /* One file of the spool: 0 when it was dealt with (taken or refused), -1
  * when it must wait. */
 static int receive_file(zt_zones *z, const char *name) {
-    char path[4096], done[4096];
+    char path[4096], done[4096], bpath[4096], bdone[4096];
     snprintf(path, sizeof path, "%s/%s", z->in, name);
     snprintf(done, sizeof done, "%s/%s", z->done, name);
+    int stem = (int)strlen(name) - 4; /* without .msg */
+    snprintf(bpath, sizeof bpath, "%s/%.*s.bin", z->in, stem, name);
+    snprintf(bdone, sizeof bdone, "%s/%.*s.bin", z->done, stem, name);
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
     char *buf = zt_malloc(z->max_message + 1);
@@ -395,7 +459,8 @@ static int receive_file(zt_zones *z, const char *name) {
         rc = ZT_EINVAL;
     } else if ((rc = zt_zone_open(buf, len, Z.peer_pk, Z.peer, Z.self, &c.m, &c.why)) == ZT_OK) {
         c.opened = 1;
-        rc = zt_store_write(z->app->store, accept_write, &c, &c.why);
+        if (!strcmp(c.m.type, "material.uploaded")) rc = read_blob(&c, bpath, &c.why);
+        if (!rc) rc = zt_store_write(z->app->store, accept_write, &c, &c.why);
     } else {
         claim_of(&c);
     }
@@ -413,6 +478,9 @@ static int receive_file(zt_zones *z, const char *name) {
         zt_info("zones: took %s (%s %s)", name, c.m.type, c.m.subject);
     }
     if (!status && rename(path, done)) zt_warn("zones: cannot move %s to %s: %s", path, done, strerror(errno));
+    if (!status && access(bpath, F_OK) == 0 && rename(bpath, bdone))
+        zt_warn("zones: cannot move %s to %s: %s", bpath, bdone, strerror(errno));
+    free(c.blob);
     zt_zone_msg_free(&c.m);
     free(buf);
     return status;

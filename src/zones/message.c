@@ -14,8 +14,8 @@
 #include "base/json.h"
 #include "zones/zones.h"
 
-static const char *const INTERNET_TYPES[] = {"application.submitted", "supplement.submitted", "application.withdrawn",
-                                             "zone.refusal", NULL};
+static const char *const INTERNET_TYPES[] = {"application.submitted", "material.uploaded", "supplement.submitted",
+                                             "application.withdrawn", "zone.refusal",      NULL};
 static const char *const INTRANET_TYPES[] = {"case.status", "case.result", "zone.refusal", NULL};
 
 int zt_zone_allowed(const char *from, const char *type) {
@@ -142,6 +142,18 @@ static zt_err check_application(json_t *b, zt_error *e) {
     return ZT_OK;
 }
 
+static zt_err check_material(json_t *b, zt_error *e) {
+    static const char *const keys[] = {"number", "material", "filename", "sha256", "size", NULL};
+    zt_err rc = only_in(b, keys, "body.", e);
+    if (!rc) rc = str_in(b, "number", "body.", 1, 64, e);
+    if (!rc) rc = str_in(b, "material", "body.", 1, 400, e);
+    if (!rc) rc = str_in(b, "filename", "body.", 1, 400, e);
+    if (!rc) rc = int_in(b, "size", "body.", 1, INT53, e);
+    if (!rc && !is_hex(json_string_value(json_object_get(b, "sha256")), 64))
+        rc = zt_fail(e, ZT_EINVAL, "body.sha256", "sha256 must be 64 lower-case hex digits");
+    return rc;
+}
+
 static zt_err check_refusal(json_t *b, zt_error *e) {
     static const char *const keys[] = {"refused_id", "refused_seq", "file", "sha256", "reason", "field", NULL};
     zt_err rc = only_in(b, keys, "body.", e);
@@ -160,6 +172,7 @@ zt_err zt_zone_check_body(const char *type, json_t *body, zt_error *e) {
     if (!json_is_object(body)) return zt_fail(e, ZT_EINVAL, "body", "body must be an object");
     if (!type) return zt_fail(e, ZT_EINVAL, "type", "no type");
     if (!strcmp(type, "application.submitted")) return check_application(body, e);
+    if (!strcmp(type, "material.uploaded")) return check_material(body, e);
     if (!strcmp(type, "supplement.submitted") || !strcmp(type, "application.withdrawn")) return check_step(body, 0, e);
     if (!strcmp(type, "case.status") || !strcmp(type, "case.result")) return check_step(body, 1, e);
     if (!strcmp(type, "zone.refusal")) return check_refusal(body, e);
@@ -168,8 +181,19 @@ zt_err zt_zone_check_body(const char *type, json_t *body, zt_error *e) {
 
 /* --- opening ------------------------------------------------------------------- */
 
+static zt_err open_msg(const char *buf, size_t len, const unsigned char pk[ZT_ZONE_PK_BYTES], const char *from,
+                       const char *to, zt_zone_msg *m, zt_error *e);
+
 zt_err zt_zone_open(const char *buf, size_t len, const unsigned char pk[ZT_ZONE_PK_BYTES], const char *from,
                     const char *to, zt_zone_msg *m, zt_error *e) {
+    zt_err rc = open_msg(buf, len, pk, from, to, m, e);
+    /* a refusal always names a field: an unknown member "" names none */
+    if (rc && e && !e->field[0]) snprintf(e->field, sizeof e->field, "payload");
+    return rc;
+}
+
+static zt_err open_msg(const char *buf, size_t len, const unsigned char pk[ZT_ZONE_PK_BYTES], const char *from,
+                       const char *to, zt_zone_msg *m, zt_error *e) {
     static const char *const file_keys[] = {"payload", "sig", NULL};
     static const char *const env_keys[] = {"v", "id", "seq", "from", "to", "type", "at", "subject", "body", NULL};
     json_error_t je;

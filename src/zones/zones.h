@@ -38,8 +38,8 @@ typedef struct zt_zone_msg {
 } zt_zone_msg;
 
 /* Is type allowed from zone `from` ("internet" or "intranet")?
- *   internet -> intranet: application.submitted, supplement.submitted,
- *                         application.withdrawn
+ *   internet -> intranet: application.submitted, material.uploaded,
+ *                         supplement.submitted, application.withdrawn
  *   intranet -> internet: case.status, case.result
  *   both ways: zone.refusal */
 int zt_zone_allowed(const char *from, const char *type);
@@ -77,6 +77,12 @@ typedef struct zt_zones_cases {
     json_t *(*export_application)(zt_db *db, const char *number, zt_error *e);
     zt_err (*import_application)(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
     zt_err (*step)(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
+    /* material.uploaded: where the stored file of a hash lies (malloc'd),
+     * to send it; and the file that came, its bytes already checked
+     * against the signed hash and size, attached to the case */
+    char *(*material_path)(const zt_config *cfg, const char *sha256);
+    zt_err (*import_material)(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, const unsigned char *data,
+                              size_t len, zt_error *e);
 } zt_zones_cases;
 void zt_zones_set_cases(const zt_zones_cases *c);
 

@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, Client, as, initDemo, startServer, tempDir } from './lib/server.mjs';
-import { applyCase, ok } from './lib/cases.mjs';
+import { PDF, applyCase, ok } from './lib/cases.mjs';
 
 function sql(dir, q) {
     const r = spawnSync('sqlite3', ['-readonly', path.join(dir, 'zhengtong.db'), q], { encoding: 'utf8' });
@@ -131,6 +131,18 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         });
         assert.equal(there.state, 'submitted');
         assert.equal(there.applicant.name, '张三');
+        // its materials follow, each file beside its message, checked against the signed hash
+        const mine = (await ok(zs.get(`/api/cases/${number}`))).materials;
+        assert.ok(mine.length >= 1);
+        const mats = await until('the materials on the 内网', async () => {
+            const m = (await ok(clerk.get(`/api/cases/${number}`))).materials;
+            return m.length === mine.length && m;
+        });
+        const sha = crypto.createHash('sha256').update(PDF).digest('hex');
+        assert.deepEqual(mats.map((m) => [m.material, m.sha256, m.size]), mine.map((m) => [m.material, sha, PDF.length]));
+        const file = await clerk.get(`/api/uploads/${mats[0].upload_id}`);
+        assert.equal(file.status, 200, file.text);
+        assert.deepEqual(Buffer.from(file.bytes), PDF);
         const list = await ok(clerk.get(`/api/dept/cases?q=${number}`));
         assert.equal(list.items.length, 1);
         await ok(clerk.post(`/api/cases/${number}/actions/pre_review_pass`, { fields: { opinion: '材料齐全' } }));
@@ -160,7 +172,10 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
 
     test('unsigned, tampered, replayed and disallowed files are refused, reported back, and change nothing', async () => {
         const done = path.join(toIntra, 'done');
-        const original = readdirSync(done).find((f) => f.endsWith('.msg'));
+        const typeOf = (f) => JSON.parse(JSON.parse(readFileSync(path.join(done, f), 'utf8')).payload).type;
+        const msgs = readdirSync(done).filter((f) => f.endsWith('.msg')).sort();
+        const original = msgs.find((f) => typeOf(f) === 'application.submitted');
+        const material = msgs.find((f) => typeOf(f) === 'material.uploaded');
         const text = readFileSync(path.join(done, original), 'utf8');
         const file = JSON.parse(text);
         const env = JSON.parse(file.payload);
@@ -168,6 +183,7 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
             cases: sql(intDir, 'SELECT count(*) FROM cases'),
             events: sql(intDir, 'SELECT count(*) FROM flow_events'),
             peer: sql(intDir, "SELECT last_seq FROM zone_peer WHERE sender = 'internet'"),
+            uploads: sql(intDir, 'SELECT count(*) FROM uploads'),
         };
         const other = { ...env, id: crypto.randomBytes(16).toString('hex'), seq: 9000, body: { ...env.body, number: '360300-20260101-000001' } };
         const drops = {
@@ -188,34 +204,40 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
                 },
                 intKey,
             ),
+            // 5. a real material message, its file beside it swapped for other bytes
+            '9000000000000005-blob.msg': readFileSync(path.join(done, material)),
         };
+        writeFileSync(path.join(toIntra, '9000000000000005-blob.bin'), Buffer.concat([PDF, Buffer.from('%x')]));
         for (const [name, content] of Object.entries(drops)) writeFileSync(path.join(toIntra, name), content);
-        await until('the four files read', () => Object.keys(drops).every((n) => existsSync(path.join(done, n))));
+        await until('the five files read', () => Object.keys(drops).every((n) => existsSync(path.join(done, n))));
         const refused = sql(intDir, "SELECT file || ' ' || field FROM zone_inbox WHERE status = 'refused' ORDER BY file").split('\n');
         assert.deepEqual(refused, [
             '9000000000000001-unsigned.msg sig',
             '9000000000000002-tampered.msg sig',
             '9000000000000003-replayed.msg seq',
             '9000000000000004-disallowed.msg type',
+            '9000000000000005-blob.msg blob',
         ]);
+        assert.ok(existsSync(path.join(done, '9000000000000005-blob.bin')), 'the file beside it moved with it');
         // recorded in the 内网's ledger
-        assert.equal(sql(intDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.refused'"), '4');
+        assert.equal(sql(intDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.refused'"), '5');
         // nothing changed
         assert.deepEqual(
             {
                 cases: sql(intDir, 'SELECT count(*) FROM cases'),
                 events: sql(intDir, 'SELECT count(*) FROM flow_events'),
                 peer: sql(intDir, "SELECT last_seq FROM zone_peer WHERE sender = 'internet'"),
+                uploads: sql(intDir, 'SELECT count(*) FROM uploads'),
             },
             before,
         );
-        // reported back: four signed refusals taken by the 外网; a copy refused as a
+        // reported back: five signed refusals taken by the 外网; a copy refused as a
         // replay does not mark the original, which was taken
-        await until('the refusals on the 外网', () => sql(extDir, "SELECT count(*) FROM zone_inbox WHERE type = 'zone.refusal' AND status = 'accepted'") === '4');
+        await until('the refusals on the 外网', () => sql(extDir, "SELECT count(*) FROM zone_inbox WHERE type = 'zone.refusal' AND status = 'accepted'") === '5');
         const reasons = sql(extDir, "SELECT json_extract(payload, '$.body.field') FROM zone_inbox WHERE type = 'zone.refusal' ORDER BY seq").split('\n');
-        assert.deepEqual(reasons, ['sig', 'sig', 'seq', 'type']);
+        assert.deepEqual(reasons, ['sig', 'sig', 'seq', 'type', 'blob']);
         assert.equal(sql(extDir, `SELECT refused_at IS NULL FROM zone_outbox WHERE msg_id = '${env.id}'`), '1');
-        assert.equal(sql(extDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.received'"), '6'); // 2 statuses + 4 refusals
+        assert.equal(sql(extDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.received'"), '7'); // 2 statuses + 5 refusals
     });
 
     test('a message waits in the spool while the 内网 is down, and is taken when it is back', async () => {
@@ -223,7 +245,7 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         int = null;
         const n2 = await applyCase(zs, anon);
         const file = await until('the message in the spool', () =>
-            readdirSync(toIntra).find((f) => f.endsWith('.msg') && sql(extDir, `SELECT count(*) FROM zone_outbox WHERE subject = '${n2}' AND sent_at IS NOT NULL`) === '1' && f),
+            readdirSync(toIntra).find((f) => f.endsWith('.msg') && sql(extDir, `SELECT count(*) FROM zone_outbox WHERE subject = '${n2}' AND type = 'application.submitted' AND sent_at IS NOT NULL`) === '1' && f),
         );
         assert.ok(file);
         assert.equal(sql(intDir, `SELECT count(*) FROM cases WHERE number = '${n2}'`), '0');
@@ -234,6 +256,8 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
             return r.status === 200 && r.json;
         });
         assert.equal(there.number, n2);
+        const n2mats = (await ok(zs.get(`/api/cases/${n2}`))).materials.length;
+        await until('its materials after the restart', async () => (await ok(c2.get(`/api/cases/${n2}`))).materials.length === n2mats);
         assert.ok(!existsSync(path.join(toIntra, file)) && existsSync(path.join(toIntra, 'done', file)));
         // the applicant's own steps cross too: a 补正 notice goes out, the
         // supplement comes back; then he withdraws on the 外网 and the 内网 follows
@@ -243,7 +267,7 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         await until('the supplement on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'pre_reviewed');
         await ok(zs.post(`/api/cases/${n2}/actions/withdraw`, { fields: { reason: '不办了' } }));
         await until('the withdrawal on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'withdrawn');
-        assert.equal(sql(extDir, `SELECT group_concat(type) FROM (SELECT type FROM zone_outbox WHERE subject = '${n2}' ORDER BY seq)`),
+        assert.equal(sql(extDir, `SELECT group_concat(type) FROM (SELECT type FROM zone_outbox WHERE subject = '${n2}' AND type != 'material.uploaded' ORDER BY seq)`),
             'application.submitted,supplement.submitted,application.withdrawn');
     });
 });

@@ -5,7 +5,8 @@
 -- the write that caused it (an application, a step): seq is the sender's
 -- monotonically increasing number (AUTOINCREMENT: never given twice), the
 -- payload the exact signed text. The crossing's job writes unsent rows to
--- the spool (temp name, fsync, rename) and sets sent_at; a refusal the other
+-- the spool (temp name, fsync, rename; a material's file first, as
+-- SEQ-ID.bin, its hash in the signed body) and sets sent_at; a refusal the other
 -- side reports back sets refused_at and refused_reason.
 CREATE TABLE zone_outbox (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -13,6 +14,7 @@ CREATE TABLE zone_outbox (
     type           TEXT NOT NULL,
     subject        TEXT NOT NULL DEFAULT '',
     payload        TEXT NOT NULL,
+    blob           TEXT,             -- material.uploaded: the SHA-256 of the stored file sent beside it
     created_at     INTEGER NOT NULL,
     sent_at        INTEGER,
     refused_at     INTEGER,

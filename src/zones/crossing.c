@@ -263,6 +263,8 @@ static void send_outbox(zt_zones *z) {
     zt_db_release(db);
     if (b.n && zt_store_write(z->app->store, mark_sent, &b, &e))
         zt_warn("zones: marking %zu messages sent: %s", b.n, e.message);
+    else if (b.n == BATCH)
+        zt_periodic_poke(Z.job); /* more may wait: another run at once */
 }
 
 /* --- receiving ------------------------------------------------------------------ */
@@ -488,23 +490,32 @@ static int receive_file(zt_zones *z, const char *name) {
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The spool's messages in name (sequence) order: every name is read and
+ * sorted before the first is taken, so a backlog of any size is taken in
+ * order; BATCH per run, and another run at once while more wait. */
 static void read_spool(zt_zones *z) {
     DIR *d = opendir(z->in);
     if (!d) return;
-    char *names[BATCH * 4];
-    size_t n = 0;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
     struct dirent *de;
-    while ((de = readdir(d)) && n < sizeof names / sizeof names[0]) {
+    while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
         if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".msg")) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = zt_realloc(names, cap * sizeof *names);
+        }
         names[n++] = zt_strdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof names[0], by_name);
+    if (n) qsort(names, n, sizeof names[0], by_name);
     size_t i = 0;
-    for (; i < n && i < BATCH; i++)
-        if (receive_file(z, names[i])) break;
+    int waits = 0;
+    for (; i < n && i < BATCH && !waits; i++) waits = receive_file(z, names[i]) != 0;
+    if (!waits && n > BATCH) zt_periodic_poke(Z.job);
     for (i = 0; i < n; i++) free(names[i]);
+    free(names);
 }
 
 static void job(void *arg, int stopping) {

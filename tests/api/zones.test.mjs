@@ -104,6 +104,15 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         assert.notEqual(again.status, 0);
     });
 
+    test('a zone without its spools or keys does not start, naming the key', () => {
+        const r = spawnSync(BIN, ['serve', '--data-dir', extDir, '--port', '0', '--zone.role', 'internet'], { encoding: 'utf8', timeout: 20000 });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /zone\.spool_out/);
+        const bad = spawnSync(BIN, ['serve', '--data-dir', extDir, '--port', '0', ...zoneArgs('internet').map((a) => (a.endsWith('intranet.pub') ? path.join(keys, 'internet.key') : a))], { encoding: 'utf8', timeout: 20000 });
+        assert.notEqual(bad.status, 0, 'a secret key given as the peer\'s public key');
+        assert.match(bad.stderr, /zone\.peer_key/);
+    });
+
     test('each zone refuses the roles it does not serve', async () => {
         // 外网: a clerk's session is refused on every route; 内网: no applicants, no registration
         const extClerk = await as(ext, 'gaj_clerk');
@@ -269,5 +278,10 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         await until('the withdrawal on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'withdrawn');
         assert.equal(sql(extDir, `SELECT group_concat(type) FROM (SELECT type FROM zone_outbox WHERE subject = '${n2}' AND type != 'material.uploaded' ORDER BY seq)`),
             'application.submitted,supplement.submitted,application.withdrawn');
+        // both ledgers, with everything the crossing recorded, verify
+        for (const dir of [extDir, intDir]) {
+            const v = spawnSync(BIN, ['ledger', 'verify', '--data-dir', dir], { encoding: 'utf8' });
+            assert.equal(v.status, 0, v.stdout + v.stderr);
+        }
     });
 });

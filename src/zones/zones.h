@@ -8,6 +8,7 @@
  * reported back to the sender as a signed message.
  *
  *   message.c   sealing and opening a message file: pure, fuzzed
+ *   api.c       GET /api/zones/messages for administrators and auditors
  *   crossing.c  keys, the outbox and the spool writer, the reader, refusals,
  *               the hook the flow sink calls, the zone's authenticator and
  *               `zhengtong zones` */
@@ -105,6 +106,11 @@ void zt_zones_stop(zt_zones *z);
 /* The authenticator of a zone: zt_auth_authenticate, then the roles and
  * anonymous routes the zone does not serve are refused (403, field "zone"). */
 zt_err zt_zones_authenticate(zt_req *r, zt_principal *p, zt_error *e);
+
+/* --- api.c ------------------------------------------------------------------------ */
+
+/* GET /api/zones/messages: administrators and auditors read the crossing. */
+const zt_route *zt_zones_routes(size_t *n);
 
 /* `zhengtong zones keygen --out DIR --name NAME`: NAME.key (secret,
  * owner-only) and NAME.pub. Returns the exit status. */

@@ -278,6 +278,16 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         await until('the withdrawal on the 内网', async () => (await ok(c2.get(`/api/cases/${n2}`))).state === 'withdrawn');
         assert.equal(sql(extDir, `SELECT group_concat(type) FROM (SELECT type FROM zone_outbox WHERE subject = '${n2}' AND type != 'material.uploaded' ORDER BY seq)`),
             'application.submitted,supplement.submitted,application.withdrawn');
+        // the operators' view: the 外网's administrator reads what crossed, each way
+        const admin = await as(ext, 'admin');
+        const out = await ok(admin.get('/api/zones/messages?direction=out&limit=100'));
+        assert.equal(out.crossing.role, 'internet');
+        assert.equal(out.crossing.unsent, 0);
+        assert.ok(out.items.some((m) => m.type === 'application.withdrawn' && m.subject === n2 && m.sent_at));
+        const got = await ok(admin.get('/api/zones/messages?direction=in&limit=100'));
+        assert.equal(got.total, Number(sql(extDir, 'SELECT count(*) FROM zone_inbox')));
+        assert.ok(got.items.some((m) => m.type === 'zone.refusal' && m.status === 'accepted'));
+        assert.equal((await admin.get('/api/zones/messages?direction=sideways')).status, 400);
         // both ledgers, with everything the crossing recorded, verify
         for (const dir of [extDir, intDir]) {
             const v = spawnSync(BIN, ['ledger', 'verify', '--data-dir', dir], { encoding: 'utf8' });

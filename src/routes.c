@@ -77,7 +77,8 @@ static const zt_zones_cases ZONE_CASES = {.export_application = zt_cases_cross_e
                                           .import_application = zt_cases_cross_import,
                                           .step = zt_cases_cross_step,
                                           .material_path = zt_cases_cross_material_path,
-                                          .import_material = zt_cases_cross_material};
+                                          .import_material = zt_cases_cross_material,
+                                          .public_step = zt_applicant_step};
 
 /* The fake clock moved (PUT /api/admin/clock): the supervision signals now
  * due fire, and what has expired goes (uploads no case holds), before the

@@ -35,6 +35,7 @@
 #include "base/log.h"
 #include "base/periodic.h"
 #include "base/tsv.h"
+#include "flow/registry.h"
 #include "ledger/record.h"
 #include "store/query.h"
 #include "zones/zones.h"
@@ -113,6 +114,42 @@ static zt_err enqueue(zt_db *db, const zt_principal *actor, const char *type, co
     return rc;
 }
 
+/* What of a staff step's fields crosses to the 外网: what its applicant
+ * may read of it (the cases' public_step: reasons, legal basis, remedies,
+ * materials to supplement, the result); of the rest, only what the step's
+ * definition requires, so that the 外网 can take the same step: a choice
+ * or a number as it is, free text as a placeholder. Internal notes (an
+ * opinion, a notice number, whom the file was assigned to) stay in the
+ * 内网. A new object. */
+static json_t *crossing_fields(json_t *ev, json_t *step) {
+    json_t *all = json_object_get(step, "fields");
+    json_t *pub = json_deep_copy(step);
+    if (Z.cases.public_step) Z.cases.public_step("case", pub);
+    json_t *kept = json_object_get(pub, "fields");
+    json_t *out = json_is_object(kept) ? json_deep_copy(kept) : json_object();
+    json_decref(pub);
+    json_t *c = json_object_get(ev, "case");
+    const zt_flow *f = zt_flows_get(json_string_value(json_object_get(c, "flow")),
+                                    (int)json_integer_value(json_object_get(c, "flow_version")));
+    const char *action = json_string_value(json_object_get(step, "action"));
+    json_t *def = f && action ? zt_flow_json(f) : NULL, *a, *x;
+    size_t i, k;
+    json_array_foreach(json_object_get(def, "actions"), i, a) {
+        const char *id = json_string_value(json_object_get(a, "id"));
+        if (!id || strcmp(id, action)) continue;
+        json_array_foreach(json_object_get(a, "fields"), k, x) {
+            const char *name = json_string_value(json_object_get(x, "name"));
+            const char *type = json_string_value(json_object_get(x, "type"));
+            json_t *v = name ? json_object_get(all, name) : NULL;
+            if (!v || !json_is_true(json_object_get(x, "required")) || json_object_get(out, name)) continue;
+            int text = json_is_string(v) && type && !strcmp(type, "text");
+            json_object_set_new(out, name, text ? json_string(ZT_ZONE_WITHHELD) : json_deep_copy(v));
+        }
+    }
+    json_decref(def);
+    return out;
+}
+
 static int from_people(const char *role) { return role && (!strcmp(role, "citizen") || !strcmp(role, "enterprise")); }
 
 zt_err zt_zones_event(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner, zt_error *e) {
@@ -148,16 +185,14 @@ zt_err zt_zones_event(zt_db *db, const zt_principal *actor, json_t *ev, int64_t 
         if (from_people(role)) return ZT_OK; /* applicants are not served here */
         json_t *result = json_object_get(ev, "result");
         type = result ? "case.result" : "case.status";
-        /* the step's fields as they are: the 外网 takes the same step, whose
-         * definition requires them; its applicant reads them filtered as on
-         * any instance (docs/zones.md, "what crosses") */
-        json_t *fields = json_object_get(step, "fields");
+        json_t *fields = crossing_fields(ev, step);
         const char *dept = json_string_value(json_object_get(step, "actor_department"));
         body = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:I,s:s,s:s,s:O}", "number", number, "action", action, "label",
                          json_object_get(step, "label"), "from", json_object_get(step, "from"), "to",
-                         json_object_get(step, "to"), "fields", json_is_object(fields) ? fields : json_object(), "at",
-                         (json_int_t)at, "actor_role", role ? role : "system", "actor_department", dept ? dept : "",
-                         "result", result ? result : json_null());
+                         json_object_get(step, "to"), "fields", fields, "at", (json_int_t)at, "actor_role",
+                         role ? role : "system", "actor_department", dept ? dept : "", "result",
+                         result ? result : json_null());
+        json_decref(fields);
     }
     if (!body) return zt_fail(e, ZT_EINTERNAL, NULL, "zones: cannot build the %s message", type);
     zt_err rc = enqueue(db, actor, type, number, body, NULL, owner, e);

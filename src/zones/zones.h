@@ -84,12 +84,19 @@ typedef struct zt_zones_cases {
     char *(*material_path)(const zt_config *cfg, const char *sha256);
     zt_err (*import_material)(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, const unsigned char *data,
                               size_t len, zt_error *e);
+    /* a step's event as its applicant may read it, changed in place: what
+     * of a staff step's fields may cross to the 外网 */
+    void (*public_step)(const char *subject_type, json_t *step);
 } zt_zones_cases;
 void zt_zones_set_cases(const zt_zones_cases *c);
 
 /* The login prefix of the principals the crossing acts as ("zone:..."): a
  * step they take is the other side's, and is not sent back. */
 #define ZT_ZONE_LOGIN_PREFIX "zone:"
+
+/* The text that stands, on the 外网, for a required free-text field of a
+ * staff step that stays in the 内网 (an internal note). */
+#define ZT_ZONE_WITHHELD "（内网记录，未跨网）"
 
 /* The flow sink's hook (src/routes.c): inside the write of a step, a case's
  * step that must cross goes to the outbox, recorded as zone.sent. Nothing

@@ -163,6 +163,16 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         });
         assert.deepEqual(status.timeline.map((e) => e.action), ['submit', 'pre_review_pass', 'accept']);
         assert.ok(status.promised_due, 'the 外网 computed the deadlines of the acceptance');
+        // internal notes stay in the 内网: the opinion and the notice number did not cross;
+        // a required one (whom the head assigns the file to) crosses as a placeholder
+        const fieldsOn = (dir, action) => sql(dir, `SELECT fields FROM flow_events WHERE subject_type = 'case' AND subject = '${number}' AND action = '${action}'`);
+        assert.match(fieldsOn(intDir, 'accept'), /萍公出受/);
+        assert.equal(fieldsOn(extDir, 'accept'), '{}');
+        assert.equal(fieldsOn(extDir, 'pre_review_pass'), '{}');
+        const head = await as(int, 'gaj_head');
+        await ok(head.post(`/api/cases/${number}/actions/assign`, { fields: { assignee: '李四', opinion: '请李四办理' } }));
+        await until('the assignment on the 外网', () => fieldsOn(extDir, 'assign'));
+        assert.deepEqual(JSON.parse(fieldsOn(extDir, 'assign')), { assignee: '（内网记录，未跨网）' });
         // the two databases are apart: each has its own case row, its own ledger
         assert.notEqual(extDir, intDir);
         assert.equal(sql(extDir, `SELECT state FROM cases WHERE number = '${number}'`), 'handling');
@@ -175,8 +185,8 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         assert.equal(sql(extDir, `SELECT action FROM audit_log WHERE target_id = '${sent}'`), 'zone.sent');
         assert.equal(sql(intDir, `SELECT action FROM audit_log WHERE target_id = '${sent}'`), 'zone.received');
         const back = sql(intDir, "SELECT count(*) FROM zone_outbox WHERE type = 'case.status'");
-        assert.equal(back, '2', 'pre_review_pass and accept crossed back');
-        assert.equal(sql(extDir, "SELECT count(*) FROM zone_inbox WHERE status = 'accepted' AND type = 'case.status'"), '2');
+        assert.equal(back, '3', 'pre_review_pass, accept and assign crossed back');
+        assert.equal(sql(extDir, "SELECT count(*) FROM zone_inbox WHERE status = 'accepted' AND type = 'case.status'"), '3');
     });
 
     test('unsigned, tampered, replayed and disallowed files are refused, reported back, and change nothing', async () => {
@@ -246,7 +256,7 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         const reasons = sql(extDir, "SELECT json_extract(payload, '$.body.field') FROM zone_inbox WHERE type = 'zone.refusal' ORDER BY seq").split('\n');
         assert.deepEqual(reasons, ['sig', 'sig', 'seq', 'type', 'blob']);
         assert.equal(sql(extDir, `SELECT refused_at IS NULL FROM zone_outbox WHERE msg_id = '${env.id}'`), '1');
-        assert.equal(sql(extDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.received'"), '7'); // 2 statuses + 5 refusals
+        assert.equal(sql(extDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.received'"), '8'); // 3 statuses + 5 refusals
     });
 
     test('a message waits in the spool while the 内网 is down, and is taken when it is back', async () => {

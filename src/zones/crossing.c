@@ -601,6 +601,10 @@ zt_err zt_zones_start(zt_app *app, zt_zones **out, zt_error *e) {
     int internet = !strcmp(cfg->zone_role, "internet");
     Z.self = internet ? "internet" : "intranet";
     Z.peer = internet ? "intranet" : "internet";
+    struct stat ks;
+    if (stat(cfg->zone_key, &ks) == 0 && (ks.st_mode & 077))
+        return zt_fail(e, ZT_EINVAL, "zone.key", "%s must be readable by its owner only (chmod 600): it signs the zone",
+                       cfg->zone_key);
     zt_err rc = read_hex_file(cfg->zone_key, "zone.key", Z.sk, sizeof Z.sk, e);
     if (!rc) rc = read_hex_file(cfg->zone_peer_key, "zone.peer_key", Z.peer_pk, sizeof Z.peer_pk, e);
     if (rc) return rc;

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, Client, as, initDemo, startServer, tempDir } from './lib/server.mjs';
 import { PDF, applyCase, ok } from './lib/cases.mjs';
@@ -111,6 +111,12 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         const bad = spawnSync(BIN, ['serve', '--data-dir', extDir, '--port', '0', ...zoneArgs('internet').map((a) => (a.endsWith('intranet.pub') ? path.join(keys, 'internet.key') : a))], { encoding: 'utf8', timeout: 20000 });
         assert.notEqual(bad.status, 0, 'a secret key given as the peer\'s public key');
         assert.match(bad.stderr, /zone\.peer_key/);
+        const open = path.join(root, 'open.key');
+        copyFileSync(path.join(keys, 'internet.key'), open);
+        chmodSync(open, 0o644);
+        const loose = spawnSync(BIN, ['serve', '--data-dir', extDir, '--port', '0', ...zoneArgs('internet'), '--zone.key', open], { encoding: 'utf8', timeout: 20000 });
+        assert.notEqual(loose.status, 0, 'a secret key others may read');
+        assert.match(loose.stderr, /chmod 600.*\(zone\.key\)/);
     });
 
     test('each zone refuses the roles it does not serve', async () => {

@@ -335,6 +335,12 @@ static void claim_of(recv_ctx *c) {
 static zt_err refuse_write(zt_db *db, void *arg, zt_error *e) {
     recv_ctx *c = arg;
     int64_t now = zt_now();
+    /* the report must itself pass the other side's schema: a field named,
+     * valid UTF-8 */
+    if (!c->why.field[0]) snprintf(c->why.field, sizeof c->why.field, "body");
+    if (!c->why.message[0]) snprintf(c->why.message, sizeof c->why.message, "refused");
+    zt_utf8_clean(c->why.message);
+    zt_utf8_clean(c->why.field);
     const char *id = c->opened ? c->m.id : (*c->hint_id ? c->hint_id : NULL);
     int64_t seq = c->opened ? c->m.seq : c->hint_seq;
     zt_stmt *st = zt_db_prepare(db,
@@ -362,7 +368,8 @@ static zt_err refuse_write(zt_db *db, void *arg, zt_error *e) {
         "{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:b}", "file", c->file, "sha256", c->sha, "reason", c->why.message, "field",
         c->why.field, "type", c->opened ? json_string(c->m.type) : json_null(), "message_id",
         id ? json_string(id) : json_null(), "seq", seq ? json_integer(seq) : json_null(), "signature_valid", c->opened);
-    rc = zt_record(db, &CROSSING, "zone.refused", "zone_message", id ? id : c->sha, 0, detail, e);
+    /* an unverified file is named by its hash, never by the id it claims */
+    rc = zt_record(db, &CROSSING, "zone.refused", "zone_message", c->opened ? c->m.id : c->sha, 0, detail, e);
     json_decref(detail);
     if (rc) return rc;
     /* reported back, signed; never a refusal of a refusal (no ping-pong) */

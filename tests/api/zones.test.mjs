@@ -265,6 +265,21 @@ describe('two zones: 外网 and 内网, only the crossing between them', () => {
         assert.equal(sql(extDir, "SELECT count(*) FROM audit_log WHERE action = 'zone.received'"), '8'); // 3 statuses + 5 refusals
     });
 
+    test('a well-signed message that does not apply is refused by the engine, reported, and changes nothing', async () => {
+        const key = signer(path.join(keys, 'intranet.key'));
+        const steps = sql(extDir, 'SELECT count(*) FROM flow_events');
+        const ghost = {
+            v: 1, id: crypto.randomBytes(16).toString('hex'), seq: 9500, from: 'intranet', to: 'internet', type: 'case.status', at: 1, subject: number,
+            // a step from a state the 外网's copy is not in
+            body: { number, action: 'submit_review', label: '提交审查', from: 'review', to: 'review', fields: { opinion: 'x' }, at: 1, actor_role: 'clerk', actor_department: '360300-GA', result: null },
+        };
+        writeFileSync(path.join(toInter, '9000000000009500-ghost.msg'), seal(ghost, key));
+        await until('the refusal on the 外网', () => sql(extDir, "SELECT field FROM zone_inbox WHERE file = '9000000000009500-ghost.msg'"));
+        assert.equal(sql(extDir, "SELECT status || ' ' || field FROM zone_inbox WHERE file = '9000000000009500-ghost.msg'"), 'refused body.from');
+        assert.equal(sql(extDir, 'SELECT count(*) FROM flow_events'), steps);
+        await until('the report on the 内网', () => sql(intDir, `SELECT count(*) FROM zone_inbox WHERE type = 'zone.refusal' AND json_extract(payload, '$.body.refused_id') = '${ghost.id}'`) === '1');
+    });
+
     test('a message waits in the spool while the 内网 is down, and is taken when it is back', async () => {
         await int.stop();
         int = null;

@@ -30,6 +30,7 @@
 #include "supervise/supervise.h"
 #include "tools/benchgen.h"
 #include "trading/redflags.h"
+#include "zones/zones.h"
 
 #define ZT_VERSION "0.1.0"
 
@@ -49,6 +50,7 @@ static const char USAGE[] =
     "  trading    red-flags FILE.jsonl [--settings FILE]: Open Contracting red flags (docs/redflags.md)\n"
     "  experts    draw-verify: re-run a bid-evaluation expert draw (RFC 3797) from its published inputs\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
+    "  zones      keygen: the key pair of a zone (two-zone mode, docs/zones.md)\n"
     "  version    print the version\n"
     "\n"
     "Every command takes configuration flags (--port 8080, --data-dir var, --db PATH, --config FILE,\n"
@@ -257,15 +259,25 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         app_close(&app);
         return die(&e);
     }
+    /* two zones: the crossing runs, and the authenticator refuses what the
+     * zone does not serve, before the first request (docs/zones.md) */
+    zt_zones *zones = NULL;
+    if (zt_zones_start(&app, &zones, &e)) {
+        free(spool);
+        zt_hashpool_stop();
+        app_close(&app);
+        return die(&e);
+    }
     zt_server *srv = zt_server_new(&so, &app);
     free(spool);
     zt_uploads_set_limit((size_t)cfg->upload_max_bytes);
     zt_serve_routes(srv, (int)cfg->fake_clock);
-    zt_server_set_auth(srv, zt_auth_authenticate);
+    zt_server_set_auth(srv, zt_zones_authenticate); /* zt_auth_authenticate, and what the zone serves */
     zt_server_set_cleanup(srv, release_reader);
     zt_server_set_metrics(srv, store_metrics);
     zt_server_set_health(srv, store_health);
     if (zt_server_start(srv, &e)) {
+        zt_zones_stop(zones);
         zt_server_free(srv);
         zt_hashpool_stop();
         app_close(&app);
@@ -286,6 +298,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
     zt_experts_job_stop(experts_job);
+    zt_zones_stop(zones);      /* its last run sends what the last writes queued */
     zt_sv_sender_stop(sender); /* after the last writers: sends what they committed */
     zt_checkpointer_stop(cp);  /* signs a last checkpoint over what was written */
     zt_server_free(srv);
@@ -882,6 +895,8 @@ int main(int argc, char **argv) {
         rc = cmd_benchgen(&cfg, argc, argv);
     else if (!strcmp(cmd, "trading"))
         rc = zt_rf_cli(argc, argv);
+    else if (!strcmp(cmd, "zones"))
+        rc = zt_zones_cli(&cfg, argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "experts"))

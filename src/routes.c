@@ -14,6 +14,7 @@
 #include "supervise/stream.h"
 #include "supervise/supervise.h"
 #include "trading/trading.h"
+#include "zones/zones.h"
 
 /* zt_platform_routes takes the serve mode, the table's functions take
  * nothing: the mode of the walk in progress on this thread. */
@@ -23,13 +24,17 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,      zt_org_routes,      platform_routes,
-    zt_ledger_routes,    zt_items_routes,    zt_uploads_routes,
-    zt_cases_routes,     zt_messages_routes, zt_ratings_routes,
-    zt_flow_routes,      zt_sv_routes,       zt_sv_score_routes,
-    zt_sv_card_routes,   zt_sv_view_routes,  zt_sv_stream_routes,
-    zt_sv_intake_routes, zt_sv_rule_routes,  zt_trading_routes,
-    zt_ocds_routes,      zt_experts_routes,  NULL,
+    zt_auth_routes,      zt_org_routes,
+    platform_routes,     zt_ledger_routes,
+    zt_items_routes,     zt_uploads_routes,
+    zt_cases_routes,     zt_messages_routes,
+    zt_ratings_routes,   zt_flow_routes,
+    zt_sv_routes,        zt_sv_score_routes,
+    zt_sv_card_routes,   zt_sv_view_routes,
+    zt_sv_stream_routes, zt_sv_intake_routes,
+    zt_sv_rule_routes,   zt_trading_routes,
+    zt_ocds_routes,      zt_experts_routes,
+    zt_zones_routes,     NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
@@ -52,10 +57,22 @@ void zt_serve_routes(zt_server *srv, int fake_clock) { zt_route_sets_each(fake_c
  * recorded: the audit row and the ledger entry, the event as its payload. */
 static zt_err event_sink(zt_db *db, const zt_principal *actor, json_t *ev, int64_t owner_user_id, zt_error *e) {
     const char *type = json_string_value(json_object_get(ev, "subject_type"));
-    if (zt_sv_supervises(type)) return zt_sv_ingest(db, actor, ev, owner_user_id, NULL, e);
-    return zt_record(db, actor, json_string_value(json_object_get(ev, "type")), type,
-                     json_string_value(json_object_get(ev, "subject")), owner_user_id, ev, e);
+    zt_err rc = zt_sv_supervises(type)
+                    ? zt_sv_ingest(db, actor, ev, owner_user_id, NULL, e)
+                    : zt_record(db, actor, json_string_value(json_object_get(ev, "type")), type,
+                                json_string_value(json_object_get(ev, "subject")), owner_user_id, ev, e);
+    /* two zones: a case's step that must cross goes to the outbox, in this
+     * write (nothing in single mode) */
+    return rc ? rc : zt_zones_event(db, actor, ev, owner_user_id, e);
 }
+
+/* What the crossing between the two zones needs of cases (docs/zones.md). */
+static const zt_zones_cases ZONE_CASES = {.export_application = zt_cases_cross_export,
+                                          .import_application = zt_cases_cross_import,
+                                          .step = zt_cases_cross_step,
+                                          .material_path = zt_cases_cross_material_path,
+                                          .import_material = zt_cases_cross_material,
+                                          .public_step = zt_applicant_step};
 
 /* The fake clock moved (PUT /api/admin/clock): the supervision signals now
  * due fire, and what has expired goes (uploads no case holds), before the
@@ -101,4 +118,5 @@ void zt_wire(void) {
      * already computed move, in the change's own write */
     zt_platform_on_calendar_change(calendar_changed);
     zt_org_on_dept_renamed(zt_cases_dept_renamed); /* the status answers that name it */
+    zt_zones_set_cases(&ZONE_CASES);
 }

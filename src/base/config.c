@@ -109,6 +109,13 @@ static const key_desc keys[] = {
     I("experts.draw_days", experts_draw_days, "2", 0, 30),
     I("experts.job_interval", experts_job_interval, "86400", 10, 604800),
     I("experts.pass_mark", experts_pass_mark, "60", 0, 100),
+    S("zone.role", zone_role, "single"),
+    S("zone.spool_out", zone_spool_out, ""),
+    S("zone.spool_in", zone_spool_in, ""),
+    S("zone.key", zone_key, ""),
+    S("zone.peer_key", zone_peer_key, ""),
+    I("zone.poll_ms", zone_poll_ms, "1000", 20, 3600000),
+    I("zone.max_message", zone_max_message, "1048576", 4096, 67108864),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -143,6 +150,9 @@ static zt_err set_desc(zt_config *c, const key_desc *d, const char *v, zt_error 
             return zt_fail(e, ZT_EINVAL, d->key, "store.synchronous must be FULL, EXTRA or NORMAL, not \"%s\"", v);
         if (d->off == offsetof(zt_config, cookie_secure_mode) && strcmp(v, "auto") && strcmp(v, "0") && strcmp(v, "1"))
             return zt_fail(e, ZT_EINVAL, d->key, "auth.cookie_secure must be auto, 0 or 1, not \"%s\"", v);
+        if (d->off == offsetof(zt_config, zone_role) && strcmp(v, "single") && strcmp(v, "internet") &&
+            strcmp(v, "intranet"))
+            return zt_fail(e, ZT_EINVAL, d->key, "zone.role must be single, internet or intranet, not \"%s\"", v);
         char **p = (char **)(base + d->off);
         free(*p);
         *p = zt_strdup(v);

@@ -101,6 +101,13 @@ typedef struct zt_config {
     int64_t experts_draw_days;       /* experts.draw_days: a draw no earlier than this many working days before */
     int64_t experts_job_interval;    /* experts.job_interval: seconds between runs of the retirement job */
     int64_t experts_pass_mark;       /* experts.pass_mark: an average rating below it removes the expert */
+    char *zone_role;                 /* single | internet (外网) | intranet (内网): docs/zones.md */
+    char *zone_spool_out;            /* where this instance writes its messages to the other zone */
+    char *zone_spool_in;             /* where the other zone's messages arrive */
+    char *zone_key;                  /* this zone's Ed25519 secret key file (zhengtong zones keygen) */
+    char *zone_peer_key;             /* the other zone's public key file */
+    int64_t zone_poll_ms;            /* how often the crossing reads its spool and sends its outbox */
+    int64_t zone_max_message;        /* largest message file read from the spool (bytes) */
 } zt_config;
 
 /* Fill defaults. */

@@ -76,7 +76,7 @@ typedef struct case_new {
     char *form;
     case_attach mats[CASE_MAX_ATTACH];
     size_t nmats;
-    char number[64]; /* out */
+    char number[64]; /* out; in: a number the case already has (one crossed from the 外网) */
     int existing;    /* out: an earlier application with the same idempotency key */
 } case_new;
 

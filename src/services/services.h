@@ -69,6 +69,22 @@ void zt_case_status_url(const zt_config *cfg, const char *number, const char *pa
  * their views show them. */
 void zt_applicant_step(const char *subject_type, json_t *step);
 
+/* --- case_cross.c: cases across the two zones (docs/zones.md) ---------- */
+
+/* A case's application as it crosses to the 内网 (NULL and e on failure). */
+json_t *zt_cases_cross_export(zt_db *db, const char *number, zt_error *e);
+/* On the 内网, the case of a crossed application (same number), applied for
+ * by the applicant's account here; via is the crossing's principal. */
+zt_err zt_cases_cross_import(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
+/* The other zone's step taken on this side's copy of the case. */
+zt_err zt_cases_cross_step(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, zt_error *e);
+/* A material of a crossed application, its bytes checked against the
+ * signed hash: stored, and attached to the case as the applicant's. */
+zt_err zt_cases_cross_material(zt_app *app, zt_db *db, const zt_principal *via, json_t *body, const unsigned char *data,
+                               size_t len, zt_error *e);
+/* The stored file of a material (for the crossing to send). */
+char *zt_cases_cross_material_path(const zt_config *cfg, const char *sha256);
+
 /* --- uploads.c ------------------------------------------------------- */
 
 /* The type of a file from its first bytes: "application/pdf",
@@ -87,6 +103,15 @@ char *zt_uploads_spool_dir(const zt_config *cfg);
 /* May user_id attach upload upload_id (his own upload)? ZT_OK, or
  * ZT_EINVAL naming field when there is no such upload of that owner. */
 zt_err zt_upload_check(zt_db *db, int64_t upload_id, int64_t user_id, const char *field, zt_error *e);
+
+/* Two zones (docs/zones.md): where a stored file of that SHA-256 lies
+ * (malloc'd), for the crossing to send it; and a file that crossed from
+ * the other zone, stored by hash as an upload's bytes are (temp, fsync,
+ * rename; 415 unless PDF, OFD, JPEG or PNG) with its upload row of p's in
+ * the caller's write (upload.create recorded). */
+char *zt_upload_file_path(const zt_config *cfg, const char *hex);
+zt_err zt_upload_import(zt_db *db, const zt_config *cfg, const zt_principal *p, const char *filename,
+                        const unsigned char *data, size_t len, int64_t *id, zt_error *e);
 
 /* Delete the uploads no case holds that are older than
  * services.unattached_upload_ttl at now: the rows, each recorded

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/tsv.h"
+#include "exchange/exchange.h"
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -44,6 +45,7 @@ static const char USAGE[] =
     "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
+    "  exchange   gen-base: generate the base databases the data exchange serves (docs/exchange.md)\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"
@@ -227,7 +229,8 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_app app;
     zt_error e = {0};
     if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
-    if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e)) {
+    if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e) ||
+        zt_exchange_start(&app, &e)) {
         app_close(&app);
         return die(&e);
     }
@@ -264,6 +267,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     if (zt_server_start(srv, &e)) {
         zt_server_free(srv);
         zt_hashpool_stop();
+        zt_exchange_stop();
         app_close(&app);
         return die(&e);
     }
@@ -279,6 +283,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_hashpool_stop(); /* after the server: its deferred requests wait for the pool */
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
+    zt_exchange_stop();       /* writes the calls still queued */
     zt_checkpointer_stop(cp); /* signs a last checkpoint over what was written */
     zt_server_free(srv);
     app_close(&app);
@@ -792,6 +797,17 @@ static int cmd_benchgen(zt_config *cfg, int argc, char **argv) {
     return rc;
 }
 
+/* zhengtong exchange gen-base ... (src/exchange/base.c) */
+static int cmd_exchange(zt_config *cfg, int argc, char **argv) {
+    if (argc < 2 || has_flag(argc, argv, "--help")) return zt_exchange_cli(NULL, argc, argv);
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    int rc = zt_exchange_cli(&app, argc, argv);
+    app_close(&app);
+    return rc;
+}
+
 /* One line per route of a set: markdown (ctx non-NULL) or plain. */
 static void print_set(const zt_route *routes, size_t count, void *md) {
     for (size_t n = 0; n < count; n++) {
@@ -871,6 +887,8 @@ int main(int argc, char **argv) {
         rc = 0;
     } else if (!strcmp(cmd, "bench-gen"))
         rc = cmd_benchgen(&cfg, argc, argv);
+    else if (!strcmp(cmd, "exchange"))
+        rc = cmd_exchange(&cfg, argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "version")) {

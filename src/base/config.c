@@ -85,6 +85,13 @@ static const key_desc keys[] = {
     I("quota.upload_bytes_per_day", quota_upload_bytes, "209715200", 0, INT64_MAX),
     I("quota.uploads_per_hour", quota_uploads, "100", 0, 100000000),
     I("quota.events_per_minute", quota_events, "6000", 0, 100000000),
+    I("exchange.check_days", ex_check_days, "2", 1, 30),
+    I("exchange.answer_days", ex_answer_days, "10", 1, 60),
+    I("exchange.valid_days", ex_valid_days, "365", 1, 1095),
+    I("exchange.rate_per_minute", ex_rate_per_minute, "600", 1, 1000000),
+    I("exchange.log_flush_ms", ex_log_flush_ms, "200", 10, 60000),
+    I("exchange.log_queue_max", ex_log_queue_max, "20000", 100, 10000000),
+    S("exchange.data_office", ex_data_office, "360300-XXZX"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

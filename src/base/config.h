@@ -76,6 +76,13 @@ typedef struct zt_config {
     int64_t quota_upload_bytes;    /* quota.upload_bytes_per_day per account (0 = none) */
     int64_t quota_uploads;         /* quota.uploads_per_hour per account (0 = none) */
     int64_t quota_events;          /* quota.events_per_minute per API key (0 = none) */
+    int64_t ex_check_days;         /* exchange.check_days: working days for the compliance check (共享审查) */
+    int64_t ex_answer_days;        /* exchange.answer_days: working days for a conditional request's answer */
+    int64_t ex_valid_days;         /* exchange.valid_days: a grant's default validity (days) */
+    int64_t ex_rate_per_minute;    /* exchange.rate_per_minute: a grant's default call limit */
+    int64_t ex_log_flush_ms;       /* exchange.log_flush_ms: the call log's batch interval */
+    int64_t ex_log_queue_max;      /* exchange.log_queue_max: calls waiting for the log before calls are refused */
+    char *ex_data_office; /* exchange.data_office: the department code of the data office (数据管理机构) */
 } zt_config;
 
 /* Fill defaults. */

@@ -83,6 +83,8 @@ const PARAMS = {
     month: '2099-01',
     file: '2099-01.xlsx',
     version: '99',
+    dataset: 'persons',
+    key: '999999',
 };
 const concrete = (p) =>
     p.replace(/\{([a-z_]+)\}/g, (_, k) => {

@@ -1,0 +1,577 @@
+/* call.c - the exchange API (数据交换接口): a consumer department's system
+ * calls with its API key (Authorization) and the grant's application key
+ * (X-Grant-Key), naming the person (user) and the case or document number
+ * (issue) the call serves, as X-Road's messageUserId and messageIssue. The
+ * answer holds only the grant's data items; each grant has its own rate
+ * limit; a grant past its expiry is refused and its request carded
+ * (sharing.c).
+ *
+ * Every call - answered or refused - is logged like X-Road's operational
+ * monitoring (ex_calls) and recorded in the ledger. The log is written in
+ * batches: a call is queued in memory and a background thread writes the
+ * queue every exchange.log_flush_ms (or sooner when it grows) in one
+ * transaction, so the exchange is not bound by one fsync per call. The
+ * queue is bounded: when exchange.log_queue_max calls wait (the store
+ * cannot write), new calls are refused (fail closed, as X-Road refuses
+ * messages it cannot log). The usage views write what is queued before they
+ * read. */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/periodic.h"
+#include "exchange/exchange_int.h"
+#include "http/access.h"
+#include "ledger/record.h"
+#include "store/query.h"
+
+int64_t ex_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* the fake clock moves the seconds; the milliseconds are the wall's */
+    return zt_now() * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- the call log ---------------------------------------------------------------- */
+
+typedef struct ex_call {
+    int64_t grant_id, consumer_id, provider_id, resource_id, key_id;
+    int64_t in_ms, out_ms, req_size, resp_size, rows, status;
+    char *dataset, *subject, *user, *issue, *method, *path, *fault_code, *fault, *consumer; /* owned */
+} ex_call;
+
+static struct {
+    pthread_mutex_t mu;
+    ex_call *q;
+    size_t n, cap;
+    zt_app *app;
+    zt_periodic *job;
+    pthread_mutex_t flush_mu; /* one flush at a time keeps the log in call order */
+} LOG = {.mu = PTHREAD_MUTEX_INITIALIZER, .flush_mu = PTHREAD_MUTEX_INITIALIZER};
+
+static char *dup0(const char *s) {
+    char *d = strdup(s ? s : "");
+    if (!d) abort();
+    return d;
+}
+
+static void call_free(ex_call *c) {
+    free(c->dataset), free(c->subject), free(c->user), free(c->issue), free(c->method), free(c->path);
+    free(c->fault_code), free(c->fault), free(c->consumer);
+}
+
+/* Queue a call (its strings are copied); 0, or -1 when the queue is full. */
+static int log_push(const ex_call *c) {
+    pthread_mutex_lock(&LOG.mu);
+    size_t max = LOG.app ? (size_t)LOG.app->cfg->ex_log_queue_max : 20000;
+    if (LOG.n >= max) {
+        pthread_mutex_unlock(&LOG.mu);
+        return -1;
+    }
+    if (LOG.n == LOG.cap) {
+        LOG.cap = LOG.cap ? LOG.cap * 2 : 256;
+        LOG.q = realloc(LOG.q, LOG.cap * sizeof *LOG.q);
+        if (!LOG.q) abort();
+    }
+    ex_call *d = &LOG.q[LOG.n++];
+    *d = *c;
+    d->dataset = dup0(c->dataset), d->subject = dup0(c->subject), d->user = dup0(c->user);
+    d->issue = dup0(c->issue), d->method = dup0(c->method), d->path = dup0(c->path);
+    d->fault_code = c->fault_code ? dup0(c->fault_code) : NULL, d->fault = c->fault ? dup0(c->fault) : NULL;
+    d->consumer = dup0(c->consumer);
+    int poke = LOG.n >= 512;
+    pthread_mutex_unlock(&LOG.mu);
+    if (poke && LOG.job) zt_periodic_poke(LOG.job);
+    return 0;
+}
+
+static int log_full(void) {
+    pthread_mutex_lock(&LOG.mu);
+    int full = LOG.app && LOG.n >= (size_t)LOG.app->cfg->ex_log_queue_max;
+    pthread_mutex_unlock(&LOG.mu);
+    return full;
+}
+
+typedef struct {
+    ex_call *calls;
+    size_t n;
+} batch;
+
+/* One transaction: the calls' monitoring rows and, for each, its ledger
+ * entry (the consumer's key as the actor; a person read is owned by his
+ * account, so he may read the entry). */
+static zt_err flush_write(zt_db *db, void *arg, zt_error *e) {
+    batch *b = arg;
+    for (size_t i = 0; i < b->n; i++) {
+        ex_call *c = &b->calls[i];
+        zt_stmt *st = zt_db_query(
+            db, e,
+            "INSERT INTO ex_calls (grant_id, consumer_id, provider_id, resource_id, dataset, subject, user_ref, issue,"
+            " method, path, request_in_ms, response_out_ms, request_size, response_size, rows, status, succeeded,"
+            " fault_code, fault_string) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            c->grant_id ? ZT_I(c->grant_id) : ZT_NULL, ZT_I(c->consumer_id),
+            c->provider_id ? ZT_I(c->provider_id) : ZT_NULL, c->resource_id ? ZT_I(c->resource_id) : ZT_NULL,
+            ZT_T(c->dataset), ZT_T(c->subject), ZT_T(c->user), ZT_T(c->issue), ZT_T(c->method), ZT_T(c->path),
+            ZT_I(c->in_ms), ZT_I(c->out_ms), ZT_I(c->req_size), ZT_I(c->resp_size), ZT_I(c->rows), ZT_I(c->status),
+            ZT_I(c->status < 400), ZT_T(c->fault_code), ZT_T(c->fault));
+        if (!st) return ZT_EINTERNAL;
+        zt_err rc = zt_step(st, e);
+        if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : ZT_EINTERNAL;
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)zt_col_int(st, 0));
+        zt_db_release(db);
+        int64_t owner = 0;
+        if (!strcmp(c->dataset, "persons") && c->rows == 1) {
+            st = zt_db_query(db, e, "SELECT id FROM users WHERE id_number = ?", ZT_T(c->subject));
+            if (st && zt_step(st, e) == ZT_ROW) owner = zt_col_int(st, 0);
+            zt_db_release(db);
+        }
+        char login[32];
+        snprintf(login, sizeof login, "key:%lld", (long long)c->key_id);
+        zt_principal actor = {.role = "system",
+                              .role_bit = ZT_R_SYSTEM,
+                              .login = login,
+                              .name = login,
+                              .key_id = c->key_id,
+                              .dept_id = c->consumer_id,
+                              .dept_code = c->consumer,
+                              .region = "",
+                              .dept_region = ""};
+        json_t *d =
+            json_pack("{s:o,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s?}", "grant",
+                      c->grant_id ? json_integer(c->grant_id) : json_null(), "dataset", c->dataset, "subject",
+                      c->subject, "user", c->user, "issue", c->issue, "status", (json_int_t)c->status, "response_size",
+                      (json_int_t)c->resp_size, "rows", (json_int_t)c->rows, "fault", c->fault_code);
+        rc = zt_record(db, &actor, "exchange.call", "exchange_call", id, owner, d, e);
+        json_decref(d);
+        if (rc) return rc;
+    }
+    return ZT_OK;
+}
+
+zt_err ex_log_flush(zt_app *app, zt_error *e) {
+    pthread_mutex_lock(&LOG.flush_mu);
+    pthread_mutex_lock(&LOG.mu);
+    batch b = {LOG.q, LOG.n};
+    LOG.q = NULL, LOG.n = LOG.cap = 0;
+    pthread_mutex_unlock(&LOG.mu);
+    zt_err rc = ZT_OK;
+    if (b.n) {
+        rc = zt_store_write(app->store, flush_write, &b, e);
+        if (rc) {
+            /* kept, in order, before what came meanwhile: the next flush tries again */
+            pthread_mutex_lock(&LOG.mu);
+            ex_call *q = malloc((b.n + LOG.n + 1) * sizeof *q);
+            if (!q) abort();
+            memcpy(q, b.calls, b.n * sizeof *q);
+            if (LOG.n) memcpy(q + b.n, LOG.q, LOG.n * sizeof *q);
+            free(LOG.q);
+            LOG.q = q, LOG.n += b.n, LOG.cap = LOG.n + 1;
+            pthread_mutex_unlock(&LOG.mu);
+            free(b.calls);
+            pthread_mutex_unlock(&LOG.flush_mu);
+            return rc;
+        }
+        for (size_t i = 0; i < b.n; i++) call_free(&b.calls[i]);
+    }
+    free(b.calls);
+    pthread_mutex_unlock(&LOG.flush_mu);
+    return rc;
+}
+
+static void flush_job(void *arg, int stopping) {
+    (void)stopping;
+    zt_error e = {0};
+    if (ex_log_flush(arg, &e)) zt_warn("exchange: the call log could not be written: %s", e.message);
+}
+
+zt_err ex_log_start(zt_app *app, zt_error *e) {
+    LOG.app = app;
+    LOG.job = zt_periodic_start(app->cfg->ex_log_flush_ms, 1, flush_job, app);
+    if (!LOG.job) return zt_fail(e, ZT_EINTERNAL, NULL, "exchange: cannot start the call log thread");
+    return ZT_OK;
+}
+
+void ex_log_stop(void) {
+    zt_periodic_stop(LOG.job); /* its final run writes what is queued */
+    LOG.job = NULL;
+}
+
+/* --- rate limits ------------------------------------------------------------------- */
+
+/* Calls per grant in the current minute, in memory (a fixed table; a grant
+ * whose slot another took shares its count, which only errs on the side of
+ * refusing). */
+#define RATE_SLOTS 4096
+static struct {
+    pthread_mutex_t mu;
+    struct {
+        int64_t grant, minute, n;
+    } s[RATE_SLOTS];
+} RATE = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* 1 when the call is within the grant's limit (and counted). */
+static int rate_take(int64_t grant, int64_t limit, int64_t now, int64_t *retry) {
+    int64_t minute = now / 60;
+    pthread_mutex_lock(&RATE.mu);
+    size_t i = (size_t)((uint64_t)grant * 2654435761u) % RATE_SLOTS;
+    if (RATE.s[i].grant != grant || RATE.s[i].minute != minute) {
+        RATE.s[i].grant = grant, RATE.s[i].minute = minute, RATE.s[i].n = 0;
+    }
+    int ok = RATE.s[i].n < limit;
+    if (ok) RATE.s[i].n++;
+    pthread_mutex_unlock(&RATE.mu);
+    *retry = (minute + 1) * 60 - now;
+    return ok;
+}
+
+/* --- a call ------------------------------------------------------------------------- */
+
+typedef struct grant_info {
+    int64_t id, consumer_id, provider_id, resource_id, expires_at, rate;
+    char dataset[32];
+    json_t *items; /* owned */
+} grant_info;
+
+/* The grant of an application key: ZT_OK, or 401 (unknown key). */
+static zt_err grant_of_key(zt_db *db, const char *key, grant_info *g, zt_error *e) {
+    unsigned char h[32];
+    crypto_hash_sha256(h, (const unsigned char *)key, strlen(key)); /* as API keys are kept */
+    zt_stmt *st = zt_db_prepare(db,
+                                "SELECT g.id, g.consumer_id, r.dept_id, g.resource_id, g.expires_at,"
+                                " g.rate_per_minute, coalesce(r.dataset, ''), g.items FROM ex_grants g"
+                                " JOIN ex_resources r ON r.id = g.resource_id WHERE g.key_hash = ?",
+                                e);
+    if (!st) return ZT_EINTERNAL;
+    zt_bind_blob(st, 1, h, 32);
+    zt_err rc = zt_step(st, e);
+    if (rc != ZT_ROW) {
+        zt_db_release(db);
+        return zt_step_failed(rc) ? rc : zt_fail(e, ZT_EUNAUTH, "X-Grant-Key", "应用密钥无效");
+    }
+    *g = (grant_info){.id = zt_col_int(st, 0),
+                      .consumer_id = zt_col_int(st, 1),
+                      .provider_id = zt_col_int(st, 2),
+                      .resource_id = zt_col_int(st, 3),
+                      .expires_at = zt_col_int(st, 4),
+                      .rate = zt_col_int(st, 5)};
+    snprintf(g->dataset, sizeof g->dataset, "%s", zt_col_text(st, 6));
+    g->items = json_loads(zt_col_text(st, 7), 0, NULL);
+    zt_db_release(db);
+    if (!g->items) g->items = json_array();
+    return ZT_OK;
+}
+
+/* The granted columns of the dataset, as literal SQL: only the dataset's
+ * own column names (static strings) ever enter the statement. */
+static char *granted_cols(zt_arena *a, const ex_dataset *ds, json_t *items, int *n) {
+    char *cols = zt_arena_strdup(a, "");
+    *n = 0;
+    for (const char *const *c = ds->columns; *c; c++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(items, i, v) if (!strcmp(*c, json_string_value(v))) {
+            cols = zt_arena_printf(a, "%s%s%s", cols, *n ? ", " : "", *c);
+            (*n)++;
+        }
+    }
+    return cols;
+}
+
+static json_t *row_json(zt_stmt *st, const ex_dataset *ds, json_t *items) {
+    json_t *o = json_object();
+    int k = 0;
+    for (const char *const *c = ds->columns; *c; c++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(items, i, v) if (!strcmp(*c, json_string_value(v))) {
+            if (!strcmp(*c, "capital"))
+                json_object_set_new(o, *c, json_integer(zt_col_int(st, k)));
+            else
+                json_object_set_new(o, *c, zt_col_json_text(st, k));
+            k++;
+        }
+    }
+    return o;
+}
+
+/* Refuse (and log) a call. */
+static zt_err refuse(zt_req *r, ex_call *c, zt_err code, const char *field, const char *fault_code, const char *msg,
+                     zt_error *e) {
+    zt_fail(e, code, field, "%s", msg);
+    static const int STATUS[] = {
+        [ZT_EINVAL] = 400,    [ZT_EUNAUTH] = 401,    [ZT_EFORBIDDEN] = 403, [ZT_ENOTFOUND] = 404,
+        [ZT_ECONFLICT] = 409, [ZT_ETHROTTLED] = 429, [ZT_EUNAVAIL] = 503};
+    c->status = (size_t)code < sizeof STATUS / sizeof STATUS[0] && STATUS[code] ? STATUS[code] : 500;
+    c->out_ms = ex_now_ms();
+    c->fault_code = (char *)fault_code;
+    c->fault = (char *)msg;
+    (void)r;
+    if (code != ZT_EUNAVAIL) log_push(c);
+    return code;
+}
+
+typedef struct {
+    int64_t grant;
+    const zt_principal *p;
+} expired_arg;
+
+static zt_err expired_write(zt_db *db, void *arg, zt_error *e) {
+    expired_arg *x = arg;
+    return ex_expired_use(db, x->grant, x->p, e);
+}
+
+/* Each word of a value the call must carry (user, issue): 1-64 bytes, no
+ * control characters. */
+static int ref_ok(const char *s) {
+    if (!s || !*s || strlen(s) > 64) return 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) return 0;
+    return 1;
+}
+
+#define QUERY_MAX 20
+
+/* GET /api/exchange/data/{dataset}/{key} and /api/exchange/data/{dataset}?name=&region= */
+static zt_err serve(zt_req *r, int by_key, zt_error *e) {
+    zt_app *app = zt_app_of(r);
+    const zt_principal *p = zt_req_principal(r);
+    zt_arena *a = zt_req_arena(r);
+    const char *dsname = zt_req_param(r, "dataset");
+    const char *user = zt_req_query(r, "user"), *issue = zt_req_query(r, "issue");
+    const char *region = by_key ? NULL : zt_req_query(r, "region");
+    const char *subject = by_key ? zt_req_param(r, "key") : zt_req_query(r, "name");
+    ex_call c = {.consumer_id = p->dept_id,
+                 .key_id = p->key_id,
+                 .in_ms = ex_now_ms(),
+                 .dataset = (char *)(dsname ? dsname : ""),
+                 .subject = (char *)(subject ? subject : ""),
+                 .user = (char *)(user ? user : ""),
+                 .issue = (char *)(issue ? issue : ""),
+                 .method = "GET",
+                 .path = (char *)zt_req_path(r),
+                 .consumer = (char *)(p->dept_code ? p->dept_code : "")};
+    c.req_size = (int64_t)strlen(c.path);
+    if (log_full())
+        return refuse(r, &c, ZT_EUNAVAIL, NULL, "log_unavailable", "交换日志暂时无法写入，调用被拒绝（请稍后重试）", e);
+    const char *key = zt_req_header(r, "X-Grant-Key");
+    if (!key || !*key || strlen(key) > 128)
+        return refuse(r, &c, ZT_EFORBIDDEN, "X-Grant-Key", "no_grant_key", "缺少应用密钥（请求头 X-Grant-Key）", e);
+    zt_db *db = zt_store_reader(app->store);
+    grant_info g;
+    zt_err rc = grant_of_key(db, key, &g, e);
+    /* the system is authenticated (its API key): a grant it does not hold is 403 */
+    if (rc == ZT_EUNAUTH) return refuse(r, &c, ZT_EFORBIDDEN, "X-Grant-Key", "bad_grant_key", "应用密钥无效", e);
+    if (rc) return rc;
+    c.grant_id = g.id, c.provider_id = g.provider_id, c.resource_id = g.resource_id;
+    const ex_dataset *ds = ex_dataset_get(dsname);
+    int64_t retry;
+    if (g.consumer_id != p->dept_id) {
+        rc = refuse(r, &c, ZT_EFORBIDDEN, "X-Grant-Key", "not_consumer", "该应用密钥不属于调用部门", e);
+    } else if (!ds || strcmp(g.dataset, ds->name)) {
+        rc = refuse(r, &c, ZT_EFORBIDDEN, "dataset", "not_granted", "授权不包含该数据集", e);
+    } else if (g.expires_at <= zt_now()) {
+        expired_arg x = {g.id, p};
+        zt_error ignored = {0}; /* the refusal stands even if the card must wait for the store */
+        zt_store_write(app->store, expired_write, &x, &ignored);
+        rc = refuse(r, &c, ZT_EFORBIDDEN, "X-Grant-Key", "grant_expired", "授权已过期，调用被拒绝并已告警", e);
+    } else if (!ref_ok(user)) {
+        rc = refuse(r, &c, ZT_EINVAL, "user", "no_user", "须注明调用所服务的经办人（user，1-64 字节）", e);
+    } else if (!ref_ok(issue)) {
+        rc = refuse(r, &c, ZT_EINVAL, "issue", "no_issue", "须注明调用所服务的办件或文书编号（issue，1-64 字节）", e);
+    } else if (!subject || !*subject || strlen(subject) > 64 || (region && strlen(region) > 12)) {
+        rc = refuse(r, &c, ZT_EINVAL, by_key ? "key" : "name", "no_subject",
+                    by_key ? "须给出记录的标识（身份证号码或统一社会信用代码）" : "须给出查询条件 name", e);
+    } else if (!rate_take(g.id, g.rate, zt_now(), &retry)) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)(retry > 0 ? retry : 1));
+        zt_reply_header(r, "Retry-After", ra);
+        rc = refuse(r, &c, ZT_ETHROTTLED, NULL, "rate_limited", "超过授权的调用频率限制", e);
+    }
+    if (rc) {
+        json_decref(g.items);
+        return rc;
+    }
+    int n;
+    char *cols = granted_cols(a, ds, g.items, &n);
+    json_t *body = NULL;
+    if (!n) {
+        json_decref(g.items);
+        return refuse(r, &c, ZT_EFORBIDDEN, NULL, "no_items", "授权不包含该数据集的任何数据项", e);
+    }
+    zt_stmt *st;
+    if (by_key) {
+        st = zt_db_query(db, e, zt_arena_printf(a, "SELECT %s FROM %s WHERE %s = ?", cols, ds->table, ds->key),
+                         ZT_T(subject));
+    } else {
+        char pre[16];
+        snprintf(pre, sizeof pre, "%s", region && *region ? region : "");
+        st = zt_db_query(db, e,
+                         zt_arena_printf(a,
+                                         "SELECT %s FROM %s WHERE name = ? AND substr(region_code, 1, ?) = ?"
+                                         " ORDER BY %s LIMIT ?",
+                                         cols, ds->table, ds->key),
+                         ZT_T(subject), ZT_I((int64_t)strlen(pre)), ZT_T(pre), ZT_I(QUERY_MAX));
+    }
+    if (!st) {
+        json_decref(g.items);
+        return ZT_EINTERNAL;
+    }
+    json_t *records = json_array();
+    while ((rc = zt_step(st, e)) == ZT_ROW) json_array_append_new(records, row_json(st, ds, g.items));
+    zt_db_release(db);
+    json_decref(g.items);
+    if (zt_step_failed(rc)) {
+        json_decref(records);
+        return rc;
+    }
+    c.rows = (int64_t)json_array_size(records);
+    if (by_key && !c.rows) {
+        json_decref(records);
+        return refuse(r, &c, ZT_ENOTFOUND, "key", "not_found", "没有该记录", e);
+    }
+    body = by_key ? json_pack("{s:I,s:s,s:O}", "grant", (json_int_t)g.id, "dataset", ds->name, "record",
+                              json_array_get(records, 0))
+                  : json_pack("{s:I,s:s,s:O}", "grant", (json_int_t)g.id, "dataset", ds->name, "records", records);
+    json_decref(records);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text) abort();
+    c.status = 200;
+    c.resp_size = (int64_t)strlen(text);
+    c.out_ms = ex_now_ms();
+    if (log_push(&c)) {
+        free(text);
+        return zt_fail(e, ZT_EUNAVAIL, NULL, "交换日志暂时无法写入，调用被拒绝（请稍后重试）");
+    }
+    zt_reply_data(r, 200, "application/json", text, strlen(text));
+    free(text);
+    return ZT_OK;
+}
+
+static zt_err h_get_one(zt_req *r, zt_error *e) { return serve(r, 1, e); }
+static zt_err h_query(zt_req *r, zt_error *e) { return serve(r, 0, e); }
+
+/* --- usage ------------------------------------------------------------------------- */
+
+#define CALL_COLS                                                                                                      \
+    "x.id, x.grant_id, dc.code, dc.name, x.dataset, x.subject, x.user_ref, x.issue, x.request_in_ms,"                  \
+    " x.response_out_ms, x.response_size, x.rows, x.status, x.fault_code, x.fault_string, coalesce(g.purpose, ''),"    \
+    " coalesce(g.items, '[]'), x.path"
+#define CALL_FROM "ex_calls x JOIN departments dc ON dc.id = x.consumer_id LEFT JOIN ex_grants g ON g.id = x.grant_id"
+
+typedef struct {
+    json_t *items;
+    int citizen; /* the citizen's view: no consumer's staff names */
+} list_ctx;
+
+static void call_row(zt_stmt *st, void *ctx) {
+    list_ctx *l = ctx;
+    json_t *items = json_loads(zt_col_text(st, 16), 0, NULL);
+    json_t *o =
+        json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:s,s:o}", "id", (json_int_t)zt_col_int(st, 0), "grant",
+                  zt_col_is_null(st, 1) ? json_null() : json_integer(zt_col_int(st, 1)), "consumer", zt_col_text(st, 2),
+                  "consumer_name", zt_col_text(st, 3), "dataset", zt_col_text(st, 4), "issue", zt_col_text(st, 7),
+                  "purpose", zt_col_text(st, 15), "at", zt_json_time(zt_col_int(st, 8) / 1000), "status",
+                  (json_int_t)zt_col_int(st, 12), "path", zt_col_text(st, 17), "items", items ? items : json_array());
+    if (!l->citizen) {
+        json_object_set_new(o, "subject", json_string(zt_col_text(st, 5)));
+        json_object_set_new(o, "user", json_string(zt_col_text(st, 6)));
+        json_object_set_new(o, "request_in_ms", json_integer(zt_col_int(st, 8)));
+        json_object_set_new(o, "response_out_ms", json_integer(zt_col_int(st, 9)));
+        json_object_set_new(o, "response_size", json_integer(zt_col_int(st, 10)));
+        json_object_set_new(o, "rows", json_integer(zt_col_int(st, 11)));
+        json_object_set_new(o, "fault_code", zt_col_json_text(st, 13));
+        json_object_set_new(o, "fault_string", zt_col_json_text(st, 14));
+    }
+    json_array_append_new(l->items, o);
+}
+
+static zt_err list_calls(zt_req *r, zt_qb *f, int citizen, zt_error *e) {
+    zt_app *app = zt_app_of(r);
+    zt_err rc = ex_log_flush(app, e);
+    int64_t limit, offset, total;
+    if (!rc) rc = zt_req_page(r, &limit, &offset, e);
+    if (rc) return rc;
+    list_ctx l = {json_array(), citizen};
+    rc = zt_qb_list(zt_store_reader(app->store), f, CALL_COLS, CALL_FROM, "ORDER BY x.id DESC", limit, offset, call_row,
+                    &l, &total, e);
+    if (rc) {
+        json_decref(l.items);
+        return rc;
+    }
+    zt_reply_json(r, 200, zt_page_json(l.items, total, limit, offset));
+    return ZT_OK;
+}
+
+/* GET /api/exchange/calls?side=provider|consumer&grant=&subject=&issue=:
+ * who used the department's data (provider), or its own calls (consumer);
+ * the data office, supervisors and auditors: all. */
+static zt_err h_calls(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "1 = 1");
+    const char *side = zt_req_query(r, "side");
+    int all = (p->role_bit & (ZT_R_DATA | ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR)) != 0;
+    if (!all || (side && *side)) {
+        zt_qb_sql(&f, side && !strcmp(side, "consumer") ? " AND x.consumer_id = ?" : " AND x.provider_id = ?");
+        zt_qb_int(&f, p->dept_id ? p->dept_id : -1);
+    }
+    int64_t grant;
+    zt_err rc = zt_req_query_int(r, "grant", 0, 0, INT64_MAX, &grant, e);
+    if (rc) return rc;
+    if (grant) {
+        zt_qb_sql(&f, " AND x.grant_id = ?");
+        zt_qb_int(&f, grant);
+    }
+    const char *subject = zt_req_query(r, "subject"), *issue = zt_req_query(r, "issue");
+    if (subject && *subject) {
+        zt_qb_sql(&f, " AND x.subject = ?");
+        zt_qb_text(&f, subject);
+    }
+    if (issue && *issue) {
+        zt_qb_sql(&f, " AND x.issue = ?");
+        zt_qb_text(&f, issue);
+    }
+    return list_calls(r, &f, 0, e);
+}
+
+/* GET /api/exchange/my-reads: who read the citizen's population record and
+ * why (谁查看了我的数据): the answered calls on the person whose ID number is
+ * the account's. */
+static zt_err h_my_reads(zt_req *r, zt_error *e) {
+    const zt_principal *p = zt_req_principal(r);
+    zt_db *db = zt_store_reader(zt_app_of(r)->store);
+    zt_stmt *st = zt_db_query(db, e, "SELECT coalesce(id_number, '') FROM users WHERE id = ?", ZT_I(p->user_id));
+    if (!st) return ZT_EINTERNAL;
+    char idn[32] = "";
+    if (zt_step(st, e) == ZT_ROW) snprintf(idn, sizeof idn, "%s", zt_col_text(st, 0));
+    zt_db_release(db);
+    zt_qb f;
+    zt_qb_init(&f, zt_req_arena(r), "x.dataset = 'persons' AND x.status = 200 AND x.rows = 1 AND x.subject = ?");
+    zt_qb_text(&f, *idn ? idn : "-");
+    return list_calls(r, &f, 1, e);
+}
+
+static const zt_route routes[] = {
+    {"GET", "/api/exchange/data/{dataset}/{key}", h_get_one, ZT_R_SYSTEM,
+     "the exchange: one record of a base database by its key (X-Grant-Key; ?user ?issue required): granted items only"},
+    {"GET", "/api/exchange/data/{dataset}", h_query, ZT_R_SYSTEM,
+     "the exchange: records by ?name (?region; X-Grant-Key; ?user ?issue required): granted items only, at most 20"},
+    {"GET", "/api/exchange/calls", h_calls,
+     ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_DATA | ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
+     "the exchange's call log (who used the department's data; ?side ?grant ?subject ?issue, paged)"},
+    {"GET", "/api/exchange/my-reads", h_my_reads, ZT_R_CITIZEN,
+     "who read my population record and why (谁查看了我的数据), paged"},
+};
+
+const zt_route *ex_call_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

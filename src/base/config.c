@@ -92,6 +92,11 @@ static const key_desc keys[] = {
     I("exchange.log_flush_ms", ex_log_flush_ms, "200", 10, 60000),
     I("exchange.log_queue_max", ex_log_queue_max, "20000", 100, 10000000),
     S("exchange.data_office", ex_data_office, "360300-XXZX"),
+    S("exchange.hours", ex_hours, "07:00-22:00"),
+    I("exchange.volume_window", ex_volume_window, "3600", 60, 86400),
+    I("exchange.volume_baseline_windows", ex_volume_baseline, "24", 1, 720),
+    I("exchange.volume_factor", ex_volume_factor, "5", 1, 1000),
+    I("exchange.volume_min", ex_volume_min, "100", 1, 100000000),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

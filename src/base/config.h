@@ -82,6 +82,11 @@ typedef struct zt_config {
     int64_t ex_rate_per_minute;    /* exchange.rate_per_minute: a grant's default call limit */
     int64_t ex_log_flush_ms;       /* exchange.log_flush_ms: the call log's batch interval */
     int64_t ex_log_queue_max;      /* exchange.log_queue_max: calls waiting for the log before calls are refused */
+    char *ex_hours;                /* exchange.hours: a grant's default calling hours (HH:MM-HH:MM) */
+    int64_t ex_volume_window;      /* exchange.volume_window: seconds of a volume window */
+    int64_t ex_volume_baseline;    /* exchange.volume_baseline_windows: windows the baseline averages */
+    int64_t ex_volume_factor;      /* exchange.volume_factor: calls above factor x baseline are abnormal */
+    int64_t ex_volume_min;         /* exchange.volume_min: ... and at least this many in the window */
     char *ex_data_office; /* exchange.data_office: the department code of the data office (数据管理机构) */
 } zt_config;
 

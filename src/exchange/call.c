@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "base/calendar.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/periodic.h"
@@ -101,7 +102,86 @@ static int log_full(void) {
 typedef struct {
     ex_call *calls;
     size_t n;
+    const zt_config *cfg;
 } batch;
+
+/* Minute of the day (city time) of a Unix time. */
+static int minute_of_day(int64_t t, char day[11]) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    zt_day_format(zt_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), day);
+    return tm.tm_hour * 60 + tm.tm_min;
+}
+
+static zt_err count_calls(zt_db *db, int64_t grant, int64_t from_ms, int64_t to_ms, int64_t *n, zt_error *e) {
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT count(*) FROM ex_calls WHERE grant_id = ? AND request_in_ms >= ?"
+                              " AND request_in_ms < ? AND status = 200",
+                              ZT_I(grant), ZT_I(from_ms), ZT_I(to_ms));
+    if (!st) return ZT_EINTERNAL;
+    zt_err rc = zt_step(st, e);
+    if (rc != ZT_ROW) return zt_step_failed(rc) ? rc : ZT_EINTERNAL;
+    *n = zt_col_int(st, 0);
+    zt_db_release(db);
+    return ZT_OK;
+}
+
+/* The alerts of one grant after a batch of its answered calls (the batch's
+ * calls from first to last): a call outside the grant's hours (once a day),
+ * a window's calls above exchange.volume_factor times the grant's own
+ * baseline - its average over the exchange.volume_baseline_windows windows
+ * before - and at least exchange.volume_min (once a window). */
+static zt_err grant_alerts(zt_db *db, const batch *b, int64_t grant, zt_error *e) {
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT hours, coalesce(volume_alert_window, -1), coalesce(off_hours_alert_day, '')"
+                              " FROM ex_grants WHERE id = ?",
+                              ZT_I(grant));
+    if (!st) return ZT_EINTERNAL;
+    if (zt_step(st, e) != ZT_ROW) {
+        zt_db_release(db);
+        return ZT_OK;
+    }
+    char hours[16], last_day[11];
+    snprintf(hours, sizeof hours, "%s", zt_col_text(st, 0));
+    int64_t last_window = zt_col_int(st, 1);
+    snprintf(last_day, sizeof last_day, "%s", zt_col_text(st, 2));
+    zt_db_release(db);
+    int h0 = 0, h1 = 24 * 60;
+    ex_hours_parse(hours, &h0, &h1);
+    int64_t last_ms = 0;
+    zt_err rc = ZT_OK;
+    for (size_t i = 0; i < b->n && !rc; i++) {
+        const ex_call *c = &b->calls[i];
+        if (c->grant_id != grant || c->status != 200) continue;
+        if (c->in_ms > last_ms) last_ms = c->in_ms;
+        char day[11];
+        int m = minute_of_day(c->in_ms / 1000, day);
+        if ((m < h0 || m >= h1) && strcmp(day, last_day)) {
+            char detail[200];
+            snprintf(detail, sizeof detail, "%s %02d:%02d 调用，授权调用时段为 %s", day, m / 60, m % 60, hours);
+            rc = zt_db_run(db, e, "UPDATE ex_grants SET off_hours_alert_day = ? WHERE id = ?", ZT_T(day), ZT_I(grant));
+            if (!rc) rc = ex_alert(db, grant, "off_hours", detail, e);
+            snprintf(last_day, sizeof last_day, "%s", day);
+        }
+    }
+    if (rc || !last_ms) return rc;
+    int64_t w = b->cfg->ex_volume_window * 1000, window = last_ms / w, now_n, before_n;
+    if (window == last_window) return ZT_OK;
+    if ((rc = count_calls(db, grant, window * w, (window + 1) * w, &now_n, e)) ||
+        (rc = count_calls(db, grant, (window - b->cfg->ex_volume_baseline) * w, window * w, &before_n, e)))
+        return rc;
+    /* above factor x baseline: now_n * windows > factor * before_n, in integers */
+    if (now_n < b->cfg->ex_volume_min || now_n * b->cfg->ex_volume_baseline <= b->cfg->ex_volume_factor * before_n)
+        return ZT_OK;
+    char detail[200];
+    snprintf(detail, sizeof detail, "本时段调用 %lld 次，此前 %lld 个时段平均 %.1f 次（阈值 %lld 倍且不少于 %lld 次）",
+             (long long)now_n, (long long)b->cfg->ex_volume_baseline,
+             (double)before_n / (double)b->cfg->ex_volume_baseline, (long long)b->cfg->ex_volume_factor,
+             (long long)b->cfg->ex_volume_min);
+    rc = zt_db_run(db, e, "UPDATE ex_grants SET volume_alert_window = ? WHERE id = ?", ZT_I(window), ZT_I(grant));
+    return rc ? rc : ex_alert(db, grant, "volume", detail, e);
+}
 
 /* One transaction: the calls' monitoring rows and, for each, its ledger
  * entry (the consumer's key as the actor; a person read is owned by his
@@ -152,13 +232,22 @@ static zt_err flush_write(zt_db *db, void *arg, zt_error *e) {
         json_decref(d);
         if (rc) return rc;
     }
+    /* each grant with answered calls in the batch, once */
+    for (size_t i = 0; i < b->n; i++) {
+        int64_t g = b->calls[i].grant_id;
+        int seen = !g || b->calls[i].status != 200;
+        for (size_t j = 0; j < i && !seen; j++) seen = b->calls[j].grant_id == g && b->calls[j].status == 200;
+        if (seen) continue;
+        zt_err rc = grant_alerts(db, b, g, e);
+        if (rc) return rc;
+    }
     return ZT_OK;
 }
 
 zt_err ex_log_flush(zt_app *app, zt_error *e) {
     pthread_mutex_lock(&LOG.flush_mu);
     pthread_mutex_lock(&LOG.mu);
-    batch b = {LOG.q, LOG.n};
+    batch b = {LOG.q, LOG.n, app->cfg};
     LOG.q = NULL, LOG.n = LOG.cap = 0;
     pthread_mutex_unlock(&LOG.mu);
     zt_err rc = ZT_OK;

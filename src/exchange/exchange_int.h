@@ -40,6 +40,13 @@ zt_err ex_log_flush(zt_app *app, zt_error *e);
 /* A grant used after expiry: step its request (sharing.c), inside a write. */
 zt_err ex_expired_use(zt_db *db, int64_t grant_id, const zt_principal *p, zt_error *e);
 
+/* An abnormal use of a grant (alert "volume" or "off_hours", detail in
+ * Chinese): a step of its request the supervision rules card. */
+zt_err ex_alert(zt_db *db, int64_t grant_id, const char *alert, const char *detail, zt_error *e);
+
+/* "HH:MM-HH:MM" into minutes of the day [from, to); 0 or -1. */
+int ex_hours_parse(const char *s, int *from, int *to);
+
 /* The Unix time in milliseconds. */
 int64_t ex_now_ms(void);
 

@@ -27,7 +27,7 @@
 
 typedef struct req_row {
     int64_t id, resource_id, consumer_id, provider_id, valid_days, updated_at, owner;
-    char number[48], state[16], check_due[11], answer_due[11];
+    char number[48], state[16], check_due[11], answer_due[11], hours[16];
     char consumer[64], provider[64], consumer_name[128], resource[64], resource_name[256], share_type[16];
     char office[64], office_region[16], provider_region[16];
     char *items, *purpose; /* owned */
@@ -43,7 +43,7 @@ static zt_err load_req(zt_db *db, const char *number, const char *office, req_ro
         db, e,
         "SELECT q.id, q.resource_id, q.consumer_id, q.provider_id, q.valid_days, q.updated_at, q.number, q.state,"
         " q.check_due, coalesce(q.answer_due, ''), dc.code, dp.code, dc.name, r.identifier, c.name, c.share_type,"
-        " q.items, q.purpose, dp.region_code, coalesce(q.created_by, 0),"
+        " q.items, q.purpose, dp.region_code, coalesce(q.created_by, 0), q.hours,"
         " coalesce((SELECT code || ' ' || region_code FROM departments WHERE code = ?), '')"
         " FROM ex_requests q JOIN departments dc ON dc.id = q.consumer_id JOIN departments dp ON dp.id = q.provider_id"
         " JOIN ex_resources r ON r.id = q.resource_id JOIN ex_catalogue c ON c.resource_id = q.resource_id"
@@ -75,7 +75,8 @@ static zt_err load_req(zt_db *db, const char *number, const char *office, req_ro
     rr->items = strdup(zt_col_text(st, 16));
     rr->purpose = strdup(zt_col_text(st, 17));
     snprintf(rr->provider_region, sizeof rr->provider_region, "%s", zt_col_text(st, 18));
-    const char *o = zt_col_text(st, 20);
+    snprintf(rr->hours, sizeof rr->hours, "%s", zt_col_text(st, 20));
+    const char *o = zt_col_text(st, 21);
     const char *sp = strchr(o, ' ');
     if (sp) {
         snprintf(rr->office, sizeof rr->office, "%.*s", (int)(sp - o), o);
@@ -118,9 +119,9 @@ typedef struct {
 static zt_err issue_grant(zt_db *db, const req_row *rr, int64_t at, int64_t rate, zt_error *e) {
     return zt_db_run(db, e,
                      "INSERT INTO ex_grants (request_id, consumer_id, resource_id, items, purpose, expires_at,"
-                     " rate_per_minute, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     " rate_per_minute, hours, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      ZT_I(rr->id), ZT_I(rr->consumer_id), ZT_I(rr->resource_id), ZT_T(rr->items), ZT_T(rr->purpose),
-                     ZT_I(at + rr->valid_days * 86400), ZT_I(rate), ZT_I(at));
+                     ZT_I(at + rr->valid_days * 86400), ZT_I(rate), ZT_T(rr->hours), ZT_I(at));
 }
 
 static zt_err req_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
@@ -137,7 +138,7 @@ static zt_err req_apply(zt_db *db, zt_flow_move *m, zt_error *e) {
     const char *reason = json_string_value(json_object_get(m->fields, "reason"));
     if (!rc && reason)
         rc = zt_db_run(db, e, "UPDATE ex_requests SET reason = ? WHERE id = ?", ZT_T(reason), ZT_I(rr->id));
-    if (!rc && !strcmp(m->to, "granted") && strcmp(a, "expired_use")) rc = issue_grant(db, rr, m->at, x->rate, e);
+    if (!rc && !strcmp(m->to, "granted") && strcmp(m->from, "granted")) rc = issue_grant(db, rr, m->at, x->rate, e);
     /* a revoked grant ends now: a later call is refused (and carded) as after expiry */
     if (!rc && !strcmp(a, "revoke"))
         rc = zt_db_run(db, e, "UPDATE ex_grants SET expires_at = min(expires_at, ?) WHERE request_id = ?", ZT_I(m->at),
@@ -230,14 +231,18 @@ static zt_err apply_write(zt_db *db, void *arg, zt_error *e) {
     snprintf(prefix, sizeof prefix, "GX%04d%02d%02d", y, mo, d);
     if ((rc = zt_number_next(db, prefix, 4, a->number, sizeof a->number, e))) return rc;
     zt_day_format(zt_cal_add(a->app->cal, today, (int)a->app->cfg->ex_check_days), check_due);
+    const char *hours = json_string_value(json_object_get(a->b, "hours"));
+    if (!hours || !*hours) hours = a->app->cfg->ex_hours;
+    int h0, h1;
+    if (ex_hours_parse(hours, &h0, &h1)) return zt_fail(e, ZT_EINVAL, "hours", "调用时段须是 HH:MM-HH:MM（如 08:00-20:00）");
     char *its = json_dumps(items, JSON_COMPACT);
     rc = zt_db_run(db, e,
                    "INSERT INTO ex_requests (number, resource_id, consumer_id, provider_id, items, purpose, basis,"
-                   " valid_days, state, check_due, created_by, created_at, updated_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'checking', ?, ?, ?, ?)",
+                   " valid_days, hours, state, check_due, created_by, created_at, updated_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'checking', ?, ?, ?, ?)",
                    ZT_T(a->number), ZT_I(resource_id), ZT_I(a->p->dept_id), ZT_I(provider_id), ZT_T(its),
                    ZT_T(json_string_value(json_object_get(a->b, "purpose"))),
-                   ZT_T(json_string_value(json_object_get(a->b, "basis"))), ZT_I(valid), ZT_T(check_due),
+                   ZT_T(json_string_value(json_object_get(a->b, "basis"))), ZT_I(valid), ZT_T(hours), ZT_T(check_due),
                    ZT_I(a->p->user_id), ZT_I(now), ZT_I(now));
     free(its);
     if (rc) return rc;
@@ -303,7 +308,7 @@ static zt_err h_apply(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_json(r, &a.b, e);
     const char *s;
     if (!rc)
-        rc = zt_json_only(a.b, (const char *const[]){"resource", "items", "purpose", "basis", "valid_days", NULL}, e);
+        rc = zt_json_only(a.b, (const char *const[]){"resource", "items", "purpose", "basis", "valid_days", "hours", NULL}, e);
     if (!rc) rc = zt_json_str(a.b, "resource", 1, 64, &s, e);
     if (!rc) rc = zt_json_str(a.b, "purpose", 1, 2000, &s, e);
     if (!rc && zt_blank(s)) rc = zt_fail(e, ZT_EINVAL, "purpose", "须写明用途");
@@ -411,7 +416,7 @@ static zt_err h_list(zt_req *r, zt_error *e) {
 
 #define GRANT_COLS                                                                                                     \
     "g.id, q.number, r.identifier, c.name, dc.code, dc.name, g.items, g.purpose, g.expires_at, g.rate_per_minute,"     \
-    " g.key_prefix, g.key_issued_at, g.created_at, coalesce(r.dataset, ''), dp.code, dp.name"
+    " g.key_prefix, g.key_issued_at, g.created_at, coalesce(r.dataset, ''), dp.code, dp.name, g.hours"
 #define GRANT_FROM                                                                                                     \
     "ex_grants g JOIN ex_requests q ON q.id = g.request_id JOIN ex_resources r ON r.id = g.resource_id"                \
     " JOIN ex_catalogue c ON c.resource_id = g.resource_id JOIN departments dc ON dc.id = g.consumer_id"               \
@@ -419,14 +424,15 @@ static zt_err h_list(zt_req *r, zt_error *e) {
 
 static json_t *grant_json(zt_stmt *st) {
     json_t *items = json_loads(zt_col_text(st, 6), 0, NULL);
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:b,s:I,s:o,s:o,s:o,s:s,s:s,s:s}", "id",
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:b,s:I,s:o,s:o,s:o,s:s,s:s,s:s,s:s}", "id",
                      (json_int_t)zt_col_int(st, 0), "request", zt_col_text(st, 1), "resource", zt_col_text(st, 2),
                      "resource_name", zt_col_text(st, 3), "consumer", zt_col_text(st, 4), "consumer_name",
                      zt_col_text(st, 5), "items", items ? items : json_array(), "purpose", zt_col_text(st, 7),
                      "expires_at", zt_col_json_time(st, 8), "expired", zt_col_int(st, 8) <= zt_now(), "rate_per_minute",
                      (json_int_t)zt_col_int(st, 9), "key_prefix", zt_col_json_text(st, 10), "key_issued_at",
                      zt_col_json_time(st, 11), "created_at", zt_col_json_time(st, 12), "dataset", zt_col_text(st, 13),
-                     "provider", zt_col_text(st, 14), "provider_name", zt_col_text(st, 15));
+                     "provider", zt_col_text(st, 14), "provider_name", zt_col_text(st, 15), "hours",
+                     zt_col_text(st, 16));
 }
 
 static void grant_row(zt_stmt *st, void *ctx) { json_array_append_new(((list_ctx *)ctx)->items, grant_json(st)); }
@@ -508,7 +514,35 @@ static zt_err h_key(zt_req *r, zt_error *e) {
     return ZT_OK;
 }
 
-/* --- a use after expiry ------------------------------------------------------------ */
+/* --- a use after expiry, alerts ---------------------------------------------------- */
+
+/* A step of a granted request about its grant (the system's, or the
+ * consumer's system). */
+static zt_err grant_step(zt_db *db, const char *number, int64_t grant_id, const char *action, const zt_principal *p,
+                         json_t *fields, zt_error *e) {
+    req_row rr;
+    /* the data office's code is not needed for a granted request */
+    zt_err rc = load_req(db, number, "", &rr, e);
+    if (rc) return rc;
+    char gid[24];
+    snprintf(gid, sizeof gid, "%lld", (long long)grant_id);
+    req_ctx x = {.grant = gid};
+    zt_flow_instance in;
+    zt_flow_opts o = {.arg = &x};
+    rc = req_instance(&rr, &in, e);
+    if (!rc) rc = zt_flow_step(db, &in, action, p, fields, &o, e);
+    req_free(&rr);
+    return rc;
+}
+
+int ex_hours_parse(const char *s, int *from, int *to) {
+    int a, b, c, d, n = 0;
+    if (!s || strlen(s) != 11 || sscanf(s, "%2d:%2d-%2d:%2d%n", &a, &b, &c, &d, &n) != 4 || n != 11) return -1;
+    if (a > 23 || b > 59 || c > 24 || d > 59 || (c == 24 && d) || a * 60 + b >= c * 60 + d) return -1;
+    *from = a * 60 + b;
+    *to = c * 60 + d;
+    return 0;
+}
 
 zt_err ex_expired_use(zt_db *db, int64_t grant_id, const zt_principal *p, zt_error *e) {
     zt_stmt *st = zt_db_query(db, e,
@@ -528,17 +562,25 @@ zt_err ex_expired_use(zt_db *db, int64_t grant_id, const zt_principal *p, zt_err
     zt_err rc =
         zt_db_run(db, e, "UPDATE ex_grants SET expired_use_at = ? WHERE id = ?", ZT_I(zt_now()), ZT_I(grant_id));
     if (rc) return rc;
-    req_row rr;
-    /* the data office's code is not needed for a granted request */
-    if ((rc = load_req(db, number, "", &rr, e))) return rc;
-    char gid[24];
-    snprintf(gid, sizeof gid, "%lld", (long long)grant_id);
-    req_ctx x = {.grant = gid};
-    zt_flow_instance in;
-    zt_flow_opts o = {.arg = &x};
-    rc = req_instance(&rr, &in, e);
-    if (!rc) rc = zt_flow_step(db, &in, "expired_use", p, NULL, &o, e);
-    req_free(&rr);
+    return grant_step(db, number, grant_id, "expired_use", p, NULL, e);
+}
+
+zt_err ex_alert(zt_db *db, int64_t grant_id, const char *alert, const char *detail, zt_error *e) {
+    zt_stmt *st = zt_db_query(db, e,
+                              "SELECT q.number FROM ex_grants g JOIN ex_requests q ON q.id = g.request_id"
+                              " WHERE g.id = ? AND q.state = 'granted'",
+                              ZT_I(grant_id));
+    if (!st) return ZT_EINTERNAL;
+    if (zt_step(st, e) != ZT_ROW) {
+        zt_db_release(db);
+        return ZT_OK; /* revoked meanwhile: its calls are refused anyway */
+    }
+    char number[48];
+    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
+    zt_db_release(db);
+    json_t *f = json_pack("{s:s,s:s}", "alert", alert, "detail", detail);
+    zt_err rc = grant_step(db, number, grant_id, "alert", NULL, f, e);
+    json_decref(f);
     return rc;
 }
 

@@ -83,7 +83,12 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         initDemo(dir);
         const out = genBase(dir, 3000, 300);
         assert.match(out, /3001 persons, 300 legal persons added/); // 3000 generated + 张三's account
-        t = await startServer({ dir, args: [...LONG, '--exchange.rate_per_minute', '40', '--exchange.log_flush_ms', '50'] });
+        t = await startServer({ dir, args: [
+                ...LONG,
+                ...['--exchange.rate_per_minute', '40', '--exchange.log_flush_ms', '50'],
+                // abnormal volume: at least 20 calls in an hour and above 3 x the average of the 2 hours before
+                ...['--exchange.volume_min', '20', '--exchange.volume_factor', '3', '--exchange.volume_baseline_windows', '2'],
+            ] });
         admin = await as(t, 'admin');
         await clock('2026-11-02T02:00:00Z'); // Monday 10:00 in the city
         [xxzx, gaj, gajHead, mzj, mzjHead, jiancha, zhangsan] = await Promise.all(
@@ -431,4 +436,46 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         const log = await ok(gaj.get(`/api/exchange/calls?grant=${request.grant_id}`));
         assert.equal(log.items[0].fault_code, 'grant_expired');
     });
+
+    const cardsOf = async (number) => {
+        await ok(xxzx.get('/api/exchange/calls?per_page=1')); // the usage views write the queued calls first
+        await tick();
+        return (await ok(jiancha.get(`/api/supervision/cases/${number}?type=sharing`))).cards.map((c) => c.rule);
+    };
+
+    test('alert: a call outside the grant’s hours, just inside and just outside', async () => {
+        const bad = await mzj.post('/api/exchange/requests', { resource: POP, items: ['name'], purpose: '核对', basis: '办法', hours: '25:00-26:00' });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.json.error.field, 'hours');
+        await clock('2026-11-30T02:00:00Z'); // Monday 10:00
+        const { key, request } = await granted(POP, ['name'], { hours: '08:00-20:00' });
+        const g = (await ok(mzj.get('/api/exchange/grants?per_page=100'))).items.find((x) => x.id === request.grant_id);
+        assert.equal(g.hours, '08:00-20:00');
+        const p = (i) => `/api/exchange/data/persons/${ZHANGSAN}?user=a&issue=H-${i}`;
+        await clock('2026-11-30T11:59:30Z'); // 19:59:30
+        assert.equal((await call(key, p(1))).status, 200);
+        assert.ok(!(await cardsOf(request.number)).includes('sharing_off_hours'), 'inside the hours');
+        await clock('2026-11-30T12:00:30Z'); // 20:00:30
+        assert.equal((await call(key, p(2))).status, 200);
+        assert.ok((await cardsOf(request.number)).includes('sharing_off_hours'), 'outside the hours');
+    });
+
+    test('alert: a grant’s volume against its own baseline, just inside and just outside', async () => {
+        await clock('2026-12-01T02:00:00Z'); // Tuesday 10:00
+        const { key, request } = await granted(LEGAL, ['name']);
+        const uscc = sql(dir, 'SELECT uscc FROM ex_legal_persons ORDER BY uscc LIMIT 1');
+        const p = (i) => `/api/exchange/data/legal_persons/${uscc}?user=a&issue=V-${i}`;
+        for (let i = 0; i < 10; i++) assert.equal((await call(key, p(i))).status, 200);
+        assert.ok(!(await cardsOf(request.number)).includes('sharing_volume'), '10 calls: below the minimum');
+        // the next hour: baseline (10 + 0) / 2 = 5, so more than 15 and at least 20 calls are abnormal
+        await clock('2026-12-01T03:00:00Z');
+        for (let i = 0; i < 19; i++) assert.equal((await call(key, p(100 + i))).status, 200);
+        assert.ok(!(await cardsOf(request.number)).includes('sharing_volume'), '19 calls: inside');
+        assert.equal((await call(key, p(200))).status, 200);
+        const cards = await cardsOf(request.number);
+        assert.ok(cards.includes('sharing_volume'), `20 calls: outside (${cards})`);
+        const view = await ok(jiancha.get(`/api/supervision/cases/${request.number}?type=sharing`));
+        assert.match(JSON.stringify(view.cards.find((c) => c.rule === 'sharing_volume')), /20 次/);
+    });
 });
+

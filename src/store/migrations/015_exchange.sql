@@ -97,6 +97,7 @@ CREATE TABLE ex_requests (
     purpose     TEXT NOT NULL,
     basis       TEXT NOT NULL,
     valid_days  INTEGER NOT NULL,
+    hours       TEXT NOT NULL,
     state       TEXT NOT NULL,
     check_due   TEXT NOT NULL,
     answer_due  TEXT,
@@ -124,7 +125,10 @@ CREATE TABLE ex_grants (
     key_hash    BLOB UNIQUE,
     key_issued_at INTEGER,
     created_at  INTEGER NOT NULL,
-    expired_use_at INTEGER              -- the first call after expiry (carded)
+    hours       TEXT NOT NULL,          -- HH:MM-HH:MM: when its calls are expected (city time)
+    expired_use_at INTEGER,             -- the first call after expiry (carded)
+    volume_alert_window INTEGER,        -- the window of its last volume alert (one per window)
+    off_hours_alert_day TEXT            -- the day of its last off-hours alert (one per day)
 );
 CREATE INDEX ex_grants_consumer ON ex_grants(consumer_id);
 

@@ -103,7 +103,35 @@ static void eval_expired_use(const zt_sv_rule *r, const zt_sv_subject *s, int64_
         }
 }
 
-static const zt_sv_evaluator EVALUATORS[] = {{"sharing_check_late", eval_check_late},
+/* An abnormal use the exchange found (src/exchange/call.c: a grant's volume
+ * above its own baseline, a call outside its hours): the alert step. */
+static void alert_at(const zt_sv_subject *s, zt_sv_signal *sig, const char *alert) {
+    for (size_t i = 0; i < s->nevs; i++) {
+        const zt_sv_event *ev = &s->evs[i];
+        const char *a = zt_sv_str(ev->fields, "alert");
+        if (ev->action && !strcmp(ev->action, "alert") && a && !strcmp(a, alert)) {
+            json_t *facts = json_object();
+            const char *d = zt_sv_str(ev->fields, "detail"), *g = zt_sv_str(ev->info, "grant");
+            if (d) json_object_set_new(facts, "detail", json_string(d));
+            if (g) json_object_set_new(facts, "grant", json_string(g));
+            zt_sv_at_event(s, i, sig, facts, "granted");
+            return;
+        }
+    }
+}
+
+static void eval_volume(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
+    (void)r, (void)now;
+    alert_at(s, sig, "volume");
+}
+
+static void eval_off_hours(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
+    (void)r, (void)now;
+    alert_at(s, sig, "off_hours");
+}
+
+static const zt_sv_evaluator EVALUATORS[] = {{"sharing_volume", eval_volume},
+                                             {"sharing_off_hours", eval_off_hours},{"sharing_check_late", eval_check_late},
                                              {"sharing_answer_late", eval_answer_late},
                                              {"sharing_expired_use", eval_expired_use},
                                              {NULL, NULL}};
@@ -112,7 +140,7 @@ static const char *const MEMBERS[] = {"number",   "department",   "region",    "
                                       "consumer", "provider",     "check_due", "answer_due", "grant",
                                       "flow",     "flow_version", NULL};
 static const char *const ACTIONS[] = {"apply",    "pass",        "reject", "approve", "deny",
-                                      "withdraw", "expired_use", "revoke", NULL};
+                                      "withdraw", "expired_use", "revoke", "alert", NULL};
 
 static zt_err check_sharing(json_t *ev, const char *action, const char *subject, const char *dept,
                             const char *dept_region, zt_error *e) {
@@ -133,7 +161,7 @@ static zt_err check_sharing(json_t *ev, const char *action, const char *subject,
 
 static const char *const INFO_KEYS[] = {"department", "region", "check_due", "answer_due",   "resource_name",
                                         "consumer",   "flow",   "grant",     "flow_version", NULL};
-static const char *const FIELD_KEYS[] = {NULL};
+static const char *const FIELD_KEYS[] = {"alert", "detail", NULL};
 static const char *const TOP_KEYS[] = {NULL};
 
 const zt_sv_kind zt_sv_sharing_kind = {.name = "sharing",

@@ -31,6 +31,7 @@
 #include "http/access.h"
 #include "ledger/record.h"
 #include "store/query.h"
+#include "store/rawbench.h"
 
 int64_t ex_now_ms(void) {
     struct timespec ts;
@@ -646,6 +647,93 @@ static zt_err h_my_reads(zt_req *r, zt_error *e) {
     zt_qb_init(&f, zt_req_arena(r), "x.dataset = 'persons' AND x.status = 200 AND x.rows = 1 AND x.subject = ?");
     zt_qb_text(&f, *idn ? idn : "-");
     return list_calls(r, &f, 1, e);
+}
+
+/* --- the benchmark (zhengtong exchange bench-calls) ------------------------------- */
+
+static double secs(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One logged read as the exchange makes it, without HTTP: the granted
+ * columns by key on the thread's reader, the answer's JSON, the call queued;
+ * every `every` calls the queue is written (1: one transaction, one fsync,
+ * per call). */
+static int bench_logged(zt_app *app, char **keys, int64_t n, int every, double *dt) {
+    zt_db *db = zt_store_reader(app->store);
+    zt_error e = {0};
+    double t0 = secs();
+    for (int64_t i = 0; i < n; i++) {
+        ex_call c = {.consumer_id = 1,
+                     .in_ms = ex_now_ms(),
+                     .dataset = "persons",
+                     .subject = keys[i],
+                     .user = "bench",
+                     .issue = "BENCH-1",
+                     .method = "GET",
+                     .path = "/api/exchange/data/persons",
+                     .consumer = "bench"};
+        zt_stmt *st =
+            zt_db_query(db, &e, "SELECT name, sex, birth_date FROM ex_persons WHERE id_number = ?", ZT_T(keys[i]));
+        if (!st) return -1;
+        json_t *o = json_object();
+        if (zt_step(st, &e) == ZT_ROW)
+            for (int k = 0; k < 3; k++)
+                json_object_set_new(o, k == 0 ? "name" : k == 1 ? "sex" : "birth_date", zt_col_json_text(st, k));
+        zt_db_release(db);
+        char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        c.rows = 1, c.status = 200, c.resp_size = (int64_t)strlen(text), c.out_ms = ex_now_ms();
+        free(text);
+        if (log_push(&c) || ((i + 1) % every == 0 && ex_log_flush(app, &e))) return -1;
+    }
+    if (ex_log_flush(app, &e)) return -1;
+    *dt = secs() - t0;
+    return 0;
+}
+
+int ex_bench_calls(zt_app *app, int64_t n) {
+    zt_db *db = zt_store_reader(app->store);
+    zt_error e = {0};
+    zt_stmt *st = zt_db_query(db, &e, "SELECT id_number FROM ex_persons ORDER BY id_number LIMIT ?", ZT_I(n));
+    char **keys = calloc((size_t)n, sizeof *keys);
+    int64_t k = 0;
+    while (st && zt_step(st, &e) == ZT_ROW) keys[k++] = dup0(zt_col_text(st, 0));
+    zt_db_release(db);
+    if (k < n) {
+        fprintf(stderr, "zhengtong: bench-calls needs %lld persons (gen-base first)\n", (long long)n);
+        for (int64_t i = 0; i < k; i++) free(keys[i]);
+        free(keys);
+        return 2;
+    }
+    /* the keys in a scattered order */
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (i * 7919) % (i + 1);
+        char *t = keys[i];
+        keys[i] = keys[j], keys[j] = t;
+    }
+    LOG.app = app;
+    char *path = zt_config_db_path(app->cfg), err[256];
+    double raw, batched, single;
+    int64_t single_n = n < 2000 ? n : 2000;
+    int rc = zt_rawbench_reads(path, "SELECT name, sex, birth_date FROM ex_persons WHERE id_number = ?",
+                               (const char *const *)keys, n, &raw, err, sizeof err);
+    if (!rc) rc = bench_logged(app, keys, n, 256, &batched);
+    if (!rc) rc = bench_logged(app, keys, single_n, 1, &single);
+    if (rc)
+        fprintf(stderr, "zhengtong: bench-calls: %s\n", *err ? err : "a write failed");
+    else
+        printf("raw indexed reads (SQLite alone): %.0f reads/s\n"
+               "logged calls, written in batches of 256: %.0f calls/s (%.3fx of raw)\n"
+               "logged calls, one transaction per call: %.0f calls/s (%.3fx of raw)\n",
+               (double)n / raw, (double)n / batched, raw / batched, (double)single_n / single,
+               (raw / (double)n) / (single / (double)single_n));
+    free(path);
+    for (int64_t i = 0; i < n; i++) free(keys[i]);
+    free(keys);
+    return rc ? 1 : 0;
 }
 
 static const zt_route routes[] = {

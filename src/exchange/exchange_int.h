@@ -47,6 +47,9 @@ zt_err ex_alert(zt_db *db, int64_t grant_id, const char *alert, const char *deta
 /* "HH:MM-HH:MM" into minutes of the day [from, to); 0 or -1. */
 int ex_hours_parse(const char *s, int *from, int *to);
 
+/* zhengtong exchange bench-calls --calls N: the exit status. */
+int ex_bench_calls(zt_app *app, int64_t n);
+
 /* The Unix time in milliseconds. */
 int64_t ex_now_ms(void);
 

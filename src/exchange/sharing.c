@@ -234,7 +234,8 @@ static zt_err apply_write(zt_db *db, void *arg, zt_error *e) {
     const char *hours = json_string_value(json_object_get(a->b, "hours"));
     if (!hours || !*hours) hours = a->app->cfg->ex_hours;
     int h0, h1;
-    if (ex_hours_parse(hours, &h0, &h1)) return zt_fail(e, ZT_EINVAL, "hours", "调用时段须是 HH:MM-HH:MM（如 08:00-20:00）");
+    if (ex_hours_parse(hours, &h0, &h1))
+        return zt_fail(e, ZT_EINVAL, "hours", "调用时段须是 HH:MM-HH:MM（如 08:00-20:00）");
     char *its = json_dumps(items, JSON_COMPACT);
     rc = zt_db_run(db, e,
                    "INSERT INTO ex_requests (number, resource_id, consumer_id, provider_id, items, purpose, basis,"
@@ -308,7 +309,8 @@ static zt_err h_apply(zt_req *r, zt_error *e) {
     zt_err rc = zt_req_json(r, &a.b, e);
     const char *s;
     if (!rc)
-        rc = zt_json_only(a.b, (const char *const[]){"resource", "items", "purpose", "basis", "valid_days", "hours", NULL}, e);
+        rc = zt_json_only(
+            a.b, (const char *const[]){"resource", "items", "purpose", "basis", "valid_days", "hours", NULL}, e);
     if (!rc) rc = zt_json_str(a.b, "resource", 1, 64, &s, e);
     if (!rc) rc = zt_json_str(a.b, "purpose", 1, 2000, &s, e);
     if (!rc && zt_blank(s)) rc = zt_fail(e, ZT_EINVAL, "purpose", "须写明用途");

@@ -8,6 +8,7 @@ import { portalRoutes } from './portal/routes.js';
 import { staffRoutes } from './staff/routes.js';
 import { superviseRoutes } from './supervise/routes.js';
 import { adminRoutes } from './admin/routes.js';
+import { dataRoutes } from './data/routes.js';
 import { PEOPLE, STAFF } from './session.js';
 import LoginPage from './common/LoginPage.vue';
 import NotFound from './common/NotFound.vue';
@@ -18,6 +19,7 @@ import AccountPage from './common/AccountPage.vue';
 export const AREAS = [
     { key: 'staff', title: '工作台', routes: staffRoutes },
     { key: 'sv', title: '电子监察', routes: superviseRoutes },
+    { key: 'data', title: '数据共享', routes: dataRoutes },
     { key: 'admin', title: '系统管理', routes: adminRoutes },
 ];
 
@@ -27,6 +29,7 @@ export const routes = [
     ...portalRoutes.map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),
     ...console_(staffRoutes, 'staff'),
     ...console_(superviseRoutes, 'sv'),
+    ...console_(dataRoutes, 'data'),
     ...console_(adminRoutes, 'admin'),
     // the console for staff, the portal for citizens and enterprises (App.vue)
     { path: '/inbox', component: InboxPage, meta: { title: '消息通知', layout: 'auto', roles: [...PEOPLE, ...STAFF] } },

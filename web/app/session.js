@@ -39,6 +39,8 @@ export function homeFor(user) {
             return '/admin';
         case 'legal_reviewer':
             return '/staff/review';
+        case 'data_officer':
+            return '/data';
         default:
             return '/staff';
     }

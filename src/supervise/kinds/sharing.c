@@ -130,17 +130,16 @@ static void eval_off_hours(const zt_sv_rule *r, const zt_sv_subject *s, int64_t 
     alert_at(s, sig, "off_hours");
 }
 
-static const zt_sv_evaluator EVALUATORS[] = {{"sharing_volume", eval_volume},
-                                             {"sharing_off_hours", eval_off_hours},{"sharing_check_late", eval_check_late},
-                                             {"sharing_answer_late", eval_answer_late},
-                                             {"sharing_expired_use", eval_expired_use},
-                                             {NULL, NULL}};
+static const zt_sv_evaluator EVALUATORS[] = {
+    {"sharing_volume", eval_volume},           {"sharing_off_hours", eval_off_hours},
+    {"sharing_check_late", eval_check_late},   {"sharing_answer_late", eval_answer_late},
+    {"sharing_expired_use", eval_expired_use}, {NULL, NULL}};
 
 static const char *const MEMBERS[] = {"number",   "department",   "region",    "resource",   "resource_name",
                                       "consumer", "provider",     "check_due", "answer_due", "grant",
                                       "flow",     "flow_version", NULL};
 static const char *const ACTIONS[] = {"apply",    "pass",        "reject", "approve", "deny",
-                                      "withdraw", "expired_use", "revoke", "alert", NULL};
+                                      "withdraw", "expired_use", "revoke", "alert",   NULL};
 
 static zt_err check_sharing(json_t *ev, const char *action, const char *subject, const char *dept,
                             const char *dept_region, zt_error *e) {

@@ -21,6 +21,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { exchangeDemo } from './demo/exchange.mjs';
 
 const PASSWORD = 'Demo2026pass';
 const TZ_OFFSET_MS = 8 * 3600e3; // 萍乡 is UTC+8 all year (no DST in China)
@@ -1143,6 +1144,7 @@ async function main() {
     const real = new Date();
     await admin.must('PUT', '/api/admin/clock', { now: real.toISOString().replace(/\.\d{3}Z$/, 'Z') }, [200]);
     now.iso = real.toISOString();
+    await exchangeDemo({ base: srv.base, bin: opt.bin, dataDir: opt.dataDir, Client, log });
     const s = await summary();
     const code = await srv.stop();
     if (code.code !== 0) throw new DemoError(`server exited with ${code.code} (signal ${code.signal})`);

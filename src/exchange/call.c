@@ -504,10 +504,11 @@ static zt_err serve(zt_req *r, int by_key, zt_error *e) {
         snprintf(pre, sizeof pre, "%s", region && *region ? region : "");
         st = zt_db_query(db, e,
                          zt_arena_printf(a,
-                                         "SELECT %s FROM %s WHERE name = ? AND substr(region_code, 1, ?) = ?"
+                                         "SELECT %s FROM %s WHERE name >= ? AND name < ? || char(1114111)"
+                                         " AND substr(region_code, 1, ?) = ?"
                                          " ORDER BY %s LIMIT ?",
                                          cols, ds->table, ds->key),
-                         ZT_T(subject), ZT_I((int64_t)strlen(pre)), ZT_T(pre), ZT_I(QUERY_MAX));
+                         ZT_T(subject), ZT_T(subject), ZT_I((int64_t)strlen(pre)), ZT_T(pre), ZT_I(QUERY_MAX));
     }
     if (!st) {
         json_decref(g.items);
@@ -740,7 +741,8 @@ static const zt_route routes[] = {
     {"GET", "/api/exchange/data/{dataset}/{key}", h_get_one, ZT_R_SYSTEM,
      "the exchange: one record of a base database by its key (X-Grant-Key; ?user ?issue required): granted items only"},
     {"GET", "/api/exchange/data/{dataset}", h_query, ZT_R_SYSTEM,
-     "the exchange: records by ?name (?region; X-Grant-Key; ?user ?issue required): granted items only, at most 20"},
+     "the exchange: records whose name starts with ?name (?region; X-Grant-Key; ?user ?issue required): granted items "
+     "only, at most 20"},
     {"GET", "/api/exchange/calls", h_calls,
      ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_DATA | ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
      "the exchange's call log (who used the department's data; ?side ?grant ?subject ?issue, paged)"},

@@ -424,7 +424,16 @@ static zt_err reply_working(zt_req *r, int64_t id, int status, zt_error *e) {
     zt_stmt *st = zt_db_query(db, e, "SELECT " WORK_COLS " FROM " WORK_FROM " WHERE r.id = ?", ZT_I(id));
     if (!st) return ZT_EINTERNAL;
     if (zt_step(st, e) != ZT_ROW) return zt_fail(e, ZT_ENOTFOUND, "id", "目录不存在");
-    zt_reply_json(r, status, working_json(st));
+    json_t *o = working_json(st);
+    char *ident = zt_arena_strdup(zt_req_arena(r), zt_col_text(st, 1));
+    zt_db_release(db);
+    json_t *events = ex_history(db, "catalogue", ident, e);
+    if (!events) {
+        json_decref(o);
+        return ZT_EINTERNAL;
+    }
+    json_object_set_new(o, "events", events);
+    zt_reply_json(r, status, o);
     return ZT_OK;
 }
 

@@ -2,6 +2,26 @@
 #include <string.h>
 
 #include "exchange/exchange_int.h"
+#include "flow/step.h"
+#include "store/query.h"
+
+static void history_row(const zt_flow_event *ev, void *ctx) {
+    json_t *fields = json_loads(ev->fields, 0, NULL);
+    json_array_append_new(ctx, json_pack("{s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:o,s:o}", "seq", (json_int_t)ev->seq, "action",
+                                         ev->action, "from", *ev->from ? json_string(ev->from) : json_null(), "to",
+                                         ev->to, "actor", ev->actor, "actor_role", ev->actor_role, "actor_department",
+                                         ev->actor_dept, "at", zt_json_time(ev->at), "fields",
+                                         fields ? fields : json_object()));
+}
+
+json_t *ex_history(zt_db *db, const char *subject_type, const char *subject, zt_error *e) {
+    json_t *events = json_array();
+    if (zt_flow_history(db, subject_type, subject, 0, history_row, events, e)) {
+        json_decref(events);
+        return NULL;
+    }
+    return events;
+}
 
 #define MAX_ROUTES 40
 

@@ -50,6 +50,11 @@ int ex_hours_parse(const char *s, int *from, int *to);
 /* zhengtong exchange bench-calls --calls N: the exit status. */
 int ex_bench_calls(zt_app *app, int64_t n);
 
+/* The steps of an instance (subject_type/subject) as JSON: seq, action,
+ * from, to, actor, actor_role, actor_department, at, fields. NULL on a
+ * storage error. */
+json_t *ex_history(zt_db *db, const char *subject_type, const char *subject, zt_error *e);
+
 /* The Unix time in milliseconds. */
 int64_t ex_now_ms(void);
 

@@ -299,7 +299,15 @@ static zt_err reply_req(zt_req *r, const char *number, int status, zt_error *e) 
     if (!st) return ZT_EINTERNAL;
     if (zt_step(st, e) != ZT_ROW || !may_see(p, zt_col_int(st, 21), zt_col_int(st, 22)))
         return zt_fail(e, ZT_ENOTFOUND, "number", "共享申请不存在");
-    zt_reply_json(r, status, req_json(st));
+    json_t *o = req_json(st);
+    zt_db_release(db);
+    json_t *events = ex_history(db, "sharing", number, e);
+    if (!events) {
+        json_decref(o);
+        return ZT_EINTERNAL;
+    }
+    json_object_set_new(o, "events", events);
+    zt_reply_json(r, status, o);
     return ZT_OK;
 }
 
@@ -342,12 +350,18 @@ static zt_err act_write(zt_db *db, void *arg, zt_error *e) {
     zt_flow_instance in;
     req_ctx x = {
         .cal = a->app->cal, .answer_days = a->app->cfg->ex_answer_days, .rate = a->app->cfg->ex_rate_per_minute};
-    /* an unconditional resource needs no answer: granted at the check */
-    zt_flow_opts o = {
-        .arg = &x,
-        .to = !strcmp(a->action, "pass") ? (!strcmp(rr.share_type, "unconditional") ? "granted" : "answering") : NULL};
+    zt_flow_opts o = {.arg = &x};
     rc = req_instance(&rr, &in, e);
     if (!rc) rc = zt_flow_step(db, &in, a->action, a->p, a->fields, &o, e);
+    int unconditional = !strcmp(rr.share_type, "unconditional");
+    req_free(&rr);
+    if (rc || strcmp(a->action, "pass") || !unconditional) return rc;
+    /* an unconditional resource needs no answer: the system agrees at once, in the same write */
+    if ((rc = load_req(db, a->number, a->app->cfg->ex_data_office, &rr, e))) return rc;
+    json_t *f = json_pack("{s:s}", "note", "无条件共享资源，合规审查通过即同意共享");
+    rc = req_instance(&rr, &in, e);
+    if (!rc) rc = zt_flow_step(db, &in, "approve", NULL, f, &o, e);
+    json_decref(f);
     req_free(&rr);
     return rc;
 }

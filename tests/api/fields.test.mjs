@@ -26,7 +26,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, as, Client, REPO, errorOf } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, as, Client, REPO, BIN, errorOf } from './lib/server.mjs';
 
 const FLOWS_DIR = path.join(REPO, 'data/flows');
 const DEFS = readdirSync(FLOWS_DIR)
@@ -44,6 +45,8 @@ const OWNERS = {
     rating: 'rating',
     item: 'item',
     card: 'card',
+    catalogue: 'catalogue', // the exchange's resource catalogue (docs/exchange.md)
+    sharing: 'sharing', // its sharing requests
 };
 
 // What a case step tells its applicant (docs/services.md, the status query) and what it keeps from
@@ -65,6 +68,9 @@ const DOMAIN_VALUES = {
     'consultation.transfer.to_department': (inst) => inst.otherDept, // an existing other department
     'rating.rate.level': () => 2, // 不满意: only a bad rating opens the follow-up (回访, 整改)
     'rating.rate.criteria': () => ['超时办理', '多次跑动'], // reasons ratings.c knows
+    'sharing_request.apply.resource': () => '1-01/360300-GA-00001', // 人口基础信息 (conditional, 公安局)
+    'sharing_request.apply.items': () => ['name', 'sex'], // data items of that record
+    'sharing_request.apply.hours': () => '08:00-20:00',
 };
 
 // Where the rating view (GET /api/cases/{n}/rating) shows each field: it has no list of steps.
@@ -546,7 +552,83 @@ const cardOwner = {
     sees: () => true,
 };
 
-const DRIVERS = { case: caseOwner, message: messageOwner, rating: ratingOwner, item: itemOwner, card: cardOwner };
+// the data exchange (src/exchange/): catalogue records drafted by 公安局 and checked by the data
+// office (xxzx); sharing requests of 民政局 for 公安局's population data
+let xxzx;
+const office = async () => (xxzx ??= await as(t, 'xxzx'));
+const recordOf = (n) => ({
+    name: `字段检查目录 ${n}`,
+    summary: '逐项检查流程定义的字段',
+    class: '3-09',
+    items: [{ name: 'code', label: '编码', type: 'string' }],
+    share_type: 'unconditional',
+});
+let recordSerial = 0;
+
+const catalogueOwner = {
+    async create() {
+        const { clerk } = await staff('360300-GA');
+        const r = await ok(clerk.post('/api/exchange/resources', recordOf(++recordSerial)), 201);
+        return { id: r.id, identifier: r.identifier, state: r.state, dept: '360300-GA' };
+    },
+    actor: async (inst, a) => (a.roles.includes('data_officer') ? office() : (await staff(inst.dept)).clerk),
+    // edit takes the whole record (PUT), not a step's fields
+    usable: (d, a) => !a.create && a.id !== 'edit' && a.roles.some((r) => r !== 'system'),
+    act: (inst, a, fields, who) => who.post(`/api/exchange/resources/${inst.id}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `catalogue/${inst.identifier}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/resources/${inst.id}`))).events);
+        return [
+            { who: 'the provider (GET /api/exchange/resources/{id})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the data office (GET /api/exchange/resources/{id})', rows: await rows(await office()) },
+        ];
+    },
+    sees: () => true,
+};
+
+const sharingOwner = {
+    create: async () => ({ state: null, dept: '360300-MZ', provider: '360300-GA' }),
+    async actor(inst, a) {
+        if (['pass', 'reject'].includes(a.id)) return office();
+        return (await staff(['approve', 'deny'].includes(a.id) ? inst.provider : inst.dept)).clerk;
+    },
+    usable: (d, a) => a.roles.some((r) => r !== 'system'),
+    act: (inst, a, fields, who) =>
+        a.create
+            ? who.post('/api/exchange/requests', fields)
+            : who.post(`/api/exchange/requests/${inst.number}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.number = r.number;
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `sharing/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/requests/${inst.number}`))).events);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=sharing`));
+        return [
+            { who: 'the consumer (GET /api/exchange/requests/{n})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the provider (GET /api/exchange/requests/{n})', rows: await rows((await staff(inst.provider)).clerk) },
+            { who: 'the data office (GET /api/exchange/requests/{n})', rows: await rows(await office()) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
+
+const DRIVERS = {
+    case: caseOwner,
+    message: messageOwner,
+    rating: ratingOwner,
+    item: itemOwner,
+    card: cardOwner,
+    catalogue: catalogueOwner,
+    sharing: sharingOwner,
+};
 
 // --- walking ----------------------------------------------------------------------------------------
 
@@ -661,7 +743,7 @@ describe('every field a process definition offers is stored and shown', () => {
         }
     });
 
-    for (const owner of ['case', 'message', 'item', 'rating']) {
+    for (const owner of ['case', 'message', 'item', 'rating', 'catalogue', 'sharing']) {
         test(`${owner}: every action people take, each field stored and shown`, async () => {
             for (const d of DEFS.filter((x) => OWNERS[x.kind] === owner)) await walk(d);
         });
@@ -733,6 +815,34 @@ describe('every field a process definition offers is stored and shown', () => {
         for (const a of d.actions.filter((x) => x.roles.includes('system')))
             for (const f of a.fields || [])
                 assert.ok(steps.some((s) => s.a === a && f.name in s.values), `${keyOf(d, a, f)}: never given`);
+    });
+
+    test('sharing (system): a call outside the grant’s hours is an alert step with its reasons', async () => {
+        const d = DEFS.find((x) => OWNERS[x.kind] === 'sharing');
+        const alert = d.actions.find((a) => a.id === 'alert');
+        // 张三's record in the population database (gen-base adds the citizen accounts)
+        const g = spawnSync(BIN, ['exchange', 'gen-base', '--data-dir', t.dir, '--persons', '0', '--legal', '0'], { cwd: REPO, encoding: 'utf8' });
+        assert.equal(g.status, 0, g.stderr);
+        const mz = await staff('360300-MZ');
+        const body = { resource: '1-01/360300-GA-00001', items: ['name'], purpose: '核对', basis: '办法', hours: '08:00-20:00' };
+        const q = await ok(mz.clerk.post('/api/exchange/requests', body), 201);
+        await ok((await office()).post(`/api/exchange/requests/${q.number}/pass`, {}));
+        const r = await ok((await staff('360300-GA')).clerk.post(`/api/exchange/requests/${q.number}/approve`, {}));
+        const key = (await ok(mz.dept_head.post(`/api/exchange/grants/${r.grant_id}/key`, {}), 201)).key;
+        const sysKey = (await ok(mz.dept_head.post('/api/keys', { dept_id: await deptId('360300-MZ'), name: '字段检查' }), 201)).key;
+        await setDay(today, '21:30:00');
+        const c = await new Client(t, { key: sysKey }).get('/api/exchange/data/persons/360302198503120045?user=u&issue=i', {
+            headers: { 'X-Grant-Key': key },
+        });
+        assert.equal(c.status, 200, c.text);
+        await ok((await office()).get('/api/exchange/calls')); // the log's batch, now
+        await setDay(today);
+        const events = (await ok(mz.clerk.get(`/api/exchange/requests/${q.number}`))).events.filter((e) => e.action === 'alert');
+        assert.equal(events.length, 1, 'one alert');
+        assert.equal(events[0].fields.alert, 'off_hours');
+        assert.deepEqual(Object.keys(events[0].fields).sort(), alert.fields.map((f) => f.name).sort(), 'every field given');
+        const step = { a: alert, values: events[0].fields, inst: null };
+        await verify(sharingOwner, d, { number: q.number, dept: '360300-MZ', provider: '360300-GA', steps: [step] });
     });
 
     test('card: every action people take, each field stored and shown', async () => {

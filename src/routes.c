@@ -87,7 +87,13 @@ static zt_err calendar_changed(zt_db *db, const zt_calendar *cal, const char *wh
 /* The kinds of subject supervision watches (src/supervise/kind.h): a new
  * domain adds its line here. */
 static const zt_sv_kind *const KINDS[] = {
-    &zt_sv_case_kind, &zt_sv_consultation_kind, &zt_sv_complaint_kind, &zt_sv_rating_kind, &zt_sv_sharing_kind, NULL,
+    &zt_sv_case_kind,
+    &zt_sv_consultation_kind,
+    &zt_sv_complaint_kind,
+    &zt_sv_rating_kind,
+    &zt_sv_sharing_kind,
+    &zt_sv_dataset_change_kind,
+    NULL,
 };
 
 void zt_wire(void) {

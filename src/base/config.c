@@ -93,6 +93,8 @@ static const key_desc keys[] = {
     I("exchange.log_queue_max", ex_log_queue_max, "20000", 100, 10000000),
     S("exchange.data_office", ex_data_office, "360300-XXZX"),
     S("exchange.hours", ex_hours, "07:00-22:00"),
+    I("exchange.mass_window", ex_mass_window, "3600", 60, 604800),
+    I("exchange.mass_percent", ex_mass_percent, "10", 1, 100),
     I("exchange.volume_window", ex_volume_window, "3600", 60, 86400),
     I("exchange.volume_baseline_windows", ex_volume_baseline, "24", 1, 720),
     I("exchange.volume_factor", ex_volume_factor, "5", 1, 1000),

@@ -87,6 +87,8 @@ typedef struct zt_config {
     int64_t ex_volume_baseline;    /* exchange.volume_baseline_windows: windows the baseline averages */
     int64_t ex_volume_factor;      /* exchange.volume_factor: calls above factor x baseline are abnormal */
     int64_t ex_volume_min;         /* exchange.volume_min: ... and at least this many in the window */
+    int64_t ex_mass_window;        /* exchange.mass_window: seconds of the mass-change window */
+    int64_t ex_mass_percent;       /* exchange.mass_percent: changed or deleted rows above this % alert */
     char *ex_data_office; /* exchange.data_office: the department code of the data office (数据管理机构) */
 } zt_config;
 

@@ -31,7 +31,8 @@ const zt_route *zt_exchange_routes(size_t *n) {
     static zt_route all[MAX_ROUTES];
     static size_t count;
     if (!count) {
-        const zt_route *(*const sets[])(size_t *) = {ex_catalogue_routes, ex_sharing_routes, ex_call_routes};
+        const zt_route *(*const sets[])(size_t *) = {ex_catalogue_routes, ex_sharing_routes, ex_call_routes,
+                                                     ex_changes_routes};
         for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
             size_t k;
             const zt_route *t = sets[s](&k);

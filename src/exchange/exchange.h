@@ -10,6 +10,7 @@
  *   sharing.c    sharing requests (data/flows/sharing_request.json) and grants
  *   call.c       the exchange API: grant keys, field-level answers, rate
  *                limits, the call log and its batches, usage views
+ *   changes.c    the providers' changes to the base databases, the mass-change alert
  *   base.c       the base databases' generator (zhengtong exchange gen-base)
  */
 #ifndef ZT_EXCHANGE_H

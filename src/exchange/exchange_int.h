@@ -30,6 +30,7 @@ zt_err ex_catalogue_seed(zt_app *app, zt_error *e);
 const zt_route *ex_catalogue_routes(size_t *n);
 const zt_route *ex_sharing_routes(size_t *n);
 const zt_route *ex_call_routes(size_t *n);
+const zt_route *ex_changes_routes(size_t *n);
 
 /* The call log (call.c). */
 zt_err ex_log_start(zt_app *app, zt_error *e);

@@ -45,6 +45,11 @@ function idValid(s) {
     return '10X98765432'[sum % 11] === s[17];
 }
 
+function withCheck(s17) {
+    const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    return s17 + '10X98765432'[[...s17].reduce((a, c, i) => a + Number(c) * W[i], 0) % 11];
+}
+
 const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 function usccValid(s) {
     if (!/^[0-9A-HJ-NP-RTUWXY]{18}$/.test(s)) return false;
@@ -476,6 +481,39 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         assert.ok(cards.includes('sharing_volume'), `20 calls: outside (${cards})`);
         const view = await ok(jiancha.get(`/api/supervision/cases/${request.number}?type=sharing`));
         assert.match(JSON.stringify(view.cards.find((c) => c.rule === 'sharing_volume')), /20 次/);
+    });
+
+    test('alert: a mass change of a base database (more than 10 % of its rows in an hour), just inside and just outside', async () => {
+        const changes = (client, body) => client.post('/api/exchange/data/persons/changes', body);
+        assert.equal((await changes(sys, { upsert: [], delete: [] })).status, 403, 'only the provider (公安局) maintains it');
+        const bad = await changes(otherSys, { upsert: [{ id_number: '360302199001010000' }] });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.json.error.field, 'upsert');
+        const rows = Number(sql(dir, 'SELECT count(*) FROM ex_persons'));
+        const limit = Math.floor(rows / 10); // 10 % of the rows at the window's start may change
+        const cols = PERSON_ITEMS.map((c) => `'${c}', ${c}`).join(', ');
+        const recs = JSON.parse(sql(dir, `SELECT json_group_array(json_object(${cols})) FROM (SELECT * FROM ex_persons WHERE id_number <> '${ZHANGSAN}' ORDER BY id_number LIMIT ${limit + 1})`));
+        const upsert = recs.slice(0, limit).map((r) => ({ ...r, address: `${r.address}（已更新）` }));
+        const inside = await ok(changes(otherSys, { upsert }));
+        assert.equal(inside.updated, limit);
+        assert.equal(inside.alert, null, `${limit} of ${rows} rows: inside`);
+        // a new person is no change of an existing row
+        const added = await ok(changes(otherSys, { upsert: [{ ...recs[0], id_number: withCheck('36030220261201001'), name: '新生儿' }] }));
+        assert.equal(added.inserted, 1);
+        assert.equal(added.alert, null);
+        const outside = await ok(changes(otherSys, { delete: [recs[limit].id_number] }));
+        assert.equal(outside.deleted, 1);
+        assert.match(outside.alert, /^SJBG-\d{6}$/, 'one more: outside');
+        const view = await ok(jiancha.get(`/api/supervision/cases/${outside.alert}?type=dataset_change`));
+        assert.deepEqual(view.cards.map((c) => c.rule), ['dataset_mass_change']);
+        // one alert while it is open; the data office closes it after checking
+        assert.equal((await ok(changes(otherSys, { delete: [recs[limit - 1].id_number] }))).alert, null);
+        assert.equal((await gaj.post(`/api/exchange/alerts/${outside.alert}/close`, { note: '核实' })).status, 403);
+        const closed = await ok(xxzx.post(`/api/exchange/alerts/${outside.alert}/close`, { note: '系统升级批量校正地址，已核实' }));
+        assert.equal(closed.state, 'closed');
+        assert.deepEqual(closed.events.map((e) => e.action), ['alert', 'close']);
+        assert.ok((await ok(gaj.get('/api/exchange/alerts'))).items.some((a) => a.number === outside.alert), 'the provider sees its alerts');
+        assert.equal((await ok(mzj.get('/api/exchange/alerts'))).total, 0, 'other departments do not');
     });
 });
 

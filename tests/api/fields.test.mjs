@@ -47,6 +47,7 @@ const OWNERS = {
     card: 'card',
     catalogue: 'catalogue', // the exchange's resource catalogue (docs/exchange.md)
     sharing: 'sharing', // its sharing requests
+    dataset_change: 'dataset', // the mass-change alerts of its base databases
 };
 
 // What a case step tells its applicant (docs/services.md, the status query) and what it keeps from
@@ -620,7 +621,49 @@ const sharingOwner = {
     sees: () => true,
 };
 
+// a mass change of the population database (张三's record, the only one, updated by 公安局's system)
+let gaSystem;
+async function massChange() {
+    if (!gaSystem) {
+        const g = spawnSync(BIN, ['exchange', 'gen-base', '--data-dir', t.dir, '--persons', '0', '--legal', '0'], { cwd: REPO, encoding: 'utf8' });
+        assert.equal(g.status, 0, g.stderr);
+        const head = (await staff('360300-GA')).dept_head;
+        const k = await ok(head.post('/api/keys', { dept_id: await deptId('360300-GA'), name: '人口库维护' }), 201);
+        gaSystem = new Client(t, { key: k.key });
+    }
+    const record = {
+        id_number: '360302198503120045', name: '张三', sex: '女', birth_date: '1985-03-12', ethnicity: '汉族',
+        region_code: '360302', address: `安源区跃进路 ${++serial} 号`, marital: '', education: '', phone: '',
+    };
+    const r = await ok(gaSystem.post('/api/exchange/data/persons/changes', { upsert: [record] }));
+    assert.ok(r.alert, 'the one row changed: an alert');
+    return r.alert;
+}
+
+const datasetOwner = {
+    create: async () => ({ number: await massChange(), state: 'alerted', dept: '360300-GA' }),
+    actor: () => office(),
+    usable: (d, a) => a.roles.includes('data_officer'),
+    act: (inst, a, fields, who) => who.post(`/api/exchange/alerts/${inst.number}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `dataset_change/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/alerts/${inst.number}`))).events);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=dataset_change`));
+        return [
+            { who: 'the provider (GET /api/exchange/alerts/{n})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the data office (GET /api/exchange/alerts/{n})', rows: await rows(await office()) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
+
 const DRIVERS = {
+    dataset: datasetOwner,
     case: caseOwner,
     message: messageOwner,
     rating: ratingOwner,
@@ -743,7 +786,7 @@ describe('every field a process definition offers is stored and shown', () => {
         }
     });
 
-    for (const owner of ['case', 'message', 'item', 'rating', 'catalogue', 'sharing']) {
+    for (const owner of ['case', 'message', 'item', 'rating', 'catalogue', 'sharing', 'dataset']) {
         test(`${owner}: every action people take, each field stored and shown`, async () => {
             for (const d of DEFS.filter((x) => OWNERS[x.kind] === owner)) await walk(d);
         });
@@ -843,6 +886,17 @@ describe('every field a process definition offers is stored and shown', () => {
         assert.deepEqual(Object.keys(events[0].fields).sort(), alert.fields.map((f) => f.name).sort(), 'every field given');
         const step = { a: alert, values: events[0].fields, inst: null };
         await verify(sharingOwner, d, { number: q.number, dept: '360300-MZ', provider: '360300-GA', steps: [step] });
+    });
+
+    test('dataset_change (system): a mass change of a base database is an alert with its reasons', async () => {
+        const d = DEFS.find((x) => OWNERS[x.kind] === 'dataset');
+        const alert = d.actions.find((a) => a.id === 'alert');
+        const number = await massChange(); // the walk closed the last one
+        const events = (await ok((await office()).get(`/api/exchange/alerts/${number}`))).events;
+        assert.deepEqual(events.map((e) => e.action), ['alert']);
+        assert.deepEqual(Object.keys(events[0].fields).sort(), alert.fields.map((f) => f.name).sort(), 'every field given');
+        const step = { a: alert, values: events[0].fields, inst: null };
+        await verify(datasetOwner, d, { number, dept: '360300-GA', steps: [step] });
     });
 
     test('card: every action people take, each field stored and shown', async () => {

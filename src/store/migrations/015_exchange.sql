@@ -158,3 +158,29 @@ CREATE TABLE ex_calls (
 CREATE INDEX ex_calls_grant ON ex_calls(grant_id, request_in_ms);
 CREATE INDEX ex_calls_subject ON ex_calls(subject, request_in_ms);
 CREATE INDEX ex_calls_provider ON ex_calls(provider_id, request_in_ms);
+
+-- Changes a provider's system made to a base database (one row per call),
+-- for the mass-change alert.
+CREATE TABLE ex_dataset_changes (
+    id        INTEGER PRIMARY KEY,
+    dataset   TEXT NOT NULL,
+    dept_id   INTEGER NOT NULL REFERENCES departments(id),
+    at        INTEGER NOT NULL,
+    inserted  INTEGER NOT NULL,
+    updated   INTEGER NOT NULL,
+    deleted   INTEGER NOT NULL
+);
+CREATE INDEX ex_dataset_changes_at ON ex_dataset_changes(dataset, at);
+
+-- A mass change or deletion in a base database (data/flows/dataset_change.json):
+-- raised by the system, closed by the data office.
+CREATE TABLE ex_change_alerts (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    dataset     TEXT NOT NULL,
+    dept_id     INTEGER NOT NULL REFERENCES departments(id),
+    state       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX ex_change_alerts_dataset ON ex_change_alerts(dataset, state);

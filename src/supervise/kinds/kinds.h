@@ -10,7 +10,8 @@ extern const zt_sv_kind zt_sv_case_kind;
 extern const zt_sv_kind zt_sv_consultation_kind;
 extern const zt_sv_kind zt_sv_complaint_kind;
 extern const zt_sv_kind zt_sv_rating_kind;
-extern const zt_sv_kind zt_sv_sharing_kind; /* the data exchange's sharing requests (src/exchange/) */
+extern const zt_sv_kind zt_sv_sharing_kind;        /* the data exchange's sharing requests (src/exchange/) */
+extern const zt_sv_kind zt_sv_dataset_change_kind; /* its base databases' mass changes */
 
 /* The fee list of a power item at a version (0 = the newest): *count fees,
  * *cap their total in fen (-1 when a fee has no amount). ZT_OK, or an error

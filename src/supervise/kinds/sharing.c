@@ -176,3 +176,64 @@ const zt_sv_kind zt_sv_sharing_kind = {.name = "sharing",
                                        .info_keys = INFO_KEYS,
                                        .field_keys = FIELD_KEYS,
                                        .top_keys = TOP_KEYS};
+
+/* --- a mass change in a base database (dataset_change) ------------------------------- */
+
+/* The alert's subject (data/flows/dataset_change.json): the system raised it
+ * when the provider's system changed or deleted more than
+ * exchange.mass_percent % of a dataset's rows in exchange.mass_window; it
+ * is carded at the event; the data office closes it. */
+static void eval_mass_change(const zt_sv_rule *r, const zt_sv_subject *s, int64_t now, zt_sv_signal *sig) {
+    (void)r, (void)now;
+    for (size_t i = 0; i < s->nevs; i++)
+        if (s->evs[i].action && !strcmp(s->evs[i].action, "alert")) {
+            json_t *facts = json_object();
+            const char *d = zt_sv_str(s->evs[i].fields, "detail"), *ds = zt_sv_str(s->evs[i].info, "dataset");
+            if (d) json_object_set_new(facts, "detail", json_string(d));
+            if (ds) json_object_set_new(facts, "dataset", json_string(ds));
+            zt_sv_at_event(s, i, sig, facts, "alerted");
+            return;
+        }
+}
+
+static void change_finish(zt_sv_subject *s) {
+    if (s->nevs) s->title = zt_sv_str(s->evs[0].info, "dataset");
+}
+
+static const zt_sv_evaluator CHANGE_EVALUATORS[] = {{"dataset_mass_change", eval_mass_change}, {NULL, NULL}};
+
+static const char *const CHANGE_MEMBERS[] = {"number", "department", "region",       "dataset", "changed",
+                                             "rows",   "flow",       "flow_version", NULL};
+static const char *const CHANGE_ACTIONS[] = {"alert", "close", NULL};
+
+static zt_err check_change(json_t *ev, const char *action, const char *subject, const char *dept,
+                           const char *dept_region, zt_error *e) {
+    json_t *o = json_object_get(ev, "dataset_change");
+    const char *s;
+    int64_t n;
+    if (!zt_sv_one_of(action, CHANGE_ACTIONS))
+        return zt_sv_check_bad(e, NULL, "type",
+                               "数据集变更告警事件的 type 必须是 dataset_change.alert 或 dataset_change.close");
+    zt_err rc = zt_sv_check_only(o, "dataset_change", CHANGE_MEMBERS, e);
+    if (!rc) rc = zt_sv_check_identity(o, "dataset_change", "number", subject, dept, e);
+    if (!rc) rc = zt_sv_check_region(o, "dataset_change", 0, dept_region, e);
+    if (!rc) rc = zt_sv_check_str(o, "dataset_change", "dataset", 0, 32, &s, e);
+    if (!rc) rc = zt_sv_check_str(o, "dataset_change", "flow", 0, 64, &s, e);
+    if (!rc) rc = zt_sv_check_int(o, "dataset_change", "changed", 0, 0, 1000000000, &n, NULL, e);
+    if (!rc) rc = zt_sv_check_int(o, "dataset_change", "rows", 0, 0, 1000000000, &n, NULL, e);
+    if (!rc) rc = zt_sv_check_type(o, "dataset_change", "flow_version", JSON_INTEGER, "整数", e);
+    return rc;
+}
+
+static const char *const CHANGE_INFO_KEYS[] = {"department", "region", "dataset", "flow", "flow_version", NULL};
+
+const zt_sv_kind zt_sv_dataset_change_kind = {.name = "dataset_change",
+                                              .label = "基础数据集异常变更",
+                                              .info = "dataset_change",
+                                              .check = check_change,
+                                              .finish = change_finish,
+                                              .evaluators = CHANGE_EVALUATORS,
+                                              .rules = "rules/dataset_change.json",
+                                              .info_keys = CHANGE_INFO_KEYS,
+                                              .field_keys = FIELD_KEYS,
+                                              .top_keys = TOP_KEYS};

@@ -258,7 +258,7 @@ static zt_err publish_rows(zt_db *db, const res_row *rr, json_t *doc, int64_t ve
     json_object_set_new(doc, "updated_on", json_string(day));
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text) abort();
-    /* search text: keywords space separated, the items' names and labels */
+    /* search text: keywords space separated, the items' Chinese labels */
     size_t i;
     json_t *v;
     char kw[1024] = "", items[8192] = "";
@@ -268,8 +268,8 @@ static zt_err publish_rows(zt_db *db, const res_row *rr, json_t *doc, int64_t ve
         if (w > 0 && (size_t)w < sizeof kw - kn) kn += (size_t)w;
     }
     json_array_foreach(json_object_get(doc, "items"), i, v) {
-        int w = snprintf(items + in, sizeof items - in, "%s%s %s", in ? " " : "",
-                         json_string_value(json_object_get(v, "name")), json_string_value(json_object_get(v, "label")));
+        int w = snprintf(items + in, sizeof items - in, "%s%s", in ? " " : "",
+                         json_string_value(json_object_get(v, "label")));
         if (w > 0 && (size_t)w < sizeof items - in) in += (size_t)w;
     }
     zt_err rc = zt_db_run(db, e,
@@ -606,13 +606,15 @@ static zt_err h_search(zt_req *r, zt_error *e) {
         /* each word (space or 全角 space separated) must match */
         char *words = zt_arena_strdup(ar, q);
         int n = 0;
-        for (char *w = words; *w && n < 6;) {
+        for (char *w = words; *w;) {
             while (*w == ' ' || !strncmp(w, "\xe3\x80\x80", 3)) w += *w == ' ' ? 1 : 3;
             if (!*w) break;
             char *end = w;
             while (*end && *end != ' ' && strncmp(end, "\xe3\x80\x80", 3)) end++;
             char save = *end;
             *end = 0;
+            /* four words of four columns: within the statement's bound values */
+            if (n == 4) return zt_fail(e, ZT_EINVAL, "q", "最多 4 个检索词");
             zt_qb_search(&f, zt_arena_strdup(ar, w), COLS);
             n++;
             *end = save;

@@ -153,6 +153,9 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         assert.equal(page.total, 5, JSON.stringify(page));
         assert.deepEqual(page.items.map((i) => i.record.class), ['1-03', '1-04']);
         assert.equal((await mzj.get('/api/exchange/catalogue?share_type=maybe')).status, 400);
+        const many = await mzj.get(`/api/exchange/catalogue?q=${encodeURIComponent('人口 户籍 身份证 住址 婚姻')}`);
+        assert.equal(many.status, 400);
+        assert.equal(many.json.error.field, 'q');
     });
 
     const draft = (over = {}) => ({

@@ -41,7 +41,7 @@ CREATE TABLE ex_catalogue (
     name         TEXT NOT NULL,
     summary      TEXT NOT NULL,
     keywords     TEXT NOT NULL,         -- space separated
-    items_text   TEXT NOT NULL,         -- the data items' names, for search
+    items_text   TEXT NOT NULL,         -- the data items' labels, for search
     dept_id      INTEGER NOT NULL REFERENCES departments(id),
     share_type   TEXT NOT NULL,         -- unconditional, conditional, none
     open         INTEGER NOT NULL,      -- 开放属性: 1 = open data

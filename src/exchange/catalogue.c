@@ -83,10 +83,7 @@ static zt_err choice(json_t *b, const char *key, const char *const *set, const c
     return ZT_OK;
 }
 
-/* Check a record as a department sends it and build the stored document
- * (the members below, normalised). The system's members (identifier,
- * provider, version, dates) are added by the caller. NULL with e filled. */
-static json_t *record_doc(json_t *b, zt_error *e) {
+json_t *ex_record_doc(json_t *b, zt_error *e) {
     static const char *const KEYS[] = {"name",         "summary",      "class",      "keywords",
                                        "format",       "items",        "share_type", "share_condition",
                                        "share_basis",  "share_method", "open",       "open_condition",
@@ -450,7 +447,7 @@ static zt_err h_create(zt_req *r, zt_error *e) {
     if (!provider || !*provider) return zt_fail(e, ZT_EINVAL, "provider", "须指定提供部门");
     json_t *copy = json_deep_copy(b);
     json_object_del(copy, "provider");
-    json_t *doc = record_doc(copy, e);
+    json_t *doc = ex_record_doc(copy, e);
     json_decref(copy);
     if (!doc) return e->code;
     create_arg a = {.p = p, .doc = doc, .dept = provider, .action = "draft"};
@@ -507,7 +504,7 @@ static zt_err step(zt_req *r, const char *action, zt_error *e) {
     zt_err rc = zt_req_param_id(r, "id", &a.id, e);
     json_t *b = NULL;
     if (!rc && !strcmp(action, "edit")) {
-        if (!(rc = zt_req_json(r, &b, e)) && !(a.doc = record_doc(b, e))) rc = e->code;
+        if (!(rc = zt_req_json(r, &b, e)) && !(a.doc = ex_record_doc(b, e))) rc = e->code;
     } else if (!rc && (!strcmp(action, "return") || !strcmp(action, "retire"))) {
         if (!(rc = zt_req_json(r, &b, e))) rc = zt_json_only(b, (const char *const[]){"reason", NULL}, e);
         a.fields = b;
@@ -772,7 +769,7 @@ static zt_err seed_write(zt_db *db, void *arg, zt_error *e) {
         json_object_del(rec, "identifier");
         json_object_del(rec, "provider");
         json_object_del(rec, "dataset");
-        json_t *doc = record_doc(rec, e);
+        json_t *doc = ex_record_doc(rec, e);
         json_decref(rec);
         if (!doc) {
             return e->code;

@@ -23,6 +23,13 @@ const ex_dataset *ex_dataset_get(const char *name);
 /* May p act for department dept_id (its staff) or as the data office? */
 int ex_is_office(const zt_principal *p);
 
+/* Check a catalogue record as a department sends it (a JSON object, the
+ * caller's) and build the document stored (new reference, normalised); the
+ * system's members (identifier, provider, version, dates) are added by the
+ * caller. NULL with e filled (ZT_EINVAL naming the member). catalogue.c;
+ * fuzzed by tests/fuzz/fuzz_exchange.c. */
+json_t *ex_record_doc(json_t *b, zt_error *e);
+
 /* Seed the base catalogues (catalogue.c). */
 zt_err ex_catalogue_seed(zt_app *app, zt_error *e);
 

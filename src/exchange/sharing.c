@@ -552,8 +552,13 @@ static zt_err grant_step(zt_db *db, const char *number, int64_t grant_id, const 
 }
 
 int ex_hours_parse(const char *s, int *from, int *to) {
-    int a, b, c, d, n = 0;
-    if (!s || strlen(s) != 11 || sscanf(s, "%2d:%2d-%2d:%2d%n", &a, &b, &c, &d, &n) != 4 || n != 11) return -1;
+    /* exactly HH:MM-HH:MM, digits where digits go (sscanf would take " 8" or "+8") */
+    if (!s || strlen(s) != 11 || s[2] != ':' || s[5] != '-' || s[8] != ':') return -1;
+    for (int i = 0; i < 11; i++)
+        if (i != 2 && i != 5 && i != 8 && (s[i] < '0' || s[i] > '9')) return -1;
+#define D2(k) ((s[k] - '0') * 10 + (s[k + 1] - '0'))
+    int a = D2(0), b = D2(3), c = D2(6), d = D2(9);
+#undef D2
     if (a > 23 || b > 59 || c > 24 || d > 59 || (c == 24 && d) || a * 60 + b >= c * 60 + d) return -1;
     *from = a * 60 + b;
     *to = c * 60 + d;

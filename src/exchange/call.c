@@ -15,6 +15,7 @@
  * cannot write), new calls are refused (fail closed, as X-Road refuses
  * messages it cannot log). The usage views write what is queued before they
  * read. */
+#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -737,7 +738,67 @@ int ex_bench_calls(zt_app *app, int64_t n) {
     return rc ? 1 : 0;
 }
 
+/* GET /api/exchange/stats?window=600: per service (a resource of the
+ * provider; the data office: every one) over the last window seconds, as
+ * X-Road's operational monitoring sums it up: calls, succeeded, failed, the
+ * last success and failure, min/avg/max/standard deviation of the duration
+ * (ms) and of the response size (bytes). */
+static zt_err h_stats(zt_req *r, zt_error *e) {
+    zt_app *app = zt_app_of(r);
+    const zt_principal *p = zt_req_principal(r);
+    int64_t window;
+    zt_err rc = zt_req_query_int(r, "window", 600, 60, 86400 * 31, &window, e);
+    if (!rc) rc = ex_log_flush(app, e);
+    if (rc) return rc;
+    int all = (p->role_bit & (ZT_R_DATA | ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR)) != 0;
+    zt_db *db = zt_store_reader(app->store);
+    zt_stmt *st = zt_db_query(
+        db, e,
+        "SELECT x.resource_id, c.identifier, c.name, d.code, count(*), sum(x.status < 400),"
+        " max(CASE WHEN x.status < 400 THEN x.request_in_ms END), max(CASE WHEN x.status >= 400 THEN x.request_in_ms "
+        "END),"
+        " min(x.response_out_ms - x.request_in_ms), sum(x.response_out_ms - x.request_in_ms),"
+        " max(x.response_out_ms - x.request_in_ms),"
+        " sum((x.response_out_ms - x.request_in_ms) * (x.response_out_ms - x.request_in_ms)),"
+        " min(x.response_size), sum(x.response_size), max(x.response_size), sum(x.response_size * x.response_size)"
+        " FROM ex_calls x JOIN ex_catalogue c ON c.resource_id = x.resource_id JOIN departments d ON d.id = c.dept_id"
+        " WHERE x.request_in_ms >= ? AND (? OR x.provider_id = ?) GROUP BY x.resource_id ORDER BY c.identifier",
+        ZT_I((zt_now() - window) * 1000), ZT_I(all), ZT_I(p->dept_id ? p->dept_id : -1));
+    if (!st) return ZT_EINTERNAL;
+    json_t *items = json_array();
+    while ((rc = zt_step(st, e)) == ZT_ROW) {
+        /* from the integer sums: mean and population standard deviation */
+        double n = (double)zt_col_int(st, 4);
+        double avg_d = (double)zt_col_int(st, 9) / n, avg_s = (double)zt_col_int(st, 13) / n;
+        double var_d = (double)zt_col_int(st, 11) / n - avg_d * avg_d;
+        double var_s = (double)zt_col_int(st, 15) / n - avg_s * avg_s;
+        json_array_append_new(
+            items,
+            json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:{s:I,s:f,s:I,s:f},s:{s:I,s:f,s:I,s:f}}", "resource",
+                      (json_int_t)zt_col_int(st, 0), "identifier", zt_col_text(st, 1), "name", zt_col_text(st, 2),
+                      "provider", zt_col_text(st, 3), "calls", (json_int_t)zt_col_int(st, 4), "succeeded",
+                      (json_int_t)zt_col_int(st, 5), "failed", (json_int_t)(zt_col_int(st, 4) - zt_col_int(st, 5)),
+                      "last_success_at", zt_col_is_null(st, 6) ? json_null() : zt_json_time(zt_col_int(st, 6) / 1000),
+                      "last_failure_at", zt_col_is_null(st, 7) ? json_null() : zt_json_time(zt_col_int(st, 7) / 1000),
+                      "duration_ms", "min", (json_int_t)zt_col_int(st, 8), "avg", avg_d, "max",
+                      (json_int_t)zt_col_int(st, 10), "stddev", var_d > 0 ? sqrt(var_d) : 0.0, "response_size", "min",
+                      (json_int_t)zt_col_int(st, 12), "avg", avg_s, "max", (json_int_t)zt_col_int(st, 14), "stddev",
+                      var_s > 0 ? sqrt(var_s) : 0.0));
+    }
+    zt_db_release(db);
+    if (zt_step_failed(rc)) {
+        json_decref(items);
+        return rc;
+    }
+    zt_reply_json(r, 200, json_pack("{s:I,s:o}", "window", (json_int_t)window, "items", items));
+    return ZT_OK;
+}
+
 static const zt_route routes[] = {
+    {"GET", "/api/exchange/stats", h_stats,
+     ZT_R_CLERK | ZT_R_DEPT_HEAD | ZT_R_DATA | ZT_R_ADMIN | ZT_R_SUPERVISOR | ZT_R_AUDITOR,
+     "per service over the last ?window seconds (600): calls, succeeded, failed, last success and failure, "
+     "min/avg/max/stddev of duration and size"},
     {"GET", "/api/exchange/data/{dataset}/{key}", h_get_one, ZT_R_SYSTEM,
      "the exchange: one record of a base database by its key (X-Grant-Key; ?user ?issue required): granted items only"},
     {"GET", "/api/exchange/data/{dataset}", h_query, ZT_R_SYSTEM,

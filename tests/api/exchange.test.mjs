@@ -407,6 +407,16 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         assert.ok(okCall.response_out_ms >= okCall.request_in_ms);
         const bad = log.items.find((c) => c.status === 400);
         assert.equal(bad.fault_code, 'no_issue');
+        // X-Road's summary per service over 600 s: the provider's services only
+        const stats = await ok(gaj.get('/api/exchange/stats?window=600'));
+        assert.ok(stats.items.every((x) => x.provider === '360300-GA'));
+        const pop = stats.items.find((x) => x.identifier === POP);
+        assert.ok(pop.calls >= 2 && pop.succeeded >= 1 && pop.failed >= 1);
+        assert.equal(pop.calls, pop.succeeded + pop.failed);
+        assert.ok(pop.last_success_at && pop.last_failure_at);
+        assert.ok(pop.response_size.min <= pop.response_size.avg && pop.response_size.avg <= pop.response_size.max);
+        assert.ok(pop.duration_ms.stddev >= 0);
+        assert.equal((await gaj.get('/api/exchange/stats?window=5')).status, 400);
         // another department's staff do not see the provider's log
         assert.ok((await ok(mzj.get('/api/exchange/calls?side=provider'))).items.every((c) => c.grant === null || c.consumer !== '360300-MZ' || false));
         // in the ledger

@@ -66,6 +66,9 @@ describe('the data centre pages', () => {
         await confirmBox(page);
         await page.getByText('没有共享申请').waitFor();
         await screenshot(page, 'data-requests');
+        await page.goto(`${srv.base}/#/data/monitor`);
+        await page.locator('[data-test=alerts-table]').waitFor();
+        await screenshot(page, 'data-monitor');
         await pg.done();
     });
 

@@ -23,7 +23,7 @@ json_t *ex_history(zt_db *db, const char *subject_type, const char *subject, zt_
     return events;
 }
 
-#define MAX_ROUTES 40
+#define MAX_ROUTES 64
 
 const zt_route *zt_exchange_routes(size_t *n) {
     /* the files' tables in one: built on the first call (at start, before
@@ -36,7 +36,8 @@ const zt_route *zt_exchange_routes(size_t *n) {
         for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
             size_t k;
             const zt_route *t = sets[s](&k);
-            for (size_t i = 0; i < k && count < MAX_ROUTES; i++) all[count++] = t[i];
+            ZT_ASSERTF(count + k <= MAX_ROUTES, "exchange: %zu routes do not fit MAX_ROUTES", count + k);
+            for (size_t i = 0; i < k; i++) all[count++] = t[i];
         }
     }
     *n = count;

@@ -376,7 +376,7 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         assert.equal((await call(key, '/api/exchange/data/legal_persons/91360300MA00000000?user=a&issue=b')).status, 403, 'not the granted dataset');
         assert.equal((await call(key, '/api/exchange/data/persons/360302190001010000?user=a&issue=b')).status, 404);
         assert.equal((await mzj.get(p('?user=a&issue=b'), { headers: { 'X-Grant-Key': key } })).status, 403, 'a person, not a system');
-        // 40 calls a minute (the server's exchange.rate_per_minute); the refusals above counted too
+        // 40 calls a minute (the server's exchange.rate_per_minute); the refusals above were not answered and do not count
         let last;
         for (let i = 0; i < 45 && (!last || last.status === 200); i++) last = await call(key, p(`?user=a&issue=R-${i}`));
         assert.equal(last.status, 429);

@@ -29,7 +29,7 @@ typedef struct req_row {
     int64_t id, resource_id, consumer_id, provider_id, valid_days, updated_at, owner;
     char number[48], state[16], check_due[11], answer_due[11], hours[16];
     char consumer[64], provider[64], consumer_name[128], resource[64], resource_name[256], share_type[16];
-    char office[64], office_region[16], provider_region[16];
+    char office[64], office_region[16], provider_region[16], consumer_region[16];
     char *items, *purpose; /* owned */
 } req_row;
 
@@ -44,7 +44,7 @@ static zt_err load_req(zt_db *db, const char *number, const char *office, req_ro
         "SELECT q.id, q.resource_id, q.consumer_id, q.provider_id, q.valid_days, q.updated_at, q.number, q.state,"
         " q.check_due, coalesce(q.answer_due, ''), dc.code, dp.code, dc.name, r.identifier, c.name, c.share_type,"
         " q.items, q.purpose, dp.region_code, coalesce(q.created_by, 0), q.hours,"
-        " coalesce((SELECT code || ' ' || region_code FROM departments WHERE code = ?), '')"
+        " coalesce((SELECT code || ' ' || region_code FROM departments WHERE code = ?), ''), dc.region_code"
         " FROM ex_requests q JOIN departments dc ON dc.id = q.consumer_id JOIN departments dp ON dp.id = q.provider_id"
         " JOIN ex_resources r ON r.id = q.resource_id JOIN ex_catalogue c ON c.resource_id = q.resource_id"
         " WHERE q.number = ?",
@@ -75,6 +75,7 @@ static zt_err load_req(zt_db *db, const char *number, const char *office, req_ro
     rr->items = strdup(zt_col_text(st, 16));
     rr->purpose = strdup(zt_col_text(st, 17));
     snprintf(rr->provider_region, sizeof rr->provider_region, "%s", zt_col_text(st, 18));
+    snprintf(rr->consumer_region, sizeof rr->consumer_region, "%s", zt_col_text(st, 22));
     snprintf(rr->hours, sizeof rr->hours, "%s", zt_col_text(st, 20));
     const char *o = zt_col_text(st, 21);
     const char *sp = strchr(o, ' ');
@@ -162,15 +163,23 @@ static const zt_flow_owner REQ_OWNER = {
 static zt_err req_instance(const req_row *rr, zt_flow_instance *in, zt_error *e) {
     const zt_flow *f = zt_flows_get("sharing_request", 0);
     if (!f) return zt_fail(e, ZT_EINTERNAL, NULL, "流程定义 sharing_request 未加载");
+    /* who is responsible now (the cards' department): the data office while
+     * it checks, the provider while it answers, the consumer once its grant
+     * is in use (its calls are watched) */
     int office = !strcmp(rr->state, "checking") && rr->office[0];
+    int consumer = !strcmp(rr->state, "granted");
     *in = (zt_flow_instance){.owner = &REQ_OWNER,
                              .def = f,
                              .row_id = rr->id,
                              .subject = rr->number,
                              .state = rr->state,
                              .updated_at = rr->updated_at,
-                             .dept_code = office ? rr->office : rr->provider,
-                             .region_code = office ? rr->office_region : rr->provider_region,
+                             .dept_code = office     ? rr->office
+                                          : consumer ? rr->consumer
+                                                     : rr->provider,
+                             .region_code = office     ? rr->office_region
+                                            : consumer ? rr->consumer_region
+                                                       : rr->provider_region,
                              .row = (void *)rr};
     return ZT_OK;
 }

@@ -450,7 +450,10 @@ describe('the data centre: catalogue, sharing, exchange', () => {
         assert.match(r.json.error.message, /过期/);
         await tick();
         const view = await ok(jiancha.get(`/api/supervision/cases/${request.number}?type=sharing`));
-        assert.ok(view.cards.some((c) => c.rule === 'sharing_expired_use'), JSON.stringify(view.cards));
+        const card = view.cards.find((c) => c.rule === 'sharing_expired_use');
+        assert.ok(card, JSON.stringify(view.cards));
+        // the grant's use is the consumer's: its department is answerable
+        assert.equal((await ok(jiancha.get(`/api/supervision/cards/${card.id}`))).department.code, '360300-MZ');
         const log = await ok(gaj.get(`/api/exchange/calls?grant=${request.grant_id}`));
         assert.equal(log.items[0].fault_code, 'grant_expired');
     });

@@ -34,18 +34,14 @@
 #include "store/query.h"
 #include "store/rawbench.h"
 
-int64_t ex_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    /* the fake clock moves the seconds; the milliseconds are the wall's */
-    return zt_now() * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t ex_now_ms(void) { return zt_now_us() / 1000; }
 
 /* --- the call log ---------------------------------------------------------------- */
 
 typedef struct ex_call {
     int64_t grant_id, consumer_id, provider_id, resource_id, key_id;
     int64_t in_ms, out_ms, req_size, resp_size, rows, status;
+    int64_t mono0; /* zt_mono_us() at request-in: out_ms is in_ms plus the measured duration */
     char *dataset, *subject, *user, *issue, *method, *path, *fault_code, *fault, *consumer; /* owned */
 } ex_call;
 
@@ -63,6 +59,10 @@ static char *dup0(const char *s) {
     if (!d) abort();
     return d;
 }
+
+/* Response-out: request-in plus the monotonic time since (the fake clock
+ * stands still; the duration is real). */
+static int64_t out_ms(const ex_call *c) { return c->in_ms + (zt_mono_us() - c->mono0) / 1000; }
 
 static void call_free(ex_call *c) {
     free(c->dataset), free(c->subject), free(c->user), free(c->issue), free(c->method), free(c->path);
@@ -400,7 +400,7 @@ static zt_err refuse(zt_req *r, ex_call *c, zt_err code, const char *field, cons
         [ZT_EINVAL] = 400,    [ZT_EUNAUTH] = 401,    [ZT_EFORBIDDEN] = 403, [ZT_ENOTFOUND] = 404,
         [ZT_ECONFLICT] = 409, [ZT_ETHROTTLED] = 429, [ZT_EUNAVAIL] = 503};
     c->status = (size_t)code < sizeof STATUS / sizeof STATUS[0] && STATUS[code] ? STATUS[code] : 500;
-    c->out_ms = ex_now_ms();
+    c->out_ms = out_ms(c);
     c->fault_code = (char *)fault_code;
     c->fault = (char *)msg;
     (void)r;
@@ -441,6 +441,7 @@ static zt_err serve(zt_req *r, int by_key, zt_error *e) {
     ex_call c = {.consumer_id = p->dept_id,
                  .key_id = p->key_id,
                  .in_ms = ex_now_ms(),
+                 .mono0 = zt_mono_us(),
                  .dataset = (char *)(dsname ? dsname : ""),
                  .subject = (char *)(subject ? subject : ""),
                  .user = (char *)(user ? user : ""),
@@ -537,7 +538,7 @@ static zt_err serve(zt_req *r, int by_key, zt_error *e) {
     if (!text) abort();
     c.status = 200;
     c.resp_size = (int64_t)strlen(text);
-    c.out_ms = ex_now_ms();
+    c.out_ms = out_ms(&c);
     if (log_push(&c)) {
         free(text);
         return zt_fail(e, ZT_EUNAVAIL, NULL, "交换日志暂时无法写入，调用被拒绝（请稍后重试）");

@@ -45,7 +45,7 @@ static const char USAGE[] =
     "  ledger     verify | verify-proof | verify-checkpoint | checkpoint | key: the tamper-evident ledger\n"
     "  config     print the effective configuration\n"
     "  routes     print the HTTP routes with the roles they admit\n"
-    "  exchange   gen-base: generate the base databases the data exchange serves (docs/exchange.md)\n"
+    "  exchange   gen-base | bench-calls: the data exchange's base databases, its benchmark (docs/exchange.md)\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  version    print the version\n"
     "\n"

@@ -18,6 +18,7 @@
 #include "flow/step.h"
 #include "http/access.h"
 #include "ledger/record.h"
+#include "org/org.h"
 #include "store/query.h"
 
 /* --- the base databases ----------------------------------------------------- */
@@ -194,7 +195,7 @@ bad:
 
 typedef struct res_row {
     int64_t id, dept_id, version, updated_at;
-    char state[16], identifier[64], dept[64], region[16], dept_name[128];
+    char state[16], identifier[192], dept[ZT_DEPT_CODE_MAX * 4 + 1], region[16], dept_name[ZT_DEPT_NAME_MAX * 4 + 1];
     char *doc; /* owned */
     char dataset[32];
 } res_row;
@@ -352,25 +353,23 @@ typedef struct {
 
 static zt_err create_write(zt_db *db, void *arg, zt_error *e) {
     create_arg *a = arg;
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT id, code, name, region_code FROM departments WHERE code = ?"
-                              " AND retired_at IS NULL",
-                              ZT_T(a->dept));
-    if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) != ZT_ROW) {
-        zt_db_release(db);
-        return zt_fail(e, ZT_EINVAL, "provider", "提供部门 %s 不存在", a->dept);
+    zt_dept d;
+    zt_error nf = {0};
+    zt_err found = zt_dept_by_code(db, a->dept, &d, &nf);
+    if (found && found != ZT_ENOTFOUND) {
+        *e = nf;
+        return found;
     }
-    res_row rr = {.dept_id = zt_col_int(st, 0)};
-    snprintf(rr.dept, sizeof rr.dept, "%s", zt_col_text(st, 1));
-    snprintf(rr.dept_name, sizeof rr.dept_name, "%s", zt_col_text(st, 2));
-    snprintf(rr.region, sizeof rr.region, "%s", zt_col_text(st, 3));
-    zt_db_release(db);
+    if (found || d.retired) return zt_fail(e, ZT_EINVAL, "provider", "提供部门 %s 不存在", a->dept);
+    res_row rr = {.dept_id = d.id};
+    snprintf(rr.dept, sizeof rr.dept, "%s", d.code);
+    snprintf(rr.dept_name, sizeof rr.dept_name, "%s", d.name);
+    snprintf(rr.region, sizeof rr.region, "%s", d.region_code);
     if (a->identifier) {
         snprintf(rr.identifier, sizeof rr.identifier, "%s", a->identifier);
     } else {
         /* 信息资源标识符: the class code, then the provider's sequence */
-        char prefix[96];
+        char prefix[160];
         snprintf(prefix, sizeof prefix, "%s/%s", json_string_value(json_object_get(a->doc, "class")), rr.dept);
         zt_err rc = zt_number_next(db, prefix, 5, rr.identifier, sizeof rr.identifier, e);
         if (rc) return rc;
@@ -380,11 +379,11 @@ static zt_err create_write(zt_db *db, void *arg, zt_error *e) {
     char *text = json_dumps(a->doc, JSON_COMPACT);
     int64_t now = zt_now();
     const char *state = !strcmp(a->action, "seed") ? "published" : "draft";
-    st = zt_db_query(db, e,
-                     "INSERT INTO ex_resources (identifier, dept_id, state, version, doc, dataset, created_by,"
-                     " created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id",
-                     ZT_T(rr.identifier), ZT_I(rr.dept_id), ZT_T(state), ZT_T(text), ZT_T(a->dataset),
-                     a->p && a->p->user_id ? ZT_I(a->p->user_id) : ZT_NULL, ZT_I(now), ZT_I(now));
+    zt_stmt *st = zt_db_query(db, e,
+                              "INSERT INTO ex_resources (identifier, dept_id, state, version, doc, dataset, created_by,"
+                              " created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING id",
+                              ZT_T(rr.identifier), ZT_I(rr.dept_id), ZT_T(state), ZT_T(text), ZT_T(a->dataset),
+                              a->p && a->p->user_id ? ZT_I(a->p->user_id) : ZT_NULL, ZT_I(now), ZT_I(now));
     free(text);
     if (!st) return ZT_EINTERNAL;
     zt_err rc = zt_step(st, e);
@@ -757,13 +756,13 @@ static zt_err seed_write(zt_db *db, void *arg, zt_error *e) {
         const char *prov = json_string_value(json_object_get(v, "provider"));
         const char *dataset = json_string_value(json_object_get(v, "dataset"));
         if (!ident || !prov) return zt_fail(e, ZT_EINVAL, "catalogue", "基础目录 %zu 缺少 identifier 或 provider", i);
-        zt_stmt *st = zt_db_query(db, e,
-                                  "SELECT (SELECT count(*) FROM ex_resources WHERE identifier = ?),"
-                                  " (SELECT count(*) FROM departments WHERE code = ? AND retired_at IS NULL)",
-                                  ZT_T(ident), ZT_T(prov));
+        zt_stmt *st = zt_db_query(db, e, "SELECT count(*) FROM ex_resources WHERE identifier = ?", ZT_T(ident));
         if (!st || zt_step(st, e) != ZT_ROW) return ZT_EINTERNAL;
-        int skip = zt_col_int(st, 0) || !zt_col_int(st, 1);
+        int skip = zt_col_int(st, 0) > 0;
         zt_db_release(db);
+        zt_dept d;
+        zt_error nf = {0};
+        if (!skip) skip = zt_dept_by_code(db, prov, &d, &nf) != ZT_OK || d.retired;
         if (skip) continue; /* there already, or the provider is not in this city's directory */
         json_t *rec = json_deep_copy(v);
         json_object_del(rec, "identifier");

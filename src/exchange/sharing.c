@@ -28,7 +28,7 @@
 typedef struct req_row {
     int64_t id, resource_id, consumer_id, provider_id, valid_days, updated_at, owner;
     char number[48], state[16], check_due[11], answer_due[11], hours[16];
-    char consumer[64], provider[64], consumer_name[128], resource[64], resource_name[256], share_type[16];
+    char consumer[64], provider[64], consumer_name[128], resource[192], resource_name[256], share_type[16];
     char office[64], office_region[16], provider_region[16], consumer_region[16];
     char *items, *purpose; /* owned */
 } req_row;

@@ -119,7 +119,7 @@ static void make_uscc(rng *r, const char *county, char out[19]) {
     for (int i = 0; i < 8; i++) {
         char c = ORG[pick(r, i == 0 ? 10 : 31)];
         out[8 + i] = c;
-        sum += uscc_val(c) * W9[i];
+        sum += (c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10) * W9[i]; /* GB 11714: A = 10 .. Z = 35 */
     }
     int c9 = 11 - sum % 11;
     out[16] = c9 == 10 ? 'X' : c9 == 11 ? '0' : (char)('0' + c9);

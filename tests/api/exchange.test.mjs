@@ -55,6 +55,11 @@ function usccValid(s) {
     if (!/^[0-9A-HJ-NP-RTUWXY]{18}$/.test(s)) return false;
     const W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     const sum = [...s.slice(0, 17)].reduce((a, c, i) => a + USCC.indexOf(c) * W[i], 0);
+    // characters 9-17: a GB 11714 organisation code, its letters valued A = 10 .. Z = 35
+    const W9 = [3, 7, 9, 10, 5, 8, 4, 2];
+    const v = (c) => (c >= '0' && c <= '9' ? Number(c) : c.charCodeAt(0) - 55);
+    const o = 11 - ([...s.slice(8, 16)].reduce((a, c, i) => a + v(c) * W9[i], 0) % 11);
+    if (s[16] !== (o === 10 ? 'X' : o === 11 ? '0' : String(o))) return false;
     return USCC[(31 - (sum % 31)) % 31] === s[17];
 }
 

@@ -23,6 +23,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tradingActivity } from './demo/trading.mjs';
 import { demoExperts } from './demo/experts.mjs';
+import { exchangeDemo } from './demo/exchange.mjs';
 
 const PASSWORD = 'Demo2026pass';
 const TZ_OFFSET_MS = 8 * 3600e3; // 萍乡 is UTC+8 all year (no DST in China)
@@ -1147,6 +1148,7 @@ async function main() {
     await admin.must('PUT', '/api/admin/clock', { now: real.toISOString().replace(/\.\d{3}Z$/, 'Z') }, [200]);
     now.iso = real.toISOString();
     await demoExperts({ as: (login) => new Client(srv.base).login(login), log, today: cityDate(real.getTime()) });
+    await exchangeDemo({ base: srv.base, bin: opt.bin, dataDir: opt.dataDir, Client, log });
     const s = await summary();
     const code = await srv.stop();
     if (code.code !== 0) throw new DemoError(`server exited with ${code.code} (signal ${code.signal})`);

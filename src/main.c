@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/tsv.h"
 #include "experts/experts.h"
+#include "exchange/exchange.h"
 #include "http/http.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -49,6 +50,7 @@ static const char USAGE[] =
     "  routes     print the HTTP routes with the roles they admit\n"
     "  trading    red-flags FILE.jsonl [--settings FILE]: Open Contracting red flags (docs/redflags.md)\n"
     "  experts    draw-verify: re-run a bid-evaluation expert draw (RFC 3797) from its published inputs\n"
+    "  exchange   gen-base | bench-calls: the data exchange's base databases, its benchmark (docs/exchange.md)\n"
     "  bench-gen  add N benchmark cases cloned from cases made through the API (docs/performance.md)\n"
     "  zones      keygen: the key pair of a zone (two-zone mode, docs/zones.md)\n"
     "  version    print the version\n"
@@ -233,7 +235,8 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_app app;
     zt_error e = {0};
     if (zt_password_policy_init(cfg, &e) || app_open(&app, cfg, 0, &e)) return die(&e);
-    if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e)) {
+    if (zt_ledger_keys_load(&app, &e) || zt_services_start(&app, &e) || zt_sv_start(&app, &e) ||
+        zt_exchange_start(&app, &e)) {
         app_close(&app);
         return die(&e);
     }
@@ -280,6 +283,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
         zt_zones_stop(zones);
         zt_server_free(srv);
         zt_hashpool_stop();
+        zt_exchange_stop();
         app_close(&app);
         return die(&e);
     }
@@ -298,6 +302,7 @@ static int cmd_serve(zt_config *cfg, int argc, char **argv) {
     zt_sv_ticker_stop(ticker);
     zt_sweeper_stop(sweeper);
     zt_experts_job_stop(experts_job);
+    zt_exchange_stop();        /* writes the calls still queued */
     zt_zones_stop(zones);      /* its last run sends what the last writes queued */
     zt_sv_sender_stop(sender); /* after the last writers: sends what they committed */
     zt_checkpointer_stop(cp);  /* signs a last checkpoint over what was written */
@@ -814,6 +819,17 @@ static int cmd_benchgen(zt_config *cfg, int argc, char **argv) {
     return rc;
 }
 
+/* zhengtong exchange gen-base ... (src/exchange/base.c) */
+static int cmd_exchange(zt_config *cfg, int argc, char **argv) {
+    if (argc < 2 || has_flag(argc, argv, "--help")) return zt_exchange_cli(NULL, argc, argv);
+    zt_app app;
+    zt_error e = {0};
+    if (app_open(&app, cfg, 0, &e)) return die(&e);
+    int rc = zt_exchange_cli(&app, argc, argv);
+    app_close(&app);
+    return rc;
+}
+
 /* One line per route of a set: markdown (ctx non-NULL) or plain. */
 static void print_set(const zt_route *routes, size_t count, void *md) {
     for (size_t n = 0; n < count; n++) {
@@ -897,6 +913,8 @@ int main(int argc, char **argv) {
         rc = zt_rf_cli(argc, argv);
     else if (!strcmp(cmd, "zones"))
         rc = zt_zones_cli(&cfg, argc, argv);
+    else if (!strcmp(cmd, "exchange"))
+        rc = cmd_exchange(&cfg, argc, argv);
     else if (!strcmp(cmd, "routes"))
         rc = cmd_routes(argc, argv);
     else if (!strcmp(cmd, "experts"))

@@ -3,6 +3,7 @@
 
 #include "auth/auth.h"
 #include "experts/experts.h"
+#include "exchange/exchange.h"
 #include "flow/api.h"
 #include "flow/step.h"
 #include "ledger/record.h"
@@ -24,17 +25,29 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,      zt_org_routes,
-    platform_routes,     zt_ledger_routes,
-    zt_items_routes,     zt_uploads_routes,
-    zt_cases_routes,     zt_messages_routes,
-    zt_ratings_routes,   zt_flow_routes,
-    zt_sv_routes,        zt_sv_score_routes,
-    zt_sv_card_routes,   zt_sv_view_routes,
-    zt_sv_stream_routes, zt_sv_intake_routes,
-    zt_sv_rule_routes,   zt_trading_routes,
-    zt_ocds_routes,      zt_experts_routes,
-    zt_zones_routes,     NULL,
+    zt_auth_routes,
+    zt_org_routes,
+    platform_routes,
+    zt_ledger_routes,
+    zt_items_routes,
+    zt_uploads_routes,
+    zt_cases_routes,
+    zt_messages_routes,
+    zt_ratings_routes,
+    zt_flow_routes,
+    zt_sv_routes,
+    zt_sv_score_routes,
+    zt_sv_card_routes,
+    zt_sv_view_routes,
+    zt_sv_stream_routes,
+    zt_sv_intake_routes,
+    zt_sv_rule_routes,
+    zt_trading_routes,
+    zt_ocds_routes,
+    zt_experts_routes,
+    zt_zones_routes,
+    zt_exchange_routes,
+    NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {
@@ -94,13 +107,9 @@ static zt_err calendar_changed(zt_db *db, const zt_calendar *cal, const char *wh
 /* The kinds of subject supervision watches (src/supervise/kind.h): a new
  * domain adds its line here. */
 static const zt_sv_kind *const KINDS[] = {
-    &zt_sv_case_kind,
-    &zt_sv_consultation_kind,
-    &zt_sv_complaint_kind,
-    &zt_sv_rating_kind,
-    &zt_sv_tender_kind,
-    &zt_sv_expert_draw_kind,
-    NULL,
+    &zt_sv_case_kind,    &zt_sv_consultation_kind,   &zt_sv_complaint_kind,
+    &zt_sv_rating_kind,  &zt_sv_tender_kind,         &zt_sv_expert_draw_kind,
+    &zt_sv_sharing_kind, &zt_sv_dataset_change_kind, NULL,
 };
 
 void zt_wire(void) {

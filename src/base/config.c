@@ -116,6 +116,20 @@ static const key_desc keys[] = {
     S("zone.peer_key", zone_peer_key, ""),
     I("zone.poll_ms", zone_poll_ms, "1000", 20, 3600000),
     I("zone.max_message", zone_max_message, "1048576", 4096, 67108864),
+    I("exchange.check_days", ex_check_days, "2", 1, 30),
+    I("exchange.answer_days", ex_answer_days, "10", 1, 60),
+    I("exchange.valid_days", ex_valid_days, "365", 1, 1095),
+    I("exchange.rate_per_minute", ex_rate_per_minute, "600", 1, 1000000),
+    I("exchange.log_flush_ms", ex_log_flush_ms, "200", 10, 60000),
+    I("exchange.log_queue_max", ex_log_queue_max, "20000", 100, 10000000),
+    S("exchange.data_office", ex_data_office, "360300-XXZX"),
+    S("exchange.hours", ex_hours, "07:00-22:00"),
+    I("exchange.mass_window", ex_mass_window, "3600", 60, 604800),
+    I("exchange.mass_percent", ex_mass_percent, "10", 1, 100),
+    I("exchange.volume_window", ex_volume_window, "3600", 60, 86400),
+    I("exchange.volume_baseline_windows", ex_volume_baseline, "24", 1, 720),
+    I("exchange.volume_factor", ex_volume_factor, "5", 1, 1000),
+    I("exchange.volume_min", ex_volume_min, "100", 1, 100000000),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

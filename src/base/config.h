@@ -108,6 +108,20 @@ typedef struct zt_config {
     char *zone_peer_key;             /* the other zone's public key file */
     int64_t zone_poll_ms;            /* how often the crossing reads its spool and sends its outbox */
     int64_t zone_max_message;        /* largest message file read from the spool (bytes) */
+    int64_t ex_check_days;           /* exchange.check_days: working days for the compliance check (共享审查) */
+    int64_t ex_answer_days;          /* exchange.answer_days: working days for a conditional request's answer */
+    int64_t ex_valid_days;           /* exchange.valid_days: a grant's default validity (days) */
+    int64_t ex_rate_per_minute;      /* exchange.rate_per_minute: a grant's default call limit */
+    int64_t ex_log_flush_ms;         /* exchange.log_flush_ms: the call log's batch interval */
+    int64_t ex_log_queue_max;        /* exchange.log_queue_max: calls waiting for the log before calls are refused */
+    char *ex_hours;                  /* exchange.hours: a grant's default calling hours (HH:MM-HH:MM) */
+    int64_t ex_volume_window;        /* exchange.volume_window: seconds of a volume window */
+    int64_t ex_volume_baseline;      /* exchange.volume_baseline_windows: windows the baseline averages */
+    int64_t ex_volume_factor;        /* exchange.volume_factor: calls above factor x baseline are abnormal */
+    int64_t ex_volume_min;           /* exchange.volume_min: ... and at least this many in the window */
+    int64_t ex_mass_window;          /* exchange.mass_window: seconds of the mass-change window */
+    int64_t ex_mass_percent;         /* exchange.mass_percent: changed or deleted rows above this % alert */
+    char *ex_data_office; /* exchange.data_office: the department code of the data office (数据管理机构) */
 } zt_config;
 
 /* Fill defaults. */

@@ -88,6 +88,8 @@ const PARAMS = {
     file: '2099-01.xlsx',
     version: '99',
     expert: 'ZJ-999999',
+    dataset: 'persons',
+    key: '999999',
 };
 const concrete = (p) =>
     p.replace(/\{([a-z_]+)\}/g, (_, k) => {

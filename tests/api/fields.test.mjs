@@ -27,7 +27,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
-import { startServer, as, Client, REPO, errorOf } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, as, Client, REPO, BIN, errorOf } from './lib/server.mjs';
 import { idNumber, uscc } from '../../scripts/demo/experts.mjs';
 
 const FLOWS_DIR = path.join(REPO, 'data/flows');
@@ -45,6 +46,9 @@ const OWNERS = {
     complaint: 'message',
     rating: 'rating',
     item: 'item',
+    catalogue: 'catalogue', // the exchange's resource catalogue (docs/exchange.md)
+    sharing: 'sharing', // its sharing requests
+    dataset_change: 'dataset', // the mass-change alerts of its base databases
     card: 'card',
     tender: 'tender',
     tender_bid: 'tender',
@@ -79,6 +83,9 @@ const DOMAIN_VALUES = {
     'tender.award.bid': (inst) => inst.first,
     'tender.raise.price': () => 999_000_000,
     'tender_bid.submit.sha256': (inst) => inst.sealed.body.sha256,
+    'sharing_request.apply.resource': () => '1-01/360300-GA-00001', // 人口基础信息 (conditional, 公安局)
+    'sharing_request.apply.items': () => ['name', 'sex'], // data items of that record
+    'sharing_request.apply.hours': () => '08:00-20:00',
 };
 
 // Where the rating view (GET /api/cases/{n}/rating) shows each field: it has no list of steps.
@@ -718,7 +725,119 @@ async function seal(price) {
 }
 
 
+// the data exchange (src/exchange/): catalogue records drafted by 公安局 and checked by the data
+// office (xxzx); sharing requests of 民政局 for 公安局's population data
+let xxzx;
+const office = async () => (xxzx ??= await as(t, 'xxzx'));
+const recordOf = (n) => ({
+    name: `字段检查目录 ${n}`,
+    summary: '逐项检查流程定义的字段',
+    class: '3-09',
+    items: [{ name: 'code', label: '编码', type: 'string' }],
+    share_type: 'unconditional',
+});
+let recordSerial = 0;
+
+const catalogueOwner = {
+    async create() {
+        const { clerk } = await staff('360300-GA');
+        const r = await ok(clerk.post('/api/exchange/resources', recordOf(++recordSerial)), 201);
+        return { id: r.id, identifier: r.identifier, state: r.state, dept: '360300-GA' };
+    },
+    actor: async (inst, a) => (a.roles.includes('data_officer') ? office() : (await staff(inst.dept)).clerk),
+    // edit takes the whole record (PUT), not a step's fields
+    usable: (d, a) => !a.create && a.id !== 'edit' && a.roles.some((r) => r !== 'system'),
+    act: (inst, a, fields, who) => who.post(`/api/exchange/resources/${inst.id}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `catalogue/${inst.identifier}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/resources/${inst.id}`))).events);
+        return [
+            { who: 'the provider (GET /api/exchange/resources/{id})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the data office (GET /api/exchange/resources/{id})', rows: await rows(await office()) },
+        ];
+    },
+    sees: () => true,
+};
+
+const sharingOwner = {
+    create: async () => ({ state: null, dept: '360300-MZ', provider: '360300-GA' }),
+    async actor(inst, a) {
+        if (['pass', 'reject'].includes(a.id)) return office();
+        return (await staff(['approve', 'deny'].includes(a.id) ? inst.provider : inst.dept)).clerk;
+    },
+    usable: (d, a) => a.roles.some((r) => r !== 'system'),
+    act: (inst, a, fields, who) =>
+        a.create
+            ? who.post('/api/exchange/requests', fields)
+            : who.post(`/api/exchange/requests/${inst.number}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.number = r.number;
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `sharing/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/requests/${inst.number}`))).events);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=sharing`));
+        return [
+            { who: 'the consumer (GET /api/exchange/requests/{n})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the provider (GET /api/exchange/requests/{n})', rows: await rows((await staff(inst.provider)).clerk) },
+            { who: 'the data office (GET /api/exchange/requests/{n})', rows: await rows(await office()) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
+
+// a mass change of the population database (张三's record, the only one, updated by 公安局's system)
+let gaSystem;
+async function massChange() {
+    if (!gaSystem) {
+        const g = spawnSync(BIN, ['exchange', 'gen-base', '--data-dir', t.dir, '--persons', '0', '--legal', '0'], { cwd: REPO, encoding: 'utf8' });
+        assert.equal(g.status, 0, g.stderr);
+        const head = (await staff('360300-GA')).dept_head;
+        const k = await ok(head.post('/api/keys', { dept_id: await deptId('360300-GA'), name: '人口库维护' }), 201);
+        gaSystem = new Client(t, { key: k.key });
+    }
+    const record = {
+        id_number: '360302198503120045', name: '张三', sex: '女', birth_date: '1985-03-12', ethnicity: '汉族',
+        region_code: '360302', address: `安源区跃进路 ${++serial} 号`, marital: '', education: '', phone: '',
+    };
+    const r = await ok(gaSystem.post('/api/exchange/data/persons/changes', { upsert: [record] }));
+    assert.ok(r.alert, 'the one row changed: an alert');
+    return r.alert;
+}
+
+const datasetOwner = {
+    create: async () => ({ number: await massChange(), state: 'alerted', dept: '360300-GA' }),
+    actor: () => office(),
+    usable: (d, a) => a.roles.includes('data_officer'),
+    act: (inst, a, fields, who) => who.post(`/api/exchange/alerts/${inst.number}/${a.id}`, fields),
+    after(inst, d, a, r) {
+        inst.state = r.state;
+    },
+    effects: {},
+    subject: (inst) => `dataset_change/${inst.number}`,
+    async views(inst) {
+        const rows = async (c) => rowsOf((await ok(c.get(`/api/exchange/alerts/${inst.number}`))).events);
+        const supervised = await ok(sup.get(`/api/supervision/cases/${inst.number}?type=dataset_change`));
+        return [
+            { who: 'the provider (GET /api/exchange/alerts/{n})', rows: await rows((await staff(inst.dept)).clerk) },
+            { who: 'the data office (GET /api/exchange/alerts/{n})', rows: await rows(await office()) },
+            { who: 'the supervision office (GET /api/supervision/cases)', rows: supervisionRows(supervised) },
+        ];
+    },
+    sees: () => true,
+};
+
 const DRIVERS = {
+    dataset: datasetOwner,
+    catalogue: catalogueOwner,
+    sharing: sharingOwner,
     case: caseOwner,
     message: messageOwner,
     rating: ratingOwner,
@@ -841,7 +960,7 @@ describe('every field a process definition offers is stored and shown', () => {
         }
     });
 
-    for (const owner of ['case', 'message', 'item', 'rating']) {
+    for (const owner of ['case', 'message', 'item', 'rating', 'catalogue', 'sharing', 'dataset']) {
         test(`${owner}: every action people take, each field stored and shown`, async () => {
             for (const d of DEFS.filter((x) => OWNERS[x.kind] === owner)) await walk(d);
         });
@@ -994,6 +1113,45 @@ describe('every field a process definition offers is stored and shown', () => {
         const a = d.actions.find((x) => x.id === 'refuse');
         const steps = [{ a, values: { rule: 'no_supervisor', reason: errorOf(r).message }, inst: null }];
         await verify(drawOwner, d, { number: refused.number, steps });
+    });
+
+    test('sharing (system): a call outside the grant’s hours is an alert step with its reasons', async () => {
+        const d = DEFS.find((x) => OWNERS[x.kind] === 'sharing');
+        const alert = d.actions.find((a) => a.id === 'alert');
+        // 张三's record in the population database (gen-base adds the citizen accounts)
+        const g = spawnSync(BIN, ['exchange', 'gen-base', '--data-dir', t.dir, '--persons', '0', '--legal', '0'], { cwd: REPO, encoding: 'utf8' });
+        assert.equal(g.status, 0, g.stderr);
+        const mz = await staff('360300-MZ');
+        const body = { resource: '1-01/360300-GA-00001', items: ['name'], purpose: '核对', basis: '办法', hours: '08:00-20:00' };
+        const q = await ok(mz.clerk.post('/api/exchange/requests', body), 201);
+        await ok((await office()).post(`/api/exchange/requests/${q.number}/pass`, {}));
+        const r = await ok((await staff('360300-GA')).clerk.post(`/api/exchange/requests/${q.number}/approve`, {}));
+        const key = (await ok(mz.dept_head.post(`/api/exchange/grants/${r.grant_id}/key`, {}), 201)).key;
+        const sysKey = (await ok(mz.dept_head.post('/api/keys', { dept_id: await deptId('360300-MZ'), name: '字段检查' }), 201)).key;
+        await setDay(today, '21:30:00');
+        const c = await new Client(t, { key: sysKey }).get('/api/exchange/data/persons/360302198503120045?user=u&issue=i', {
+            headers: { 'X-Grant-Key': key },
+        });
+        assert.equal(c.status, 200, c.text);
+        await ok((await office()).get('/api/exchange/calls')); // the log's batch, now
+        await setDay(today);
+        const events = (await ok(mz.clerk.get(`/api/exchange/requests/${q.number}`))).events.filter((e) => e.action === 'alert');
+        assert.equal(events.length, 1, 'one alert');
+        assert.equal(events[0].fields.alert, 'off_hours');
+        assert.deepEqual(Object.keys(events[0].fields).sort(), alert.fields.map((f) => f.name).sort(), 'every field given');
+        const step = { a: alert, values: events[0].fields, inst: null };
+        await verify(sharingOwner, d, { number: q.number, dept: '360300-MZ', provider: '360300-GA', steps: [step] });
+    });
+
+    test('dataset_change (system): a mass change of a base database is an alert with its reasons', async () => {
+        const d = DEFS.find((x) => OWNERS[x.kind] === 'dataset');
+        const alert = d.actions.find((a) => a.id === 'alert');
+        const number = await massChange(); // the walk closed the last one
+        const events = (await ok((await office()).get(`/api/exchange/alerts/${number}`))).events;
+        assert.deepEqual(events.map((e) => e.action), ['alert']);
+        assert.deepEqual(Object.keys(events[0].fields).sort(), alert.fields.map((f) => f.name).sort(), 'every field given');
+        const step = { a: alert, values: events[0].fields, inst: null };
+        await verify(datasetOwner, d, { number, dept: '360300-GA', steps: [step] });
     });
 
     test('card: every action people take, each field stored and shown', async () => {

@@ -10,6 +10,7 @@ import { superviseRoutes } from './supervise/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { tradingPortalRoutes, tradingConsoleRoutes } from './trading/routes.js';
 import { expertRoutes, expertPortalRoutes } from './experts/routes.js';
+import { dataRoutes } from './data/routes.js';
 import { PEOPLE, STAFF } from './session.js';
 import LoginPage from './common/LoginPage.vue';
 import NotFound from './common/NotFound.vue';
@@ -20,6 +21,7 @@ import AccountPage from './common/AccountPage.vue';
 export const AREAS = [
     { key: 'staff', title: '工作台', routes: [...staffRoutes, ...tradingConsoleRoutes] },
     { key: 'sv', title: '电子监察', routes: superviseRoutes },
+    { key: 'data', title: '数据共享', routes: dataRoutes },
     { key: 'admin', title: '系统管理', routes: adminRoutes },
     { key: 'experts', title: '评标专家', routes: expertRoutes },
 ];
@@ -30,6 +32,7 @@ export const routes = [
     ...[...portalRoutes, ...tradingPortalRoutes].map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),
     ...console_([...staffRoutes, ...tradingConsoleRoutes], 'staff'),
     ...console_(superviseRoutes, 'sv'),
+    ...console_(dataRoutes, 'data'),
     ...console_(adminRoutes, 'admin'),
     ...console_(expertRoutes, 'experts'),
     ...expertPortalRoutes.map((r) => ({ ...r, meta: { layout: 'portal', ...(r.meta || {}) } })),

@@ -43,6 +43,8 @@ export function homeFor(user) {
             return '/staff/trading';
         case 'expert':
             return '/expert/me';
+        case 'data_officer':
+            return '/data';
         default:
             return '/staff';
     }

@@ -11,7 +11,9 @@ extern const zt_sv_kind zt_sv_consultation_kind;
 extern const zt_sv_kind zt_sv_complaint_kind;
 extern const zt_sv_kind zt_sv_rating_kind;
 extern const zt_sv_kind zt_sv_tender_kind;
-extern const zt_sv_kind zt_sv_expert_draw_kind; /* src/experts' draws (expert_draw.c) */
+extern const zt_sv_kind zt_sv_expert_draw_kind;    /* src/experts' draws (expert_draw.c) */
+extern const zt_sv_kind zt_sv_sharing_kind;        /* the data exchange's sharing requests (src/exchange/) */
+extern const zt_sv_kind zt_sv_dataset_change_kind; /* its base databases' mass changes */
 
 /* The fee list of a power item at a version (0 = the newest): *count fees,
  * *cap their total in fen (-1 when a fee has no amount). ZT_OK, or an error

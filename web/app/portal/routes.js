@@ -10,6 +10,7 @@ import StatusPage from './StatusPage.vue';
 import MessageNew from './MessageNew.vue';
 import MyMessages from './MyMessages.vue';
 import RegisterPage from './RegisterPage.vue';
+import MyDataReads from './MyDataReads.vue';
 
 export const portalRoutes = [
     { path: '/', component: HomePage, meta: { title: '首页' } },
@@ -22,4 +23,5 @@ export const portalRoutes = [
     { path: '/messages/new', component: MessageNew, meta: { title: '咨询投诉', roles: PEOPLE } },
     { path: '/my/messages', component: MyMessages, meta: { title: '我的咨询投诉', roles: PEOPLE } },
     { path: '/register', component: RegisterPage, meta: { title: '注册' } },
+    { path: '/my/data-reads', component: MyDataReads, meta: { title: '谁查看了我的数据', roles: ['citizen'] } },
 ];

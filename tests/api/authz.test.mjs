@@ -83,6 +83,7 @@ const PARAMS = {
     month: '2099-01',
     file: '2099-01.xlsx',
     version: '99',
+    scheme: 'none',
 };
 const concrete = (p) =>
     p.replace(/\{([a-z_]+)\}/g, (_, k) => {

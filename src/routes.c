@@ -6,6 +6,7 @@
 #include "exchange/exchange.h"
 #include "flow/api.h"
 #include "flow/step.h"
+#include "funds/funds.h"
 #include "ledger/record.h"
 #include "ledger/service.h"
 #include "org/org.h"
@@ -25,29 +26,12 @@ static const zt_route *platform_routes(size_t *n) { return zt_platform_routes(wa
 
 /* Serving order; NULL ends the table. */
 static const zt_route_set_fn SETS[] = {
-    zt_auth_routes,
-    zt_org_routes,
-    platform_routes,
-    zt_ledger_routes,
-    zt_items_routes,
-    zt_uploads_routes,
-    zt_cases_routes,
-    zt_messages_routes,
-    zt_ratings_routes,
-    zt_flow_routes,
-    zt_sv_routes,
-    zt_sv_score_routes,
-    zt_sv_card_routes,
-    zt_sv_view_routes,
-    zt_sv_stream_routes,
-    zt_sv_intake_routes,
-    zt_sv_rule_routes,
-    zt_trading_routes,
-    zt_ocds_routes,
-    zt_experts_routes,
-    zt_zones_routes,
-    zt_exchange_routes,
-    NULL,
+    zt_auth_routes,    zt_org_routes,      platform_routes,     zt_ledger_routes,
+    zt_items_routes,   zt_uploads_routes,  zt_cases_routes,     zt_messages_routes,
+    zt_ratings_routes, zt_flow_routes,     zt_sv_routes,        zt_sv_score_routes,
+    zt_sv_card_routes, zt_sv_view_routes,  zt_sv_stream_routes, zt_sv_intake_routes,
+    zt_sv_rule_routes, zt_trading_routes,  zt_ocds_routes,      zt_experts_routes,
+    zt_zones_routes,   zt_exchange_routes, zt_funds_routes,     NULL,
 };
 
 void zt_route_sets_each(int fake_clock, void (*fn)(const zt_route *routes, size_t n, void *ctx), void *ctx) {

@@ -90,6 +90,7 @@ const PARAMS = {
     expert: 'ZJ-999999',
     dataset: 'persons',
     key: '999999',
+    scheme: 'none',
 };
 const concrete = (p) =>
     p.replace(/\{([a-z_]+)\}/g, (_, k) => {

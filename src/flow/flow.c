@@ -15,6 +15,7 @@
 #include "base/arena.h"
 #include "base/calendar.h"
 #include "base/json.h"
+#include "http/access.h"
 
 enum {
     PATHLEN = 128,
@@ -26,15 +27,6 @@ enum {
     DAYS_MAX = 365,
     VERSION_MAX = 1000000
 };
-
-/* The role names and labels of src/auth (flow may not include it; a unit
- * test holds the two lists together). */
-static const char *const role_names[] = {
-    "citizen",         "enterprise",   "clerk",   "dept_head", "legal_reviewer", "supervisor", "trading_officer",
-    "finance_officer", "data_officer", "auditor", "admin",     "system",         "expert",     NULL};
-static const char *const role_labels[] = {"自然人",     "法人",         "窗口/承办人员", "部门负责人",   "法制审查人员",
-                                          "监察人员",   "交易监管人员", "财政监管人员",  "数据管理人员", "审计人员",
-                                          "系统管理员", "部门业务系统", "评标专家"};
 
 static const char *const clocks[] = {"none", "runs", "stopped", NULL}; /* zt_flow_clock order */
 /* What an action means to supervision (DOMAIN.md §4: the step results that
@@ -98,7 +90,7 @@ enum { NONE = -1, CHOOSE = -2 };
 
 typedef struct {
     const char *id, *label, *result, *guard_id;
-    unsigned roles;                     /* bit i: role_names[i] */
+    uint32_t roles;                     /* ZT_R_* bits (http/access.h) */
     uint64_t from;                      /* bit i: states[i] */
     signed char to[ZT_FLOW_MAX_STATES]; /* target by source state (or CHOOSE, NONE) */
     uint64_t targets;                   /* "to" as a list, and a creation's targets: bit i: states[i] */
@@ -522,16 +514,16 @@ static zt_err parse_roles(action_def *a, json_t *v, const char *path, zt_error *
     json_t *arr, *x;
     size_t i;
     char p[PATHLEN], q[PATHLEN];
-    zt_err rc = get_array(v, path, "roles", 1, sizeof role_labels / sizeof role_labels[0], &arr, e);
+    zt_err rc = get_array(v, path, "roles", 1, zt_role_count(), &arr, e);
     if (rc) return rc;
     member(p, path, "roles");
     json_array_foreach(arr, i, x) {
         element(q, p, i);
         if (!json_is_string(x)) return bad(e, q, "必须是角色名");
-        int r = lookup(role_names, json_string_value(x));
-        if (r < 0) return bad(e, q, "未知的角色「%s」", json_string_value(x));
-        if (a->roles >> r & 1) return bad(e, q, "角色「%s」重复", json_string_value(x));
-        a->roles |= 1u << r;
+        uint32_t r = zt_role_bit(json_string_value(x));
+        if (!r) return bad(e, q, "未知的角色「%s」", json_string_value(x));
+        if (a->roles & r) return bad(e, q, "角色「%s」重复", json_string_value(x));
+        a->roles |= r;
     }
     return ZT_OK;
 }
@@ -732,12 +724,9 @@ const char *zt_flow_name(const zt_flow *f) { return f->name; }
 const char *zt_flow_kind(const zt_flow *f) { return f->kind; }
 const char *zt_flow_start(const zt_flow *f) { return f->states[f->start].id; }
 json_t *zt_flow_json(const zt_flow *f) { return json_deep_copy(f->root); }
-const char *const *zt_flow_roles(void) { return role_names; }
+const char *const *zt_flow_roles(void) { return zt_role_names(); }
 
-const char *zt_flow_role_label(const char *role) {
-    int r = lookup(role_names, role);
-    return r < 0 ? NULL : role_labels[r];
-}
+const char *zt_flow_role_label(const char *role) { return zt_role_bit(role) ? zt_role_label(role) : NULL; }
 
 int zt_flow_state_at(const zt_flow *f, size_t i, zt_flow_state_info *out) {
     if (i >= f->nstates) return -1;
@@ -796,12 +785,13 @@ int zt_flow_limit(const zt_flow *f, const char *id, zt_flow_limit_info *out) {
 }
 
 size_t zt_flow_actions(const zt_flow *f, const char *state, const char *role, const char **ids, size_t cap) {
-    int s = find_state(f, state, f->nstates), r = lookup(role_names, role);
+    int s = find_state(f, state, f->nstates);
+    uint32_t r = zt_role_bit(role);
     size_t n = 0;
-    if (s < 0 || (role && r < 0)) return 0;
+    if (s < 0 || (role && !r)) return 0;
     for (size_t i = 0; i < f->nactions; i++) {
         const action_def *a = &f->actions[i];
-        if (!(a->from >> s & 1) || (role && !(a->roles >> r & 1))) continue;
+        if (!(a->from >> s & 1) || (role && !(a->roles & r))) continue;
         if (n < cap) ids[n] = a->id;
         n++;
     }
@@ -835,15 +825,16 @@ static const action_def IMPLICIT_CREATE = {.id = "submit", .label = "提交申�
 
 zt_err zt_flow_creation(const zt_flow *f, const char *action, const char *role, const char *state,
                         zt_flow_action_info *out, zt_error *e) {
-    int k = find_action(f, action, f->nactions), r = lookup(role_names, role), s = find_state(f, state, f->nstates);
+    int k = find_action(f, action, f->nactions), s = find_state(f, state, f->nstates);
+    uint32_t r = zt_role_bit(role);
     const action_def *a = k >= 0 ? &f->actions[k] : NULL;
     if (!a && !f->creates && action && !strcmp(action, IMPLICIT_CREATE.id)) a = &IMPLICIT_CREATE;
     if (!a) return zt_fail(e, ZT_EINVAL, "action", "流程「%s」没有动作「%s」", f->name, action ? action : "");
     if (!a->create) return zt_fail(e, ZT_ECONFLICT, "action", "「%s」不能创建新的%s", a->label, f->name);
     if (a != &IMPLICIT_CREATE) {
-        if (r < 0) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
-        if (!(a->roles >> r & 1))
-            return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", role_labels[r], a->label);
+        if (!r) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
+        if (!(a->roles & r))
+            return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", zt_role_label(role), a->label);
     }
     uint64_t entries = a == &IMPLICIT_CREATE ? (uint64_t)1 << f->start : a->targets;
     if (s < 0 || !(entries >> s & 1))
@@ -855,15 +846,16 @@ zt_err zt_flow_creation(const zt_flow *f, const char *action, const char *role, 
 
 zt_err zt_flow_allowed(const zt_flow *f, const char *state, const char *action, const char *role, int times_taken,
                        int parallel_done, zt_error *e) {
-    int s = find_state(f, state, f->nstates), k = find_action(f, action, f->nactions), r = lookup(role_names, role);
+    int s = find_state(f, state, f->nstates), k = find_action(f, action, f->nactions);
+    uint32_t r = zt_role_bit(role);
     if (k < 0) return zt_fail(e, ZT_EINVAL, "action", "流程「%s」没有动作「%s」", f->name, action ? action : "");
     if (s < 0)
         return zt_fail(e, ZT_EINTERNAL, "state", "状态「%s」不在流程「%s」（第 %d 版）中", state ? state : "", f->name,
                        f->version);
     const action_def *a = &f->actions[k];
     const state_def *st = &f->states[s];
-    if (r < 0) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
-    if (!(a->roles >> r & 1)) return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", role_labels[r], a->label);
+    if (!r) return zt_fail(e, ZT_EFORBIDDEN, "role", "未知角色（%s）无权执行「%s」", role ? role : "", a->label);
+    if (!(a->roles & r)) return zt_fail(e, ZT_EFORBIDDEN, "role", "%s无权执行「%s」", zt_role_label(role), a->label);
     if (!(a->from >> s & 1)) {
         /* name the states it applies to: "「待发」「已发」" */
         char from[200] = "";

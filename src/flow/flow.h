@@ -12,8 +12,8 @@
  * engine whether an action may be taken now and which state it leads to,
  * then commits the new state and the event itself.
  *
- * Roles are names ("clerk", "dept_head"), the same names as src/auth (flow
- * sits below auth and does not include it).
+ * Roles are names ("clerk", "dept_head"), those of the one role table in
+ * http/access.h: a new role is added there and nowhere else.
  *
  * Ownership: a zt_flow is created by zt_flow_parse / zt_flow_load_file /
  * zt_flow_from_json and freed by zt_flow_free; it is immutable after that,

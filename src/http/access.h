@@ -6,6 +6,7 @@
 #ifndef ZT_HTTP_ACCESS_H
 #define ZT_HTTP_ACCESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -36,5 +37,8 @@ const char *zt_role_name(uint32_t bit);
 /* Chinese label of a role ("窗口/承办人员"); "" if unknown. The strings are
  * static. */
 const char *zt_role_label(const char *name);
+/* Every role's name in the table's order, NULL-terminated; how many. */
+const char *const *zt_role_names(void);
+size_t zt_role_count(void);
 
 #endif

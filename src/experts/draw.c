@@ -145,6 +145,17 @@ static zt_err load_draw(zt_db *db, const char *number, draw_row *d, zt_error *e)
     return ZT_OK;
 }
 
+/* The id of draw `number` while it is in `state`; else 409 saying why. */
+static zt_err draw_id_in(zt_db *db, const char *number, const char *state, const char *why, int64_t *id, zt_error *e) {
+    draw_row d;
+    zt_err rc = load_draw(db, number, &d, e);
+    if (rc) return rc;
+    *id = d.id;
+    int in = !strcmp(d.state, state);
+    draw_row_free(&d);
+    return in ? ZT_OK : zt_fail(e, ZT_ECONFLICT, "state", "%s", why);
+}
+
 /* --- the request ----------------------------------------------------------------------- */
 
 /* The people of a request member: an array of {name, id_number, ...}; each
@@ -754,13 +765,9 @@ typedef struct {
 
 static zt_err call_write(zt_db *db, void *arg, zt_error *e) {
     call_arg *a = arg;
-    draw_row d;
-    zt_err rc = load_draw(db, a->number, &d, e);
+    int64_t id;
+    zt_err rc = draw_id_in(db, a->number, "drawn", "抽取后、公布前才能记录专家的答复", &id, e);
     if (rc) return rc;
-    int64_t id = d.id;
-    int drawn = !strcmp(d.state, "drawn");
-    draw_row_free(&d);
-    if (!drawn) return zt_fail(e, ZT_ECONFLICT, "state", "抽取后、公布前才能记录专家的答复");
     zt_stmt *st =
         zt_db_query(db, e,
                     "SELECT p.grp, p.seq, p.status FROM expert_draw_picks p JOIN experts x ON x.id = p.expert_id"
@@ -999,13 +1006,9 @@ typedef struct {
 
 static zt_err rate_write(zt_db *db, void *arg, zt_error *e) {
     rate_arg *a = arg;
-    draw_row d;
-    zt_err rc = load_draw(db, a->number, &d, e);
+    int64_t id;
+    zt_err rc = draw_id_in(db, a->number, "published", "评标结束、结果公布后才能评价专家", &id, e);
     if (rc) return rc;
-    int64_t id = d.id;
-    int published = !strcmp(d.state, "published");
-    draw_row_free(&d);
-    if (!published) return zt_fail(e, ZT_ECONFLICT, "state", "评标结束、结果公布后才能评价专家");
     zt_stmt *st = zt_db_query(db, e,
                               "SELECT x.id, coalesce(x.user_id, 0) FROM expert_draw_picks p JOIN experts x ON"
                               " x.id = p.expert_id WHERE p.draw_id = ? AND x.number = ? AND p.status = 'accepted'",

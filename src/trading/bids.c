@@ -516,25 +516,37 @@ static zt_err ask_write(zt_db *db, void *arg, zt_error *e) {
     return rc;
 }
 
-static zt_err answer_write(zt_db *db, void *arg, zt_error *e) {
-    op *a = arg;
-    const char *ans = NULL;
-    zt_err rc = zt_json_str(a->b, "answer", 1, 4000, &ans, e);
+/* The project number of question or objection a->id (which), while it has
+ * no answer; and the answer from the body (at most max characters). */
+static zt_err unanswered(zt_db *db, const op *a, int objection, size_t max, const char **ans, char *number, size_t cap,
+                         zt_error *e) {
+    static const char *const sql[] = {
+        "SELECT p.number, x.answer IS NOT NULL FROM trade_questions x JOIN trade_projects p"
+        " ON p.id = x.project_id WHERE x.id = ?",
+        "SELECT p.number, x.answer IS NOT NULL FROM trade_objections x JOIN trade_projects p"
+        " ON p.id = x.project_id WHERE x.id = ?",
+    };
+    const char *what = objection ? "异议" : "问题";
+    zt_err rc = zt_json_str(a->b, "answer", 1, max, ans, e);
     if (rc) return rc;
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT p.number, q.answer IS NOT NULL FROM trade_questions q JOIN trade_projects p"
-                              " ON p.id = q.project_id WHERE q.id = ?",
-                              ZT_I(a->id));
+    zt_stmt *st = zt_db_query(db, e, sql[objection], ZT_I(a->id));
     if (!st) return ZT_EINTERNAL;
     if (zt_step(st, e) != ZT_ROW) {
         zt_db_release(db);
-        return zt_fail(e, ZT_ENOTFOUND, "id", "问题不存在");
+        return zt_fail(e, ZT_ENOTFOUND, "id", "%s不存在", what);
     }
-    char number[32];
-    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
+    snprintf(number, cap, "%s", zt_col_text(st, 0));
     int done = (int)zt_col_int(st, 1);
     zt_db_release(db);
-    if (done) return zt_fail(e, ZT_ECONFLICT, "answer", "该问题已答复");
+    return done ? zt_fail(e, ZT_ECONFLICT, "answer", "该%s已答复", what) : ZT_OK;
+}
+
+static zt_err answer_write(zt_db *db, void *arg, zt_error *e) {
+    op *a = arg;
+    const char *ans = NULL;
+    char number[32];
+    zt_err rc = unanswered(db, a, 0, 4000, &ans, number, sizeof number, e);
+    if (rc) return rc;
     int64_t now = zt_now();
     rc = zt_db_run(db, e, "UPDATE trade_questions SET answer = ?, answered_at = ? WHERE id = ?", ZT_T(ans), ZT_I(now),
                    ZT_I(a->id));
@@ -583,10 +595,11 @@ static zt_err object_write(zt_db *db, void *arg, zt_error *e) {
                          ZT_I(p.id), ZT_I(a->p->user_id), ZT_T(text), ZT_I(now));
         if (!st)
             rc = ZT_EINTERNAL;
-        else if (zt_step(st, e) != ZT_ROW)
-            rc = ZT_EINTERNAL;
         else {
-            a->id = zt_col_int(st, 0);
+            if (zt_step(st, e) == ZT_ROW)
+                a->id = zt_col_int(st, 0);
+            else
+                rc = ZT_EINTERNAL;
             zt_db_release(db);
         }
     }
@@ -600,22 +613,9 @@ static zt_err object_write(zt_db *db, void *arg, zt_error *e) {
 static zt_err answer_objection_write(zt_db *db, void *arg, zt_error *e) {
     op *a = arg;
     const char *ans = NULL;
-    zt_err rc = zt_json_str(a->b, "answer", 1, 2000, &ans, e);
-    if (rc) return rc;
-    zt_stmt *st = zt_db_query(db, e,
-                              "SELECT p.number, o.answer IS NOT NULL FROM trade_objections o JOIN trade_projects p"
-                              " ON p.id = o.project_id WHERE o.id = ?",
-                              ZT_I(a->id));
-    if (!st) return ZT_EINTERNAL;
-    if (zt_step(st, e) != ZT_ROW) {
-        zt_db_release(db);
-        return zt_fail(e, ZT_ENOTFOUND, "id", "异议不存在");
-    }
     char number[32];
-    snprintf(number, sizeof number, "%s", zt_col_text(st, 0));
-    int done = (int)zt_col_int(st, 1);
-    zt_db_release(db);
-    if (done) return zt_fail(e, ZT_ECONFLICT, "answer", "该异议已答复");
+    zt_err rc = unanswered(db, a, 1, 2000, &ans, number, sizeof number, e);
+    if (rc) return rc;
     tr_proj p;
     if ((rc = tr_proj_load(db, number, &p, e))) return rc;
     int64_t now = zt_now();
